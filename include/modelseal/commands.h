@@ -1,0 +1,12 @@
+/* One entry point and one usage text per subcommand (src/cmd_<name>.c). */
+#ifndef MODELSEAL_COMMANDS_H
+#define MODELSEAL_COMMANDS_H
+
+#define MS_DECLARE_COMMAND(name)                                                                   \
+	int cmd_##name(int argc, char **argv);                                                     \
+	extern const char cmd_##name##_usage[]
+
+MS_DECLARE_COMMAND(digest);
+MS_DECLARE_COMMAND(hash);
+
+#endif

@@ -1,0 +1,66 @@
+/* The hashing engine: walk a model, plan shards, hash them on a thread pool. */
+#ifndef MODELSEAL_HASHING_H
+#define MODELSEAL_HASHING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "modelseal/manifest.h"
+
+#define MS_DEFAULT_SHARD_SIZE ((uint64_t)64 << 20)
+
+/* How to hash a model. Filled from HASHING options or from a statement. */
+struct ms_hash_opts {
+	enum ms_method method;
+	enum ms_hash_alg alg;
+	uint64_t shard_size;   /* shards method only */
+	unsigned jobs;         /* 0: online CPUs */
+	int allow_symlinks;    /* symlinks to files inside the root are hashed */
+	int ignore_git;        /* skip .git .gitattributes .github .gitignore at the root */
+	char **ignore;         /* paths relative to the model root, normalised */
+	size_t n_ignore;
+	const char *signature; /* signature file to leave out, or NULL */
+};
+
+void ms_hash_opts_init(struct ms_hash_opts *o);
+void ms_hash_opts_free(struct ms_hash_opts *o);
+/* Adds an --ignore path (relative to the model root); -1 with an error when it
+ * is absolute, empty or climbs out with "..". */
+int ms_hash_opts_add_ignore(struct ms_hash_opts *o, const char *path);
+
+/* HASHING command-line options, shared by digest, hash, sign (and verify for
+ * --ignore/-j). Put MS_HASHING_LONGOPTS in a command's option table and
+ * MS_HASHING_SHORTOPTS in its short option string, then offer every option
+ * to ms_hashing_option(): 1 consumed, 0 not a hashing option, -1 bad value
+ * (already reported). */
+enum {
+	MS_OPT_METHOD = 0x200,
+	MS_OPT_SHARD_SIZE,
+	MS_OPT_HASH,
+	MS_OPT_IGNORE,
+	MS_OPT_NO_IGNORE_GIT,
+	MS_OPT_ALLOW_SYMLINKS,
+	MS_OPT_JOBS = 'j',
+};
+#define MS_HASHING_SHORTOPTS "j:"
+#define MS_HASHING_LONGOPTS                                                                        \
+	{"method", required_argument, NULL, MS_OPT_METHOD},                                        \
+	    {"shard-size", required_argument, NULL, MS_OPT_SHARD_SIZE},                            \
+	    {"hash", required_argument, NULL, MS_OPT_HASH},                                        \
+	    {"ignore", required_argument, NULL, MS_OPT_IGNORE},                                    \
+	    {"no-ignore-git", no_argument, NULL, MS_OPT_NO_IGNORE_GIT},                            \
+	    {"allow-symlinks", no_argument, NULL, MS_OPT_ALLOW_SYMLINKS},                          \
+	    {"jobs", required_argument, NULL, MS_OPT_JOBS}
+int ms_hashing_option(int opt, const char *arg, struct ms_hash_opts *o);
+
+/* Hashes the model at path (a directory or one regular file) into m: the
+ * resources sorted into manifest order, the root digest, the serialization
+ * fields and the subject name (base name of path). Shows progress on a
+ * terminal. -1 after reporting any error (unreadable file, symlink refused,
+ * file changed while hashed, ...); m is then empty. */
+int ms_model_hash(const char *path, const struct ms_hash_opts *o, struct ms_manifest *m);
+
+/* Online CPUs, at least 1. */
+unsigned ms_online_cpus(void);
+
+#endif

@@ -1,0 +1,66 @@
+/* Small helpers every module uses: diagnostics, memory, hex, file I/O. */
+#ifndef MODELSEAL_UTIL_H
+#define MODELSEAL_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+
+/* Exit codes of the contract (DESIGN.md). */
+enum { MS_OK = 0, MS_FAIL = 1, MS_ERR = 2 };
+
+#define MS_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* "modelseal: error: ..." on stderr. Functions that fail report here, at the
+ * place that knows what went wrong, and return -1 (or MS_ERR) upward. */
+void ms_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void ms_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Informational line on stderr, silenced by -q. */
+void ms_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* Only with -v. */
+void ms_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Allocation that cannot fail: out of memory ends the process with exit 2. */
+void *ms_malloc(size_t n);
+void *ms_calloc(size_t count, size_t size);
+void *ms_realloc(void *p, size_t n);
+void *ms_reallocarray(void *p, size_t count, size_t size);
+char *ms_strdup(const char *s);
+char *ms_strndup(const char *s, size_t n);
+char *ms_asprintf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* Lower-case hex of len bytes into out (2*len+1 bytes). */
+void ms_hex_encode(const uint8_t *in, size_t len, char *out);
+/* Exactly 2*len hex digits (either case) into len bytes; -1 when malformed. */
+int ms_hex_decode(const char *hex, uint8_t *out, size_t len);
+
+/* Reads a whole file (at most max bytes, else an error naming the limit),
+ * NUL-terminated. what names the file in messages ("signature", "key"). */
+int ms_read_file(const char *path, size_t max, const char *what, char **out, size_t *out_len);
+
+/* Writes data to path so that readers see the old file or the new one, never
+ * a part: temp file beside it (O_EXCL), fsync, rename, fsync of the directory.
+ * The temp file is removed on any failure. */
+int ms_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
+
+/* Strict parse of a decimal unsigned integer in [min, max]; -1 on anything else. */
+int ms_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
+/* Whether stderr is a terminal that may show progress and colour. */
+int ms_stderr_is_tty(void);
+
+/* Directory part and last component of a path, freshly allocated. */
+char *ms_dirname(const char *path);
+char *ms_basename(const char *path);
+
+/* Growable byte buffer. */
+struct ms_buf {
+	char *data;
+	size_t len, cap;
+};
+void ms_buf_append(struct ms_buf *b, const void *data, size_t len);
+void ms_buf_printf(struct ms_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void ms_buf_free(struct ms_buf *b);
+
+#endif

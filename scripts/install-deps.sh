@@ -1,0 +1,42 @@
+#!/bin/sh
+# Installs what modelseal needs to build and test. Debian and Ubuntu only;
+# elsewhere it prints the list for the local package manager.
+set -eu
+
+PKGS="libsodium-dev libssl-dev libarchive-dev libcjson-dev libsqlite3-dev check
+pkg-config make gcc openssl jq zstd xz-utils bzip2 gzip coreutils b3sum hyperfine
+time sqlite3 python3"
+
+if ! command -v apt-get >/dev/null 2>&1; then
+	echo "install-deps: no apt-get here. Install these (or your system's equivalents):" >&2
+	echo "  libsodium libssl(libcrypto) libarchive libcjson sqlite3 check pkg-config" >&2
+	echo "  (tests and benchmarks also use: openssl jq zstd xz bzip2 b3sum hyperfine)" >&2
+	exit 1
+fi
+
+SUDO=
+if [ "$(id -u)" -ne 0 ]; then
+	if command -v sudo >/dev/null 2>&1; then
+		SUDO=sudo
+	else
+		echo "install-deps: run as root or install sudo" >&2
+		exit 1
+	fi
+fi
+
+# Only what is missing, so a second run costs nothing.
+missing=
+for p in $PKGS; do
+	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' ||
+		missing="$missing $p"
+done
+[ -z "$missing" ] && exit 0
+
+echo "install-deps: installing$missing" >&2
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# b3sum and hyperfine are only for benchmarks: do not fail the build without them.
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $(echo "$missing" | sed 's/\bb3sum\b//; s/\bhyperfine\b//') >/dev/null
+$SUDO apt-get install -y -qq --no-install-recommends b3sum hyperfine >/dev/null 2>&1 ||
+	echo "install-deps: b3sum/hyperfine not available; benchmarks will skip them" >&2

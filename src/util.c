@@ -1,0 +1,329 @@
+/* Diagnostics, allocation, hex and careful file I/O. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "modelseal/cli.h"
+#include "modelseal/util.h"
+
+static void vreport(const char *kind, const char *fmt, va_list ap)
+{
+	fprintf(stderr, "modelseal: %s", kind);
+	vfprintf(stderr, fmt, ap);
+	fputc('\n', stderr);
+}
+
+void ms_error(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vreport("error: ", fmt, ap);
+	va_end(ap);
+}
+
+void ms_warn(const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	vreport("warning: ", fmt, ap);
+	va_end(ap);
+}
+
+void ms_note(const char *fmt, ...)
+{
+	va_list ap;
+	if (ms_global.quiet)
+		return;
+	va_start(ap, fmt);
+	vreport("", fmt, ap);
+	va_end(ap);
+}
+
+void ms_debug(const char *fmt, ...)
+{
+	va_list ap;
+	if (!ms_global.verbose)
+		return;
+	va_start(ap, fmt);
+	vreport("debug: ", fmt, ap);
+	va_end(ap);
+}
+
+static void *oom(void)
+{
+	ms_error("out of memory");
+	exit(MS_ERR);
+}
+
+void *ms_malloc(size_t n)
+{
+	void *p = malloc(n ? n : 1);
+	return p ? p : oom();
+}
+
+void *ms_calloc(size_t count, size_t size)
+{
+	void *p = calloc(count ? count : 1, size ? size : 1);
+	return p ? p : oom();
+}
+
+void *ms_realloc(void *p, size_t n)
+{
+	void *q = realloc(p, n ? n : 1);
+	return q ? q : oom();
+}
+
+void *ms_reallocarray(void *p, size_t count, size_t size)
+{
+	if (size && count > SIZE_MAX / size)
+		return oom();
+	return ms_realloc(p, count * size);
+}
+
+char *ms_strdup(const char *s)
+{
+	char *p = strdup(s);
+	return p ? p : oom();
+}
+
+char *ms_strndup(const char *s, size_t n)
+{
+	char *p = strndup(s, n);
+	return p ? p : oom();
+}
+
+char *ms_asprintf(const char *fmt, ...)
+{
+	va_list ap;
+	char *s;
+	va_start(ap, fmt);
+	int n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	return n < 0 ? oom() : s;
+}
+
+void ms_hex_encode(const uint8_t *in, size_t len, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+	for (size_t i = 0; i < len; i++) {
+		out[2 * i] = digits[in[i] >> 4];
+		out[2 * i + 1] = digits[in[i] & 15];
+	}
+	out[2 * len] = '\0';
+}
+
+static int hex_value(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int ms_hex_decode(const char *hex, uint8_t *out, size_t len)
+{
+	if (strlen(hex) != 2 * len)
+		return -1;
+	for (size_t i = 0; i < len; i++) {
+		int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
+		if (hi < 0 || lo < 0)
+			return -1;
+		out[i] = (uint8_t)(hi << 4 | lo);
+	}
+	return 0;
+}
+
+int ms_read_file(const char *path, size_t max, const char *what, char **out, size_t *out_len)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0) {
+		ms_error("cannot open %s '%s': %s", what, path, strerror(errno));
+		return -1;
+	}
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		ms_error("%s '%s' is not a regular file", what, path);
+		close(fd);
+		return -1;
+	}
+	struct ms_buf b = {0};
+	char chunk[65536];
+	for (;;) {
+		ssize_t n = read(fd, chunk, sizeof chunk);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ms_error("cannot read %s '%s': %s", what, path, strerror(errno));
+			goto fail;
+		}
+		if (n == 0)
+			break;
+		if (b.len + (size_t)n > max) {
+			ms_error("%s '%s' is larger than %zu bytes", what, path, max);
+			goto fail;
+		}
+		ms_buf_append(&b, chunk, (size_t)n);
+	}
+	close(fd);
+	ms_buf_append(&b, "", 1);
+	*out = b.data;
+	*out_len = b.len - 1;
+	return 0;
+fail:
+	close(fd);
+	ms_buf_free(&b);
+	return -1;
+}
+
+static int write_all(int fd, const void *data, size_t len)
+{
+	const char *p = data;
+	while (len > 0) {
+		ssize_t n = write(fd, p, len);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return -1;
+		p += n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+static void fsync_dir(const char *path)
+{
+	char *dir = ms_dirname(path);
+	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd >= 0) {
+		(void)fsync(fd); /* best effort: some filesystems refuse */
+		close(fd);
+	}
+	free(dir);
+}
+
+int ms_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+	char *tmp = NULL;
+	int fd = -1;
+	for (int attempt = 0; attempt < 100 && fd < 0; attempt++) {
+		free(tmp);
+		tmp = ms_asprintf("%s.%ld.%d.tmp", path, (long)getpid(), attempt);
+		fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
+		if (fd < 0 && errno != EEXIST)
+			break;
+	}
+	if (fd < 0) {
+		ms_error("cannot create '%s': %s", tmp, strerror(errno));
+		free(tmp);
+		return -1;
+	}
+	const char *step = "write";
+	if (fchmod(fd, mode) < 0)
+		step = "chmod";
+	else if (write_all(fd, data, len) < 0)
+		step = "write";
+	else if (fsync(fd) < 0)
+		step = "fsync";
+	else if (close(fd) < 0) {
+		fd = -1;
+		step = "close";
+	} else if (fd = -1, rename(tmp, path) < 0)
+		step = "rename";
+	else {
+		fsync_dir(path);
+		free(tmp);
+		return 0;
+	}
+	int saved = errno;
+	if (fd >= 0)
+		close(fd);
+	unlink(tmp);
+	ms_error("cannot write '%s' (%s): %s", path, step, strerror(saved));
+	free(tmp);
+	return -1;
+}
+
+int ms_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	if (!s || *s < '0' || *s > '9')
+		return -1;
+	errno = 0;
+	char *end;
+	unsigned long long v = strtoull(s, &end, 10);
+	if (errno || *end || v < min || v > max)
+		return -1;
+	*out = v;
+	return 0;
+}
+
+int ms_stderr_is_tty(void)
+{
+	return isatty(STDERR_FILENO);
+}
+
+char *ms_dirname(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+	if (!slash)
+		return ms_strdup(".");
+	while (slash > path && slash[-1] == '/')
+		slash--;
+	if (slash == path)
+		return ms_strdup("/");
+	return ms_strndup(path, (size_t)(slash - path));
+}
+
+char *ms_basename(const char *path)
+{
+	size_t len = strlen(path);
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	size_t start = len;
+	while (start > 0 && path[start - 1] != '/')
+		start--;
+	if (start == len) /* "/" */
+		return ms_strdup("/");
+	return ms_strndup(path + start, len - start);
+}
+
+void ms_buf_append(struct ms_buf *b, const void *data, size_t len)
+{
+	if (b->len + len + 1 > b->cap) {
+		size_t cap = b->cap ? b->cap : 256;
+		while (cap < b->len + len + 1)
+			cap *= 2;
+		b->data = ms_realloc(b->data, cap);
+		b->cap = cap;
+	}
+	memcpy(b->data + b->len, data, len);
+	b->len += len;
+	b->data[b->len] = '\0';
+}
+
+void ms_buf_printf(struct ms_buf *b, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	char *s;
+	int n = vasprintf(&s, fmt, ap);
+	va_end(ap);
+	if (n < 0)
+		oom();
+	ms_buf_append(b, s, (size_t)n);
+	free(s);
+}
+
+void ms_buf_free(struct ms_buf *b)
+{
+	free(b->data);
+	b->data = NULL;
+	b->len = b->cap = 0;
+}

@@ -1,0 +1,52 @@
+# Helpers for the command tests. Each test script is sourced by run.sh with
+# $MS (the binary), $T (a fresh scratch directory) and $INTEROP set.
+
+# run CODE CMD...: runs CMD, keeps stdout/stderr in $T/out and $T/err, and
+# checks the exit code.
+run() {
+	want=$1
+	shift
+	"$@" >"$T/out" 2>"$T/err"
+	got=$?
+	if [ "$got" -eq "$want" ]; then
+		pass "exit $want: $*"
+	else
+		fail "exit $got, wanted $want: $*" "$(head -c 600 "$T/err")"
+	fi
+}
+
+pass() { PASSED=$((PASSED + 1)); }
+
+fail() {
+	FAILED=$((FAILED + 1))
+	printf '  FAIL [%s] %s\n' "$TEST_NAME" "$1"
+	[ -n "${2:-}" ] && printf '%s\n' "$2" | sed 's/^/       /'
+	return 0
+}
+
+# check DESCRIPTION CMD...: a condition that must hold.
+check() {
+	desc=$1
+	shift
+	if "$@"; then pass "$desc"; else fail "$desc"; fi
+}
+
+out_has() { grep -q -e "$1" "$T/out"; }
+err_has() { grep -q -e "$1" "$T/err"; }
+out_is() { [ "$(cat "$T/out")" = "$1" ]; }
+
+# expect_out PATTERN / expect_err PATTERN: after run.
+expect_out() {
+	if out_has "$1"; then pass "stdout has $1"; else fail "stdout lacks '$1'" "$(head -c 600 "$T/out")"; fi
+}
+expect_err() {
+	if err_has "$1"; then pass "stderr has $1"; else fail "stderr lacks '$1'" "$(head -c 600 "$T/err")"; fi
+}
+expect_out_is() {
+	if out_is "$1"; then pass "stdout is $1"; else fail "stdout is not '$1'" "$(head -c 600 "$T/out")"; fi
+}
+# Bad input must fail with a "modelseal: error:" line.
+expect_error() {
+	run 2 "$@"
+	expect_err '^modelseal: error: '
+}

@@ -1,0 +1,109 @@
+/* Unit tests for src/util.c. */
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check_main.h"
+#include "modelseal/util.h"
+
+START_TEST(hex_round_trip)
+{
+	const uint8_t bytes[] = {0x00, 0x7f, 0x80, 0xff, 0x12};
+	char hex[11];
+	ms_hex_encode(bytes, sizeof bytes, hex);
+	ck_assert_str_eq(hex, "007f80ff12");
+	uint8_t back[5];
+	ck_assert_int_eq(ms_hex_decode("007F80ff12", back, 5), 0);
+	ck_assert_mem_eq(back, bytes, 5);
+}
+END_TEST
+
+START_TEST(hex_rejects_bad_input)
+{
+	uint8_t out[2];
+	ck_assert_int_eq(ms_hex_decode("abc", out, 2), -1);
+	ck_assert_int_eq(ms_hex_decode("abcg", out, 2), -1);
+	ck_assert_int_eq(ms_hex_decode("abcdef", out, 2), -1);
+}
+END_TEST
+
+START_TEST(parse_u64_is_strict)
+{
+	uint64_t v;
+	ck_assert_int_eq(ms_parse_u64("42", 1, 100, &v), 0);
+	ck_assert_uint_eq(v, 42);
+	ck_assert_int_eq(ms_parse_u64("0", 1, 100, &v), -1);
+	ck_assert_int_eq(ms_parse_u64("101", 1, 100, &v), -1);
+	ck_assert_int_eq(ms_parse_u64("-1", 0, 100, &v), -1);
+	ck_assert_int_eq(ms_parse_u64(" 1", 0, 100, &v), -1);
+	ck_assert_int_eq(ms_parse_u64("1x", 0, 100, &v), -1);
+	ck_assert_int_eq(ms_parse_u64("", 0, 100, &v), -1);
+	ck_assert_int_eq(ms_parse_u64("99999999999999999999999", 0, UINT64_MAX, &v), -1);
+}
+END_TEST
+
+START_TEST(path_parts)
+{
+	char *s;
+	ck_assert_str_eq(s = ms_basename("a/b/c"), "c");
+	free(s);
+	ck_assert_str_eq(s = ms_basename("a/b/"), "b");
+	free(s);
+	ck_assert_str_eq(s = ms_basename("c"), "c");
+	free(s);
+	ck_assert_str_eq(s = ms_dirname("a/b/c"), "a/b");
+	free(s);
+	ck_assert_str_eq(s = ms_dirname("c"), ".");
+	free(s);
+	ck_assert_str_eq(s = ms_dirname("/c"), "/");
+	free(s);
+}
+END_TEST
+
+START_TEST(atomic_write_replaces_whole_file)
+{
+	char dir[] = "/tmp/ms-util-XXXXXX";
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+	char *path = ms_asprintf("%s/f", dir);
+	ck_assert_int_eq(ms_write_atomic(path, "old", 3, 0600), 0);
+	ck_assert_int_eq(ms_write_atomic(path, "new data", 8, 0644), 0);
+	char *buf;
+	size_t len;
+	ck_assert_int_eq(ms_read_file(path, 1024, "test file", &buf, &len), 0);
+	ck_assert_uint_eq(len, 8);
+	ck_assert_str_eq(buf, "new data");
+	struct stat st;
+	ck_assert_int_eq(stat(path, &st), 0);
+	ck_assert_int_eq(st.st_mode & 0777, 0644);
+	free(buf);
+	/* A file over the limit is refused, not truncated. */
+	ck_assert_int_eq(ms_read_file(path, 4, "test file", &buf, &len), -1);
+	unlink(path);
+	rmdir(dir);
+	free(path);
+}
+END_TEST
+
+START_TEST(atomic_write_failure_leaves_nothing)
+{
+	ck_assert_int_eq(ms_write_atomic("/nonexistent-dir/x", "a", 1, 0600), -1);
+}
+END_TEST
+
+static Suite *util_suite(void)
+{
+	Suite *s = suite_create("util");
+	TCase *tc = tcase_create("core");
+	tcase_add_test(tc, hex_round_trip);
+	tcase_add_test(tc, hex_rejects_bad_input);
+	tcase_add_test(tc, parse_u64_is_strict);
+	tcase_add_test(tc, path_parts);
+	tcase_add_test(tc, atomic_write_replaces_whole_file);
+	tcase_add_test(tc, atomic_write_failure_leaves_nothing);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+MS_CHECK_MAIN(util_suite)
