@@ -3,8 +3,7 @@
 # totals as "N passed, N failed".
 MS=${1:?usage: run.sh /path/to/modelseal}
 here=$(cd "$(dirname "$0")" && pwd)
-INTEROP=${INTEROP:-$(cd "$here/../../.." && pwd)/shared/interop}
-[ -d "$INTEROP" ] || INTEROP=$here/../interop
+INTEROP=${INTEROP:-$here/../interop}
 export MS INTEROP
 total_pass=0
 total_fail=0
