@@ -14,6 +14,7 @@ static const char cmd_help_usage[] = "usage: modelseal help [COMMAND]\n";
 #define COMMAND(name, summary) {#name, cmd_##name, summary, cmd_##name##_usage}
 static const struct ms_command commands[] = {
     COMMAND(help, "show help for modelseal or one command"),
+    COMMAND(keygen, "generate an Ed25519 key pair"),
     {NULL, NULL, NULL, NULL},
 };
 
