@@ -22,7 +22,7 @@ const char cmd_keygen_usage[] =
     "                            (else $MODELSEAL_PASSPHRASE, else a prompt on the terminal)\n"
     "  --force                   replace existing key files\n";
 
-enum { OPT_NO_PASSPHRASE = 0x300, OPT_PASSPHRASE_FILE, OPT_FORCE };
+enum { OPT_NO_PASSPHRASE = 0x300, OPT_PASSPHRASE_FILE, OPT_FORCE, OPT_PASSPHRASE };
 
 static void report(const struct ms_keygen_opts *o, const char *keyid)
 {
@@ -55,6 +55,8 @@ int cmd_keygen(int argc, char **argv)
 	    {"no-passphrase", no_argument, NULL, OPT_NO_PASSPHRASE},
 	    {"passphrase-file", required_argument, NULL, OPT_PASSPHRASE_FILE},
 	    {"force", no_argument, NULL, OPT_FORCE},
+	    /* spelled out so that getopt does not take it for --passphrase-file */
+	    {"passphrase", required_argument, NULL, OPT_PASSPHRASE},
 	    {NULL, 0, NULL, 0},
 	};
 	struct ms_keygen_opts o = {.prefix = "modelseal"};
@@ -69,6 +71,8 @@ int cmd_keygen(int argc, char **argv)
 			src.file = optarg;
 		else if (c == OPT_FORCE)
 			o.force = 1;
+		else if (c == OPT_PASSPHRASE)
+			return ms_usage_error("%s", ms_no_argv_passphrase);
 	}
 	if (optind != argc)
 		return ms_usage_error("unexpected argument '%s'", argv[optind]);

@@ -10,6 +10,10 @@
 #include "modelseal/passphrase.h"
 #include "modelseal/util.h"
 
+const char ms_no_argv_passphrase[] =
+    "a passphrase is never taken from the command line (other users can see it); "
+    "use $" MS_PASSPHRASE_ENV " or --passphrase-file FILE";
+
 void ms_sodium_init(void)
 {
 	if (sodium_init() < 0) {

@@ -26,6 +26,10 @@ int ms_passphrase_get(const struct ms_passphrase_src *src, const char *prompt, i
 		      struct ms_passphrase *out);
 void ms_passphrase_free(struct ms_passphrase *p);
 
+/* The error for "--passphrase VALUE": commands list that option only to
+ * refuse it, since getopt would otherwise read it as --passphrase-file. */
+extern const char ms_no_argv_passphrase[];
+
 /* sodium_init() once; exits 2 if libsodium cannot start (no entropy source).
  * Every function here and in keys.h calls it, so callers need not. */
 void ms_sodium_init(void);
