@@ -8,6 +8,7 @@
 
 #include "modelseal/b64.h"
 #include "modelseal/bundle.h"
+#include "modelseal/json.h"
 #include "modelseal/util.h"
 
 uint8_t *ms_dsse_pae(const char *type, const uint8_t *body, size_t body_len, size_t *out_len)
@@ -218,21 +219,10 @@ static int check_media_type(const cJSON *root, const char *what)
 
 static cJSON *parse_json(const char *json, size_t len, const char *what)
 {
-	const char *end = NULL;
-	cJSON *root = cJSON_ParseWithLengthOpts(json, len, &end, 0);
-	if (!root) {
-		size_t at = end && end >= json ? (size_t)(end - json) : 0;
-		ms_error("%s: bundle is not valid JSON (near byte %zu)", what, at);
-		return NULL;
-	}
-	while (end && end < json + len && strchr(" \t\r\n", *end) && *end)
-		end++;
-	if (end && end < json + len) {
-		ms_error("%s: bundle has trailing data after the JSON object", what);
-		cJSON_Delete(root);
-		return NULL;
-	}
-	if (!cJSON_IsObject(root)) {
+	char *desc = ms_asprintf("%s: bundle", what);
+	cJSON *root = ms_json_parse(json, len, desc);
+	free(desc);
+	if (root && !cJSON_IsObject(root)) {
 		ms_error("%s: bundle is not a JSON object", what);
 		cJSON_Delete(root);
 		return NULL;

@@ -19,6 +19,8 @@ static const struct ms_command commands[] = {
     COMMAND(hash, "print the manifest of a model"),
     COMMAND(help, "show help for modelseal or one command"),
     COMMAND(keygen, "generate an Ed25519 key pair"),
+    COMMAND(sign, "hash a model and sign it"),
+    COMMAND(verify, "check a model against its signature"),
     {NULL, NULL, NULL, NULL},
 };
 
