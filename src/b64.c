@@ -31,9 +31,10 @@ static int guess_variant(const char *text, size_t len)
 		return -1;
 	int padded = len > 0 && text[len - 1] == '=';
 	if (url)
-		return padded ? sodium_base64_VARIANT_URLSAFE : sodium_base64_VARIANT_URLSAFE_NO_PADDING;
+		return padded ? sodium_base64_VARIANT_URLSAFE
+		              : sodium_base64_VARIANT_URLSAFE_NO_PADDING;
 	return padded || len % 4 == 0 ? sodium_base64_VARIANT_ORIGINAL
-				      : sodium_base64_VARIANT_ORIGINAL_NO_PADDING;
+	                              : sodium_base64_VARIANT_ORIGINAL_NO_PADDING;
 }
 
 int ms_b64_decode(const char *text, size_t len, const char *what, uint8_t **out, size_t *out_len)
@@ -41,7 +42,7 @@ int ms_b64_decode(const char *text, size_t len, const char *what, uint8_t **out,
 	int variant = guess_variant(text, len);
 	if (variant < 0) {
 		ms_error("%s is not valid base64: it mixes the standard and URL-safe alphabets",
-			 what);
+		         what);
 		return -1;
 	}
 	size_t max = len / 4 * 3 + 3;

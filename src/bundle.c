@@ -24,7 +24,7 @@ uint8_t *ms_dsse_pae(const char *type, const uint8_t *body, size_t body_len, siz
 }
 
 char *ms_bundle_sign(const uint8_t *payload, size_t payload_len, const char *payload_type,
-		     const struct ms_seckey *key)
+                     const struct ms_seckey *key)
 {
 	size_t pae_len;
 	uint8_t *pae = ms_dsse_pae(payload_type, payload, payload_len, &pae_len);
@@ -75,7 +75,7 @@ void ms_bundle_free(struct ms_bundle *b)
  * twice: two parsers picking different copies is how signature confusion
  * starts. */
 static int member(const cJSON *obj, const char *name, const char *what, const char *path,
-		  const cJSON **out)
+                  const cJSON **out)
 {
 	*out = NULL;
 	for (const cJSON *c = obj->child; c; c = c->next) {
@@ -95,7 +95,7 @@ enum kind { OBJECT, ARRAY, STRING, OPT_OBJECT, OPT_STRING };
 /* A member of the given kind; optional members may be absent (and a
  * optional string may be null). */
 static int field(const cJSON *obj, const char *name, enum kind k, const char *what,
-		 const char *path, const cJSON **out)
+                 const char *path, const cJSON **out)
 {
 	if (member(obj, name, what, path, out) < 0)
 		return -1;
@@ -108,12 +108,12 @@ static int field(const cJSON *obj, const char *name, enum kind k, const char *wh
 		ms_error("%s: bundle lacks %s%s", what, path, name);
 		return -1;
 	}
-	int ok = k == ARRAY				 ? cJSON_IsArray(v)
-		 : k == STRING || k == OPT_STRING ? cJSON_IsString(v)
-						  : cJSON_IsObject(v);
+	int ok = k == ARRAY                       ? cJSON_IsArray(v)
+	         : k == STRING || k == OPT_STRING ? cJSON_IsString(v)
+	                                          : cJSON_IsObject(v);
 	if (!ok) {
 		static const char *names[] = {"an object", "an array", "a string", "an object",
-					      "a string"};
+		                              "a string"};
 		ms_error("%s: bundle field %s%s must be %s", what, path, name, names[k]);
 		return -1;
 	}
@@ -127,7 +127,7 @@ static int parse_sig(const cJSON *item, size_t i, const char *what, struct ms_ds
 	const cJSON *sig, *keyid;
 	if (!cJSON_IsObject(item)) {
 		ms_error("%s: bundle field dsseEnvelope.signatures[%zu] must be an object", what,
-			 i);
+		         i);
 		return -1;
 	}
 	if (field(item, "sig", STRING, what, path, &sig) < 0 ||
@@ -153,7 +153,7 @@ static int parse_signatures(const cJSON *arr, const char *what, struct ms_bundle
 	}
 	if (n > MS_BUNDLE_MAX_SIGS) {
 		ms_error("%s: bundle has %zu signatures, more than %d", what, n,
-			 MS_BUNDLE_MAX_SIGS);
+		         MS_BUNDLE_MAX_SIGS);
 		return -1;
 	}
 	b->sigs = ms_calloc(n, sizeof *b->sigs);
@@ -185,8 +185,8 @@ static int parse_envelope(const cJSON *root, const char *what, struct ms_bundle 
 	if (!cJSON_GetObjectItemCaseSensitive(root, "dsseEnvelope") &&
 	    cJSON_GetObjectItemCaseSensitive(root, "messageSignature")) {
 		ms_error("%s: bundle holds a message signature, not a DSSE envelope; not "
-			 "supported",
-			 what);
+		         "supported",
+		         what);
 		return -1;
 	}
 	if (field(root, "dsseEnvelope", OBJECT, what, "", &env) < 0 ||
@@ -197,7 +197,7 @@ static int parse_envelope(const cJSON *root, const char *what, struct ms_bundle 
 	b->payload_type = ms_strdup(type->valuestring);
 	char *desc = ms_asprintf("%s: dsseEnvelope.payload", what);
 	int rc = ms_b64_decode(payload->valuestring, strlen(payload->valuestring), desc,
-			       &b->payload, &b->payload_len);
+	                       &b->payload, &b->payload_len);
 	free(desc);
 	if (rc < 0)
 		return -1;
@@ -211,7 +211,7 @@ static int check_media_type(const cJSON *root, const char *what)
 		return -1;
 	if (strcmp(mt->valuestring, MS_BUNDLE_MEDIA_TYPE) != 0) {
 		ms_error("%s: unsupported bundle mediaType '%.100s' (expected '%s')", what,
-			 mt->valuestring, MS_BUNDLE_MEDIA_TYPE);
+		         mt->valuestring, MS_BUNDLE_MEDIA_TYPE);
 		return -1;
 	}
 	return 0;
@@ -257,7 +257,7 @@ static size_t preferred_key(struct ms_pubkey *const *keys, size_t n_keys, const 
 
 /* Which key verifies signature s over pae: index, or n_keys for none. */
 static size_t try_keys(const struct ms_dsse_sig *s, const char *hint, const uint8_t *pae,
-		       size_t pae_len, struct ms_pubkey *const *keys, size_t n_keys)
+                       size_t pae_len, struct ms_pubkey *const *keys, size_t n_keys)
 {
 	size_t first = preferred_key(keys, n_keys, s->keyid[0] ? s->keyid : hint);
 	if (first < n_keys && ms_pubkey_verify(keys[first], pae, pae_len, s->sig, s->len))
@@ -269,15 +269,15 @@ static size_t try_keys(const struct ms_dsse_sig *s, const char *hint, const uint
 }
 
 int ms_bundle_verify(const char *json, size_t len, const char *what, const char *payload_type,
-		     struct ms_pubkey *const *keys, size_t n_keys, uint8_t **payload,
-		     size_t *payload_len, size_t *which_key)
+                     struct ms_pubkey *const *keys, size_t n_keys, uint8_t **payload,
+                     size_t *payload_len, size_t *which_key)
 {
 	struct ms_bundle b;
 	if (ms_bundle_parse(json, len, what, &b) < 0)
 		return MS_ERR;
 	if (strcmp(b.payload_type, payload_type) != 0) {
 		ms_error("%s: unexpected payloadType '%.100s' (expected '%s')", what,
-			 b.payload_type, payload_type);
+		         b.payload_type, payload_type);
 		ms_bundle_free(&b);
 		return MS_ERR;
 	}

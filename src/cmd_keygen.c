@@ -42,7 +42,7 @@ static void report(const struct ms_keygen_opts *o, const char *keyid)
 	} else {
 		puts(keyid);
 		ms_note("wrote %s (secret%s) and %s (public)", key_path,
-			o->passphrase ? ", encrypted" : ", NOT encrypted", pub_path);
+		        o->passphrase ? ", encrypted" : ", NOT encrypted", pub_path);
 	}
 	free(key_path);
 	free(pub_path);
@@ -90,7 +90,7 @@ int cmd_keygen(int argc, char **argv)
 		if (pass.len == 0) {
 			ms_passphrase_free(&pass);
 			ms_error("the passphrase is empty; use --no-passphrase for an "
-				 "unencrypted key");
+			         "unencrypted key");
 			return MS_ERR;
 		}
 		o.passphrase = &pass;

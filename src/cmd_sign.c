@@ -126,7 +126,7 @@ int cmd_sign(int argc, char **argv)
 	int rc = MS_ERR;
 	struct ms_seckey *key = NULL;
 	if (ms_parse_hashing_command(argc, argv, sign_opts, MS_HASHING_SHORTOPTS "k:s:",
-				     on_sign_option, &a, &hash, &a.req.model) < 0)
+	                             on_sign_option, &a, &hash, &a.req.model) < 0)
 		goto out;
 	if (!a.key) {
 		rc = ms_usage_error("no secret key given (--key KEY)");

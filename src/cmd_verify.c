@@ -49,8 +49,8 @@ static int parse_args(int argc, char **argv, struct verify_args *a)
 	int c;
 	while ((c = ms_getopt(argc, argv, "k:s:j:", verify_opts)) != -1) {
 		if (c == OPT_KEY) {
-			a->key_paths = ms_reallocarray(a->key_paths, a->n_key_paths + 1,
-						       sizeof *a->key_paths);
+			a->key_paths =
+			    ms_reallocarray(a->key_paths, a->n_key_paths + 1, sizeof *a->key_paths);
 			a->key_paths[a->n_key_paths++] = optarg;
 		} else if (c == OPT_SIGNATURE) {
 			a->req.signature = optarg;
@@ -140,8 +140,8 @@ static void report_text(const struct ms_verify_result *res)
 		printf("%s: %s%s%s%s\n", p->kind, p->path, p->detail ? " (" : "",
 		       p->detail ? p->detail : "", p->detail ? ")" : "");
 	}
-	ms_error("verification FAILED: %zu problem%s; do not deploy this model",
-		 res->problems.n, res->problems.n == 1 ? "" : "s");
+	ms_error("verification FAILED: %zu problem%s; do not deploy this model", res->problems.n,
+	         res->problems.n == 1 ? "" : "s");
 }
 
 int cmd_verify(int argc, char **argv)

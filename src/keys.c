@@ -124,14 +124,14 @@ static int classify(EVP_PKEY *pkey, const char *what, enum ms_key_alg *alg)
 			*alg = MS_KEY_ECDSA_P521;
 		else {
 			ms_error("%s: ECDSA curve %s is not supported (P-256, P-384 or P-521 only)",
-				 what, curve);
+			         what, curve);
 			return -1;
 		}
 		return 0;
 	}
 	const char *name = EVP_PKEY_get0_type_name(pkey);
 	ms_error("%s: %s keys are not supported (Ed25519, or ECDSA P-256/P-384/P-521)", what,
-		 name ? name : "this kind of");
+	         name ? name : "this kind of");
 	return -1;
 }
 
@@ -191,8 +191,8 @@ static void explain_missing_block(const char *pem, size_t len, const char *what)
 		ms_error("%s is a secret key; give the public key (.pub) instead", what);
 	else if (find(pem, len, "-----BEGIN CERTIFICATE-----"))
 		ms_error("%s is a certificate; certificates are not supported yet, give the "
-			 "public key",
-			 what);
+		         "public key",
+		         what);
 	else
 		ms_error("%s holds no PEM public key (no '%s' line)", what, BEGIN_PUBLIC);
 }
@@ -239,21 +239,21 @@ int ms_pubkey_load(const char *path, struct ms_pubkey **out)
 }
 
 static int verify_ecdsa(const struct ms_pubkey *k, const uint8_t *msg, size_t msg_len,
-			const uint8_t *sig, size_t sig_len)
+                        const uint8_t *sig, size_t sig_len)
 {
 	const EVP_MD *md = k->alg == MS_KEY_ECDSA_P256   ? EVP_sha256()
-			   : k->alg == MS_KEY_ECDSA_P384 ? EVP_sha384()
-							 : EVP_sha512();
+	                   : k->alg == MS_KEY_ECDSA_P384 ? EVP_sha384()
+	                                                 : EVP_sha512();
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	int ok = ctx && EVP_DigestVerifyInit(ctx, NULL, md, NULL, k->pkey) == 1 &&
-		 EVP_DigestVerify(ctx, sig, sig_len, msg, msg_len) == 1;
+	         EVP_DigestVerify(ctx, sig, sig_len, msg, msg_len) == 1;
 	EVP_MD_CTX_free(ctx);
 	ERR_clear_error(); /* a bad signature leaves reasons queued */
 	return ok;
 }
 
 int ms_pubkey_verify(const struct ms_pubkey *k, const uint8_t *msg, size_t msg_len,
-		     const uint8_t *sig, size_t sig_len)
+                     const uint8_t *sig, size_t sig_len)
 {
 	if (k->alg == MS_KEY_ED25519)
 		return sig_len == crypto_sign_BYTES &&
@@ -290,7 +290,7 @@ const struct ms_pubkey *ms_seckey_public(const struct ms_seckey *k)
 }
 
 void ms_seckey_sign(const struct ms_seckey *k, const uint8_t *msg, size_t msg_len,
-		    uint8_t sig[MS_ED25519_SIG_LEN])
+                    uint8_t sig[MS_ED25519_SIG_LEN])
 {
 	crypto_sign_detached(sig, NULL, msg, msg_len, k->sk);
 }
@@ -328,8 +328,8 @@ static int read_secret_file(const char *path, char **out, size_t *out_len)
 	}
 	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
 		ms_error("secret key '%s' is accessible by group or others (mode %04o); "
-			 "run 'chmod 600 %s'",
-			 path, (unsigned)(st.st_mode & 07777), path);
+		         "run 'chmod 600 %s'",
+		         path, (unsigned)(st.st_mode & 07777), path);
 		goto fail;
 	}
 	if (st.st_size > SECKEY_FILE_MAX) {
@@ -344,7 +344,7 @@ static int read_secret_file(const char *path, char **out, size_t *out_len)
 			continue;
 		if (n <= 0) {
 			ms_error("cannot read secret key '%s': %s", path,
-				 n < 0 ? strerror(errno) : "file shrank while read");
+			         n < 0 ? strerror(errno) : "file shrank while read");
 			sodium_free(buf);
 			goto fail;
 		}
@@ -368,7 +368,7 @@ static int no_passphrase_cb(char *buf, int size, int rwflag, void *u)
 }
 
 static PKCS8_PRIV_KEY_INFO *decrypt_p8(BIO *bio, const char *path,
-				       const struct ms_passphrase_src *src)
+                                       const struct ms_passphrase_src *src)
 {
 	X509_SIG *enc = PEM_read_bio_PKCS8(bio, NULL, no_passphrase_cb, NULL);
 	if (!enc) {
@@ -401,14 +401,14 @@ static const char *find_pkcs8(const char *text, size_t len, const char *path, in
 		return p;
 	if (find(text, len, "-----BEGIN OPENSSH PRIVATE KEY-----"))
 		ms_error("secret key '%s' is in OpenSSH format; modelseal reads PKCS#8 PEM "
-			 "('-----BEGIN PRIVATE KEY-----')",
-			 path);
+		         "('-----BEGIN PRIVATE KEY-----')",
+		         path);
 	else if (find(text, len, BEGIN_PUBLIC))
 		ms_error("'%s' is a public key; signing needs the secret key (.key)", path);
 	else if (find(text, len, " PRIVATE KEY-----"))
 		ms_error("secret key '%s' is not an Ed25519 PKCS#8 key; modelseal signs with "
-			 "Ed25519 only",
-			 path);
+		         "Ed25519 only",
+		         path);
 	else
 		ms_error("'%s' holds no PKCS#8 PEM secret key (no '%s' line)", path, BEGIN_PLAIN);
 	return NULL;
@@ -426,7 +426,7 @@ static uint8_t *seed_from_p8(PKCS8_PRIV_KEY_INFO *p8, const char *path)
 	if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_ED25519) {
 		const char *name = EVP_PKEY_get0_type_name(pkey);
 		ms_error("secret key '%s' is a%s %s key; modelseal signs with Ed25519 only", path,
-			 name && strchr("AEIOUaeiou", name[0]) ? "n" : "", name ? name : "unknown");
+		         name && strchr("AEIOUaeiou", name[0]) ? "n" : "", name ? name : "unknown");
 	} else {
 		seed = secure_malloc(crypto_sign_SEEDBYTES);
 		size_t n = crypto_sign_SEEDBYTES;
@@ -489,7 +489,7 @@ static BIO *encode_secret(const uint8_t *seed, const struct ms_passphrase *pass)
 		unsigned char salt[16];
 		randombytes_buf(salt, sizeof salt);
 		X509_ALGOR *pbe = PKCS5_pbe2_set_scrypt(EVP_aes_256_cbc(), salt, sizeof salt, NULL,
-							SCRYPT_N, SCRYPT_R, SCRYPT_P);
+		                                        SCRYPT_N, SCRYPT_R, SCRYPT_P);
 		X509_SIG *enc = pbe ? PKCS8_set0_pbe(pass->text, (int)pass->len, p8, pbe) : NULL;
 		if (!enc)
 			X509_ALGOR_free(pbe);
@@ -588,8 +588,8 @@ int ms_keygen_check(const struct ms_keygen_opts *o)
 	char *key_path = ms_asprintf("%s.key", o->prefix);
 	char *pub_path = ms_asprintf("%s.pub", o->prefix);
 	int rc = refuse_existing(key_path, o->force) < 0 || refuse_existing(pub_path, o->force) < 0
-		     ? -1
-		     : 0;
+	             ? -1
+	             : 0;
 	free(key_path);
 	free(pub_path);
 	return rc;

@@ -83,7 +83,7 @@ static int from_file(const char *path, struct ms_passphrase *out)
 	close(fd);
 	if (rc < 0) {
 		ms_error("cannot read passphrase file '%s': %s", path,
-			 saved == EMSGSIZE ? "first line too long" : strerror(saved));
+		         saved == EMSGSIZE ? "first line too long" : strerror(saved));
 		ms_passphrase_free(out);
 		return -1;
 	}
@@ -135,12 +135,12 @@ static int from_tty(int tty, const char *prompt, int confirm, struct ms_passphra
 	char *again = secure_alloc();
 	size_t again_len = 0;
 	int rc = ask(tty, "Repeat passphrase: ", again, &again_len);
-	int same = rc == 0 && again_len == out->len &&
-		   sodium_memcmp(again, out->text, out->len) == 0;
+	int same =
+	    rc == 0 && again_len == out->len && sodium_memcmp(again, out->text, out->len) == 0;
 	sodium_free(again);
 	if (!same) {
 		ms_error(rc < 0 ? "cannot read the passphrase from the terminal"
-				: "the passphrases do not match");
+		                : "the passphrases do not match");
 		ms_passphrase_free(out);
 		return -1;
 	}
@@ -148,7 +148,7 @@ static int from_tty(int tty, const char *prompt, int confirm, struct ms_passphra
 }
 
 int ms_passphrase_get(const struct ms_passphrase_src *src, const char *prompt, int confirm,
-		      struct ms_passphrase *out)
+                      struct ms_passphrase *out)
 {
 	out->text = NULL;
 	out->len = 0;
@@ -160,8 +160,8 @@ int ms_passphrase_get(const struct ms_passphrase_src *src, const char *prompt, i
 	int tty = open("/dev/tty", O_RDWR | O_NOCTTY | O_CLOEXEC);
 	if (tty < 0) {
 		ms_error("a passphrase is needed and there is no terminal to ask for it: set $%s "
-			 "or use --passphrase-file FILE",
-			 MS_PASSPHRASE_ENV);
+		         "or use --passphrase-file FILE",
+		         MS_PASSPHRASE_ENV);
 		return -1;
 	}
 	int rc = from_tty(tty, prompt, confirm, out);

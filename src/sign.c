@@ -72,18 +72,18 @@ static int exclude_signature(const struct ms_sign_request *req, const char *sign
 }
 
 int ms_sign_model(const struct ms_sign_request *req, const struct ms_seckey *key,
-		  struct ms_sign_result *res)
+                  struct ms_sign_result *res)
 {
 	memset(res, 0, sizeof *res);
-	res->signature = req->signature ? ms_strdup(req->signature)
-					: ms_default_signature_path(req->model);
+	res->signature =
+	    req->signature ? ms_strdup(req->signature) : ms_default_signature_path(req->model);
 	if (!res->signature || exclude_signature(req, res->signature) < 0)
 		goto fail;
 	if (ms_model_hash(req->model, req->hash, &res->manifest) < 0)
 		goto fail;
 	res->statement = ms_statement_to_json(&res->manifest);
 	res->bundle = ms_bundle_sign((const uint8_t *)res->statement, strlen(res->statement),
-				     MS_INTOTO_PAYLOAD_TYPE, key);
+	                             MS_INTOTO_PAYLOAD_TYPE, key);
 	memcpy(res->keyid, ms_pubkey_id(ms_seckey_public(key)), sizeof res->keyid);
 	if (ms_write_atomic(res->signature, res->bundle, strlen(res->bundle), 0644) < 0)
 		goto fail;

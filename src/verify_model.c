@@ -42,7 +42,7 @@ void ms_verify_result_free(struct ms_verify_result *res)
 /* ---- comparing manifests ---- */
 
 static int same_digest(const struct ms_manifest *m, const struct ms_resource *a,
-		       const struct ms_resource *b)
+                       const struct ms_resource *b)
 {
 	return sodium_memcmp(a->digest, b->digest, ms_digest_len(m->alg)) == 0;
 }
@@ -80,11 +80,11 @@ static char *describe_ranges(const struct ranges *r, uint64_t want_size, uint64_
 	struct ms_buf b = {0};
 	if (want_size != got_size)
 		ms_buf_printf(&b, "size %llu bytes, signed %llu; ", (unsigned long long)got_size,
-			      (unsigned long long)want_size);
+		              (unsigned long long)want_size);
 	ms_buf_printf(&b, "bytes ");
 	for (size_t i = 0; i < r->n; i++)
 		ms_buf_printf(&b, "%s%llu:%llu", i ? ", " : "", (unsigned long long)r->v[i][0],
-			      (unsigned long long)r->v[i][1]);
+		              (unsigned long long)r->v[i][1]);
 	ms_buf_printf(&b, " differ");
 	return b.data;
 }
@@ -92,7 +92,7 @@ static char *describe_ranges(const struct ranges *r, uint64_t want_size, uint64_
 /* Which byte ranges of one file differ between two shard lists (both in
  * offset order). NULL when none does. */
 static char *shard_diff(const struct ms_manifest *m, const struct ms_resource *w, size_t nw,
-			const struct ms_resource *g, size_t ng)
+                        const struct ms_resource *g, size_t ng)
 {
 	struct ranges r = {0};
 	uint64_t want_size = w[nw - 1].end, got_size = g[ng - 1].end;
@@ -101,7 +101,7 @@ static char *shard_diff(const struct ms_manifest *m, const struct ms_resource *w
 		while (k < ng && g[k].start < w[i].start)
 			k++;
 		int ok = k < ng && g[k].start == w[i].start && g[k].end == w[i].end &&
-			 same_digest(m, &w[i], &g[k]);
+		         same_digest(m, &w[i], &g[k]);
 		if (!ok)
 			add_range(&r, w[i].start, w[i].end);
 	}
@@ -114,13 +114,13 @@ static char *shard_diff(const struct ms_manifest *m, const struct ms_resource *w
 }
 
 void ms_manifest_diff(const struct ms_manifest *want, const struct ms_manifest *got,
-		      int ignore_extra, const char *single_name, struct ms_problems *out)
+                      int ignore_extra, const char *single_name, struct ms_problems *out)
 {
 	size_t i = 0, j = 0;
 	while (i < want->n_res || j < got->n_res) {
 		int c = i == want->n_res  ? 1
-			: j == got->n_res ? -1
-					  : ms_path_cmp(want->res[i].path, got->res[j].path);
+		        : j == got->n_res ? -1
+		                          : ms_path_cmp(want->res[i].path, got->res[j].path);
 		const char *path = c <= 0 ? want->res[i].path : got->res[j].path;
 		const char *shown = strcmp(path, ".") == 0 && single_name ? single_name : path;
 		size_t i2 = c <= 0 ? group_end(want->res, want->n_res, i) : i;
@@ -155,14 +155,14 @@ static int check_signature(const struct ms_verify_request *req, struct ms_verify
 		return MS_ERR;
 	char *what = ms_asprintf("signature '%s'", res->signature);
 	int rc = ms_bundle_verify(json, len, what, MS_INTOTO_PAYLOAD_TYPE, req->keys, req->n_keys,
-				  &payload, &res->payload_len, &which);
+	                          &payload, &res->payload_len, &which);
 	free(what);
 	free(json);
 	if (rc == MS_FAIL) {
 		ms_problems_add(&res->problems, res->signature, "signature",
-				ms_strdup(req->n_keys == 1
-					      ? "does not verify with the given key"
-					      : "does not verify with any of the given keys"));
+		                ms_strdup(req->n_keys == 1
+		                              ? "does not verify with the given key"
+		                              : "does not verify with any of the given keys"));
 	} else if (rc == MS_OK) {
 		res->signer = req->keys[which];
 		res->payload = ms_malloc(res->payload_len + 1);
@@ -184,8 +184,7 @@ static int is_single_file_statement(const struct ms_manifest *m)
 /* What to hash: MODEL itself, or, for a single-file statement and a
  * directory MODEL (as model_signing lays it out), the file named by the
  * subject inside it. NULL with a problem or an error otherwise. */
-static char *hash_target(const struct ms_verify_request *req, struct ms_verify_result *res,
-			 int *rc)
+static char *hash_target(const struct ms_verify_request *req, struct ms_verify_result *res, int *rc)
 {
 	const struct ms_manifest *m = &res->signed_manifest;
 	struct stat st;
@@ -197,7 +196,7 @@ static char *hash_target(const struct ms_verify_request *req, struct ms_verify_r
 	int single = is_single_file_statement(m);
 	if (!S_ISDIR(st.st_mode) && !single) {
 		ms_problems_add(&res->problems, req->model, "type",
-				ms_strdup("the signed model is a directory, this is a file"));
+		                ms_strdup("the signed model is a directory, this is a file"));
 		*rc = MS_FAIL;
 		return NULL;
 	}
@@ -232,7 +231,7 @@ static int is_git_name(const char *path)
  * ignore list (ours, model_signing >= 1.1) get exactly it; older ones
  * silently skipped the git files, so we do too unless they signed some. */
 static int opts_from_statement(const struct ms_verify_request *req,
-			       const struct ms_verify_result *res, struct ms_hash_opts *o)
+                               const struct ms_verify_result *res, struct ms_hash_opts *o)
 {
 	const struct ms_manifest *m = &res->signed_manifest;
 	ms_hash_opts_init(o);
@@ -272,12 +271,12 @@ static int check_model(const struct ms_verify_request *req, struct ms_verify_res
 		return MS_ERR;
 	}
 	char *shown = ms_basename(target);
-	ms_manifest_diff(&res->signed_manifest, &got, req->ignore_unsigned, shown,
-			 &res->problems);
+	ms_manifest_diff(&res->signed_manifest, &got, req->ignore_unsigned, shown, &res->problems);
 	/* Belt and braces: with nothing left out, equal resources mean equal roots. */
 	if (res->problems.n == 0 && !req->ignore_unsigned &&
 	    sodium_memcmp(got.root, res->signed_manifest.root, MS_ROOT_LEN) != 0)
-		ms_problems_add(&res->problems, shown, "modified", ms_strdup("root digest differs"));
+		ms_problems_add(&res->problems, shown, "modified",
+		                ms_strdup("root digest differs"));
 	free(shown);
 	ms_manifest_free(&got);
 	ms_hash_opts_free(&o);
@@ -288,8 +287,8 @@ static int check_model(const struct ms_verify_request *req, struct ms_verify_res
 int ms_verify_model(const struct ms_verify_request *req, struct ms_verify_result *res)
 {
 	memset(res, 0, sizeof *res);
-	res->signature = req->signature ? ms_strdup(req->signature)
-					: ms_default_signature_path(req->model);
+	res->signature =
+	    req->signature ? ms_strdup(req->signature) : ms_default_signature_path(req->model);
 	if (!res->signature)
 		return MS_ERR;
 	int rc = check_signature(req, res);

@@ -23,7 +23,7 @@ uint8_t *ms_dsse_pae(const char *type, const uint8_t *body, size_t body_len, siz
  * JSON, NUL-terminated, freshly allocated. The key id goes into the hint and
  * the signature's keyid. */
 char *ms_bundle_sign(const uint8_t *payload, size_t payload_len, const char *payload_type,
-		     const struct ms_seckey *key);
+                     const struct ms_seckey *key);
 
 struct ms_dsse_sig {
 	uint8_t *sig;
@@ -60,7 +60,7 @@ void ms_bundle_free(struct ms_bundle *b);
  * bundle hint) only decides which key is tried first and is never trusted.
  * One valid signature by one of the keys suffices. */
 int ms_bundle_verify(const char *json, size_t len, const char *what, const char *payload_type,
-		     struct ms_pubkey *const *keys, size_t n_keys, uint8_t **payload,
-		     size_t *payload_len, size_t *which_key);
+                     struct ms_pubkey *const *keys, size_t n_keys, uint8_t **payload,
+                     size_t *payload_len, size_t *which_key);
 
 #endif

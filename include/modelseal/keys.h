@@ -14,8 +14,8 @@
 
 enum ms_key_alg { MS_KEY_ED25519, MS_KEY_ECDSA_P256, MS_KEY_ECDSA_P384, MS_KEY_ECDSA_P521 };
 
-struct ms_pubkey;  /* opaque: a public key ready to verify */
-struct ms_seckey;  /* opaque: an Ed25519 secret key in sodium_malloc memory */
+struct ms_pubkey; /* opaque: a public key ready to verify */
+struct ms_seckey; /* opaque: an Ed25519 secret key in sodium_malloc memory */
 
 /* Reads the first "-----BEGIN PUBLIC KEY-----" block of a file; text before it
  * (as certtool writes) is skipped. Other key types, other curves, truncated
@@ -39,7 +39,7 @@ const char *ms_pubkey_source(const struct ms_pubkey *k);
  * malformed signature). Ed25519 via libsodium; ECDSA via libcrypto with
  * SHA-256/384/512 for P-256/384/521 and a DER-encoded signature. */
 int ms_pubkey_verify(const struct ms_pubkey *k, const uint8_t *msg, size_t msg_len,
-		     const uint8_t *sig, size_t sig_len);
+                     const uint8_t *sig, size_t sig_len);
 
 /* Loads an Ed25519 secret key from a PKCS#8 PEM file, plain or encrypted
  * (then the passphrase comes from src). Refuses a file that group or others
@@ -50,12 +50,12 @@ void ms_seckey_free(struct ms_seckey *k); /* wipes the secret */
 const struct ms_pubkey *ms_seckey_public(const struct ms_seckey *k);
 /* Ed25519 detached signature of msg. */
 void ms_seckey_sign(const struct ms_seckey *k, const uint8_t *msg, size_t msg_len,
-		    uint8_t sig[MS_ED25519_SIG_LEN]);
+                    uint8_t sig[MS_ED25519_SIG_LEN]);
 
 struct ms_keygen_opts {
-	const char *prefix; /* writes PREFIX.key and PREFIX.pub */
+	const char *prefix;                     /* writes PREFIX.key and PREFIX.pub */
 	const struct ms_passphrase *passphrase; /* NULL: unencrypted secret key */
-	int force; /* replace existing files */
+	int force;                              /* replace existing files */
 };
 
 /* Generates an Ed25519 key pair with libsodium and writes both files: the

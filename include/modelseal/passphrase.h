@@ -23,7 +23,7 @@ struct ms_passphrase {
  * /dev/tty (asked twice and compared when confirm is set). With none
  * available: a clear error and -1. */
 int ms_passphrase_get(const struct ms_passphrase_src *src, const char *prompt, int confirm,
-		      struct ms_passphrase *out);
+                      struct ms_passphrase *out);
 void ms_passphrase_free(struct ms_passphrase *p);
 
 /* The error for "--passphrase VALUE": commands list that option only to

@@ -15,14 +15,14 @@ struct ms_sign_request {
 	const char *name;      /* --name, --version: for the registry; may be NULL */
 	const char *version;
 	struct ms_hash_opts *hash; /* HASHING options; the signature path is added
-				      to its ignore list when it lies in the model */
+	                              to its ignore list when it lies in the model */
 };
 
 struct ms_sign_result {
-	char *signature;  /* path written */
+	char *signature; /* path written */
 	struct ms_manifest manifest;
-	char *statement;  /* the exact payload bytes that were signed */
-	char *bundle;     /* the bundle JSON as written */
+	char *statement; /* the exact payload bytes that were signed */
+	char *bundle;    /* the bundle JSON as written */
 	char keyid[MS_KEYID_HEX + 1];
 };
 
@@ -37,7 +37,7 @@ char *ms_signature_inside_model(const char *model, const char *signature);
 /* Signs req->model with key. 0, or -1 after reporting; nothing is written
  * unless everything succeeded. */
 int ms_sign_model(const struct ms_sign_request *req, const struct ms_seckey *key,
-		  struct ms_sign_result *res);
+                  struct ms_sign_result *res);
 void ms_sign_result_free(struct ms_sign_result *res);
 
 #endif

@@ -26,7 +26,7 @@ void ms_problems_free(struct ms_problems *p);
 
 struct ms_verify_request {
 	const char *model;
-	const char *signature; /* NULL: MODEL/model.sig or FILE.sig */
+	const char *signature;         /* NULL: MODEL/model.sig or FILE.sig */
 	struct ms_pubkey *const *keys; /* trusted keys; at least one */
 	size_t n_keys;
 	char *const *ignore; /* --ignore paths, on top of the statement's */
@@ -36,10 +36,10 @@ struct ms_verify_request {
 };
 
 struct ms_verify_result {
-	int verified;              /* signature good and no problem */
-	char *signature;           /* bundle path read */
+	int verified;                   /* signature good and no problem */
+	char *signature;                /* bundle path read */
 	const struct ms_pubkey *signer; /* the key that verified, or NULL */
-	char *payload;             /* the signed statement bytes (NUL-terminated) */
+	char *payload;                  /* the signed statement bytes (NUL-terminated) */
 	size_t payload_len;
 	struct ms_manifest signed_manifest; /* from the statement */
 	struct ms_problems problems;
@@ -56,6 +56,6 @@ void ms_verify_result_free(struct ms_verify_result *res);
  * and unless ignore_extra files not signed. Digests are compared in constant
  * time. single_name is shown instead of "." for a single-file model. */
 void ms_manifest_diff(const struct ms_manifest *want, const struct ms_manifest *got,
-		      int ignore_extra, const char *single_name, struct ms_problems *out);
+                      int ignore_extra, const char *single_name, struct ms_problems *out);
 
 #endif

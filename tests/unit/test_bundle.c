@@ -12,10 +12,10 @@
 #define OMS "tests/interop/oms/"
 #define IT MS_INTOTO_PAYLOAD_TYPE
 
-static struct ms_seckey *sk;       /* tests/data/keys/ed25519.key */
-static struct ms_pubkey *pk;       /* its public half */
-static struct ms_pubkey *p384;     /* the interop key */
-static struct ms_pubkey *other;    /* an unrelated Ed25519 key */
+static struct ms_seckey *sk;    /* tests/data/keys/ed25519.key */
+static struct ms_pubkey *pk;    /* its public half */
+static struct ms_pubkey *p384;  /* the interop key */
+static struct ms_pubkey *other; /* an unrelated Ed25519 key */
 static const char payload[] = "{\"_type\":\"https://in-toto.io/Statement/v1\"}";
 
 static void setup(void)
@@ -77,8 +77,8 @@ static char *replace(const char *s, const char *from, const char *to)
 START_TEST(pae_matches_dsse_spec)
 {
 	size_t len;
-	uint8_t *pae = ms_dsse_pae("http://example.com/HelloWorld", (const uint8_t *)"hello world",
-				   11, &len);
+	uint8_t *pae =
+	    ms_dsse_pae("http://example.com/HelloWorld", (const uint8_t *)"hello world", 11, &len);
 	const char want[] = "DSSEv1 29 http://example.com/HelloWorld 11 hello world";
 	ck_assert_uint_eq(len, sizeof want - 1);
 	ck_assert_mem_eq(pae, want, len);
@@ -153,8 +153,8 @@ START_TEST(tampering_fails)
 	free(t);
 	/* a different payload under the same signature */
 	char *orig = ms_b64_encode(payload, strlen(payload));
-	char *swapped = ms_b64_encode("{\"_type\":\"https://in-toto.io/Statement/v2\"}",
-				      strlen(payload));
+	char *swapped =
+	    ms_b64_encode("{\"_type\":\"https://in-toto.io/Statement/v2\"}", strlen(payload));
 	t = replace(json, orig, swapped);
 	ck_assert_int_eq(verify(t, keys, 1, NULL), MS_FAIL);
 	free(t);
@@ -186,8 +186,8 @@ START_TEST(any_valid_signature_suffices)
 	memset(junk, 0x5a, sizeof junk);
 	char *bogus = ms_b64_encode(junk, sizeof junk);
 	char *two = ms_asprintf("\"signatures\":[{\"sig\":\"%s\",\"keyid\":null},"
-				"{\"sig\":\"%s\"}]",
-				bogus, sig);
+	                        "{\"sig\":\"%s\"}]",
+	                        bogus, sig);
 	free(bogus);
 	const char *at = strstr(json, "\"signatures\":");
 	char *t = ms_asprintf("%.*s%s}}", (int)(at - json), json, two);
@@ -229,7 +229,8 @@ START_TEST(malformed_bundles_are_errors)
 	    {"\"verificationMaterial\":{", "\"verificationMaterial\":7,\"x\":{"},
 	    {"\"publicKey\":{", "\"publicKey\":[{"},
 	    {"\"hint\":\"", "\"hint\":[\""},
-	    {(char *)mt, "\"mediaType\":\"" MS_BUNDLE_MEDIA_TYPE "\"," "\"mediaType\":\"x\""},
+	    {(char *)mt, "\"mediaType\":\"" MS_BUNDLE_MEDIA_TYPE "\","
+	                 "\"mediaType\":\"x\""},
 	    {(char *)pt, "\"payloadType\":\"" IT "\",\"payloadType\":\"" IT "\""},
 	};
 	for (size_t i = 0; i < sizeof edits / sizeof edits[0]; i++) {
@@ -257,7 +258,7 @@ END_TEST
 START_TEST(model_signing_bundles_verify)
 {
 	static const char *dirs[] = {"v0.3.1-elliptic-key", "v1.0.0-elliptic-key",
-				     "v1.0.1-elliptic-key", "v1.1.0-elliptic-key"};
+	                             "v1.0.1-elliptic-key", "v1.1.0-elliptic-key"};
 	struct ms_pubkey *keys[] = {pk, p384};
 	for (size_t i = 0; i < sizeof dirs / sizeof dirs[0]; i++) {
 		char *path = ms_asprintf(OMS "%s/model.sig", dirs[i]), *json;
@@ -265,13 +266,13 @@ START_TEST(model_signing_bundles_verify)
 		uint8_t *p;
 		ck_assert_int_eq(ms_read_file(path, 1 << 20, "bundle", &json, &len), 0);
 		ck_assert_msg(ms_bundle_verify(json, len, path, IT, keys, 2, &p, &plen, &which) ==
-				  MS_OK,
-			      "%s", path);
+		                  MS_OK,
+		              "%s", path);
 		ck_assert_uint_eq(which, 1);
 		ck_assert_ptr_nonnull(memmem(p, plen, "signme-1", 8));
 		free(p);
 		ck_assert_int_eq(ms_bundle_verify(json, len, path, IT, keys, 1, &p, &plen, &which),
-				 MS_FAIL);
+		                 MS_FAIL);
 		free(json);
 		free(path);
 	}

@@ -61,7 +61,7 @@ START_TEST(interop_ecdsa_p384_key_and_id)
 	ck_assert_str_eq(ms_key_alg_name(ms_pubkey_alg(k)), "ecdsa-p384");
 	/* the hint model_signing 1.1.0 wrote for this key */
 	ck_assert_str_eq(ms_pubkey_id(k),
-			 "e8450dec4eb99dae995da9af1bc2cc9f76ed669ee2e744f57abba763df3e3f8e");
+	                 "e8450dec4eb99dae995da9af1bc2cc9f76ed669ee2e744f57abba763df3e3f8e");
 	ck_assert_ptr_nonnull(strstr(ms_pubkey_pem(k), "-----BEGIN PUBLIC KEY-----\nMHYw"));
 	ck_assert_ptr_null(strstr(ms_pubkey_pem(k), "Public Key Information"));
 	ck_assert_str_eq(ms_pubkey_source(k), INTEROP_KEY);
@@ -76,7 +76,7 @@ START_TEST(ed25519_public_key)
 	ck_assert_int_eq(ms_pubkey_alg(k), MS_KEY_ED25519);
 	/* sha256sum of `openssl pkey -pubin -in ed25519.pub` */
 	ck_assert_str_eq(ms_pubkey_id(k),
-			 "ff3c2592d26dc8376ed5f4a5c14d246127ac9ad758237a6417cad45611946ba2");
+	                 "ff3c2592d26dc8376ed5f4a5c14d246127ac9ad758237a6417cad45611946ba2");
 	ms_pubkey_free(k);
 }
 END_TEST
@@ -84,7 +84,7 @@ END_TEST
 START_TEST(refuses_unsupported_and_broken_public_keys)
 {
 	static const char *bad[] = {"rsa.pub", "secp256k1.pub", "truncated.pub", "ed25519.key",
-				    "nonexistent.pub"};
+	                            "nonexistent.pub"};
 	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
 		struct ms_pubkey *k = NULL;
 		char *path = ms_asprintf(KEYS "%s", bad[i]);
@@ -136,7 +136,7 @@ START_TEST(ecdsa_verify_uses_curve_hash)
 		ck_assert_int_eq(ms_pubkey_verify(k, (const uint8_t *)"message", 7, sig, len), 1);
 		ck_assert_int_eq(ms_pubkey_verify(k, (const uint8_t *)"messagf", 7, sig, len), 0);
 		ck_assert_int_eq(ms_pubkey_verify(k, (const uint8_t *)"message", 7, sig, len - 1),
-				 0);
+		                 0);
 		free(sig);
 		sig = ecdsa_sign(sec, EVP_sha384(), "message", &len); /* wrong hash */
 		ck_assert_int_eq(ms_pubkey_verify(k, (const uint8_t *)"message", 7, sig, len), 0);
