@@ -360,21 +360,9 @@ fail:
 	return -1;
 }
 
-/* Never let libcrypto prompt on its own. */
-static int no_passphrase_cb(char *buf, int size, int rwflag, void *u)
-{
-	(void)buf, (void)size, (void)rwflag, (void)u;
-	return -1;
-}
-
-static PKCS8_PRIV_KEY_INFO *decrypt_p8(BIO *bio, const char *path,
+static PKCS8_PRIV_KEY_INFO *decrypt_p8(const X509_SIG *enc, const char *path,
                                        const struct ms_passphrase_src *src)
 {
-	X509_SIG *enc = PEM_read_bio_PKCS8(bio, NULL, no_passphrase_cb, NULL);
-	if (!enc) {
-		ms_error("secret key '%s': truncated or malformed encrypted PKCS#8 PEM", path);
-		return NULL;
-	}
 	struct ms_passphrase pass;
 	char *prompt = ms_asprintf("Passphrase for %s: ", path);
 	int rc = ms_passphrase_get(src, prompt, 0, &pass);
@@ -386,15 +374,51 @@ static PKCS8_PRIV_KEY_INFO *decrypt_p8(BIO *bio, const char *path,
 			ms_error("cannot decrypt secret key '%s': wrong passphrase", path);
 	}
 	ms_passphrase_free(&pass);
-	X509_SIG_free(enc);
+	return p8;
+}
+
+/* Decodes the PEM block at bio into the PKCS#8 structure, decrypting it when
+ * it is encrypted. The DER bytes are kept in libcrypto's secure heap
+ * (PEM_FLAG_SECURE) and cleared when freed, since for a plain key they are
+ * the secret itself. */
+static PKCS8_PRIV_KEY_INFO *decode_p8(BIO *bio, const char *path,
+                                      const struct ms_passphrase_src *src)
+{
+	char *name = NULL, *header = NULL;
+	unsigned char *der = NULL;
+	long len = 0;
+	PKCS8_PRIV_KEY_INFO *p8 = NULL;
+	if (PEM_read_bio_ex(bio, &name, &header, &der, &len,
+	                    PEM_FLAG_SECURE | PEM_FLAG_EAY_COMPATIBLE) != 1) {
+		ms_error("secret key '%s': truncated or malformed PEM", path);
+		return NULL;
+	}
+	const unsigned char *p = der;
+	if (strcmp(name, "ENCRYPTED PRIVATE KEY") == 0) {
+		X509_SIG *enc = d2i_X509_SIG(NULL, &p, len);
+		if (enc && p == der + len)
+			p8 = decrypt_p8(enc, path, src);
+		else
+			ms_error("secret key '%s': malformed encrypted PKCS#8 key", path);
+		X509_SIG_free(enc);
+	} else {
+		p8 = d2i_PKCS8_PRIV_KEY_INFO(NULL, &p, len);
+		if (!p8 || p != der + len) {
+			ms_error("secret key '%s': malformed PKCS#8 key", path);
+			PKCS8_PRIV_KEY_INFO_free(p8);
+			p8 = NULL;
+		}
+	}
+	OPENSSL_secure_clear_free(der, (size_t)len);
+	OPENSSL_secure_free(name);
+	OPENSSL_secure_free(header);
 	return p8;
 }
 
 /* Where the PKCS#8 block starts, or NULL with an error for other files. */
-static const char *find_pkcs8(const char *text, size_t len, const char *path, int *encrypted)
+static const char *find_pkcs8(const char *text, size_t len, const char *path)
 {
 	const char *p = find(text, len, BEGIN_ENCRYPTED);
-	*encrypted = p != NULL;
 	if (!p)
 		p = find(text, len, BEGIN_PLAIN);
 	if (p)
@@ -447,17 +471,10 @@ int ms_seckey_load(const char *path, const struct ms_passphrase_src *src, struct
 	size_t len;
 	if (read_secret_file(path, &text, &len) < 0)
 		return -1;
-	int encrypted, rc = -1;
-	const char *begin = find_pkcs8(text, len, path, &encrypted);
+	int rc = -1;
+	const char *begin = find_pkcs8(text, len, path);
 	BIO *bio = begin ? BIO_new_mem_buf(begin, (int)(len - (size_t)(begin - text))) : NULL;
-	PKCS8_PRIV_KEY_INFO *p8 = NULL;
-	if (bio && encrypted)
-		p8 = decrypt_p8(bio, path, src);
-	else if (bio) {
-		p8 = PEM_read_bio_PKCS8_PRIV_KEY_INFO(bio, NULL, no_passphrase_cb, NULL);
-		if (!p8)
-			ms_error("secret key '%s': truncated or malformed PKCS#8 PEM", path);
-	}
+	PKCS8_PRIV_KEY_INFO *p8 = bio ? decode_p8(bio, path, src) : NULL;
 	uint8_t *seed = p8 ? seed_from_p8(p8, path) : NULL;
 	if (seed) {
 		char *what = ms_asprintf("public half of '%s'", path);
