@@ -112,3 +112,18 @@ if [ "$(id -u)" -ne 0 ]; then
 	mkdir locked && echo x >locked/f && chmod 000 locked/f
 	expect_error "$MS" digest locked
 fi
+
+# A file that grows or shrinks while it is hashed gives an error, no digest.
+# (3 GiB sparse: hashing takes about a second, the change comes at 0.2 s.)
+for change in grow shrink; do
+	truncate -s 3G moving.bin
+	"$MS" digest -j 2 moving.bin >"$T/out" 2>"$T/err" &
+	pid=$!
+	sleep 0.2
+	if [ $change = grow ]; then echo more >>moving.bin; else truncate -s 1M moving.bin; fi
+	wait $pid
+	check "$change while hashing: exit 2" [ $? -eq 2 ]
+	check "$change while hashing: no digest" [ ! -s "$T/out" ]
+	expect_err "moving.bin' \(changed\|shrank\) while the model was being hashed"
+	rm -f moving.bin
+done
