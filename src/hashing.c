@@ -233,7 +233,7 @@ static int hash_read(struct hasher *h, struct worker_state *ws, int fd, uint64_t
 static int read_and_hash(struct job *j, struct worker_state *ws, int fd, const struct task *t,
 			 uint8_t *digest)
 {
-	const char *rel = j->walk->files[t->file].rel;
+	const char *rel = ms_file_display(&j->walk->files[t->file]);
 	struct hasher h;
 	if (hasher_init(&h, ws, j) < 0)
 		return -1;
@@ -262,11 +262,12 @@ static int hash_task(void *ctx, size_t i, unsigned worker)
 	int fd = ms_walk_open(j->walk, f);
 	if (fd < 0)
 		return -1;
-	(void)posix_fadvise(fd, (off_t)t->start, (off_t)(t->end - t->start),
-			    POSIX_FADV_SEQUENTIAL);
+	if (t->end - t->start >= MAP_MIN) /* a syscall too many for small files */
+		(void)posix_fadvise(fd, (off_t)t->start, (off_t)(t->end - t->start),
+				    POSIX_FADV_SEQUENTIAL);
 	int rc = read_and_hash(j, ws, fd, t, j->m->res[t->res].digest);
 	if (rc == 0 && !ms_walk_unchanged(fd, f)) {
-		ms_error("'%s' changed while the model was being hashed", f->rel);
+		ms_error("'%s' changed while the model was being hashed", ms_file_display(f));
 		rc = -1;
 	}
 	close(fd);

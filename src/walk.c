@@ -295,6 +295,11 @@ static int open_beneath(int root_fd, const char *rel)
 	return fd;
 }
 
+const char *ms_file_display(const struct ms_file *f)
+{
+	return strcmp(f->rel, ".") == 0 ? f->open_path : f->rel;
+}
+
 int ms_walk_unchanged(int fd, const struct ms_file *f)
 {
 	struct stat st;
@@ -307,11 +312,11 @@ int ms_walk_open(const struct ms_walk *w, const struct ms_file *f)
 {
 	int fd = open_beneath(w->root_fd, f->open_path);
 	if (fd < 0) {
-		ms_error("cannot open '%s': %s", f->rel, strerror(errno));
+		ms_error("cannot open '%s': %s", ms_file_display(f), strerror(errno));
 		return -1;
 	}
 	if (!ms_walk_unchanged(fd, f)) {
-		ms_error("'%s' changed while the model was being hashed", f->rel);
+		ms_error("'%s' changed while the model was being hashed", ms_file_display(f));
 		close(fd);
 		return -1;
 	}

@@ -41,6 +41,10 @@ int ms_walk_open(const struct ms_walk *w, const struct ms_file *f);
 /* Whether the file is still as listed (size, mtime, inode) after reading. */
 int ms_walk_unchanged(int fd, const struct ms_file *f);
 
+/* The name to show in messages: the manifest path, or for a single-file
+ * model (whose path is ".") the file's own name. */
+const char *ms_file_display(const struct ms_file *f);
+
 /* Normalises a relative path ("./a//b/" -> "a/b"); NULL when it is empty,
  * absolute or has a ".." component. */
 char *ms_normalise_rel_path(const char *path);
