@@ -95,7 +95,10 @@ static void report_json(const struct ms_verify_request *req, const struct ms_ver
 	cJSON *j = cJSON_CreateObject();
 	cJSON_AddBoolToObject(j, "verified", res->verified);
 	cJSON_AddStringToObject(j, "model", req->model);
-	cJSON_AddStringToObject(j, "signature", res->signature);
+	if (res->signature)
+		cJSON_AddStringToObject(j, "signature", res->signature);
+	else
+		cJSON_AddNullToObject(j, "signature");
 	if (res->signer) {
 		char hex[2 * MS_ROOT_LEN + 1];
 		ms_hex_encode(res->signed_manifest.root, MS_ROOT_LEN, hex);
@@ -161,6 +164,12 @@ int cmd_verify(int argc, char **argv)
 			report_json(&a.req, &res);
 		else if (rc != MS_ERR)
 			report_text(&res);
+		ms_verify_result_free(&res);
+	} else if (rc == MS_FAIL && ms_global.json) {
+		struct ms_verify_result res = {0};
+		ms_problems_add(&res.problems, a.req.model, "untrusted",
+		                ms_strdup("no trusted key given"));
+		report_json(&a.req, &res);
 		ms_verify_result_free(&res);
 	}
 	for (size_t i = 0; i < n_keys; i++)

@@ -9,8 +9,9 @@
 #include "modelseal/keys.h"
 #include "modelseal/manifest.h"
 
-/* One difference. kind is "signature", "modified", "missing", "extra" or
- * "type" (file versus directory); detail may be NULL. */
+/* One difference. kind is "signature", "modified", "missing", "extra",
+ * "type" (file versus directory) or "untrusted" (no key to verify with);
+ * detail may be NULL. */
 struct ms_problem {
 	char *path;
 	const char *kind;

@@ -163,6 +163,9 @@ expect_out "^type: one.bin"
 # ---- verify usage ----
 run 1 "$MS" verify model
 expect_err "no trusted key"
+run 1 "$MS" --json verify model
+expect_out '"verified": false'
+expect_out '"problem": "untrusted"'
 expect_error "$MS" verify --key missing.pub model
 expect_error "$MS" verify --key k.key model
 expect_err "is a secret key"
