@@ -260,7 +260,8 @@ int ms_walk_model(const char *path, const struct ms_hash_opts *o, struct ms_walk
 		ms_walk_free(w);
 		return -1;
 	}
-	qsort(w->files, w->n_files, sizeof *w->files, cmp_files);
+	if (w->n_files > 1)
+		qsort(w->files, w->n_files, sizeof *w->files, cmp_files);
 	return 0;
 }
 
