@@ -4,6 +4,10 @@
 #   make check           install missing deps, build, run unit + command tests
 #   make check SANITIZE=1  the same under AddressSanitizer + UBSan
 #   make demo            install missing deps, build, run the demo on a generated model
+#   make check VALGRIND=1  the command tests with the binary under valgrind
+#   make fuzz            libFuzzer targets (clang) into build-fuzz/
+#   make fuzz-smoke      each fuzz target for a short fixed run (part of check)
+#   make fuzz-run FUZZ_TARGET=statement [FUZZ_TIME=60]   one longer session
 #   make bench           benchmarks against sha256sum, b3sum, openssl
 #   make install PREFIX=/usr/local
 
@@ -33,6 +37,16 @@ ALL_CFLAGS  += -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-
 ALL_LDFLAGS += -fsanitize=address,undefined
 endif
 
+FUZZ_CC     ?= clang
+FUZZ_BUILD  ?= build-fuzz
+FUZZ_RUNS   ?= 4000
+FUZZ_TIME   ?= 60
+FUZZ        ?= 1
+VALGRIND    ?= 0
+FUZZ_CFLAGS := -std=c11 -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -D_GNU_SOURCE \
+	-DMODELSEAL_VERSION='"$(VERSION)"' -Iinclude -Itests/fuzz $(PKG_CFLAGS) -O1 -g -pthread \
+	-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+
 LIB_SRCS  := $(filter-out src/main.c,$(sort $(wildcard src/*.c)))
 LIB_OBJS  := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
 MAIN_OBJ  := $(BUILD)/obj/main.o
@@ -41,8 +55,11 @@ BIN       := $(BUILD)/modelseal
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
 MANPAGES  := $(sort $(wildcard man/*.1))
+FUZZ_OBJS := $(LIB_SRCS:src/%.c=$(FUZZ_BUILD)/obj/%.o)
+FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
 
-.PHONY: all deps check check-unit check-cli demo bench install uninstall clean format FORCE
+.PHONY: all deps check check-unit check-cli check-fuzz fuzz fuzz-smoke fuzz-run demo bench install \
+	uninstall clean format FORCE
 
 all: $(BIN)
 
@@ -76,13 +93,54 @@ deps:
 	@pkg-config --exists $(PKGS) $(TEST_PKGS) || sh scripts/install-deps.sh
 
 check: deps
-	@$(MAKE) --no-print-directory check-unit check-cli
+	@$(MAKE) --no-print-directory check-unit check-cli check-fuzz
 
 check-unit: $(UNIT_BINS)
 	@sh tests/unit/run.sh $(UNIT_BINS)
 
 check-cli: $(BIN)
-	@sh tests/cli/run.sh $(abspath $(BIN))
+	@VALGRIND=$(VALGRIND) sh tests/cli/run.sh $(abspath $(BIN))
+
+# The fuzz build is sanitized already: the SANITIZE=1 and VALGRIND=1 runs of
+# check leave it out, as does FUZZ=0. Without clang's libFuzzer it is skipped
+# with a note.
+check-fuzz:
+ifeq ($(SANITIZE)$(VALGRIND)$(FUZZ),001)
+	@if sh tests/fuzz/have-libfuzzer.sh $(FUZZ_CC); then \
+		$(MAKE) --no-print-directory fuzz-smoke; \
+	else \
+		echo "fuzz: skipped ($(FUZZ_CC) with libFuzzer not found; scripts/install-deps.sh installs it)"; \
+	fi
+endif
+
+# ---- fuzzing: clang + libFuzzer, its own objects in $(FUZZ_BUILD) ----
+# The library is compiled with coverage hooks (fuzzer-no-link) and ASan +
+# UBSan; each tests/fuzz/fuzz_<target>.c links it into build-fuzz/fuzz_<target>.
+fuzz: $(FUZZ_BINS)
+
+fuzz-smoke: $(FUZZ_BINS)
+	@sh tests/fuzz/smoke.sh $(FUZZ_RUNS) $(FUZZ_BINS)
+
+fuzz-run: $(FUZZ_BUILD)/fuzz_$(FUZZ_TARGET)
+	@mkdir -p $(FUZZ_BUILD)/corpus/$(FUZZ_TARGET) $(FUZZ_BUILD)/crashes
+	$< -max_total_time=$(FUZZ_TIME) -timeout=10 \
+		-artifact_prefix=$(FUZZ_BUILD)/crashes/$(FUZZ_TARGET)- \
+		$(if $(wildcard tests/fuzz/$(FUZZ_TARGET).dict),-dict=tests/fuzz/$(FUZZ_TARGET).dict) \
+		$(FUZZ_BUILD)/corpus/$(FUZZ_TARGET) tests/fuzz/corpus/$(FUZZ_TARGET)
+
+$(FUZZ_BUILD)/obj/%.o: src/%.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -MMD -MP -c $< -o $@
+
+$(FUZZ_BUILD)/libmodelseal.a: $(FUZZ_OBJS)
+	rm -f $@
+	ar rcs $@ $^
+
+$(FUZZ_BUILD)/fuzz_%: tests/fuzz/fuzz_%.c tests/fuzz/fuzz.h $(FUZZ_BUILD)/libmodelseal.a
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_BUILD)/libmodelseal.a \
+		$(PKG_LIBS)
+
+-include $(FUZZ_OBJS:.o=.d)
 
 demo: deps
 	@$(MAKE) --no-print-directory $(BIN)
@@ -102,7 +160,7 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MANPAGES)))
 
 format:
-	clang-format -i src/*.c include/modelseal/*.h tests/unit/*.c tests/unit/*.h
+	clang-format -i src/*.c include/modelseal/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.[ch]
 
 clean:
-	rm -rf $(BUILD)
+	rm -rf $(BUILD) $(FUZZ_BUILD)

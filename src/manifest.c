@@ -245,6 +245,19 @@ static int parse_serialization(const cJSON *ser, struct ms_manifest *m)
 	return 0;
 }
 
+/* A byte offset in canonical decimal, the form ms_resource_name prints: no
+ * leading zeros, so one range has one spelling and the name that was signed
+ * is the name that is read back. */
+static int parse_offset(const char *s, size_t n, uint64_t min, uint64_t *out)
+{
+	if (n == 0 || (n > 1 && s[0] == '0'))
+		return -1;
+	char *digits = ms_strndup(s, n);
+	int rc = ms_parse_u64(digits, min, UINT64_MAX, out);
+	free(digits);
+	return rc;
+}
+
 /* "path:start:end", split at the last two colons. */
 static int parse_shard_name(const char *name, struct ms_resource *r)
 {
@@ -254,10 +267,8 @@ static int parse_shard_name(const char *name, struct ms_resource *r)
 		ms_error("statement: shard resource '%s' is not path:start:end", name);
 		return -1;
 	}
-	char *start = ms_strndup(c1 + 1, (size_t)(c2 - c1 - 1));
-	int bad = ms_parse_u64(start, 0, UINT64_MAX, &r->start) < 0 ||
-		  ms_parse_u64(c2 + 1, 1, UINT64_MAX, &r->end) < 0 || r->start >= r->end;
-	free(start);
+	int bad = parse_offset(c1 + 1, (size_t)(c2 - c1 - 1), 0, &r->start) < 0 ||
+		  parse_offset(c2 + 1, strlen(c2 + 1), 1, &r->end) < 0 || r->start >= r->end;
 	if (bad) {
 		ms_error("statement: shard resource '%s' has a malformed byte range", name);
 		return -1;

@@ -109,6 +109,11 @@ START_TEST(statement_rejects_hostile_shapes)
 	expect_rejected("\"name\": \"a:8:12\"", "\"name\": \"a:0:8\"");      /* duplicate */
 	expect_rejected("\"name\": \"b/c:0:3\"", "\"name\": \"0:0:3\"");     /* unsorted */
 	expect_rejected("\"name\": \"a:0:8\"", "\"name\": \"a:x:8\"");
+	/* Offsets in canonical decimal only (found by fuzz_resource_name):
+	 * "a:8:012" would read as a:8:12 but print differently. */
+	expect_rejected("\"name\": \"a:8:12\"", "\"name\": \"a:8:012\"");
+	expect_rejected("\"name\": \"a:8:12\"", "\"name\": \"a:08:12\"");
+	expect_rejected("\"name\": \"a:0:8\"", "\"name\": \"a:00:8\"");
 	expect_rejected("\"name\": \"a:0:8\"", "\"name\": \"a\"");
 	expect_rejected("\"algorithm\": \"sha256-sharded-8\"", "\"algorithm\": \"md5\"");
 	expect_rejected("\"shard_size\": 8", "\"shard_size\": 8.5");
