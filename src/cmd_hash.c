@@ -127,7 +127,10 @@ int cmd_hash(int argc, char **argv)
 		return MS_ERR;
 	if (format == FORMAT_JSON) {
 		char *json = ms_statement_to_json(&m);
-		fputs(json, stdout);
+		if (json)
+			fputs(json, stdout);
+		else
+			rc = -1;
 		free(json);
 	} else if (format == FORMAT_SHA256SUM) {
 		rc = print_sha256sum(&m);

@@ -177,8 +177,58 @@ static cJSON *resources_json(const struct ms_manifest *m)
 	return arr;
 }
 
+/* name with every byte that is not part of valid UTF-8 shown as \xNN, for
+ * messages. Freshly allocated. */
+static char *escape_non_utf8(const char *name)
+{
+	struct ms_buf b = {0};
+	size_t len = strlen(name);
+	while (len > 0) {
+		size_t ok = ms_utf8_prefix(name, len);
+		ms_buf_append(&b, name, ok);
+		if (ok == len)
+			break;
+		ms_buf_printf(&b, "\\x%02x", (unsigned char)name[ok]);
+		name += ok + 1;
+		len -= ok + 1;
+	}
+	ms_buf_append(&b, "", 0);
+	return b.data;
+}
+
+/* JSON is UTF-8 only: a name in another encoding cannot be written so that
+ * every reader gets the same bytes back, so it is refused by name. */
+static int check_utf8(const char *name, const char *kind)
+{
+	size_t len = strlen(name);
+	if (ms_utf8_prefix(name, len) == len)
+		return 0;
+	char *shown = escape_non_utf8(name);
+	ms_error("%s '%s' is not valid UTF-8, and a statement can only name UTF-8 paths "
+		 "(rename it, or leave it out with --ignore)",
+		 kind, shown);
+	free(shown);
+	return -1;
+}
+
+static int check_names_utf8(const struct ms_manifest *m)
+{
+	if (m->name && check_utf8(m->name, "model name") < 0)
+		return -1;
+	for (size_t i = 0; i < m->n_ignore_paths; i++)
+		if (check_utf8(m->ignore_paths[i], "ignored path") < 0)
+			return -1;
+	for (size_t i = 0; i < m->n_res; i++)
+		if ((i == 0 || strcmp(m->res[i].path, m->res[i - 1].path) != 0) &&
+		    check_utf8(m->res[i].path, "file name") < 0)
+			return -1;
+	return 0;
+}
+
 char *ms_statement_to_json(const struct ms_manifest *m)
 {
+	if (check_names_utf8(m) < 0)
+		return NULL;
 	char root_hex[2 * MS_ROOT_LEN + 1];
 	ms_hex_encode(m->root, MS_ROOT_LEN, root_hex);
 

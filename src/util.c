@@ -259,6 +259,51 @@ int ms_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
 	return -1;
 }
 
+/* Bytes of the sequence that starts with lead and the range its second byte
+ * must fall in; 0 for a byte that cannot start one. */
+static int utf8_lead(unsigned char lead, unsigned char *lo, unsigned char *hi)
+{
+	*lo = 0x80, *hi = 0xbf;
+	if (lead < 0x80)
+		return 1;
+	if (lead >= 0xc2 && lead <= 0xdf)
+		return 2;
+	if (lead >= 0xe0 && lead <= 0xef) {
+		if (lead == 0xe0)
+			*lo = 0xa0; /* overlong */
+		if (lead == 0xed)
+			*hi = 0x9f; /* UTF-16 surrogates */
+		return 3;
+	}
+	if (lead >= 0xf0 && lead <= 0xf4) {
+		if (lead == 0xf0)
+			*lo = 0x90; /* overlong */
+		if (lead == 0xf4)
+			*hi = 0x8f; /* past U+10FFFF */
+		return 4;
+	}
+	return 0;
+}
+
+size_t ms_utf8_prefix(const char *s, size_t len)
+{
+	const unsigned char *u = (const unsigned char *)s;
+	size_t i = 0;
+	while (i < len) {
+		unsigned char lo, hi;
+		int n = utf8_lead(u[i], &lo, &hi);
+		if (n == 0 || (size_t)n > len - i)
+			return i;
+		for (int k = 1; k < n; k++) {
+			unsigned char c = u[i + k];
+			if (k == 1 ? c < lo || c > hi : c < 0x80 || c > 0xbf)
+				return i;
+		}
+		i += (size_t)n;
+	}
+	return len;
+}
+
 int ms_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)
 {
 	if (!s || *s < '0' || *s > '9')

@@ -62,7 +62,9 @@ char *ms_resource_algorithm(const struct ms_manifest *m);
 int ms_path_is_safe(const char *path);
 
 /* The statement JSON exactly as it is signed (and printed by hash --format
- * json). Freshly allocated, NUL-terminated. */
+ * json). Freshly allocated, NUL-terminated. NULL after reporting when a name
+ * (model, file or ignored path) is not valid UTF-8, which JSON cannot carry
+ * faithfully. */
 char *ms_statement_to_json(const struct ms_manifest *m);
 
 /* Parses and checks a statement: _type, predicateType, one subject, method,

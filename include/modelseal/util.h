@@ -44,6 +44,11 @@ int ms_read_file(const char *path, size_t max, const char *what, char **out, siz
  * The temp file is removed on any failure. */
 int ms_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
 
+/* Length of the longest prefix of s[0..len) that is well-formed UTF-8 (no
+ * overlong forms, surrogates or code points past U+10FFFF): len when all of
+ * it is. */
+size_t ms_utf8_prefix(const char *s, size_t len);
+
 /* Strict parse of a decimal unsigned integer in [min, max]; -1 on anything else. */
 int ms_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 

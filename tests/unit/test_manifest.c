@@ -158,6 +158,24 @@ START_TEST(statement_accepts_python_floats_and_missing_ignore_paths)
 }
 END_TEST
 
+START_TEST(statement_refuses_non_utf8_names)
+{
+	struct ms_manifest m = sample(MS_METHOD_FILES);
+	free(m.res[1].path);
+	m.res[1].path = ms_strdup("b\xff");
+	ck_assert_ptr_null(ms_statement_to_json(&m));
+	free(m.res[1].path);
+	m.res[1].path = ms_strdup("b\xc3\xa9"); /* UTF-8 is fine */
+	char *json = ms_statement_to_json(&m);
+	ck_assert_ptr_nonnull(json);
+	free(json);
+	free(m.name);
+	m.name = ms_strdup("model\xfe");
+	ck_assert_ptr_null(ms_statement_to_json(&m));
+	ms_manifest_free(&m);
+}
+END_TEST
+
 static Suite *manifest_suite(void)
 {
 	Suite *s = suite_create("manifest");
@@ -167,6 +185,7 @@ static Suite *manifest_suite(void)
 	tcase_add_test(tc, statement_round_trip);
 	tcase_add_test(tc, statement_rejects_hostile_shapes);
 	tcase_add_test(tc, statement_accepts_python_floats_and_missing_ignore_paths);
+	tcase_add_test(tc, statement_refuses_non_utf8_names);
 	suite_add_tcase(s, tc);
 	return s;
 }

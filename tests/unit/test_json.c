@@ -1,0 +1,105 @@
+/* Unit tests for the strict JSON layer (src/json.c): what cJSON would accept
+ * but must not be, and inputs that once were slow. */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "check_main.h"
+#include "modelseal/json.h"
+#include "modelseal/util.h"
+
+static int accepts(const char *text, size_t len)
+{
+	cJSON *doc = ms_json_parse(text, len, "test document");
+	cJSON_Delete(doc);
+	return doc != NULL;
+}
+#define ACCEPTS(lit) accepts(lit, sizeof(lit) - 1)
+
+START_TEST(json_accepts_plain_documents)
+{
+	ck_assert(ACCEPTS("{\"a\": [1, 2.5, -3e2, true, false, null], \"b\": \"\\u00e9\\n\"}"));
+	ck_assert(ACCEPTS(" \t\r\n[]\n"));
+	ck_assert(ACCEPTS("\"caf\xc3\xa9 \xf0\x9f\x98\x80\"")); /* UTF-8, 2 and 4 bytes */
+	ck_assert(ACCEPTS("\"a\\\\u0000\"")); /* an escaped backslash, then text */
+	ck_assert(ACCEPTS("{\"a\": {\"a\": 1}}")); /* same key in different objects */
+}
+END_TEST
+
+START_TEST(json_refuses_what_changes_meaning)
+{
+	/* An escaped NUL would cut the string short inside cJSON. */
+	ck_assert(!ACCEPTS("{\"name\": \"a\\u0000/../../etc/passwd\"}"));
+	ck_assert(!ACCEPTS("[\"\\u0000\"]"));
+	/* Raw control bytes, inside strings and as "white space". */
+	ck_assert(!ACCEPTS("\"a\x01z\""));
+	ck_assert(!ACCEPTS("\"tab\tinside\""));
+	ck_assert(!ACCEPTS("[1,\x01 2]"));
+	ck_assert(!accepts("[1,\0 2]", 7));
+	ck_assert(!accepts("{}\0", 3));
+	/* Not UTF-8: a lone continuation byte, an overlong '/', a surrogate,
+	 * a truncated sequence, a code point past U+10FFFF. */
+	ck_assert(!ACCEPTS("\"\x80\""));
+	ck_assert(!ACCEPTS("\"\xc0\xaf\""));
+	ck_assert(!ACCEPTS("\"\xed\xa0\x80\""));
+	ck_assert(!ACCEPTS("\"\xe2\x82\""));
+	ck_assert(!ACCEPTS("\"\xf4\x90\x80\x80\""));
+	/* Duplicate keys, also deep inside. */
+	ck_assert(!ACCEPTS("{\"a\": 1, \"a\": 2}"));
+	ck_assert(!ACCEPTS("[{\"x\": {\"b\": 1, \"c\": 2, \"b\": 3}}]"));
+	/* Nesting deeper than cJSON's limit is refused, not a stack overflow. */
+	char deep[5001];
+	memset(deep, '[', 2500);
+	memset(deep + 2500, ']', 2500);
+	deep[5000] = '\0';
+	ck_assert(!accepts(deep, 5000));
+}
+END_TEST
+
+START_TEST(json_many_keys_are_fast)
+{
+	/* 100,000 distinct keys, then the same with one repeated at the end:
+	 * a pairwise duplicate scan took minutes on this. */
+	struct ms_buf b = {0};
+	ms_buf_append(&b, "{", 1);
+	for (int i = 0; i < 100000; i++)
+		ms_buf_printf(&b, "%s\"k%d\": %d", i ? ", " : "", i, i);
+	size_t open_len = b.len;
+	ms_buf_append(&b, "}", 1);
+	clock_t t0 = clock();
+	ck_assert(accepts(b.data, b.len));
+	b.len = open_len;
+	ms_buf_append(&b, ", \"k5\": 0}", 10);
+	ck_assert(!accepts(b.data, b.len));
+	ck_assert_msg(clock() - t0 < 5 * CLOCKS_PER_SEC, "duplicate check is too slow");
+	ms_buf_free(&b);
+}
+END_TEST
+
+START_TEST(utf8_prefix)
+{
+	ck_assert_uint_eq(ms_utf8_prefix("abc", 3), 3);
+	ck_assert_uint_eq(ms_utf8_prefix("ab\xff", 3), 2);
+	ck_assert_uint_eq(ms_utf8_prefix("\xc3\xa9x", 3), 3);
+	ck_assert_uint_eq(ms_utf8_prefix("x\xc3", 2), 1);
+	ck_assert_uint_eq(ms_utf8_prefix("\xef\xbf\xbf", 3), 3); /* U+FFFF is fine */
+	ck_assert_uint_eq(ms_utf8_prefix("\xf4\x8f\xbf\xbf", 4), 4);
+	ck_assert_uint_eq(ms_utf8_prefix("\xe0\x80\x80", 3), 0); /* overlong */
+	ck_assert_uint_eq(ms_utf8_prefix("\xf5\x80\x80\x80", 4), 0);
+}
+END_TEST
+
+static Suite *json_suite(void)
+{
+	Suite *s = suite_create("json");
+	TCase *tc = tcase_create("strict");
+	tcase_set_timeout(tc, 30);
+	tcase_add_test(tc, json_accepts_plain_documents);
+	tcase_add_test(tc, json_refuses_what_changes_meaning);
+	tcase_add_test(tc, json_many_keys_are_fast);
+	tcase_add_test(tc, utf8_prefix);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+MS_CHECK_MAIN(json_suite)
