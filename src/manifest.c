@@ -205,7 +205,7 @@ static int check_utf8(const char *name, const char *kind)
 		return 0;
 	char *shown = escape_non_utf8(name);
 	ms_error("%s '%s' is not valid UTF-8, and a statement can only name UTF-8 paths "
-		 "(rename it, or leave it out with --ignore)",
+		 "(rename it, or move it out of the model)",
 		 kind, shown);
 	free(shown);
 	return -1;

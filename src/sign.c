@@ -82,6 +82,8 @@ int ms_sign_model(const struct ms_sign_request *req, const struct ms_seckey *key
 	if (ms_model_hash(req->model, req->hash, &res->manifest) < 0)
 		goto fail;
 	res->statement = ms_statement_to_json(&res->manifest);
+	if (!res->statement) /* a name JSON cannot carry, reported */
+		goto fail;
 	res->bundle = ms_bundle_sign((const uint8_t *)res->statement, strlen(res->statement),
 	                             MS_INTOTO_PAYLOAD_TYPE, key);
 	memcpy(res->keyid, ms_pubkey_id(ms_seckey_public(key)), sizeof res->keyid);
