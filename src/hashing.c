@@ -266,7 +266,7 @@ static int hash_task(void *ctx, size_t i, unsigned worker)
 		(void)posix_fadvise(fd, (off_t)t->start, (off_t)(t->end - t->start),
 				    POSIX_FADV_SEQUENTIAL);
 	int rc = read_and_hash(j, ws, fd, t, j->m->res[t->res].digest);
-	if (rc == 0 && !ms_walk_unchanged(fd, f)) {
+	if (rc == 0 && (!ms_walk_unchanged(fd, f) || !ms_walk_still_linked(j->walk, f))) {
 		ms_error("'%s' changed while the model was being hashed", ms_file_display(f));
 		rc = -1;
 	}

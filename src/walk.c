@@ -309,6 +309,13 @@ int ms_walk_unchanged(int fd, const struct ms_file *f)
 	       st.st_mtim.tv_nsec == f->mtime.tv_nsec;
 }
 
+int ms_walk_still_linked(const struct ms_walk *w, const struct ms_file *f)
+{
+	struct stat st;
+	return fstatat(w->root_fd, f->open_path, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	       st.st_ino == f->ino && st.st_dev == f->dev;
+}
+
 int ms_walk_open(const struct ms_walk *w, const struct ms_file *f)
 {
 	int fd = open_beneath(w->root_fd, f->open_path);

@@ -42,6 +42,11 @@ int ms_walk_open(const struct ms_walk *w, const struct ms_file *f);
 /* Whether fd is still the file as listed (size, mtime, inode, device). */
 int ms_walk_unchanged(int fd, const struct ms_file *f);
 
+/* Whether f's path below the root still names the listed file: a file
+ * renamed over it after it was opened leaves the open fd untouched, so only
+ * the path shows the replacement. */
+int ms_walk_still_linked(const struct ms_walk *w, const struct ms_file *f);
+
 /* The name to show in messages: the manifest path, or for a single-file
  * model (whose path is ".") the file's own name. */
 const char *ms_file_display(const struct ms_file *f);
