@@ -54,6 +54,7 @@ LIB       := $(BUILD)/libmodelseal.a
 BIN       := $(BUILD)/modelseal
 UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNIT_BINS := $(UNIT_SRCS:tests/unit/%.c=$(BUILD)/tests/%)
+TOOL      := $(BUILD)/tests/ms_tool
 MANPAGES  := $(sort $(wildcard man/*.1))
 FUZZ_OBJS := $(LIB_SRCS:src/%.c=$(FUZZ_BUILD)/obj/%.o)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
@@ -98,8 +99,13 @@ check: deps
 check-unit: $(UNIT_BINS)
 	@sh tests/unit/run.sh $(UNIT_BINS)
 
-check-cli: $(BIN)
-	@VALGRIND=$(VALGRIND) sh tests/cli/run.sh $(abspath $(BIN))
+check-cli: $(BIN) $(TOOL)
+	@VALGRIND=$(VALGRIND) MS_TOOL=$(abspath $(TOOL)) sh tests/cli/run.sh $(abspath $(BIN))
+
+# tests/tools/ms_tool: parsers and raw signing for the shell tests.
+$(TOOL): tests/tools/ms_tool.c $(LIB) $(BUILD)/.flags
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -o $@ $< $(LIB) $(ALL_LDFLAGS) $(PKG_LIBS)
 
 # The fuzz build is sanitized already: the SANITIZE=1 and VALGRIND=1 runs of
 # check leave it out, as does FUZZ=0. Without clang's libFuzzer it is skipped

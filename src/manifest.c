@@ -385,6 +385,58 @@ static int check_resource_order(const struct ms_manifest *m)
 	return 0;
 }
 
+static int strcmp_ptr(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The ignored path that path is, or lies under, or NULL. Looks up each
+ * leading run of components in the sorted list, so a statement with many
+ * paths and many ignores costs n log m, not n times m. */
+static const char *ignored_prefix(char **sorted, size_t n, const char *path)
+{
+	char *prefix = ms_strdup(path);
+	const char *hit = NULL;
+	for (char *p = prefix;; p++) {
+		if (*p != '/' && *p != '\0')
+			continue;
+		char saved = *p, *key = prefix;
+		*p = '\0';
+		char **found = bsearch(&key, sorted, n, sizeof *sorted, strcmp_ptr);
+		*p = saved;
+		if (found || saved == '\0') {
+			hit = found ? *found : NULL;
+			break;
+		}
+	}
+	free(prefix);
+	return hit;
+}
+
+/* A resource inside an ignored path contradicts the statement's own rules:
+ * a verifier would never look at it. */
+static int check_not_ignored(const struct ms_manifest *m)
+{
+	if (m->n_ignore_paths == 0)
+		return 0;
+	char **sorted = ms_reallocarray(NULL, m->n_ignore_paths, sizeof *sorted);
+	memcpy(sorted, m->ignore_paths, m->n_ignore_paths * sizeof *sorted);
+	qsort(sorted, m->n_ignore_paths, sizeof *sorted, strcmp_ptr);
+	int rc = 0;
+	for (size_t i = 0; i < m->n_res && rc == 0; i++) {
+		if (i && strcmp(m->res[i].path, m->res[i - 1].path) == 0)
+			continue;
+		const char *ign = ignored_prefix(sorted, m->n_ignore_paths, m->res[i].path);
+		if (ign) {
+			ms_error("statement: resource '%s' lies in the ignored path '%s'",
+				 m->res[i].path, ign);
+			rc = -1;
+		}
+	}
+	free(sorted);
+	return rc;
+}
+
 static int parse_subject(const cJSON *st, struct ms_manifest *m, uint8_t root[MS_ROOT_LEN])
 {
 	const cJSON *subjects = ms_json_array(st, "subject", what);
@@ -443,7 +495,7 @@ static int parse_statement(const cJSON *st, struct ms_manifest *m)
 			break;
 	}
 	free(algorithm);
-	if (rc < 0 || check_resource_order(m) < 0)
+	if (rc < 0 || check_resource_order(m) < 0 || check_not_ignored(m) < 0)
 		return -1;
 	ms_manifest_compute_root(m);
 	if (memcmp(m->root, claimed, MS_ROOT_LEN) != 0) {

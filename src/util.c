@@ -162,6 +162,13 @@ int ms_read_file(const char *path, size_t max, const char *what, char **out, siz
 		close(fd);
 		return -1;
 	}
+	/* Refused by its size before a byte is read; the loop below still
+	 * enforces max for a file that grows meanwhile. */
+	if ((uint64_t)st.st_size > max) {
+		ms_error("%s '%s' is larger than %zu bytes", what, path, max);
+		close(fd);
+		return -1;
+	}
 	struct ms_buf b = {0};
 	char chunk[65536];
 	for (;;) {

@@ -117,7 +117,7 @@ fi
 # (3 GiB sparse: hashing takes about a second, the change comes at 0.2 s.)
 for change in grow shrink; do
 	truncate -s 3G moving.bin
-	"$MS" digest -j 2 moving.bin >"$T/out" 2>"$T/err" &
+	"$MS_PLAIN" digest -j 2 moving.bin >"$T/out" 2>"$T/err" &
 	pid=$!
 	sleep 0.2
 	if [ $change = grow ]; then echo more >>moving.bin; else truncate -s 1M moving.bin; fi
@@ -131,13 +131,13 @@ done
 # Progress: drawn on a terminal only, and never with --no-progress or -q.
 if command -v script >/dev/null 2>&1; then
 	truncate -s 3G slow.bin
-	script -qec "'$MS' digest slow.bin" /dev/null >tty.txt 2>&1
+	script -qec "'$MS_PLAIN' digest slow.bin" /dev/null >tty.txt 2>&1
 	check "progress line on a terminal" grep -q 'hashing .*GB/s' tty.txt
-	script -qec "'$MS' digest --no-progress slow.bin" /dev/null >tty.txt 2>&1
+	script -qec "'$MS_PLAIN' digest --no-progress slow.bin" /dev/null >tty.txt 2>&1
 	check "--no-progress silences it" sh -c '! grep -q "GB/s" tty.txt'
-	script -qec "'$MS' -q digest slow.bin" /dev/null >tty.txt 2>&1
+	script -qec "'$MS_PLAIN' -q digest slow.bin" /dev/null >tty.txt 2>&1
 	check "-q silences it" sh -c '! grep -q "GB/s" tty.txt'
-	run 0 "$MS" digest slow.bin
+	run 0 "$MS_PLAIN" digest slow.bin
 	check "no progress when stderr is not a terminal" [ ! -s "$T/err" ]
 	rm -f slow.bin
 fi

@@ -129,6 +129,10 @@ START_TEST(statement_rejects_hostile_shapes)
 	expect_rejected("\"sha256\": \"", "\"sha256\": \"00");               /* root mismatch */
 	expect_rejected("\"ignore_paths\": []", "\"ignore_paths\": [\"../x\"]");
 	expect_rejected("\"ignore_paths\": []", "\"ignore_paths\": 3");
+	/* A resource the statement's own ignore list excludes. */
+	expect_rejected("\"ignore_paths\": []", "\"ignore_paths\": [\"x\", \"b\"]");
+	expect_rejected("\"ignore_paths\": []", "\"ignore_paths\": [\"a\"]");
+	expect_rejected("\"ignore_paths\": []", "\"ignore_paths\": [\"b/c\"]");
 	expect_rejected("\"subject\": [{", "\"subject\": [{\"name\":\"x\",\"digest\":{}}, {");
 	expect_rejected("\"method\": \"shards\"", "\"method\": \"shards\", \"method\": \"files\"");
 	expect_rejected("\"resources\": [", "\"resources\": [3, ");

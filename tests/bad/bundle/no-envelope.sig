@@ -1,0 +1,1 @@
+{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","verificationMaterial":{"publicKey":{"hint":"ff3c2592d26dc8376ed5f4a5c14d246127ac9ad758237a6417cad45611946ba2"}}}
