@@ -13,6 +13,10 @@ static const char cmd_help_usage[] = "usage: modelseal help [COMMAND]\n";
 
 #define COMMAND(name, summary) {#name, cmd_##name, summary, cmd_##name##_usage}
 static const struct ms_command commands[] = {
+    COMMAND(log, "registry history, newest first"),
+    COMMAND(show, "one registry record"),
+    COMMAND(lineage, "ancestry graph of a model"),
+    COMMAND(audit, "check the registry's event chain"),
     COMMAND(help, "show help for modelseal or one command"),
     {NULL, NULL, NULL, NULL},
 };
