@@ -35,7 +35,7 @@ static void sql_excerpt(const char *sql, char *out, size_t size)
 {
 	size_t n = 0;
 	int space = 0;
-	for (; *sql && n + 4 < size; sql++) {
+	for (; *sql && n + 5 < size; sql++) {
 		if (*sql == ' ' || *sql == '\t' || *sql == '\n') {
 			space = n > 0;
 			continue;
@@ -279,9 +279,16 @@ fail:
 static int check_identity(struct ms_registry *r, int *version)
 {
 	int app, n_tables;
-	if (pragma_int(r, "PRAGMA application_id", &app) < 0 ||
-	    pragma_int(r, "PRAGMA user_version", version) < 0 ||
-	    pragma_int(r, "SELECT count(*) FROM sqlite_master", &n_tables) < 0)
+	/* One snapshot: another process may be creating the schema right now. */
+	if (reg_exec(r, "BEGIN") < 0)
+		return -1;
+	int rc = pragma_int(r, "PRAGMA application_id", &app) < 0 ||
+	                 pragma_int(r, "PRAGMA user_version", version) < 0 ||
+	                 pragma_int(r, "SELECT count(*) FROM sqlite_master", &n_tables) < 0
+	             ? -1
+	             : 0;
+	reg_rollback(r);
+	if (rc < 0)
 		return -1;
 	if ((unsigned)app != MS_REGISTRY_APP_ID && (app != 0 || n_tables > 0 || *version != 0)) {
 		reg_error(r, "not a modelseal registry (a SQLite database of something else)");

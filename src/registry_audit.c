@@ -34,9 +34,12 @@ static int check_database(struct ms_registry *r, struct ms_audit *a)
 	int rc = reg_step(r, st);
 	if (rc == SQLITE_ROW) {
 		const char *msg = (const char *)sqlite3_column_text(st, 0);
-		if (!msg || strcmp(msg, "ok") != 0)
+		if (!msg || strcmp(msg, "ok") != 0) {
 			rc = found(a, 0, "database damaged: %s", msg ? msg : "?");
-		else
+			for (char *p = a->problem; *p; p++) /* one line */
+				if (*p == '\n')
+					*p = ' ';
+		} else
 			rc = 0;
 	}
 	sqlite3_finalize(st);

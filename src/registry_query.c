@@ -1,6 +1,7 @@
 /* Reading the registry: REF resolution, one model, the log, and lineage
  * walks (recursive CTEs over the edge indexes). */
 #include <cjson/cJSON.h>
+#include <ctype.h>
 #include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -71,36 +72,50 @@ static int match_name(struct ms_registry *r, const char *ref, char digest[MS_HEX
 	return rc;
 }
 
+/* s as 4 to 64 hex digits of either case, lower-cased into out. */
+static int hex_arg(const char *s, char out[MS_HEX_LEN + 1])
+{
+	size_t n = strlen(s);
+	if (n < MIN_PREFIX || n > MS_HEX_LEN)
+		return 0;
+	for (size_t i = 0; i <= n; i++)
+		out[i] = (char)tolower((unsigned char)s[i]);
+	return reg_is_hex(out, MIN_PREFIX, MS_HEX_LEN);
+}
+
+/* A path REF: the root digest in its signature, which must be recorded. */
+static int match_path(struct ms_registry *r, const char *ref, char digest[MS_HEX_LEN + 1])
+{
+	if (ms_signed_model_digest(ref, digest) < 0)
+		return -1;
+	int rc = match_prefix(r, ref, digest, digest);
+	if (rc == 1)
+		ms_error("the model at %s (sha256:%.12s...) is not recorded in the registry", ref,
+		         digest);
+	return rc == 0 ? 0 : -1;
+}
+
 int ms_registry_resolve_ref(struct ms_registry *reg, const char *ref, char digest[MS_HEX_LEN + 1])
 {
+	char hex[MS_HEX_LEN + 1];
 	struct stat st;
-	int rc;
+	int rc = 1;
 	if (strncmp(ref, "sha256:", 7) == 0) {
-		if (!reg_is_hex(ref + 7, MIN_PREFIX, MS_HEX_LEN)) {
-			ms_error("bad REF '%s': sha256: needs %d to %d lower-case hex digits", ref,
-			         MIN_PREFIX, MS_HEX_LEN);
+		if (!hex_arg(ref + 7, hex)) {
+			ms_error("bad REF '%s': sha256: needs %d to %d hex digits", ref, MIN_PREFIX,
+			         MS_HEX_LEN);
 			return -1;
 		}
-		rc = match_prefix(reg, ref, ref + 7, digest);
-	} else if (strchr(ref, '@') && ref[0] != '@' && (rc = match_name(reg, ref, digest)) != 1) {
-		/* found, or an error */
-	} else if (reg_is_hex(ref, MIN_PREFIX, MS_HEX_LEN) &&
-	           (rc = match_prefix(reg, ref, ref, digest)) != 1) {
-		/* found, or an error */
-	} else if (stat(ref, &st) == 0) {
-		char *prefixed = NULL;
-		if (ms_signed_model_digest(ref, digest) < 0)
-			return -1;
-		rc = match_prefix(reg, ref, digest, digest);
-		if (rc == 1) {
-			prefixed = ms_asprintf("sha256:%s", digest);
-			ms_error("model at %s (%.19s...) is not recorded in the registry", ref,
-			         prefixed);
-			free(prefixed);
-			return -1;
-		}
+		rc = match_prefix(reg, ref, hex, digest);
 	} else {
-		rc = 1;
+		/* NAME@VERSION first, then a digest prefix, then a path: the
+		 * registry's names win over files in the current directory. */
+		if (strchr(ref, '@') && ref[0] != '@')
+			rc = match_name(reg, ref, digest);
+		if (rc == 1 && hex_arg(ref, hex))
+			rc = match_prefix(reg, ref, hex, digest);
+		if (rc == 1 && *ref && stat(ref, &st) == 0)
+			return match_path(reg, ref, digest);
 	}
 	if (rc == 1)
 		ms_error("unknown REF '%s': no recorded NAME@VERSION, digest or signed model path",

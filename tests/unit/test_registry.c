@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "../../src/registry_int.h"
@@ -334,7 +335,9 @@ START_TEST(resolve_refs)
 	ck_assert_int_eq(ms_registry_resolve_ref(reg, "nobody@1", d), -1);
 	ck_assert_int_eq(ms_registry_resolve_ref(reg, "0000", d), -1);
 	ck_assert_int_eq(ms_registry_resolve_ref(reg, "sha256:ab", d), -1);
-	ck_assert_int_eq(ms_registry_resolve_ref(reg, "sha256:ABCD", d), -1);
+	ck_assert_int_eq(ms_registry_resolve_ref(reg, "sha256:ABCD1", d), 0); /* either case */
+	ck_assert_str_eq(d, dg("abcd1", '2'));
+	ck_assert_int_eq(ms_registry_resolve_ref(reg, "sha256:abcx", d), -1);
 	ck_assert_int_eq(ms_registry_resolve_ref(reg, "/no/such/model", d), -1);
 	ck_assert_int_eq(ms_registry_resolve_ref(reg, "", d), -1);
 	ms_registry_close(reg);
@@ -585,6 +588,39 @@ START_TEST(revocations_and_trust)
 }
 END_TEST
 
+/* Ten processes creating and writing one new registry at the same time. */
+START_TEST(concurrent_writers)
+{
+	enum { N = 10 };
+	pid_t pids[N];
+	for (int i = 0; i < N; i++) {
+		pids[i] = fork();
+		ck_assert_int_ge(pids[i], 0);
+		if (pids[i] == 0) {
+			char name[16], d[MS_HEX_LEN + 1];
+			struct ms_registry *reg;
+			snprintf(name, sizeof name, "m%d", i);
+			snprintf(d, sizeof d, "%s", dg(name + 1, 'c'));
+			if (ms_registry_open(db_path, MS_REG_CREATE, &reg) < 0)
+				_exit(1);
+			int rc = record(reg, d, name, "1", NULL, 0) < 0 ||
+			         ms_registry_record_event(reg, MS_EV_VERIFIED, name, NULL) < 0;
+			ms_registry_close(reg);
+			_exit(rc);
+		}
+	}
+	for (int i = 0; i < N; i++) {
+		int status;
+		ck_assert_int_eq(waitpid(pids[i], &status, 0), pids[i]);
+		ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	}
+	ck_assert_int_eq(query_int(db_path, "SELECT count(*) FROM models"), N);
+	ck_assert_int_eq(query_int(db_path, "SELECT count(*) FROM events"), 2 * N);
+	int64_t bad;
+	ck_assert_int_eq(audit_of(&bad), 0);
+}
+END_TEST
+
 static Suite *registry_suite(void)
 {
 	Suite *s = suite_create("registry");
@@ -611,6 +647,7 @@ static Suite *registry_suite(void)
 	tcase_add_test(tc, log_is_newest_first);
 	tcase_add_test(tc, event_path_is_quiet_and_optional);
 	tcase_add_test(tc, revocations_and_trust);
+	tcase_add_test(tc, concurrent_writers);
 	suite_add_tcase(s, tc);
 	return s;
 }
