@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sodium.h>
+
 #include "modelseal/cli.h"
 #include "modelseal/commands.h"
 #include "modelseal/util.h"
@@ -13,6 +15,8 @@ static const char cmd_help_usage[] = "usage: modelseal help [COMMAND]\n";
 
 #define COMMAND(name, summary) {#name, cmd_##name, summary, cmd_##name##_usage}
 static const struct ms_command commands[] = {
+    COMMAND(digest, "print the root digest of a model"),
+    COMMAND(hash, "print the manifest of a model"),
     COMMAND(log, "registry history, newest first"),
     COMMAND(show, "one registry record"),
     COMMAND(lineage, "ancestry graph of a model"),
@@ -125,6 +129,10 @@ static int finish_stdout(int rc)
 
 int main(int argc, char **argv)
 {
+	if (sodium_init() < 0) {
+		ms_error("cannot initialise libsodium");
+		return MS_ERR;
+	}
 	int first = parse_leading_globals(argc, argv);
 	if (first >= argc) {
 		print_overview(stderr);

@@ -53,6 +53,15 @@ enum {
 	    {"jobs", required_argument, NULL, MS_OPT_JOBS}
 int ms_hashing_option(int opt, const char *arg, struct ms_hash_opts *o);
 
+/* Option loop of a command that takes HASHING options and one MODEL operand:
+ * hashing options go to o, others to on_extra (1 consumed, 0 unknown, -1
+ * bad value, reported). -1 after reporting a usage error. */
+struct option;
+int ms_parse_hashing_command(int argc, char **argv, const struct option *longopts,
+			     const char *shortopts,
+			     int (*on_extra)(int opt, const char *arg, void *ctx), void *ctx,
+			     struct ms_hash_opts *o, const char **model);
+
 /* Hashes the model at path (a directory or one regular file) into m: the
  * resources sorted into manifest order, the root digest, the serialization
  * fields and the subject name (base name of path). Shows progress on a

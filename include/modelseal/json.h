@@ -1,0 +1,29 @@
+/* Strict JSON input on top of cJSON: whole-document parse with no trailing
+ * bytes and no duplicate keys, and typed field access that reports what is
+ * wrong by name. */
+#ifndef MODELSEAL_JSON_H
+#define MODELSEAL_JSON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cJSON.h>
+
+/* Parses exactly len bytes; what names the document in errors ("statement",
+ * "signature bundle"). NULL after reporting. */
+cJSON *ms_json_parse(const char *text, size_t len, const char *what);
+
+/* Field getters: NULL / -1 after reporting "<what>: field 'key' ..." when the
+ * field is missing or of the wrong type. The _opt forms accept absence. */
+const cJSON *ms_json_object(const cJSON *obj, const char *key, const char *what);
+const cJSON *ms_json_array(const cJSON *obj, const char *key, const char *what);
+const char *ms_json_string(const cJSON *obj, const char *key, const char *what);
+int ms_json_bool(const cJSON *obj, const char *key, const char *what, int *out);
+/* An integral number in [min, max] (also written as 8.0, as Python does). */
+int ms_json_u64(const cJSON *obj, const char *key, uint64_t min, uint64_t max, const char *what,
+		uint64_t *out);
+
+/* Serialises with two-space indentation and a final newline. */
+char *ms_json_print(const cJSON *item);
+
+#endif

@@ -1,0 +1,52 @@
+/* Listing a model's files: the directory walk, ignore rules, symlink policy,
+ * and opening files again safely for hashing. */
+#ifndef MODELSEAL_WALK_H
+#define MODELSEAL_WALK_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include <time.h>
+
+#include "modelseal/hashing.h"
+
+struct ms_file {
+	char *rel;       /* manifest path; "." for a single-file model */
+	char *open_path; /* what to open below the root (a symlink's target) */
+	uint64_t size;
+	struct timespec mtime;
+	dev_t dev;
+	ino_t ino;
+};
+
+struct ms_walk {
+	int root_fd;    /* the model directory (or the file's directory) */
+	char *name;     /* subject name: the model's base name */
+	int single;     /* the model is one file */
+	struct ms_file *files; /* sorted into manifest order */
+	size_t n_files;
+	char **ignored; /* effective ignore list, as recorded in the statement */
+	size_t n_ignored;
+};
+
+/* Lists the model at path. -1 after reporting. */
+int ms_walk_model(const char *path, const struct ms_hash_opts *o, struct ms_walk *w);
+void ms_walk_free(struct ms_walk *w);
+
+/* Opens f for reading below the root without following any symlink (the
+ * walk already resolved allowed ones), and checks it is the file that was
+ * listed, unchanged. Returns the fd, or -1 after reporting. */
+int ms_walk_open(const struct ms_walk *w, const struct ms_file *f);
+
+/* Whether the file is still as listed (size, mtime, inode) after reading. */
+int ms_walk_unchanged(int fd, const struct ms_file *f);
+
+/* The name to show in messages: the manifest path, or for a single-file
+ * model (whose path is ".") the file's own name. */
+const char *ms_file_display(const struct ms_file *f);
+
+/* Normalises a relative path ("./a//b/" -> "a/b"); NULL when it is empty,
+ * absolute or has a ".." component. */
+char *ms_normalise_rel_path(const char *path);
+
+#endif

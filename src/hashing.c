@@ -1,0 +1,390 @@
+/* The hashing engine: plan one task per shard (or per file), hash the tasks
+ * on the pool, and assemble the manifest. */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <openssl/evp.h>
+#include <sodium.h>
+
+#include "modelseal/hashing.h"
+#include "modelseal/pool.h"
+#include "modelseal/util.h"
+#include "modelseal/walk.h"
+
+/* Per-thread read size: large enough that syscalls cost nothing next to the
+ * hash, small enough to stay in L2 while it is hashed. */
+#define READ_CHUNK ((size_t)256 << 10)
+/* Mapping window: measured on 2 cores, 16 MiB windows beat pread by ~10%
+ * and keep the mapped pages (they count as RSS) at 16 MiB per thread. */
+#define MAP_WINDOW ((size_t)16 << 20)
+#define MAP_MIN ((uint64_t)1 << 20)
+#define MAX_JOBS 1024u
+
+void ms_hash_opts_init(struct ms_hash_opts *o)
+{
+	memset(o, 0, sizeof *o);
+	o->method = MS_METHOD_SHARDS;
+	o->alg = MS_HASH_SHA256;
+	o->shard_size = MS_DEFAULT_SHARD_SIZE;
+	o->ignore_git = 1;
+}
+
+void ms_hash_opts_free(struct ms_hash_opts *o)
+{
+	for (size_t i = 0; i < o->n_ignore; i++)
+		free(o->ignore[i]);
+	free(o->ignore);
+	o->ignore = NULL;
+	o->n_ignore = 0;
+}
+
+int ms_hash_opts_add_ignore(struct ms_hash_opts *o, const char *path)
+{
+	char *norm = ms_normalise_rel_path(path);
+	if (!norm) {
+		ms_error("--ignore '%s': give a path inside the model, relative to its root", path);
+		return -1;
+	}
+	o->ignore = ms_reallocarray(o->ignore, o->n_ignore + 1, sizeof(char *));
+	o->ignore[o->n_ignore++] = norm;
+	return 0;
+}
+
+unsigned ms_online_cpus(void)
+{
+	long n = sysconf(_SC_NPROCESSORS_ONLN);
+	return n < 1 ? 1 : n > (long)MAX_JOBS ? MAX_JOBS : (unsigned)n;
+}
+
+int ms_hashing_option(int opt, const char *arg, struct ms_hash_opts *o)
+{
+	uint64_t v;
+	switch (opt) {
+	case MS_OPT_METHOD:
+		if (ms_method_parse(arg, &o->method) == 0)
+			return 1;
+		ms_error("unknown --method '%s' (use shards or files)", arg);
+		return -1;
+	case MS_OPT_HASH:
+		if (ms_hash_alg_parse(arg, &o->alg) == 0)
+			return 1;
+		ms_error("unknown --hash '%s' (use sha256 or blake2b)", arg);
+		return -1;
+	case MS_OPT_SHARD_SIZE:
+		if (ms_parse_u64(arg, 1, (uint64_t)1 << 49, &v) == 0) {
+			o->shard_size = v;
+			return 1;
+		}
+		ms_error("--shard-size '%s' must be a whole number of bytes from 1 to 2^49", arg);
+		return -1;
+	case MS_OPT_JOBS:
+		if (ms_parse_u64(arg, 1, MAX_JOBS, &v) == 0) {
+			o->jobs = (unsigned)v;
+			return 1;
+		}
+		ms_error("--jobs '%s' must be a whole number from 1 to %u", arg, MAX_JOBS);
+		return -1;
+	case MS_OPT_IGNORE:
+		return ms_hash_opts_add_ignore(o, arg) == 0 ? 1 : -1;
+	case MS_OPT_NO_IGNORE_GIT:
+		o->ignore_git = 0;
+		return 1;
+	case MS_OPT_ALLOW_SYMLINKS:
+		o->allow_symlinks = 1;
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/* ---- one task: hash bytes [start, end) of one file ---- */
+
+struct task {
+	size_t file;
+	size_t res; /* index of the manifest resource it fills */
+	uint64_t start, end;
+};
+
+struct worker_state {
+	EVP_MD_CTX *evp;
+	uint8_t *buf;
+};
+
+struct job {
+	const struct ms_walk *walk;
+	struct ms_manifest *m;
+	struct task *tasks;
+	struct worker_state *workers;
+	EVP_MD *sha256;
+	struct ms_progress progress;
+};
+
+/* The running hash of one task. */
+struct hasher {
+	int sha;
+	EVP_MD_CTX *evp;
+	crypto_generichash_blake2b_state b2;
+};
+
+static int hasher_init(struct hasher *h, struct worker_state *ws, const struct job *j)
+{
+	h->sha = j->m->alg == MS_HASH_SHA256;
+	h->evp = ws->evp;
+	if (h->sha ? EVP_DigestInit_ex2(h->evp, j->sha256, NULL) == 1
+		   : crypto_generichash_blake2b_init(&h->b2, NULL, 0, 64) == 0)
+		return 0;
+	ms_error("cannot initialise the hash");
+	return -1;
+}
+
+static void hasher_update(struct hasher *h, const void *data, size_t len)
+{
+	if (h->sha)
+		EVP_DigestUpdate(h->evp, data, len);
+	else
+		crypto_generichash_blake2b_update(&h->b2, data, len);
+}
+
+static int hasher_final(struct hasher *h, uint8_t *digest)
+{
+	if (h->sha)
+		return EVP_DigestFinal_ex(h->evp, digest, NULL) == 1 ? 0 : -1;
+	return crypto_generichash_blake2b_final(&h->b2, digest, 64);
+}
+
+/* A mapped file that shrinks under us raises SIGBUS on the pages past its
+ * new end. The thread that touched them jumps back to its own guard and
+ * reports the change instead of the process dying. */
+static __thread sigjmp_buf *bus_guard;
+
+static void on_sigbus(int sig)
+{
+	if (bus_guard)
+		siglongjmp(*bus_guard, 1);
+	signal(sig, SIG_DFL);
+	raise(sig);
+}
+
+static void install_sigbus_guard(void)
+{
+	struct sigaction sa;
+	memset(&sa, 0, sizeof sa);
+	sa.sa_handler = on_sigbus;
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGBUS, &sa, NULL);
+}
+
+/* Hashes [off, off+len) through a mapping: no copy, so the hash is the only
+ * cost. -1 when the file shrank under us (reported by the caller). */
+static int hash_mapped(struct hasher *h, int fd, uint64_t off, size_t len)
+{
+	static long page;
+	if (!page)
+		page = sysconf(_SC_PAGESIZE);
+	uint64_t base = off & ~(uint64_t)(page - 1);
+	size_t maplen = (size_t)(off - base) + len;
+	uint8_t *p = mmap(NULL, maplen, PROT_READ, MAP_PRIVATE, fd, (off_t)base);
+	if (p == MAP_FAILED)
+		return -2;
+	(void)madvise(p, maplen, MADV_SEQUENTIAL);
+	sigjmp_buf jb;
+	int rc = 0;
+	if (sigsetjmp(jb, 0) == 0) {
+		bus_guard = &jb;
+		hasher_update(h, p + (off - base), len);
+	} else {
+		rc = -1;
+	}
+	bus_guard = NULL;
+	munmap(p, maplen);
+	return rc;
+}
+
+static int hash_read(struct hasher *h, struct worker_state *ws, int fd, uint64_t off, size_t len,
+		     const char *rel)
+{
+	while (len > 0) {
+		ssize_t n = pread(fd, ws->buf, len < READ_CHUNK ? len : READ_CHUNK, (off_t)off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			ms_error("cannot read '%s': %s", rel, strerror(errno));
+			return -1;
+		}
+		if (n == 0) {
+			ms_error("'%s' shrank while the model was being hashed", rel);
+			return -1;
+		}
+		hasher_update(h, ws->buf, (size_t)n);
+		off += (uint64_t)n;
+		len -= (size_t)n;
+	}
+	return 0;
+}
+
+/* Large ranges are mapped window by window (bounded memory, no copy); small
+ * ones are read, which is cheaper than setting up a mapping. */
+static int read_and_hash(struct job *j, struct worker_state *ws, int fd, const struct task *t,
+			 uint8_t *digest)
+{
+	const char *rel = ms_file_display(&j->walk->files[t->file]);
+	struct hasher h;
+	if (hasher_init(&h, ws, j) < 0)
+		return -1;
+	int use_map = t->end - t->start >= MAP_MIN;
+	for (uint64_t off = t->start; off < t->end;) {
+		size_t len = t->end - off < MAP_WINDOW ? (size_t)(t->end - off) : MAP_WINDOW;
+		int rc = use_map ? hash_mapped(&h, fd, off, len) : -2;
+		if (rc == -1) {
+			ms_error("'%s' shrank while the model was being hashed", rel);
+			return -1;
+		}
+		if (rc == -2 && hash_read(&h, ws, fd, off, len, rel) < 0)
+			return -1;
+		off += len;
+		ms_progress_add(&j->progress, len);
+	}
+	return hasher_final(&h, digest);
+}
+
+static int hash_task(void *ctx, size_t i, unsigned worker)
+{
+	struct job *j = ctx;
+	const struct task *t = &j->tasks[i];
+	const struct ms_file *f = &j->walk->files[t->file];
+	struct worker_state *ws = &j->workers[worker];
+	int fd = ms_walk_open(j->walk, f);
+	if (fd < 0)
+		return -1;
+	if (t->end - t->start >= MAP_MIN) /* a syscall too many for small files */
+		(void)posix_fadvise(fd, (off_t)t->start, (off_t)(t->end - t->start),
+				    POSIX_FADV_SEQUENTIAL);
+	int rc = read_and_hash(j, ws, fd, t, j->m->res[t->res].digest);
+	if (rc == 0 && !ms_walk_unchanged(fd, f)) {
+		ms_error("'%s' changed while the model was being hashed", ms_file_display(f));
+		rc = -1;
+	}
+	close(fd);
+	return rc;
+}
+
+/* ---- planning ---- */
+
+static size_t count_resources(const struct ms_walk *w, const struct ms_hash_opts *o)
+{
+	if (o->method == MS_METHOD_FILES)
+		return w->n_files;
+	size_t n = 0;
+	for (size_t i = 0; i < w->n_files; i++)
+		n += (size_t)((w->files[i].size + o->shard_size - 1) / o->shard_size);
+	return n;
+}
+
+/* Resources come out in manifest order because the files are sorted and each
+ * file's shards are added by offset. */
+static void plan(const struct ms_walk *w, const struct ms_hash_opts *o, struct ms_manifest *m,
+		 struct task *tasks)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < w->n_files; i++) {
+		const struct ms_file *f = &w->files[i];
+		uint64_t step = o->method == MS_METHOD_FILES ? f->size : o->shard_size;
+		uint64_t off = 0;
+		do {
+			if (o->method == MS_METHOD_SHARDS && f->size == 0)
+				break; /* an empty file has no shard */
+			uint64_t end = f->size - off < step ? f->size : off + step;
+			m->res[k] = (struct ms_resource){.path = ms_strdup(f->rel),
+							 .start = off,
+							 .end = end};
+			tasks[k] = (struct task){.file = i, .res = k, .start = off, .end = end};
+			k++;
+			off = end;
+		} while (off < f->size);
+	}
+	m->n_res = k;
+}
+
+/* Biggest tasks first, so no thread is left with one large file at the end. */
+static int task_cmp(const void *pa, const void *pb)
+{
+	const struct task *a = pa, *b = pb;
+	uint64_t la = a->end - a->start, lb = b->end - b->start;
+	if (la != lb)
+		return la > lb ? -1 : 1;
+	return a->res < b->res ? -1 : 1;
+}
+
+static void fill_manifest_header(const struct ms_walk *w, const struct ms_hash_opts *o,
+				 struct ms_manifest *m)
+{
+	m->name = ms_strdup(w->name);
+	m->method = o->method;
+	m->alg = o->alg;
+	m->shard_size = o->method == MS_METHOD_SHARDS ? o->shard_size : 0;
+	m->allow_symlinks = o->allow_symlinks;
+	m->n_files = w->n_files;
+	m->ignore_paths = ms_calloc(w->n_ignored + 1, sizeof(char *));
+	for (size_t i = 0; i < w->n_ignored; i++)
+		m->ignore_paths[m->n_ignore_paths++] = ms_strdup(w->ignored[i]);
+	for (size_t i = 0; i < w->n_files; i++)
+		m->total_bytes += w->files[i].size;
+}
+
+static int run_job(struct job *j, unsigned jobs, size_t n_tasks)
+{
+	install_sigbus_guard();
+	j->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	j->workers = ms_calloc(jobs, sizeof *j->workers);
+	int rc = j->sha256 ? 0 : -1;
+	for (unsigned i = 0; i < jobs && rc == 0; i++) {
+		j->workers[i].evp = EVP_MD_CTX_new();
+		j->workers[i].buf = ms_malloc(READ_CHUNK);
+		if (!j->workers[i].evp)
+			rc = -1;
+	}
+	if (rc < 0)
+		ms_error("cannot set up SHA-256 from libcrypto");
+	ms_progress_start(&j->progress, "hashing", j->m->total_bytes);
+	if (rc == 0)
+		rc = ms_pool_run(jobs, n_tasks, hash_task, j, &j->progress);
+	for (unsigned i = 0; i < jobs; i++) {
+		EVP_MD_CTX_free(j->workers[i].evp);
+		free(j->workers[i].buf);
+	}
+	free(j->workers);
+	EVP_MD_free(j->sha256);
+	return rc;
+}
+
+int ms_model_hash(const char *path, const struct ms_hash_opts *o, struct ms_manifest *m)
+{
+	memset(m, 0, sizeof *m);
+	struct ms_walk w;
+	if (ms_walk_model(path, o, &w) < 0)
+		return -1;
+	fill_manifest_header(&w, o, m);
+	size_t n = count_resources(&w, o);
+	m->res = ms_calloc(n + 1, sizeof *m->res);
+	struct task *tasks = ms_calloc(n + 1, sizeof *tasks);
+	plan(&w, o, m, tasks);
+	qsort(tasks, m->n_res, sizeof *tasks, task_cmp);
+
+	unsigned jobs = o->jobs ? o->jobs : ms_online_cpus();
+	struct job j = {.walk = &w, .m = m, .tasks = tasks};
+	int rc = run_job(&j, jobs, m->n_res);
+	free(tasks);
+	ms_walk_free(&w);
+	if (rc < 0) {
+		ms_manifest_free(m);
+		return -1;
+	}
+	ms_manifest_compute_root(m);
+	return 0;
+}

@@ -1,0 +1,406 @@
+/* Manifest order, root digest, and the OMS statement in and out. */
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "modelseal/json.h"
+#include "modelseal/manifest.h"
+#include "modelseal/util.h"
+
+/* JSON numbers are doubles: shard sizes stay well inside exact integers. */
+#define MS_MAX_SHARD_SIZE ((uint64_t)1 << 49)
+
+void ms_manifest_free(struct ms_manifest *m)
+{
+	for (size_t i = 0; i < m->n_res; i++)
+		free(m->res[i].path);
+	for (size_t i = 0; i < m->n_ignore_paths; i++)
+		free(m->ignore_paths[i]);
+	free(m->res);
+	free(m->ignore_paths);
+	free(m->name);
+	memset(m, 0, sizeof *m);
+}
+
+size_t ms_digest_len(enum ms_hash_alg alg)
+{
+	return alg == MS_HASH_BLAKE2B ? 64 : 32;
+}
+
+const char *ms_hash_alg_name(enum ms_hash_alg alg)
+{
+	return alg == MS_HASH_BLAKE2B ? "blake2b" : "sha256";
+}
+
+const char *ms_method_name(enum ms_method method)
+{
+	return method == MS_METHOD_FILES ? "files" : "shards";
+}
+
+int ms_hash_alg_parse(const char *s, enum ms_hash_alg *out)
+{
+	if (strcmp(s, "sha256") == 0)
+		*out = MS_HASH_SHA256;
+	else if (strcmp(s, "blake2b") == 0)
+		*out = MS_HASH_BLAKE2B;
+	else
+		return -1;
+	return 0;
+}
+
+int ms_method_parse(const char *s, enum ms_method *out)
+{
+	if (strcmp(s, "shards") == 0)
+		*out = MS_METHOD_SHARDS;
+	else if (strcmp(s, "files") == 0)
+		*out = MS_METHOD_FILES;
+	else
+		return -1;
+	return 0;
+}
+
+/* model_signing sorts paths as lists of components, so "a/b" comes before
+ * "a.b" although '.' < '/'. Treating '/' as smaller than every other byte
+ * gives the same order in one pass. */
+int ms_path_cmp(const char *a, const char *b)
+{
+	for (;; a++, b++) {
+		unsigned ca = (unsigned char)*a, cb = (unsigned char)*b;
+		if (ca == cb) {
+			if (!ca)
+				return 0;
+			continue;
+		}
+		if (!ca || !cb)
+			return ca ? 1 : -1;
+		if (ca == '/' || cb == '/')
+			return ca == '/' ? -1 : 1;
+		return ca < cb ? -1 : 1;
+	}
+}
+
+static int resource_cmp(const void *pa, const void *pb)
+{
+	const struct ms_resource *a = pa, *b = pb;
+	int c = ms_path_cmp(a->path, b->path);
+	if (c)
+		return c;
+	return a->start < b->start ? -1 : a->start > b->start;
+}
+
+void ms_manifest_sort(struct ms_manifest *m)
+{
+	if (m->n_res > 1)
+		qsort(m->res, m->n_res, sizeof *m->res, resource_cmp);
+}
+
+void ms_manifest_compute_root(struct ms_manifest *m)
+{
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	size_t dlen = ms_digest_len(m->alg);
+	unsigned int outlen = 0;
+	if (!ctx || !EVP_DigestInit_ex(ctx, EVP_sha256(), NULL)) {
+		ms_error("cannot initialise SHA-256");
+		exit(MS_ERR);
+	}
+	for (size_t i = 0; i < m->n_res; i++)
+		EVP_DigestUpdate(ctx, m->res[i].digest, dlen);
+	EVP_DigestFinal_ex(ctx, m->root, &outlen);
+	EVP_MD_CTX_free(ctx);
+}
+
+char *ms_resource_name(const struct ms_manifest *m, const struct ms_resource *r)
+{
+	if (m->method == MS_METHOD_FILES)
+		return ms_strdup(r->path);
+	return ms_asprintf("%s:%" PRIu64 ":%" PRIu64, r->path, r->start, r->end);
+}
+
+char *ms_resource_algorithm(const struct ms_manifest *m)
+{
+	if (m->method == MS_METHOD_FILES)
+		return ms_strdup(ms_hash_alg_name(m->alg));
+	return ms_asprintf("%s-sharded-%" PRIu64, ms_hash_alg_name(m->alg), m->shard_size);
+}
+
+int ms_path_is_safe(const char *path)
+{
+	if (strcmp(path, ".") == 0)
+		return 1;
+	if (*path == '\0' || *path == '/')
+		return 0;
+	for (const char *p = path;;) {
+		const char *slash = strchr(p, '/');
+		size_t n = slash ? (size_t)(slash - p) : strlen(p);
+		if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+			return 0;
+		if (!slash)
+			return 1;
+		p = slash + 1;
+	}
+}
+
+/* ---- statement out ---- */
+
+static cJSON *serialization_json(const struct ms_manifest *m)
+{
+	cJSON *s = cJSON_CreateObject();
+	cJSON_AddStringToObject(s, "method", ms_method_name(m->method));
+	cJSON_AddStringToObject(s, "hash_type", ms_hash_alg_name(m->alg));
+	cJSON_AddBoolToObject(s, "allow_symlinks", m->allow_symlinks);
+	cJSON *ign = cJSON_AddArrayToObject(s, "ignore_paths");
+	for (size_t i = 0; i < m->n_ignore_paths; i++)
+		cJSON_AddItemToArray(ign, cJSON_CreateString(m->ignore_paths[i]));
+	if (m->method == MS_METHOD_SHARDS)
+		cJSON_AddNumberToObject(s, "shard_size", (double)m->shard_size);
+	return s;
+}
+
+static cJSON *resources_json(const struct ms_manifest *m)
+{
+	cJSON *arr = cJSON_CreateArray();
+	char *algorithm = ms_resource_algorithm(m);
+	char hex[2 * MS_DIGEST_MAX + 1];
+	for (size_t i = 0; i < m->n_res; i++) {
+		cJSON *r = cJSON_CreateObject();
+		char *name = ms_resource_name(m, &m->res[i]);
+		ms_hex_encode(m->res[i].digest, ms_digest_len(m->alg), hex);
+		cJSON_AddStringToObject(r, "name", name);
+		cJSON_AddStringToObject(r, "algorithm", algorithm);
+		cJSON_AddStringToObject(r, "digest", hex);
+		cJSON_AddItemToArray(arr, r);
+		free(name);
+	}
+	free(algorithm);
+	return arr;
+}
+
+char *ms_statement_to_json(const struct ms_manifest *m)
+{
+	char root_hex[2 * MS_ROOT_LEN + 1];
+	ms_hex_encode(m->root, MS_ROOT_LEN, root_hex);
+
+	cJSON *st = cJSON_CreateObject();
+	cJSON_AddStringToObject(st, "_type", MS_STATEMENT_TYPE);
+	cJSON *subjects = cJSON_AddArrayToObject(st, "subject");
+	cJSON *subject = cJSON_CreateObject();
+	cJSON_AddStringToObject(subject, "name", m->name ? m->name : "");
+	cJSON_AddStringToObject(cJSON_AddObjectToObject(subject, "digest"), "sha256", root_hex);
+	cJSON_AddItemToArray(subjects, subject);
+	cJSON_AddStringToObject(st, "predicateType", MS_OMS_PREDICATE_TYPE);
+	cJSON *pred = cJSON_AddObjectToObject(st, "predicate");
+	cJSON_AddItemToObject(pred, "serialization", serialization_json(m));
+	cJSON_AddItemToObject(pred, "resources", resources_json(m));
+
+	char *out = ms_json_print(st);
+	cJSON_Delete(st);
+	return out;
+}
+
+/* ---- statement in ---- */
+
+static const char *const what = "statement";
+
+static int parse_serialization(const cJSON *ser, struct ms_manifest *m)
+{
+	const char *method = ms_json_string(ser, "method", what);
+	const char *hash = ms_json_string(ser, "hash_type", what);
+	if (!method || !hash)
+		return -1;
+	if (ms_method_parse(method, &m->method) < 0) {
+		ms_error("statement: unknown serialization method '%s'", method);
+		return -1;
+	}
+	if (ms_hash_alg_parse(hash, &m->alg) < 0) {
+		ms_error("statement: unknown hash_type '%s'", hash);
+		return -1;
+	}
+	m->allow_symlinks = 0;
+	if (cJSON_GetObjectItemCaseSensitive(ser, "allow_symlinks") &&
+	    ms_json_bool(ser, "allow_symlinks", what, &m->allow_symlinks) < 0)
+		return -1;
+	if (m->method == MS_METHOD_SHARDS &&
+	    ms_json_u64(ser, "shard_size", 1, MS_MAX_SHARD_SIZE, what, &m->shard_size) < 0)
+		return -1;
+	const cJSON *ign = cJSON_GetObjectItemCaseSensitive(ser, "ignore_paths");
+	if (!ign)
+		return 0;
+	if (!cJSON_IsArray(ign)) {
+		ms_error("statement: ignore_paths must be an array of paths");
+		return -1;
+	}
+	m->ignore_paths = ms_calloc((size_t)cJSON_GetArraySize(ign) + 1, sizeof(char *));
+	const cJSON *p;
+	cJSON_ArrayForEach(p, ign)
+	{
+		if (!cJSON_IsString(p) || !ms_path_is_safe(p->valuestring) ||
+		    strcmp(p->valuestring, ".") == 0) {
+			ms_error("statement: ignore_paths holds an unsafe or non-string entry");
+			return -1;
+		}
+		m->ignore_paths[m->n_ignore_paths++] = ms_strdup(p->valuestring);
+	}
+	return 0;
+}
+
+/* "path:start:end", split at the last two colons. */
+static int parse_shard_name(const char *name, struct ms_resource *r)
+{
+	const char *c2 = strrchr(name, ':');
+	const char *c1 = c2 ? memrchr(name, ':', (size_t)(c2 - name)) : NULL;
+	if (!c1) {
+		ms_error("statement: shard resource '%s' is not path:start:end", name);
+		return -1;
+	}
+	char *start = ms_strndup(c1 + 1, (size_t)(c2 - c1 - 1));
+	int bad = ms_parse_u64(start, 0, UINT64_MAX, &r->start) < 0 ||
+		  ms_parse_u64(c2 + 1, 1, UINT64_MAX, &r->end) < 0 || r->start >= r->end;
+	free(start);
+	if (bad) {
+		ms_error("statement: shard resource '%s' has a malformed byte range", name);
+		return -1;
+	}
+	r->path = ms_strndup(name, (size_t)(c1 - name));
+	return 0;
+}
+
+static int parse_resource(const cJSON *item, const char *algorithm, struct ms_manifest *m,
+			  struct ms_resource *r)
+{
+	const char *name = ms_json_string(item, "name", "statement resource");
+	const char *alg = ms_json_string(item, "algorithm", "statement resource");
+	const char *digest = ms_json_string(item, "digest", "statement resource");
+	if (!name || !alg || !digest)
+		return -1;
+	if (strcmp(alg, algorithm) != 0) {
+		ms_error("statement: resource '%s' uses algorithm '%s', expected '%s'", name, alg,
+			 algorithm);
+		return -1;
+	}
+	if (m->method == MS_METHOD_SHARDS) {
+		if (parse_shard_name(name, r) < 0)
+			return -1;
+	} else
+		r->path = ms_strdup(name);
+	if (!ms_path_is_safe(r->path)) {
+		ms_error("statement: resource name '%s' is not a safe relative path", name);
+		return -1;
+	}
+	if (ms_hex_decode(digest, r->digest, ms_digest_len(m->alg)) < 0) {
+		ms_error("statement: resource '%s' has a malformed digest", name);
+		return -1;
+	}
+	return 0;
+}
+
+/* Strictly increasing order, and for shards a gapless tiling of each file. */
+static int check_resource_order(const struct ms_manifest *m)
+{
+	for (size_t i = 0; i < m->n_res; i++) {
+		const struct ms_resource *r = &m->res[i], *prev = i ? &m->res[i - 1] : NULL;
+		int same_file = prev && strcmp(prev->path, r->path) == 0;
+		if (prev && resource_cmp(prev, r) >= 0) {
+			ms_error("statement: resources are duplicated or out of order at '%s'",
+				 r->path);
+			return -1;
+		}
+		if (strcmp(r->path, ".") == 0 && m->n_res > 1 && m->method == MS_METHOD_FILES) {
+			ms_error("statement: '.' must be the only resource");
+			return -1;
+		}
+		if (m->method != MS_METHOD_SHARDS)
+			continue;
+		uint64_t want_start = same_file ? prev->end : 0;
+		int prev_full = !same_file || prev->end - prev->start == m->shard_size;
+		if (r->start != want_start || !prev_full || r->end - r->start > m->shard_size) {
+			ms_error("statement: shards of '%s' overlap, leave a gap or have the wrong "
+				 "size",
+				 r->path);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int parse_subject(const cJSON *st, struct ms_manifest *m, uint8_t root[MS_ROOT_LEN])
+{
+	const cJSON *subjects = ms_json_array(st, "subject", what);
+	if (!subjects)
+		return -1;
+	if (cJSON_GetArraySize(subjects) != 1) {
+		ms_error("statement: expected exactly one subject, found %d",
+			 cJSON_GetArraySize(subjects));
+		return -1;
+	}
+	const cJSON *subject = cJSON_GetArrayItem(subjects, 0);
+	const char *name = ms_json_string(subject, "name", "statement subject");
+	const cJSON *digest = ms_json_object(subject, "digest", "statement subject");
+	const char *hex = digest ? ms_json_string(digest, "sha256", "statement subject") : NULL;
+	if (!name || !hex)
+		return -1;
+	if (ms_hex_decode(hex, root, MS_ROOT_LEN) < 0) {
+		ms_error("statement: subject digest is not 64 hex digits");
+		return -1;
+	}
+	m->name = ms_strdup(name);
+	return 0;
+}
+
+static int parse_statement(const cJSON *st, struct ms_manifest *m)
+{
+	const char *type = ms_json_string(st, "_type", what);
+	const char *ptype = ms_json_string(st, "predicateType", what);
+	if (!type || !ptype)
+		return -1;
+	if (strcmp(type, MS_STATEMENT_TYPE) != 0) {
+		ms_error("statement: _type is '%s', expected '%s'", type, MS_STATEMENT_TYPE);
+		return -1;
+	}
+	if (strcmp(ptype, MS_OMS_PREDICATE_TYPE) != 0) {
+		ms_error("statement: predicateType is '%s', expected '%s'", ptype,
+			 MS_OMS_PREDICATE_TYPE);
+		return -1;
+	}
+	uint8_t claimed[MS_ROOT_LEN];
+	if (parse_subject(st, m, claimed) < 0)
+		return -1;
+	const cJSON *pred = ms_json_object(st, "predicate", what);
+	const cJSON *ser = pred ? ms_json_object(pred, "serialization", what) : NULL;
+	const cJSON *res = pred ? ms_json_array(pred, "resources", what) : NULL;
+	if (!ser || !res || parse_serialization(ser, m) < 0)
+		return -1;
+
+	char *algorithm = ms_resource_algorithm(m);
+	m->res = ms_calloc((size_t)cJSON_GetArraySize(res) + 1, sizeof *m->res);
+	const cJSON *item;
+	int rc = 0;
+	cJSON_ArrayForEach(item, res)
+	{
+		if ((rc = parse_resource(item, algorithm, m, &m->res[m->n_res++])) < 0)
+			break;
+	}
+	free(algorithm);
+	if (rc < 0 || check_resource_order(m) < 0)
+		return -1;
+	ms_manifest_compute_root(m);
+	if (memcmp(m->root, claimed, MS_ROOT_LEN) != 0) {
+		ms_error("statement: subject digest does not match its resources");
+		return -1;
+	}
+	return 0;
+}
+
+int ms_statement_parse(const char *json, size_t len, struct ms_manifest *m)
+{
+	memset(m, 0, sizeof *m);
+	cJSON *st = ms_json_parse(json, len, what);
+	if (!st)
+		return -1;
+	int rc = parse_statement(st, m);
+	cJSON_Delete(st);
+	if (rc < 0)
+		ms_manifest_free(m);
+	return rc;
+}

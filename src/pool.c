@@ -1,0 +1,105 @@
+/* Worker threads pull task numbers from one atomic counter: no queue, no
+ * locks on the hot path, and big and small tasks balance by themselves. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "modelseal/pool.h"
+#include "modelseal/util.h"
+
+struct pool {
+	int (*fn)(void *ctx, size_t task, unsigned worker);
+	void *ctx;
+	size_t n_tasks;
+	atomic_size_t next;
+	atomic_int failed;
+	pthread_mutex_t lock;
+	pthread_cond_t done_cond;
+	unsigned running;
+};
+
+struct worker_arg {
+	struct pool *pool;
+	unsigned id;
+};
+
+static void *worker_main(void *arg)
+{
+	struct worker_arg *wa = arg;
+	struct pool *p = wa->pool;
+	while (!atomic_load(&p->failed)) {
+		size_t task = atomic_fetch_add(&p->next, 1);
+		if (task >= p->n_tasks)
+			break;
+		if (p->fn(p->ctx, task, wa->id) < 0)
+			atomic_store(&p->failed, 1);
+	}
+	pthread_mutex_lock(&p->lock);
+	p->running--;
+	pthread_cond_signal(&p->done_cond);
+	pthread_mutex_unlock(&p->lock);
+	return NULL;
+}
+
+static void wait_all(struct pool *p, struct ms_progress *progress)
+{
+	pthread_mutex_lock(&p->lock);
+	while (p->running > 0) {
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 100 * 1000 * 1000;
+		if (until.tv_nsec >= 1000000000L)
+			until.tv_sec++, until.tv_nsec -= 1000000000L;
+		pthread_cond_timedwait(&p->done_cond, &p->lock, &until);
+		if (progress && p->running > 0) {
+			pthread_mutex_unlock(&p->lock);
+			ms_progress_draw(progress);
+			pthread_mutex_lock(&p->lock);
+		}
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+int ms_pool_run(unsigned jobs, size_t n_tasks, int (*fn)(void *ctx, size_t task, unsigned worker),
+		void *ctx, struct ms_progress *progress)
+{
+	if (n_tasks == 0)
+		return 0;
+	if (jobs > n_tasks)
+		jobs = (unsigned)n_tasks;
+	if (jobs == 0)
+		jobs = 1;
+	struct pool p = {.fn = fn, .ctx = ctx, .n_tasks = n_tasks, .running = jobs};
+	atomic_init(&p.next, 0);
+	atomic_init(&p.failed, 0);
+	pthread_mutex_init(&p.lock, NULL);
+	pthread_cond_init(&p.done_cond, NULL);
+
+	pthread_t *threads = ms_calloc(jobs, sizeof *threads);
+	struct worker_arg *args = ms_calloc(jobs, sizeof *args);
+	unsigned started = 0;
+	for (; started < jobs; started++) {
+		args[started] = (struct worker_arg){&p, started};
+		int err = pthread_create(&threads[started], NULL, worker_main, &args[started]);
+		if (err) {
+			ms_error("cannot start a hashing thread: %s", strerror(err));
+			atomic_store(&p.failed, 1);
+			break;
+		}
+	}
+	pthread_mutex_lock(&p.lock);
+	p.running -= jobs - started; /* threads that never started */
+	pthread_mutex_unlock(&p.lock);
+	wait_all(&p, progress);
+	for (unsigned i = 0; i < started; i++)
+		pthread_join(threads[i], NULL);
+	if (progress)
+		ms_progress_end(progress);
+	free(threads);
+	free(args);
+	pthread_mutex_destroy(&p.lock);
+	pthread_cond_destroy(&p.done_cond);
+	return atomic_load(&p.failed) ? -1 : 0;
+}
