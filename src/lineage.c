@@ -4,6 +4,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "modelseal/json.h"
 #include "modelseal/lineage.h"
 #include "modelseal/util.h"
 
@@ -75,8 +76,8 @@ cJSON *ms_model_info_to_json(const struct ms_model_info *m, int with_parents)
 
 void ms_registry_print_json(cJSON *o)
 {
-	char *text = cJSON_Print(o);
-	puts(text);
+	char *text = ms_json_print(o);
+	fputs(text, stdout);
 	free(text);
 	cJSON_Delete(o);
 }

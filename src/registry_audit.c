@@ -1,6 +1,6 @@
 /* Audit: the database's own consistency, the event chain, and that each
  * model's stored signature is the one its 'signed' event vouches for. */
-#include <cjson/cJSON.h>
+#include <cJSON.h>
 #include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>

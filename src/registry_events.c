@@ -1,6 +1,6 @@
 /* The hash-chained event log, revocations, trusted keys, and the audit
  * that re-checks all of it. */
-#include <cjson/cJSON.h>
+#include <cJSON.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /* Models and their lineage edges: recording a signed model, reading one
  * back, listing them, and naming them (REF resolution). */
-#include <cjson/cJSON.h>
+#include <cJSON.h>
 #include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>

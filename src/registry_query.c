@@ -1,6 +1,6 @@
 /* Reading the registry: REF resolution, one model, the log, and lineage
  * walks (recursive CTEs over the edge indexes). */
-#include <cjson/cJSON.h>
+#include <cJSON.h>
 #include <ctype.h>
 #include <sodium.h>
 #include <stdio.h>

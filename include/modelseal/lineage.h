@@ -3,7 +3,7 @@
 #ifndef MODELSEAL_LINEAGE_H
 #define MODELSEAL_LINEAGE_H
 
-#include <cjson/cJSON.h>
+#include <cJSON.h>
 #include <stdint.h>
 #include <stdio.h>
 
