@@ -116,6 +116,16 @@ int ms_registry_record_event(struct ms_registry *reg, enum ms_event_kind kind, c
 	return reg_commit(reg);
 }
 
+int ms_registry_note_event(enum ms_event_kind kind, const char *subject, const char *detail)
+{
+	struct ms_registry *reg;
+	if (ms_registry_open_existing_for_event(NULL, &reg) != 1)
+		return 0;
+	int rc = ms_registry_record_event(reg, kind, subject, detail);
+	ms_registry_close(reg);
+	return rc == 0;
+}
+
 /* Runs one write statement and an event in a single transaction. */
 static int write_with_event(struct ms_registry *r, sqlite3_stmt *st, const char *kind,
                             const char *subject, cJSON *detail)

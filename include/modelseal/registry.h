@@ -99,6 +99,11 @@ const char *ms_event_kind_name(enum ms_event_kind kind);
 int ms_registry_record_event(struct ms_registry *reg, enum ms_event_kind kind, const char *subject,
                              const char *detail);
 
+/* For verify: appends one event when a writable registry already exists
+ * (ms_registry_open_existing_for_event), else does nothing. Never fails the
+ * caller: problems are only shown with -v. Returns 1 recorded, 0 not. */
+int ms_registry_note_event(enum ms_event_kind kind, const char *subject, const char *detail);
+
 /* The event hash: SHA-256 (hex) of the canonical encoding of one row; see
  * registry_events.c for the exact bytes. */
 void ms_event_hash(int64_t id, int64_t time, const char *kind, const char *subject,
