@@ -374,7 +374,8 @@ int ms_model_hash(const char *path, const struct ms_hash_opts *o, struct ms_mani
 	m->res = ms_calloc(n + 1, sizeof *m->res);
 	struct task *tasks = ms_calloc(n + 1, sizeof *tasks);
 	plan(&w, o, m, tasks);
-	qsort(tasks, m->n_res, sizeof *tasks, task_cmp);
+	if (m->n_res > 1)
+		qsort(tasks, m->n_res, sizeof *tasks, task_cmp);
 
 	unsigned jobs = o->jobs ? o->jobs : ms_online_cpus();
 	struct job j = {.walk = &w, .m = m, .tasks = tasks};

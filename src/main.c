@@ -22,6 +22,9 @@ static const struct ms_command commands[] = {
     COMMAND(lineage, "ancestry graph of a model"),
     COMMAND(audit, "check the registry's event chain"),
     COMMAND(help, "show help for modelseal or one command"),
+    COMMAND(keygen, "generate an Ed25519 key pair"),
+    COMMAND(sign, "hash a model and sign it"),
+    COMMAND(verify, "check a model against its signature"),
     {NULL, NULL, NULL, NULL},
 };
 

@@ -260,7 +260,8 @@ int ms_walk_model(const char *path, const struct ms_hash_opts *o, struct ms_walk
 		ms_walk_free(w);
 		return -1;
 	}
-	qsort(w->files, w->n_files, sizeof *w->files, cmp_files);
+	if (w->n_files > 1)
+		qsort(w->files, w->n_files, sizeof *w->files, cmp_files);
 	return 0;
 }
 
@@ -313,11 +314,6 @@ int ms_walk_open(const struct ms_walk *w, const struct ms_file *f)
 	int fd = open_beneath(w->root_fd, f->open_path);
 	if (fd < 0) {
 		ms_error("cannot open '%s': %s", ms_file_display(f), strerror(errno));
-		return -1;
-	}
-	if (!ms_walk_unchanged(fd, f)) {
-		ms_error("'%s' changed while the model was being hashed", ms_file_display(f));
-		close(fd);
 		return -1;
 	}
 	return fd;

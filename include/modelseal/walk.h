@@ -34,11 +34,12 @@ int ms_walk_model(const char *path, const struct ms_hash_opts *o, struct ms_walk
 void ms_walk_free(struct ms_walk *w);
 
 /* Opens f for reading below the root without following any symlink (the
- * walk already resolved allowed ones), and checks it is the file that was
- * listed, unchanged. Returns the fd, or -1 after reporting. */
+ * walk already resolved allowed ones). Returns the fd, or -1 after
+ * reporting. Callers check ms_walk_unchanged() after reading: one fstat then
+ * catches a file replaced since the walk as well as one changed meanwhile. */
 int ms_walk_open(const struct ms_walk *w, const struct ms_file *f);
 
-/* Whether the file is still as listed (size, mtime, inode) after reading. */
+/* Whether fd is still the file as listed (size, mtime, inode, device). */
 int ms_walk_unchanged(int fd, const struct ms_file *f);
 
 /* The name to show in messages: the manifest path, or for a single-file

@@ -127,3 +127,17 @@ for change in grow shrink; do
 	expect_err "moving.bin' \(changed\|shrank\) while the model was being hashed"
 	rm -f moving.bin
 done
+
+# Progress: drawn on a terminal only, and never with --no-progress or -q.
+if command -v script >/dev/null 2>&1; then
+	truncate -s 3G slow.bin
+	script -qec "'$MS' digest slow.bin" /dev/null >tty.txt 2>&1
+	check "progress line on a terminal" grep -q 'hashing .*GB/s' tty.txt
+	script -qec "'$MS' digest --no-progress slow.bin" /dev/null >tty.txt 2>&1
+	check "--no-progress silences it" sh -c '! grep -q "GB/s" tty.txt'
+	script -qec "'$MS' -q digest slow.bin" /dev/null >tty.txt 2>&1
+	check "-q silences it" sh -c '! grep -q "GB/s" tty.txt'
+	run 0 "$MS" digest slow.bin
+	check "no progress when stderr is not a terminal" [ ! -s "$T/err" ]
+	rm -f slow.bin
+fi
