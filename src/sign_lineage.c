@@ -3,8 +3,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "modelseal/bundle.h"
 #include "modelseal/cli.h"
 #include "modelseal/provenance.h"
+#include "modelseal/sign.h"
 #include "modelseal/sign_lineage.h"
 #include "modelseal/util.h"
 
@@ -138,6 +140,43 @@ char *ms_sign_lineage_provenance(const struct ms_sign_lineage *l, const struct m
 	    .time = (int64_t)time(NULL),
 	};
 	return ms_provenance_statement(&p);
+}
+
+int ms_sign_lineage_exclude_provenance(const struct ms_sign_lineage *l, const char *model,
+				       const char *signature, struct ms_hash_opts *hash)
+{
+	if (!ms_sign_lineage_wants_provenance(l))
+		return 0;
+	char *sig = signature ? ms_strdup(signature) : ms_default_signature_path(model);
+	if (!sig)
+		return -1;
+	char *path = ms_provenance_path(sig);
+	char *rel = ms_signature_inside_model(model, path);
+	/* MODEL/model.provenance.sig is never hashed anyway. */
+	int rc = rel && strcmp(rel, "model.provenance.sig") != 0 ? ms_hash_opts_add_ignore(hash, rel)
+								  : 0;
+	free(rel);
+	free(path);
+	free(sig);
+	return rc;
+}
+
+int ms_sign_lineage_write_provenance(const struct ms_sign_lineage *l, const struct ms_manifest *m,
+				     const char *signature, const struct ms_seckey *key,
+				     char **bundle, char **path)
+{
+	char *statement = ms_sign_lineage_provenance(l, m);
+	*bundle = ms_bundle_sign((const uint8_t *)statement, strlen(statement),
+				 MS_INTOTO_PAYLOAD_TYPE, key);
+	*path = ms_provenance_path(signature);
+	free(statement);
+	if (ms_write_atomic(*path, *bundle, strlen(*bundle), 0644) < 0) {
+		free(*bundle);
+		free(*path);
+		*bundle = *path = NULL;
+		return -1;
+	}
+	return 0;
 }
 
 int ms_sign_lineage_record(struct ms_sign_lineage *l, const struct ms_manifest *m,
