@@ -114,7 +114,8 @@ static int on_sign_option(int opt, const char *arg, void *ctx)
 static void report(const struct ms_sign_result *res, const struct sign_args *a)
 {
 	const struct ms_sign_request *req = &a->req;
-	const char *registry = a->lin.reg && !a->lin.no_record ? ms_registry_path(a->lin.reg) : NULL;
+	const char *registry =
+	    a->lin.reg && !a->lin.no_record ? ms_registry_path(a->lin.reg) : NULL;
 	char hex[2 * MS_ROOT_LEN + 1];
 	ms_hex_encode(res->manifest.root, MS_ROOT_LEN, hex);
 	if (!ms_global.json) {
@@ -163,19 +164,19 @@ static int before_sign(const struct ms_manifest *m, void *ctx)
 
 /* After the signature is written: provenance beside it, then the record. */
 static int after_sign(struct sign_args *a, const struct ms_sign_result *res,
-		      const struct ms_seckey *key)
+                      const struct ms_seckey *key)
 {
 	char *prov_bundle = NULL;
 	if (ms_sign_lineage_wants_provenance(&a->lin) &&
 	    ms_sign_lineage_write_provenance(&a->lin, &res->manifest, res->signature, key,
-					     &prov_bundle, &a->provenance) < 0)
+	                                     &prov_bundle, &a->provenance) < 0)
 		return -1;
 	int rc = ms_sign_lineage_record(&a->lin, &res->manifest, res->statement, res->bundle,
-					res->keyid, prov_bundle);
+	                                res->keyid, prov_bundle);
 	free(prov_bundle);
 	if (rc < 0)
 		ms_error("%s was signed (%s) but not recorded in the registry", a->req.model,
-			 res->signature);
+		         res->signature);
 	return rc;
 }
 

@@ -168,7 +168,8 @@ static void note_in_registry(const struct ms_verify_request *req,
 	}
 	cJSON_AddNumberToObject(d, "problems", (double)res->problems.n);
 	if (res->problems.n) {
-		char *first = ms_asprintf("%s: %s", res->problems.v[0].kind, res->problems.v[0].path);
+		char *first =
+		    ms_asprintf("%s: %s", res->problems.v[0].kind, res->problems.v[0].path);
 		cJSON_AddStringToObject(d, "first_problem", first);
 		free(first);
 	}

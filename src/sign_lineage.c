@@ -143,7 +143,7 @@ char *ms_sign_lineage_provenance(const struct ms_sign_lineage *l, const struct m
 }
 
 int ms_sign_lineage_exclude_provenance(const struct ms_sign_lineage *l, const char *model,
-				       const char *signature, struct ms_hash_opts *hash)
+                                       const char *signature, struct ms_hash_opts *hash)
 {
 	if (!ms_sign_lineage_wants_provenance(l))
 		return 0;
@@ -153,8 +153,9 @@ int ms_sign_lineage_exclude_provenance(const struct ms_sign_lineage *l, const ch
 	char *path = ms_provenance_path(sig);
 	char *rel = ms_signature_inside_model(model, path);
 	/* MODEL/model.provenance.sig is never hashed anyway. */
-	int rc = rel && strcmp(rel, "model.provenance.sig") != 0 ? ms_hash_opts_add_ignore(hash, rel)
-								  : 0;
+	int rc = rel && strcmp(rel, "model.provenance.sig") != 0
+	             ? ms_hash_opts_add_ignore(hash, rel)
+	             : 0;
 	free(rel);
 	free(path);
 	free(sig);
@@ -162,12 +163,12 @@ int ms_sign_lineage_exclude_provenance(const struct ms_sign_lineage *l, const ch
 }
 
 int ms_sign_lineage_write_provenance(const struct ms_sign_lineage *l, const struct ms_manifest *m,
-				     const char *signature, const struct ms_seckey *key,
-				     char **bundle, char **path)
+                                     const char *signature, const struct ms_seckey *key,
+                                     char **bundle, char **path)
 {
 	char *statement = ms_sign_lineage_provenance(l, m);
 	*bundle = ms_bundle_sign((const uint8_t *)statement, strlen(statement),
-				 MS_INTOTO_PAYLOAD_TYPE, key);
+	                         MS_INTOTO_PAYLOAD_TYPE, key);
 	*path = ms_provenance_path(signature);
 	free(statement);
 	if (ms_write_atomic(*path, *bundle, strlen(*bundle), 0644) < 0) {

@@ -48,14 +48,14 @@ char *ms_sign_lineage_provenance(const struct ms_sign_lineage *l, const struct m
  * signature, see ms_provenance_path) would land inside the model under a
  * name the walk does not skip by itself, leave it out of the hash. */
 int ms_sign_lineage_exclude_provenance(const struct ms_sign_lineage *l, const char *model,
-				       const char *signature, struct ms_hash_opts *hash);
+                                       const char *signature, struct ms_hash_opts *hash);
 
 /* After signing: signs the provenance statement with key (DSSE in a
  * Sigstore bundle, like the model's signature) and writes it atomically
  * beside the signature. *bundle and *path are freshly allocated. */
 int ms_sign_lineage_write_provenance(const struct ms_sign_lineage *l, const struct ms_manifest *m,
-				     const char *signature, const struct ms_seckey *key,
-				     char **bundle, char **path);
+                                     const char *signature, const struct ms_seckey *key,
+                                     char **bundle, char **path);
 
 /* After the signature is written: records the model, its edges and the
  * 'signed' event (nothing with --no-record). provenance may be NULL. */
