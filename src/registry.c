@@ -155,7 +155,8 @@ int reg_is_hex(const char *s, size_t min, size_t max)
 	return s[n] == '\0' && n >= min && n <= max;
 }
 
-char *ms_registry_default_path(void)
+/* The registry's location; NULL when none can be derived (no HOME). */
+static char *locate(void)
 {
 	if (ms_global.registry && *ms_global.registry)
 		return ms_strdup(ms_global.registry);
@@ -168,8 +169,15 @@ char *ms_registry_default_path(void)
 	const char *home = getenv("HOME");
 	if (home && *home)
 		return ms_asprintf("%s/.local/share/modelseal/registry.db", home);
-	ms_error("no registry location: set --registry, MODELSEAL_REGISTRY or HOME");
 	return NULL;
+}
+
+char *ms_registry_default_path(void)
+{
+	char *p = locate();
+	if (!p)
+		ms_error("no registry location: set --registry, MODELSEAL_REGISTRY or HOME");
+	return p;
 }
 
 /* mkdir -p of the directories above path, new ones 0700. */
@@ -375,7 +383,7 @@ int ms_registry_open(const char *path, unsigned flags, struct ms_registry **out)
 
 int ms_registry_open_existing_for_event(const char *path, struct ms_registry **out)
 {
-	char *p = path ? ms_strdup(path) : ms_registry_default_path();
+	char *p = path ? ms_strdup(path) : locate();
 	struct stat st;
 	*out = NULL;
 	if (!p)

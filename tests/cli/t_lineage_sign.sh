@@ -122,6 +122,10 @@ check "verify never creates a registry" [ ! -e "$T/absent.db" ]
 printf 'garbage, not a database at all, long enough to be read as a header....' >"$T/junk.db"
 run 0 env MODELSEAL_REGISTRY="$T/junk.db" "$MS" verify --key k.pub ft
 check "a junk registry does not disturb verify" [ ! -s "$T/err" ]
+run 0 env -u MODELSEAL_REGISTRY -u HOME -u XDG_DATA_HOME "$MS" verify --key k.pub ft
+check "no HOME: verify says nothing about the registry" [ ! -s "$T/err" ]
+expect_error env -u MODELSEAL_REGISTRY -u HOME -u XDG_DATA_HOME "$MS" log
+expect_err "no registry location"
 
 # ---- ten signers at once into one new registry ----
 mkdir par
