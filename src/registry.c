@@ -237,6 +237,13 @@ static int pragma_int(struct ms_registry *r, const char *sql, int *out)
  * with no other transaction open; the mode then persists in the file. */
 static void use_wal(struct ms_registry *r)
 {
+	sqlite3_stmt *q = NULL;
+	int wal = sqlite3_prepare_v2(r->db, "PRAGMA journal_mode", -1, &q, NULL) == SQLITE_OK &&
+	          sqlite3_step(q) == SQLITE_ROW &&
+	          strcmp((const char *)sqlite3_column_text(q, 0), "wal") == 0;
+	sqlite3_finalize(q);
+	if (wal)
+		return;
 	for (int tries = 0; tries < 100; tries++) {
 		sqlite3_stmt *st = NULL;
 		if (sqlite3_prepare_v2(r->db, "PRAGMA journal_mode=WAL", -1, &st, NULL) !=
@@ -331,9 +338,11 @@ static int open_db(struct ms_registry *r, unsigned flags, int busy_ms)
 		          version);
 		return -1;
 	}
+	/* Readers of an up-to-date registry take no lock beyond their read. */
 	if (!r->readonly) {
 		use_wal(r);
-		if (reg_exec(r, "PRAGMA synchronous = FULL") < 0 || migrate(r) < 0)
+		if (reg_exec(r, "PRAGMA synchronous = FULL") < 0 ||
+		    (version < MS_REGISTRY_SCHEMA_VERSION && migrate(r) < 0))
 			return -1;
 	}
 	return reg_exec(r, "PRAGMA foreign_keys = ON");
