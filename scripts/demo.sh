@@ -17,13 +17,15 @@ show() {
 	printf '$ modelseal%s\n' "$(printf ' %s' "$@")" >&2
 	"$MS" "$@"
 }
-# show_fail CMD...: a command that is expected to fail (exit 1).
+# show_fail CMD...: a command that must fail with exit 1 (do not deploy).
 show_fail() {
-	if show "$@"; then
-		echo "demo: expected this to fail" >&2
+	rc=0
+	show "$@" || rc=$?
+	if [ $rc -ne 1 ]; then
+		echo "demo: expected exit 1, got $rc" >&2
 		exit 1
 	fi
-	echo "(exit $?: as expected)"
+	echo "(exit 1: as expected)"
 }
 
 say "An example model: three safetensors shards (288 MiB), config, tokenizer"
@@ -46,3 +48,24 @@ cat SHA256SUMS
 
 say "The in-toto statement that sign will sign (first lines)"
 show "$MS" hash --format json model | head -20
+
+say "A signing key (the passphrase would come from a CI secret or a prompt)"
+export MODELSEAL_PASSPHRASE=demo-passphrase
+show "$MS" keygen -o ci
+ls -l ci.key ci.pub
+
+say "Sign the model: hash, OMS statement, Ed25519 over DSSE, Sigstore bundle"
+show "$MS" sign --key ci.key --name demo-model --version 1.0 model
+unset MODELSEAL_PASSPHRASE
+
+say "Verify before deploying"
+show "$MS" verify --key ci.pub model
+
+say "Someone changes one byte deep inside the second weight file (in a copy)"
+cp -r model tampered
+f=$(ls tampered/*.safetensors | sed -n 2p)
+printf 'X' | dd of="$f" bs=1 seek=100000000 conv=notrunc 2>/dev/null
+show_fail "$MS" verify --key ci.pub tampered
+
+say "The same failure as JSON, for CI"
+show_fail "$MS" --json verify --key ci.pub tampered
