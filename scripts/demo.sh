@@ -9,6 +9,8 @@ SCRIPTS=$(cd "$(dirname "$0")" && pwd)
 rm -rf "$DEMO"
 mkdir -p "$DEMO"
 cd "$DEMO"
+# sign records into a registry: the demo's own, never the user's.
+export MODELSEAL_REGISTRY="$PWD/registry.db"
 
 say() { printf '\n== %s\n' "$*"; }
 # show CMD...: print the command as a user would type it, then run it.
