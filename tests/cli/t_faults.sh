@@ -27,11 +27,17 @@ limited() {
 	} | cat >&2
 	return "$(cat "$T/limited.rc")"
 }
-run 2 limited sign --key k2.key --shard-size 100 model
+run 2 limited sign --key k2.key --shard-size 100 --no-record model
 expect_err "^modelseal: error: cannot write 'model/model.sig' (write): File too large"
 check "failed sign: old signature intact" same model/model.sig old.sig
 check "failed sign: no temp file" no_temp_files model
 run 0 "$MS" verify --key k.pub model
+# Recording too: the registry cannot start its transaction, so nothing is
+# signed at all.
+run 2 limited sign --key k2.key --shard-size 100 model
+expect_err "^modelseal: error: registry .*disk I/O error"
+check "failed record: old signature intact" same model/model.sig old.sig
+run 0 "$MS" audit
 run 2 limited keygen -o k --no-passphrase --force
 expect_err "^modelseal: error: cannot write 'k.key'"
 check "failed keygen: old secret key intact" same k.key old.key
@@ -39,7 +45,7 @@ check "failed keygen: old public key intact" same k.pub old.pub
 check "failed keygen: no temp file" no_temp_files .
 run 2 limited keygen -o fresh --no-passphrase
 check "failed keygen: no half pair" [ ! -e fresh.key ] && [ ! -e fresh.pub ]
-run 2 limited sign --key k.key --signature elsewhere.sig model
+run 2 limited sign --key k.key --no-record --signature elsewhere.sig model
 check "failed sign to a new path: nothing there" [ ! -e elsewhere.sig ]
 
 # ---- a full file system (ENOSPC), where a tmpfs can be mounted ----
@@ -49,7 +55,7 @@ if mount -t tmpfs -o size=64k tmpfs full 2>/dev/null; then
 	cp full/model.sig full-old.sig
 	cp k.key full/k.key && cp k.pub full/k.pub
 	dd if=/dev/zero of=full/filler bs=4096 2>/dev/null # fills it up
-	run 2 "$MS" sign --key k2.key --shard-size 100 --signature full/model.sig model
+	run 2 "$MS" sign --key k2.key --shard-size 100 --no-record --signature full/model.sig model
 	expect_err "No space left on device"
 	check "disk full: old signature intact" same full/model.sig full-old.sig
 	check "disk full: no temp file" no_temp_files full
@@ -146,3 +152,26 @@ expect_error "$MS" digest deep
 expect_err "File name too long"
 check "deep tree: no digest" [ ! -s "$T/out" ]
 rm -rf deep 2>/dev/null
+
+# ---- a registry locked by another process past the busy timeout ----
+# sqlite3 holds an exclusive transaction for 14 s; sign waits its 10 s busy
+# timeout, then gives up with a clear error. (What it signed stays complete:
+# see t_kill.sh for the same guarantee under kill -9.) verify waits at most
+# 1.5 s to record its event and still reports its result.
+if command -v sqlite3 >/dev/null 2>&1; then
+	cp model/model.sig before-lock.sig
+	{ (echo "BEGIN EXCLUSIVE;" && echo "SELECT count(*) FROM sqlite_master;" && sleep 14) |
+		sqlite3 "$MODELSEAL_REGISTRY" >/dev/null; } &
+	locker=$!
+	sleep 0.5
+	run 2 "$MS_PLAIN" sign --key k2.key --shard-size 100 model
+	expect_err "^modelseal: error: registry .*still locked by another process"
+	check "locked registry: signature old or complete" \
+		sh -c "cmp -s model/model.sig before-lock.sig || '$MS_PLAIN' verify --key k2.pub model >/dev/null 2>&1"
+	run 0 "$MS_PLAIN" verify --key k.pub --key k2.pub model
+	expect_out '^verified '
+	wait $locker
+	run 0 "$MS" audit
+else
+	echo "  note [t_faults]: no sqlite3 CLI: locked-registry case skipped"
+fi
