@@ -5,7 +5,12 @@ set -eu
 
 PKGS="libsodium-dev libssl-dev libarchive-dev libcjson-dev libsqlite3-dev check
 pkg-config make gcc openssl jq zstd xz-utils bzip2 gzip coreutils b3sum hyperfine
-time sqlite3 python3"
+time sqlite3 python3 clang libclang-rt-14-dev valgrind"
+# Optional, each installed on its own so a release without it still builds:
+# b3sum and hyperfine for benchmarks; clang with libFuzzer (libclang-rt-14-dev
+# on Debian 12) for make fuzz, which make check skips without it; valgrind
+# for make check VALGRIND=1.
+OPTIONAL="b3sum hyperfine clang libclang-rt-14-dev valgrind"
 
 if ! command -v apt-get >/dev/null 2>&1; then
 	echo "install-deps: no apt-get here. Install these (or your system's equivalents):" >&2
@@ -35,8 +40,17 @@ done
 echo "install-deps: installing$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
-# b3sum and hyperfine are only for benchmarks: do not fail the build without them.
+required=
+optional=
+for p in $missing; do
+	case " $OPTIONAL " in
+	*" $p "*) optional="$optional $p" ;;
+	*) required="$required $p" ;;
+	esac
+done
 # shellcheck disable=SC2086
-$SUDO apt-get install -y -qq --no-install-recommends $(echo "$missing" | sed 's/\bb3sum\b//; s/\bhyperfine\b//') >/dev/null
-$SUDO apt-get install -y -qq --no-install-recommends b3sum hyperfine >/dev/null 2>&1 ||
-	echo "install-deps: b3sum/hyperfine not available; benchmarks will skip them" >&2
+[ -z "$required" ] || $SUDO apt-get install -y -qq --no-install-recommends $required >/dev/null
+for p in $optional; do
+	$SUDO apt-get install -y -qq --no-install-recommends "$p" >/dev/null 2>&1 ||
+		echo "install-deps: optional $p not available; what needs it is skipped" >&2
+done
