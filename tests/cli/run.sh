@@ -34,6 +34,7 @@ total_fail=0
 for t in "$here"/t_*.sh; do
 	[ -n "${TESTS:-}" ] && ! echo "$t" | grep -q -- "$TESTS" && continue
 	T=$(mktemp -d "${TMPDIR:-/tmp}/modelseal-test.XXXXXX")
+	started=$(date +%s)
 	counts=$(
 		cd "$T" || exit 1
 		PASSED=0 FAILED=0 TEST_NAME=$(basename "$t" .sh)
@@ -46,7 +47,8 @@ for t in "$here"/t_*.sh; do
 	)
 	set -- $counts
 	p=${1:-0} f=${2:-1}
-	printf '%-28s %4d passed, %d failed\n' "$(basename "$t" .sh)" "$p" "$f"
+	printf '%-28s %4d passed, %d failed  (%ds)\n' "$(basename "$t" .sh)" "$p" "$f" \
+		$(($(date +%s) - started))
 	total_pass=$((total_pass + p))
 	total_fail=$((total_fail + f))
 	chmod -R u+rwX "$T" 2>/dev/null

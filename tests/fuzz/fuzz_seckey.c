@@ -12,12 +12,20 @@
 static char dir[] = "/tmp/ms-fuzz-seckey-XXXXXX";
 static char *key_path, *pass_path;
 
+static void cleanup(void)
+{
+	unlink(key_path);
+	unlink(pass_path);
+	rmdir(dir);
+}
+
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
 	(void)argc;
 	(void)argv;
 	if (!mkdtemp(dir))
 		abort();
+	atexit(cleanup);
 	key_path = ms_asprintf("%s/k.key", dir);
 	pass_path = ms_asprintf("%s/pass", dir);
 	if (ms_write_atomic(pass_path, "correct-horse\n", 14, 0600) < 0)
