@@ -7,17 +7,22 @@ unset MODELSEAL_PASSPHRASE
 mkdir m
 head -c 48000000 /dev/zero | tr '\0' 'w' >m/w.bin # about 60 ms of signing
 for i in 1 2 3; do printf '%s' "$i" >m/f$i; done
+ms_now() { echo $(($(date +%s%N) / 1000000)); }
+t0=$(ms_now)
 "$MS_PLAIN" sign --key k.key m >/dev/null 2>&1
+took=$(($(ms_now) - t0))
 
-# Delays in ms from 0 to 89, from a fixed seed: the same spread every run.
-delays=$(awk 'BEGIN { srand(7); for (i = 0; i < 20; i++) printf "%d ", rand() * 90 }')
+# Kill delays spread over 0 to 1.3 times what one sign takes here, from a
+# fixed seed: some land while hashing, some while writing or recording, some
+# after the end, on a fast machine or a slow one.
+delays=$(awk -v took="$took" 'BEGIN { srand(7); for (i = 0; i < 20; i++) printf "%d ", rand() * took * 1.3 }')
 old_ok=0 new_ok=0 bad=0 leftovers=0
 key=k2
 for d in $delays; do
 	cp m/model.sig before.sig
 	"$MS_PLAIN" sign --key $key.key m >/dev/null 2>&1 &
 	pid=$!
-	sleep "$(printf '0.%03d' "$d")"
+	sleep "$(awk -v d="$d" 'BEGIN { printf "%.3f", d / 1000 }')"
 	kill -9 $pid 2>/dev/null
 	wait $pid 2>/dev/null
 	if cmp -s m/model.sig before.sig; then
