@@ -41,6 +41,14 @@ int ms_walk_open(const struct ms_walk *w, const struct ms_file *f);
 /* Whether the file is still as listed (size, mtime, inode) after reading. */
 int ms_walk_unchanged(int fd, const struct ms_file *f);
 
+/* The ignore list in effect for o, sorted, as recorded in a statement:
+ * model.sig and model.provenance.sig, the git names unless --no-ignore-git,
+ * and the --ignore paths, all relative to the model root. */
+void ms_ignore_list_build(const struct ms_hash_opts *o, char ***list, size_t *n);
+void ms_ignore_list_free(char **list, size_t n);
+/* Whether rel is one of the paths of the list or lies below one. */
+int ms_ignore_match(char *const *list, size_t n, const char *rel);
+
 /* Normalises a relative path ("./a//b/" -> "a/b"); NULL when it is empty,
  * absolute or has a ".." component. */
 char *ms_normalise_rel_path(const char *path);
