@@ -17,6 +17,7 @@ static const char cmd_help_usage[] = "usage: modelseal help [COMMAND]\n";
 static const struct ms_command commands[] = {
     COMMAND(digest, "print the root digest of a model"),
     COMMAND(hash, "print the manifest of a model"),
+    COMMAND(pack, "write a signed model into one archive"),
     COMMAND(help, "show help for modelseal or one command"),
     {NULL, NULL, NULL, NULL},
 };

@@ -65,4 +65,14 @@ const char *ms_archive_check_name(const char *raw, char **out);
  * ("dir/bert.tar.zst" -> "bert"). Freshly allocated. */
 char *ms_archive_model_name(const char *path);
 
+/* Writes the signed model directory dir (model.sig required) into a new
+ * archive at out, atomically (temp file, fsync, rename); the format follows
+ * out's extension: .tar .tar.gz .tgz .tar.bz2 .tar.xz .txz .tar.zst .tzst
+ * .zip. Every file, directory and inside symlink of dir goes in, under one
+ * top-level directory named after dir, deterministically. -1 after
+ * reporting. */
+int ms_archive_pack(const char *dir, const char *out);
+/* "dir.tar.zst" when libarchive has zstd built in, else "dir.tar.gz". */
+char *ms_archive_default_path(const char *dir);
+
 #endif

@@ -8,5 +8,6 @@
 
 MS_DECLARE_COMMAND(digest);
 MS_DECLARE_COMMAND(hash);
+MS_DECLARE_COMMAND(pack);
 
 #endif
