@@ -1,19 +1,71 @@
 #!/bin/sh
-# make demo: generate a realistic model under build/demo and run modelseal on it.
+# make demo: generate a realistic model under build/demo and run modelseal on
+# it, showing each command and its output.
 # Usage: demo.sh /path/to/modelseal DEMO_DIR
 set -eu
 MS=$1
 DEMO=$2
+SCRIPTS=$(cd "$(dirname "$0")" && pwd)
 rm -rf "$DEMO"
 mkdir -p "$DEMO"
 cd "$DEMO"
 
-say() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
-show() { printf '$ %s\n' "$*" | sed "s|$MS|modelseal|"; "$@"; }
+say() { printf '\n== %s\n' "$*"; }
+# show CMD...: print the command as a user would type it, then run it.
+show() {
+	shift
+	printf '$ modelseal%s\n' "$(printf ' %s' "$@")" >&2
+	"$MS" "$@"
+}
+# show_fail CMD...: a command that must fail with exit 1 (do not deploy).
+show_fail() {
+	rc=0
+	show "$@" || rc=$?
+	if [ $rc -ne 1 ]; then
+		echo "demo: expected exit 1, got $rc" >&2
+		exit 1
+	fi
+	echo "(exit 1: as expected)"
+}
 
-say "Generating an example model (safetensors-shaped weights + config + tokenizer)"
-sh "$(dirname "$0")/make-example-model.sh" model
+say "An example model: three safetensors shards (288 MiB), config, tokenizer"
+sh "$SCRIPTS/make-example-model.sh" model
 ls -l model
 
-say "Root digest (OMS v1.0, sha256, 64 MiB shards)"
+say "Root digest (OMS v1.0 shards of 64 MiB, SHA-256, all cores)"
 show "$MS" digest model
+
+say "With model_signing's default shard size (1 GB): another shard plan, another digest"
+show "$MS" digest --shard-size 1000000000 model
+
+say "Manifest, one line per shard"
+show "$MS" hash model | head -8
+
+say "Per-file manifest that sha256sum -c accepts"
+show "$MS" hash --method files --format sha256sum model >SHA256SUMS
+cat SHA256SUMS
+(cd model && sha256sum -c ../SHA256SUMS)
+
+say "The in-toto statement that sign will sign (first lines)"
+show "$MS" hash --format json model | head -20
+
+say "A signing key (the passphrase would come from a CI secret or a prompt)"
+export MODELSEAL_PASSPHRASE=demo-passphrase
+show "$MS" keygen -o ci
+ls -l ci.key ci.pub
+
+say "Sign the model: hash, OMS statement, Ed25519 over DSSE, Sigstore bundle"
+show "$MS" sign --key ci.key --name demo-model --version 1.0 model
+unset MODELSEAL_PASSPHRASE
+
+say "Verify before deploying"
+show "$MS" verify --key ci.pub model
+
+say "Someone changes one byte deep inside the second weight file (in a copy)"
+cp -r model tampered
+f=$(ls tampered/*.safetensors | sed -n 2p)
+printf 'X' | dd of="$f" bs=1 seek=100000000 conv=notrunc 2>/dev/null
+show_fail "$MS" verify --key ci.pub tampered
+
+say "The same failure as JSON, for CI"
+show_fail "$MS" --json verify --key ci.pub tampered

@@ -266,12 +266,21 @@ struct pass {
 	int flat;  /* the archive's top is the root */
 	char *top; /* while !flat: the top-level directory assumed to be the root */
 	int debt;  /* skipped a member that the archive's top as root would hash */
+	int refused; /* failed on a member the rules refuse (not a read error) */
 	struct member *mem;
 	size_t n_mem, mem_cap;
 	struct ms_resource *res;
 	size_t n_res, res_cap;
 	struct ms_progress progress;
 };
+
+/* After reporting a member the rules refuse: verify then fails (exit 1)
+ * rather than erroring out. */
+static int refuse(struct pass *p)
+{
+	p->refused = 1;
+	return -1;
+}
 
 /* The member's path below the assumed root. */
 static const char *rel_name(const struct pass *p, const char *name)
@@ -525,14 +534,14 @@ static int classify(struct pass *p, struct archive_entry *e, const char *name, e
 			ms_error("archive member '%s' is a %s link (use --allow-symlinks to hash "
 				 "its target)",
 				 name, hard ? "hard" : "symbolic");
-			return -1;
+			return refuse(p);
 		}
 		if (hard) {
 			const char *why = ms_archive_check_name(hard, target);
 			if (why || !*target) {
 				ms_error("archive member '%s': hard link target '%s': %s", name,
 					 hard, why ? why : "the archive's top");
-				return -1;
+				return refuse(p);
 			}
 			*type = M_HARDLINK;
 			return 0;
@@ -540,7 +549,7 @@ static int classify(struct pass *p, struct archive_entry *e, const char *name, e
 		const char *text = archive_entry_symlink(e);
 		if (!text || !*text) {
 			ms_error("archive member '%s': symbolic link without a target", name);
-			return -1;
+			return refuse(p);
 		}
 		*target = ms_strdup(text);
 		*type = M_SYMLINK;
@@ -552,7 +561,7 @@ static int classify(struct pass *p, struct archive_entry *e, const char *name, e
 	}
 	ms_error("archive member '%s' is a %s: a model holds only files and directories", name,
 		 kind_name(ft));
-	return -1;
+	return refuse(p);
 }
 
 /* 0 done, 1 start again flat, -1 reported. */
@@ -563,13 +572,13 @@ static int process_entry(struct pass *p, struct archive_entry *e)
 	const char *why = ms_archive_check_name(raw, &name);
 	if (why) {
 		ms_error("archive '%s': member '%s': %s", p->path, raw ? raw : "", why);
-		return -1;
+		return refuse(p);
 	}
 	if (!name) {
 		if (archive_entry_filetype(e) == AE_IFDIR)
 			return 0;
 		ms_error("archive '%s': member '%s' is not a directory", p->path, raw);
-		return -1;
+		return refuse(p);
 	}
 	enum mtype type;
 	char *target;
@@ -611,12 +620,12 @@ static int check_names(struct pass *p, struct member **sorted)
 			if (a->type == M_DIR && b->type == M_DIR)
 				continue;
 			ms_error("archive '%s': member '%s' appears twice", p->path, a->name);
-			return -1;
+			return refuse(p);
 		}
 		if (a->type != M_DIR && strncmp(a->name, b->name, n) == 0 && b->name[n] == '/') {
 			ms_error("archive '%s': '%s' is not a directory but '%s' is below it", p->path,
 				 a->name, b->name);
-			return -1;
+			return refuse(p);
 		}
 	}
 	return 0;
@@ -708,7 +717,7 @@ static int add_link_resources(struct pass *p, struct member **sorted, struct mem
 {
 	struct member *t = resolve_link(p, sorted, link);
 	if (!t)
-		return -1;
+		return refuse(p);
 	link->res = p->n_res;
 	link->n_res = t->n_res;
 	link->size = t->size;
@@ -836,6 +845,8 @@ int ms_archive_hash(const char *path, const struct ms_hash_opts *o,
 {
 	memset(m, 0, sizeof *m);
 	int rc = 1;
+	if (info)
+		memset(info, 0, sizeof *info);
 	for (int flat = 0; rc == 1 && flat < 2; flat++) {
 		struct pass p = {.path = path, .o = o, .sink = sink, .flat = flat};
 		p.rd.fd = -1;
@@ -844,6 +855,8 @@ int ms_archive_hash(const char *path, const struct ms_hash_opts *o,
 		ms_progress_end(&p.progress);
 		if (rc == 0 && info)
 			info->root = p.flat ? NULL : ms_strdup(p.top);
+		if (rc < 0 && info)
+			info->refused = p.refused;
 		pass_free(&p);
 	}
 	if (rc != 0) {

@@ -281,7 +281,7 @@ struct job {
 static int read_and_hash(struct job *j, struct worker_state *ws, int fd, const struct task *t,
 			 uint8_t *digest)
 {
-	const char *rel = j->walk->files[t->file].rel;
+	const char *rel = ms_file_display(&j->walk->files[t->file]);
 	if (ms_hasher_begin(&ws->h) < 0 ||
 	    ms_hash_fd_range(&ws->h, fd, t->start, t->end - t->start, ws->buf, &j->progress,
 			     rel) < 0)
@@ -298,11 +298,12 @@ static int hash_task(void *ctx, size_t i, unsigned worker)
 	int fd = ms_walk_open(j->walk, f);
 	if (fd < 0)
 		return -1;
-	(void)posix_fadvise(fd, (off_t)t->start, (off_t)(t->end - t->start),
-			    POSIX_FADV_SEQUENTIAL);
+	if (t->end - t->start >= MAP_MIN) /* a syscall too many for small files */
+		(void)posix_fadvise(fd, (off_t)t->start, (off_t)(t->end - t->start),
+				    POSIX_FADV_SEQUENTIAL);
 	int rc = read_and_hash(j, ws, fd, t, j->m->res[t->res].digest);
 	if (rc == 0 && !ms_walk_unchanged(fd, f)) {
-		ms_error("'%s' changed while the model was being hashed", f->rel);
+		ms_error("'%s' changed while the model was being hashed", ms_file_display(f));
 		rc = -1;
 	}
 	close(fd);
@@ -405,7 +406,8 @@ int ms_model_hash(const char *path, const struct ms_hash_opts *o, struct ms_mani
 	m->res = ms_calloc(n + 1, sizeof *m->res);
 	struct task *tasks = ms_calloc(n + 1, sizeof *tasks);
 	plan(&w, o, m, tasks);
-	qsort(tasks, m->n_res, sizeof *tasks, task_cmp);
+	if (m->n_res > 1)
+		qsort(tasks, m->n_res, sizeof *tasks, task_cmp);
 
 	unsigned jobs = o->jobs ? o->jobs : ms_online_cpus();
 	struct job j = {.walk = &w, .m = m, .tasks = tasks};

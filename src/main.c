@@ -17,8 +17,11 @@ static const char cmd_help_usage[] = "usage: modelseal help [COMMAND]\n";
 static const struct ms_command commands[] = {
     COMMAND(digest, "print the root digest of a model"),
     COMMAND(hash, "print the manifest of a model"),
-    COMMAND(pack, "write a signed model into one archive"),
     COMMAND(help, "show help for modelseal or one command"),
+    COMMAND(keygen, "generate an Ed25519 key pair"),
+    COMMAND(sign, "hash a model and sign it"),
+    COMMAND(verify, "check a model against its signature"),
+    COMMAND(pack, "write a signed model into one archive"),
     {NULL, NULL, NULL, NULL},
 };
 

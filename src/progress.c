@@ -49,11 +49,12 @@ void ms_progress_draw(struct ms_progress *p)
 		rate / 1e9, eta);
 	fflush(stderr);
 	p->drawn = 1;
+	atomic_store(&ms_progress_on_screen, 1);
 }
 
 void ms_progress_end(struct ms_progress *p)
 {
-	if (p->drawn)
+	if (p->drawn && atomic_exchange(&ms_progress_on_screen, 0))
 		fputs("\r\033[K", stderr);
 	p->drawn = 0;
 }

@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -9,10 +10,17 @@
 #include <unistd.h>
 
 #include "modelseal/cli.h"
+#include "modelseal/progress.h"
 #include "modelseal/util.h"
+
+/* Set while a progress line is on the terminal, so that a message clears it
+ * first instead of being glued to its end. */
+atomic_int ms_progress_on_screen;
 
 static void vreport(const char *kind, const char *fmt, va_list ap)
 {
+	if (atomic_exchange(&ms_progress_on_screen, 0))
+		fputs("\r\033[K", stderr);
 	fprintf(stderr, "modelseal: %s", kind);
 	vfprintf(stderr, fmt, ap);
 	fputc('\n', stderr);

@@ -269,7 +269,8 @@ int ms_walk_model(const char *path, const struct ms_hash_opts *o, struct ms_walk
 		ms_walk_free(w);
 		return -1;
 	}
-	qsort(w->files, w->n_files, sizeof *w->files, cmp_files);
+	if (w->n_files > 1)
+		qsort(w->files, w->n_files, sizeof *w->files, cmp_files);
 	return 0;
 }
 
@@ -302,6 +303,11 @@ static int open_beneath(int root_fd, const char *rel)
 	return fd;
 }
 
+const char *ms_file_display(const struct ms_file *f)
+{
+	return strcmp(f->rel, ".") == 0 ? f->open_path : f->rel;
+}
+
 int ms_walk_unchanged(int fd, const struct ms_file *f)
 {
 	struct stat st;
@@ -314,12 +320,7 @@ int ms_walk_open(const struct ms_walk *w, const struct ms_file *f)
 {
 	int fd = open_beneath(w->root_fd, f->open_path);
 	if (fd < 0) {
-		ms_error("cannot open '%s': %s", f->rel, strerror(errno));
-		return -1;
-	}
-	if (!ms_walk_unchanged(fd, f)) {
-		ms_error("'%s' changed while the model was being hashed", f->rel);
-		close(fd);
+		ms_error("cannot open '%s': %s", ms_file_display(f), strerror(errno));
 		return -1;
 	}
 	return fd;

@@ -33,7 +33,9 @@ struct ms_archive_sink {
 };
 
 struct ms_archive_info {
-	char *root; /* the top-level directory that is the model root, or NULL */
+	char *root;  /* the top-level directory that is the model root, or NULL */
+	int refused; /* on failure: a member the rules refuse (an unsafe archive),
+	                not a read error */
 };
 void ms_archive_info_free(struct ms_archive_info *info);
 

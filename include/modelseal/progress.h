@@ -16,6 +16,10 @@ struct ms_progress {
 	int drawn;
 };
 
+/* Whether a progress line is on the terminal now (util clears it before a
+ * message). */
+extern atomic_int ms_progress_on_screen;
+
 void ms_progress_start(struct ms_progress *p, const char *label, uint64_t total);
 static inline void ms_progress_add(struct ms_progress *p, uint64_t n)
 {

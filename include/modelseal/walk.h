@@ -34,11 +34,12 @@ int ms_walk_model(const char *path, const struct ms_hash_opts *o, struct ms_walk
 void ms_walk_free(struct ms_walk *w);
 
 /* Opens f for reading below the root without following any symlink (the
- * walk already resolved allowed ones), and checks it is the file that was
- * listed, unchanged. Returns the fd, or -1 after reporting. */
+ * walk already resolved allowed ones). Returns the fd, or -1 after
+ * reporting. Callers check ms_walk_unchanged() after reading: one fstat then
+ * catches a file replaced since the walk as well as one changed meanwhile. */
 int ms_walk_open(const struct ms_walk *w, const struct ms_file *f);
 
-/* Whether the file is still as listed (size, mtime, inode) after reading. */
+/* Whether fd is still the file as listed (size, mtime, inode, device). */
 int ms_walk_unchanged(int fd, const struct ms_file *f);
 
 /* The ignore list in effect for o, sorted, as recorded in a statement:
@@ -48,6 +49,9 @@ void ms_ignore_list_build(const struct ms_hash_opts *o, char ***list, size_t *n)
 void ms_ignore_list_free(char **list, size_t n);
 /* Whether rel is one of the paths of the list or lies below one. */
 int ms_ignore_match(char *const *list, size_t n, const char *rel);
+/* The name to show in messages: the manifest path, or for a single-file
+ * model (whose path is ".") the file's own name. */
+const char *ms_file_display(const struct ms_file *f);
 
 /* Normalises a relative path ("./a//b/" -> "a/b"); NULL when it is empty,
  * absolute or has a ".." component. */

@@ -4,14 +4,14 @@
 # run CODE CMD...: runs CMD, keeps stdout/stderr in $T/out and $T/err, and
 # checks the exit code.
 run() {
-	want=$1
+	_want=$1
 	shift
 	"$@" >"$T/out" 2>"$T/err"
-	got=$?
-	if [ "$got" -eq "$want" ]; then
-		pass "exit $want: $*"
+	_got=$?
+	if [ "$_got" -eq "$_want" ]; then
+		pass "exit $_want: $*"
 	else
-		fail "exit $got, wanted $want: $*" "$(head -c 600 "$T/err")"
+		fail "exit $_got, wanted $_want: $*" "$(head -c 600 "$T/err")"
 	fi
 }
 
@@ -26,9 +26,9 @@ fail() {
 
 # check DESCRIPTION CMD...: a condition that must hold.
 check() {
-	desc=$1
+	_desc=$1
 	shift
-	if "$@"; then pass "$desc"; else fail "$desc"; fi
+	if "$@"; then pass "$_desc"; else fail "$_desc"; fi
 }
 
 out_has() { grep -q -e "$1" "$T/out"; }

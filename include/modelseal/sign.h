@@ -1,0 +1,43 @@
+/* Signing a model: hash it, build the OMS statement, sign it into a Sigstore
+ * bundle and write the bundle atomically. The command (cmd_sign.c) only
+ * parses options, unlocks the key and reports; the registry (issue 4) picks
+ * up the request and the result to record them. */
+#ifndef MODELSEAL_SIGN_H
+#define MODELSEAL_SIGN_H
+
+#include "modelseal/hashing.h"
+#include "modelseal/keys.h"
+#include "modelseal/manifest.h"
+
+struct ms_sign_request {
+	const char *model;     /* directory or single file */
+	const char *signature; /* where the bundle goes; NULL: the default */
+	const char *name;      /* --name, --version: for the registry; may be NULL */
+	const char *version;
+	struct ms_hash_opts *hash; /* HASHING options; the signature path is added
+	                              to its ignore list when it lies in the model */
+};
+
+struct ms_sign_result {
+	char *signature; /* path written */
+	struct ms_manifest manifest;
+	char *statement; /* the exact payload bytes that were signed */
+	char *bundle;    /* the bundle JSON as written */
+	char keyid[MS_KEYID_HEX + 1];
+};
+
+/* MODEL/model.sig for a directory, FILE.sig for a file; NULL after reporting
+ * when the model cannot be accessed or is neither. */
+char *ms_default_signature_path(const char *model);
+
+/* The signature's path relative to the model directory when it lies inside
+ * it (it must then be left out of hashing), else NULL. */
+char *ms_signature_inside_model(const char *model, const char *signature);
+
+/* Signs req->model with key. 0, or -1 after reporting; nothing is written
+ * unless everything succeeded. */
+int ms_sign_model(const struct ms_sign_request *req, const struct ms_seckey *key,
+                  struct ms_sign_result *res);
+void ms_sign_result_free(struct ms_sign_result *res);
+
+#endif

@@ -1,0 +1,94 @@
+/* Signing a model, from the hash to the bundle on disk. */
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "modelseal/bundle.h"
+#include "modelseal/sign.h"
+#include "modelseal/util.h"
+
+char *ms_default_signature_path(const char *model)
+{
+	struct stat st;
+	if (stat(model, &st) < 0) {
+		ms_error("cannot access model '%s': %s", model, strerror(errno));
+		return NULL;
+	}
+	if (S_ISREG(st.st_mode))
+		return ms_asprintf("%s.sig", model);
+	if (!S_ISDIR(st.st_mode)) {
+		ms_error("model '%s' is neither a directory nor a regular file", model);
+		return NULL;
+	}
+	size_t len = strlen(model);
+	while (len > 1 && model[len - 1] == '/')
+		len--;
+	return ms_asprintf("%.*s%smodel.sig", (int)len, model, model[len - 1] == '/' ? "" : "/");
+}
+
+char *ms_signature_inside_model(const char *model, const char *signature)
+{
+	struct stat st;
+	if (stat(model, &st) < 0 || !S_ISDIR(st.st_mode))
+		return NULL;
+	char *root = realpath(model, NULL);
+	char *dir = ms_dirname(signature);
+	char *dir_real = realpath(dir, NULL);
+	char *base = ms_basename(signature);
+	char *rel = NULL;
+	if (root && dir_real) {
+		size_t n = strlen(root);
+		if (strcmp(dir_real, root) == 0)
+			rel = ms_strdup(base);
+		else if (strncmp(dir_real, root, n) == 0 && (dir_real[n] == '/' || n == 1))
+			rel = ms_asprintf("%s/%s", dir_real + (n == 1 ? 1 : n + 1), base);
+	}
+	free(root);
+	free(dir);
+	free(dir_real);
+	free(base);
+	return rel;
+}
+
+void ms_sign_result_free(struct ms_sign_result *res)
+{
+	free(res->signature);
+	ms_manifest_free(&res->manifest);
+	free(res->statement);
+	free(res->bundle);
+	memset(res, 0, sizeof *res);
+}
+
+/* The bundle must not sign itself: leave it out of the hash when it lives
+ * inside the model (the default name is always left out). */
+static int exclude_signature(const struct ms_sign_request *req, const char *signature)
+{
+	char *rel = ms_signature_inside_model(req->model, signature);
+	int rc = rel ? ms_hash_opts_add_ignore(req->hash, rel) : 0;
+	free(rel);
+	return rc;
+}
+
+int ms_sign_model(const struct ms_sign_request *req, const struct ms_seckey *key,
+                  struct ms_sign_result *res)
+{
+	memset(res, 0, sizeof *res);
+	res->signature =
+	    req->signature ? ms_strdup(req->signature) : ms_default_signature_path(req->model);
+	if (!res->signature || exclude_signature(req, res->signature) < 0)
+		goto fail;
+	if (ms_model_hash(req->model, req->hash, &res->manifest) < 0)
+		goto fail;
+	res->statement = ms_statement_to_json(&res->manifest);
+	res->bundle = ms_bundle_sign((const uint8_t *)res->statement, strlen(res->statement),
+	                             MS_INTOTO_PAYLOAD_TYPE, key);
+	memcpy(res->keyid, ms_pubkey_id(ms_seckey_public(key)), sizeof res->keyid);
+	if (ms_write_atomic(res->signature, res->bundle, strlen(res->bundle), 0644) < 0)
+		goto fail;
+	return 0;
+fail:
+	ms_sign_result_free(res);
+	return -1;
+}

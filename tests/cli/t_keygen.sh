@@ -1,0 +1,83 @@
+# keygen: files, modes, passphrase sources, no overwrite, openssl reads the keys.
+unset MODELSEAL_PASSPHRASE
+hex64='^[0-9a-f]\{64\}$'
+# Without a controlling terminal, so that a missing passphrase cannot prompt.
+notty() { setsid -w "$@" </dev/null; }
+mode() { stat -c %a "$1"; }
+not() { ! "$@" 2>/dev/null; }
+absent() { for f; do [ ! -e "$f" ] && [ ! -L "$f" ] || return 1; done; }
+
+MODELSEAL_PASSPHRASE=pw-one run 0 "$MS" keygen
+expect_out "$hex64"
+id=$(cat "$T/out")
+check "secret key is 0600" [ "$(mode modelseal.key)" = 600 ]
+check "public key is 0644" [ "$(mode modelseal.pub)" = 644 ]
+check "secret key is encrypted PKCS#8" grep -q 'BEGIN ENCRYPTED PRIVATE KEY' modelseal.key
+check "openssl reads it with the passphrase" \
+	openssl pkey -in modelseal.key -passin pass:pw-one -noout
+check "openssl refuses a wrong passphrase" \
+	not openssl pkey -in modelseal.key -passin pass:pw-two -noout
+openssl pkey -in modelseal.key -passin pass:pw-one -pubout >"$T/derived.pub" 2>/dev/null
+check "public key file matches the secret key" cmp -s "$T/derived.pub" modelseal.pub
+check "key id is sha256 of the public PEM" \
+	[ "$(sha256sum <modelseal.pub | cut -c1-64)" = "$id" ]
+check "kdf is scrypt" sh -c 'openssl asn1parse -in modelseal.key | grep -q scrypt'
+
+# Never overwrite without --force; with it, a new key.
+cp modelseal.key "$T/before.key"
+MODELSEAL_PASSPHRASE=x run 2 "$MS" keygen
+expect_err "already exists; use --force"
+check "old key untouched" cmp -s modelseal.key "$T/before.key"
+rm modelseal.key
+MODELSEAL_PASSPHRASE=x run 2 "$MS" keygen
+expect_err "modelseal.pub' already exists"
+check "no secret key written beside an existing public key" absent modelseal.key
+MODELSEAL_PASSPHRASE=pw-3 run 0 "$MS" keygen --force
+check "--force gives a new key" [ "$(cat "$T/out")" != "$id" ]
+check "--force keeps mode 0600" [ "$(mode modelseal.key)" = 600 ]
+
+# --force replaces a symlink, never writes through it.
+echo target >"$T/target"
+ln -s "$T/target" link.key
+run 0 "$MS" keygen -o link --no-passphrase --force
+check "symlink target untouched" [ "$(cat "$T/target")" = target ]
+check "symlink replaced by a file" not test -L link.key
+
+# Passphrase file: first line, without the newline; it beats the environment.
+printf 'file pass\nignored\n' >pass.txt
+MODELSEAL_PASSPHRASE=env-pass run 0 "$MS" keygen -o fromfile --passphrase-file pass.txt
+check "passphrase from the file's first line" \
+	openssl pkey -in fromfile.key -passin 'pass:file pass' -noout
+run 2 "$MS" keygen -o nofile --passphrase-file missing.txt
+expect_err "cannot open passphrase file 'missing.txt'"
+check "no key without a passphrase" absent nofile.key nofile.pub
+: >empty.txt
+expect_error "$MS" keygen -o empty --passphrase-file empty.txt
+expect_err "passphrase is empty"
+
+# --no-passphrase: plain PKCS#8 that openssl reads without a password.
+run 0 "$MS" keygen -o plain --no-passphrase
+check "plain PKCS#8" grep -q 'BEGIN PRIVATE KEY' plain.key
+check "openssl reads the plain key" openssl pkey -in plain.key -passin pass: -noout
+check "plain key is 0600 even with umask 0" sh -c "umask 0; '$MS' keygen -o um --no-passphrase >/dev/null 2>&1 && [ \$(stat -c %a um.key) = 600 ]"
+
+# No passphrase source at all: a clear error, nothing written.
+if command -v setsid >/dev/null; then
+	run 2 notty "$MS" keygen -o none
+	expect_err "no terminal to ask for it"
+	check "nothing written without a passphrase" absent none.key none.pub
+fi
+
+# JSON
+MODELSEAL_PASSPHRASE=j run 0 "$MS" --json keygen -o js
+check "json has keyid and paths" sh -c "grep -q '\"keyid\":' '$T/out' && grep -q '\"secret_key\":.*\"js.key\"' '$T/out' && grep -q '\"encrypted\":.*true' '$T/out'"
+
+# Usage errors
+expect_error "$MS" keygen --no-passphrase --passphrase-file pass.txt
+expect_error "$MS" keygen extra-operand
+expect_error "$MS" keygen -o ''
+expect_error "$MS" keygen -o argv --passphrase secret
+expect_err "never taken from the command line"
+check "the refused passphrase is not echoed" not grep -q secret "$T/err"
+run 2 "$MS" keygen -o no/such/dir/k --no-passphrase
+check "nothing left behind in a failed run" sh -c '! ls no 2>/dev/null'

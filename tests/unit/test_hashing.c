@@ -1,0 +1,310 @@
+/* Unit tests for the hashing engine: shard planning edge cases, ignore rules,
+ * ordering, and agreement with an independent SHA-256 of the same bytes. */
+#include <fcntl.h>
+#include <openssl/sha.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "check_main.h"
+#include "modelseal/hashing.h"
+#include "modelseal/util.h"
+
+static char dir[64];
+
+static void setup(void)
+{
+	strcpy(dir, "/tmp/ms-hash-XXXXXX");
+	ck_assert_ptr_nonnull(mkdtemp(dir));
+}
+
+static void teardown(void)
+{
+	char *cmd = ms_asprintf("rm -rf '%s'", dir);
+	ck_assert_int_eq(system(cmd), 0);
+	free(cmd);
+}
+
+/* Writes n bytes of a repeating pattern to dir/rel, creating parents. */
+static void make_file(const char *rel, size_t n)
+{
+	char *path = ms_asprintf("%s/%s", dir, rel);
+	for (char *p = path + strlen(dir) + 1; (p = strchr(p, '/')); p++) {
+		*p = '\0';
+		mkdir(path, 0755);
+		*p = '/';
+	}
+	FILE *f = fopen(path, "wb");
+	ck_assert_ptr_nonnull(f);
+	for (size_t i = 0; i < n; i++)
+		fputc((int)(i * 7 % 251), f);
+	fclose(f);
+	free(path);
+}
+
+static struct ms_manifest hash_dir(struct ms_hash_opts *o)
+{
+	struct ms_manifest m;
+	ck_assert_int_eq(ms_model_hash(dir, o, &m), 0);
+	return m;
+}
+
+START_TEST(shards_cover_file_exactly)
+{
+	/* 0 bytes, 1 byte, exactly 2 shards, 2 shards + 1 byte. */
+	make_file("a_empty", 0);
+	make_file("b_one", 1);
+	make_file("c_exact", 16);
+	make_file("d_over", 17);
+	struct ms_hash_opts o;
+	ms_hash_opts_init(&o);
+	o.shard_size = 8;
+	struct ms_manifest m = hash_dir(&o);
+	/* empty: none; one: 1; exact: 2; over: 3 */
+	ck_assert_uint_eq(m.n_res, 6);
+	ck_assert_str_eq(m.res[0].path, "b_one");
+	ck_assert_uint_eq(m.res[0].start, 0);
+	ck_assert_uint_eq(m.res[0].end, 1);
+	ck_assert_uint_eq(m.res[2].start, 8);
+	ck_assert_uint_eq(m.res[2].end, 16);
+	ck_assert_str_eq(m.res[5].path, "d_over");
+	ck_assert_uint_eq(m.res[5].start, 16);
+	ck_assert_uint_eq(m.res[5].end, 17);
+	ck_assert_uint_eq(m.n_files, 4);
+	ck_assert_uint_eq(m.total_bytes, 34);
+	ms_manifest_free(&m);
+}
+END_TEST
+
+START_TEST(files_method_lists_empty_files)
+{
+	make_file("empty", 0);
+	make_file("x", 100);
+	struct ms_hash_opts o;
+	ms_hash_opts_init(&o);
+	o.method = MS_METHOD_FILES;
+	struct ms_manifest m = hash_dir(&o);
+	ck_assert_uint_eq(m.n_res, 2);
+	uint8_t want[32];
+	SHA256((const unsigned char *)"", 0, want);
+	ck_assert_mem_eq(m.res[0].digest, want, 32);
+	ms_manifest_free(&m);
+}
+END_TEST
+
+START_TEST(shard_digests_match_sha256_of_the_bytes)
+{
+	make_file("w", 1000);
+	struct ms_hash_opts o;
+	ms_hash_opts_init(&o);
+	o.shard_size = 300;
+	o.jobs = 3;
+	struct ms_manifest m = hash_dir(&o);
+	ck_assert_uint_eq(m.n_res, 4);
+	unsigned char bytes[1000], want[32];
+	for (size_t i = 0; i < sizeof bytes; i++)
+		bytes[i] = (unsigned char)(i * 7 % 251);
+	for (size_t k = 0; k < 4; k++) {
+		size_t start = k * 300, len = k == 3 ? 100 : 300;
+		SHA256(bytes + start, len, want);
+		ck_assert_mem_eq(m.res[k].digest, want, 32);
+	}
+	/* The root is SHA-256 over the concatenated shard digests. */
+	unsigned char cat[4 * 32];
+	for (size_t k = 0; k < 4; k++)
+		memcpy(cat + 32 * k, m.res[k].digest, 32);
+	SHA256(cat, sizeof cat, want);
+	ck_assert_mem_eq(m.root, want, 32);
+	ms_manifest_free(&m);
+}
+END_TEST
+
+START_TEST(big_file_map_path_equals_read_path)
+{
+	/* 3 MiB + 5: mapped windows for the large shard, reads for the tail. */
+	make_file("big", (3u << 20) + 5);
+	struct ms_hash_opts o;
+	ms_hash_opts_init(&o);
+	o.method = MS_METHOD_FILES;
+	struct ms_manifest files = hash_dir(&o);
+	o.method = MS_METHOD_SHARDS;
+	o.shard_size = 1u << 30;
+	struct ms_manifest shards = hash_dir(&o);
+	ck_assert_mem_eq(files.res[0].digest, shards.res[0].digest, 32);
+	/* Independent check of the same bytes. */
+	size_t n = (3u << 20) + 5;
+	unsigned char *bytes = ms_malloc(n), want[32];
+	for (size_t i = 0; i < n; i++)
+		bytes[i] = (unsigned char)(i * 7 % 251);
+	SHA256(bytes, n, want);
+	ck_assert_mem_eq(files.res[0].digest, want, 32);
+	free(bytes);
+	ms_manifest_free(&files);
+	ms_manifest_free(&shards);
+}
+END_TEST
+
+START_TEST(deep_tree_sorted_by_components)
+{
+	make_file("a/b/c/d/e/f/g/h/deep", 3);
+	make_file("a.b", 1);
+	make_file("a/z", 1);
+	make_file("a-c", 1);
+	struct ms_hash_opts o;
+	ms_hash_opts_init(&o);
+	o.method = MS_METHOD_FILES;
+	struct ms_manifest m = hash_dir(&o);
+	ck_assert_uint_eq(m.n_res, 4);
+	/* Component order: "a" < "a-c" < "a.b", so a/... comes first. */
+	ck_assert_str_eq(m.res[0].path, "a/b/c/d/e/f/g/h/deep");
+	ck_assert_str_eq(m.res[1].path, "a/z");
+	ck_assert_str_eq(m.res[2].path, "a-c");
+	ck_assert_str_eq(m.res[3].path, "a.b");
+	ms_manifest_free(&m);
+}
+END_TEST
+
+START_TEST(ignore_rules)
+{
+	make_file("keep", 1);
+	make_file("model.sig", 1);
+	make_file(".git/HEAD", 1);
+	make_file(".gitignore", 1);
+	make_file("sub/.gitignore", 1); /* only the root's git files are skipped */
+	make_file("tmp/x", 1);
+	make_file("tmpfile", 1); /* a prefix that is not a path component */
+	struct ms_hash_opts o;
+	ms_hash_opts_init(&o);
+	o.method = MS_METHOD_FILES;
+	ck_assert_int_eq(ms_hash_opts_add_ignore(&o, "./tmp/"), 0);
+	struct ms_manifest m = hash_dir(&o);
+	ck_assert_uint_eq(m.n_res, 3);
+	ck_assert_str_eq(m.res[0].path, "keep");
+	ck_assert_str_eq(m.res[1].path, "sub/.gitignore");
+	ck_assert_str_eq(m.res[2].path, "tmpfile");
+	/* The statement records what was ignored. */
+	int saw_tmp = 0, saw_sig = 0;
+	for (size_t i = 0; i < m.n_ignore_paths; i++) {
+		saw_tmp |= strcmp(m.ignore_paths[i], "tmp") == 0;
+		saw_sig |= strcmp(m.ignore_paths[i], "model.sig") == 0;
+	}
+	ck_assert(saw_tmp && saw_sig);
+	ms_manifest_free(&m);
+
+	o.ignore_git = 0;
+	m = hash_dir(&o);
+	ck_assert_uint_eq(m.n_res, 5);
+	ms_manifest_free(&m);
+	ms_hash_opts_free(&o);
+}
+END_TEST
+
+START_TEST(ignore_paths_must_stay_inside)
+{
+	struct ms_hash_opts o;
+	ms_hash_opts_init(&o);
+	ck_assert_int_eq(ms_hash_opts_add_ignore(&o, "/abs"), -1);
+	ck_assert_int_eq(ms_hash_opts_add_ignore(&o, "a/../../b"), -1);
+	ck_assert_int_eq(ms_hash_opts_add_ignore(&o, "."), -1);
+	ck_assert_int_eq(ms_hash_opts_add_ignore(&o, ""), -1);
+	ck_assert_int_eq(ms_hash_opts_add_ignore(&o, "a//b/./c/"), 0);
+	ck_assert_str_eq(o.ignore[0], "a/b/c");
+	ms_hash_opts_free(&o);
+}
+END_TEST
+
+START_TEST(symlinks_refused_unless_allowed_and_inside)
+{
+	make_file("real", 5);
+	char *link = ms_asprintf("%s/alias", dir);
+	ck_assert_int_eq(symlink("real", link), 0);
+	struct ms_hash_opts o;
+	ms_hash_opts_init(&o);
+	o.method = MS_METHOD_FILES;
+	struct ms_manifest m;
+	ck_assert_int_eq(ms_model_hash(dir, &o, &m), -1);
+	o.allow_symlinks = 1;
+	m = hash_dir(&o);
+	ck_assert_uint_eq(m.n_res, 2);
+	ck_assert_mem_eq(m.res[0].digest, m.res[1].digest, 32); /* alias hashes real */
+	ms_manifest_free(&m);
+	unlink(link);
+	ck_assert_int_eq(symlink("/etc/hostname", link), 0);
+	ck_assert_int_eq(ms_model_hash(dir, &o, &m), -1);
+	free(link);
+}
+END_TEST
+
+START_TEST(single_file_model)
+{
+	make_file("weights.bin", 20);
+	char *path = ms_asprintf("%s/weights.bin", dir);
+	struct ms_hash_opts o;
+	ms_hash_opts_init(&o);
+	o.shard_size = 8;
+	struct ms_manifest m;
+	ck_assert_int_eq(ms_model_hash(path, &o, &m), 0);
+	ck_assert_str_eq(m.name, "weights.bin");
+	ck_assert_uint_eq(m.n_res, 3);
+	ck_assert_str_eq(m.res[0].path, ".");
+	char *name = ms_resource_name(&m, &m.res[2]);
+	ck_assert_str_eq(name, ".:16:20");
+	free(name);
+	ms_manifest_free(&m);
+	free(path);
+}
+END_TEST
+
+START_TEST(blake2b_digests_are_64_bytes)
+{
+	make_file("x", 10);
+	struct ms_hash_opts o;
+	ms_hash_opts_init(&o);
+	o.alg = MS_HASH_BLAKE2B;
+	struct ms_manifest m = hash_dir(&o);
+	ck_assert_uint_eq(ms_digest_len(m.alg), 64);
+	char *alg = ms_resource_algorithm(&m);
+	ck_assert_str_eq(alg, "blake2b-sharded-67108864");
+	free(alg);
+	ms_manifest_free(&m);
+}
+END_TEST
+
+START_TEST(unreadable_and_missing)
+{
+	struct ms_hash_opts o;
+	ms_hash_opts_init(&o);
+	struct ms_manifest m;
+	char *missing = ms_asprintf("%s/nope", dir);
+	ck_assert_int_eq(ms_model_hash(missing, &o, &m), -1);
+	free(missing);
+	char *fifo = ms_asprintf("%s/pipe", dir);
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	ck_assert_int_eq(ms_model_hash(dir, &o, &m), -1); /* a FIFO is refused */
+	free(fifo);
+}
+END_TEST
+
+static Suite *hashing_suite(void)
+{
+	Suite *s = suite_create("hashing");
+	TCase *tc = tcase_create("engine");
+	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_add_test(tc, shards_cover_file_exactly);
+	tcase_add_test(tc, files_method_lists_empty_files);
+	tcase_add_test(tc, shard_digests_match_sha256_of_the_bytes);
+	tcase_add_test(tc, big_file_map_path_equals_read_path);
+	tcase_add_test(tc, deep_tree_sorted_by_components);
+	tcase_add_test(tc, ignore_rules);
+	tcase_add_test(tc, ignore_paths_must_stay_inside);
+	tcase_add_test(tc, symlinks_refused_unless_allowed_and_inside);
+	tcase_add_test(tc, single_file_model);
+	tcase_add_test(tc, blake2b_digests_are_64_bytes);
+	tcase_add_test(tc, unreadable_and_missing);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+MS_CHECK_MAIN(hashing_suite)
