@@ -21,7 +21,9 @@ const char cmd_digest_usage[] =
     "  --ignore PATH           leave PATH (relative to the model root) out; repeatable\n"
     "  --no-ignore-git         hash .git, .gitattributes, .github, .gitignore too\n"
     "  --allow-symlinks        hash the targets of symlinks inside the model\n"
-    "  -j, --jobs N            hashing threads (default: online CPUs)\n";
+    "  -j, --jobs N            hashing threads (default: online CPUs)\n"
+    "  --archive               MODEL is an archive (tar, tar.gz/bz2/xz/zst, zip) whose\n"
+    "                          members are hashed without extracting\n";
 
 static const struct option digest_opts[] = {MS_HASHING_LONGOPTS, {NULL, 0, NULL, 0}};
 

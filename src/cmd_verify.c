@@ -12,7 +12,7 @@
 
 const char cmd_verify_usage[] =
     "usage: modelseal verify --key PUB... [--signature FILE] [--ignore PATH]...\n"
-    "                        [--ignore-unsigned-files] [-j N] MODEL\n"
+    "                        [--ignore-unsigned-files] [-j N] [--archive] MODEL\n"
     "\n"
     "Verify the signature of MODEL (MODEL/model.sig or MODEL.sig) with the public\n"
     "key(s), then re-hash MODEL with the settings recorded in the signed statement\n"
@@ -24,7 +24,9 @@ const char cmd_verify_usage[] =
     "  -s, --signature FILE       read the bundle from FILE instead\n"
     "  --ignore PATH              also leave PATH (relative to the model) out; repeatable\n"
     "  --ignore-unsigned-files    files that were not signed are not an error\n"
-    "  -j, --jobs N               hashing threads (default: online CPUs)\n";
+    "  -j, --jobs N               hashing threads (default: online CPUs)\n"
+    "  --archive                  MODEL is a tar/zip archive, verified without extracting;\n"
+    "                             its signature is MODEL.sig, else its model.sig member\n";
 
 enum { OPT_KEY = 'k', OPT_SIGNATURE = 's', OPT_IGNORE_UNSIGNED = 0x300 };
 
@@ -34,13 +36,14 @@ static const struct option verify_opts[] = {
     {"ignore", required_argument, NULL, MS_OPT_IGNORE},
     {"ignore-unsigned-files", no_argument, NULL, OPT_IGNORE_UNSIGNED},
     {"jobs", required_argument, NULL, MS_OPT_JOBS},
+    {"archive", no_argument, NULL, MS_OPT_ARCHIVE},
     {NULL, 0, NULL, 0},
 };
 
 struct verify_args {
 	const char **key_paths;
 	size_t n_key_paths;
-	struct ms_hash_opts opts; /* only --ignore and --jobs */
+	struct ms_hash_opts opts; /* only --ignore, --jobs and --archive */
 	struct ms_verify_request req;
 };
 
@@ -68,6 +71,7 @@ static int parse_args(int argc, char **argv, struct verify_args *a)
 	a->req.ignore = a->opts.ignore;
 	a->req.n_ignore = a->opts.n_ignore;
 	a->req.jobs = a->opts.jobs;
+	a->req.archive = a->opts.archive;
 	return 0;
 }
 
