@@ -54,7 +54,7 @@ const char *ms_archive_check_name(const char *raw, char **out)
 	char *name = ms_strndup(p, n);
 	if (!ms_path_is_safe(name) || strcmp(name, ".") == 0) {
 		int dotdot = strcmp(name, "..") == 0 || strncmp(name, "../", 3) == 0 ||
-			     strstr(name, "/../") || (n >= 3 && strcmp(name + n - 3, "/..") == 0);
+		             strstr(name, "/../") || (n >= 3 && strcmp(name + n - 3, "/..") == 0);
 		free(name);
 		return dotdot ? "name climbs out with '..'" : "empty or '.' component in name";
 	}
@@ -64,10 +64,10 @@ const char *ms_archive_check_name(const char *raw, char **out)
 
 char *ms_archive_model_name(const char *path)
 {
-	static const char *const filters[] = {".gz", ".bz2", ".xz", ".zst", ".zstd", ".lz4",
-					      ".lzma", ".Z"};
-	static const char *const archives[] = {".tar", ".tgz", ".tbz", ".tbz2", ".txz", ".tzst",
-					       ".zip", ".7z", ".cpio", ".pax"};
+	static const char *const filters[] = {".gz",   ".bz2", ".xz",   ".zst",
+	                                      ".zstd", ".lz4", ".lzma", ".Z"};
+	static const char *const archives[] = {".tar",  ".tgz", ".tbz", ".tbz2", ".txz",
+	                                       ".tzst", ".zip", ".7z",  ".cpio", ".pax"};
 	char *base = ms_basename(path);
 	size_t n = strlen(base);
 	for (int pass = 0; pass < 2; pass++) {
@@ -153,8 +153,9 @@ static la_int64_t rd_skip(struct archive *a, void *cd, la_int64_t request)
 static la_int64_t rd_seek(struct archive *a, void *cd, la_int64_t offset, int whence)
 {
 	struct reader *r = cd;
-	int64_t base = whence == SEEK_SET ? 0 : whence == SEEK_CUR ? (int64_t)r->off
-								    : (int64_t)r->size;
+	int64_t base = whence == SEEK_SET   ? 0
+	               : whence == SEEK_CUR ? (int64_t)r->off
+	                                    : (int64_t)r->size;
 	if (offset < -base || (offset > 0 && base > INT64_MAX - offset)) {
 		archive_set_error(a, EINVAL, "seek out of the file");
 		return ARCHIVE_FATAL;
@@ -218,7 +219,8 @@ static struct archive *open_archive(const char *path, struct reader *r)
 	archive_read_set_skip_callback(a, rd_skip);
 	archive_read_set_seek_callback(a, rd_seek);
 	if (archive_read_open1(a) != ARCHIVE_OK) {
-		ms_error("cannot read archive '%s': %s", path, archive_error_string(a));
+		ms_error("cannot read archive '%s' (corrupt, truncated or not an archive): %s", path,
+			 archive_error_string(a));
 		archive_read_free(a);
 		reader_close(r);
 		return NULL;
@@ -241,6 +243,77 @@ static int next_header(struct archive *a, const char *path, struct archive_entry
 	return -1;
 }
 
+/* ---- a set of names: duplicates and file/directory clashes ---- */
+
+struct nameset {
+	char **slot; /* owned strings; NULL = free */
+	unsigned char *is_dir;
+	size_t cap, n;
+};
+
+static uint64_t name_hash(const char *s, size_t n)
+{
+	uint64_t h = 14695981039346656037ULL;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+	return h;
+}
+
+/* The slot holding name[0..n), or the free slot where it would go. */
+static size_t nameset_find(const struct nameset *ns, const char *name, size_t n)
+{
+	size_t i = (size_t)name_hash(name, n) & (ns->cap - 1);
+	while (ns->slot[i] && (strncmp(ns->slot[i], name, n) != 0 || ns->slot[i][n] != '\0'))
+		i = (i + 1) & (ns->cap - 1);
+	return i;
+}
+
+static void nameset_grow(struct nameset *ns)
+{
+	struct nameset old = *ns;
+	ns->cap = old.cap ? 2 * old.cap : 256;
+	ns->slot = ms_calloc(ns->cap, sizeof *ns->slot);
+	ns->is_dir = ms_calloc(ns->cap, 1);
+	for (size_t i = 0; i < old.cap; i++) {
+		if (!old.slot[i])
+			continue;
+		size_t k = nameset_find(ns, old.slot[i], strlen(old.slot[i]));
+		ns->slot[k] = old.slot[i];
+		ns->is_dir[k] = old.is_dir[i];
+	}
+	free(old.slot);
+	free(old.is_dir);
+}
+
+/* -1 absent, else whether it is a directory. */
+static int nameset_get(const struct nameset *ns, const char *name, size_t n)
+{
+	if (!ns->cap)
+		return -1;
+	size_t k = nameset_find(ns, name, n);
+	return ns->slot[k] ? ns->is_dir[k] : -1;
+}
+
+static void nameset_put(struct nameset *ns, const char *name, size_t n, int is_dir)
+{
+	if (2 * (ns->n + 1) > ns->cap)
+		nameset_grow(ns);
+	size_t k = nameset_find(ns, name, n);
+	if (!ns->slot[k]) {
+		ns->slot[k] = ms_strndup(name, n);
+		ns->n++;
+	}
+	ns->is_dir[k] = (unsigned char)is_dir;
+}
+
+static void nameset_free(struct nameset *ns)
+{
+	for (size_t i = 0; i < ns->cap; i++)
+		free(ns->slot[i]);
+	free(ns->slot);
+	free(ns->is_dir);
+}
+
 /* ---- one pass ---- */
 
 enum mtype { M_FILE, M_DIR, M_SYMLINK, M_HARDLINK };
@@ -248,8 +321,8 @@ enum mtype { M_FILE, M_DIR, M_SYMLINK, M_HARDLINK };
 struct member {
 	char *name; /* normalised, from the archive's top */
 	enum mtype type;
-	char *target;   /* symlink text, or the hard link's member name */
-	int hashed;     /* files: its bytes were hashed */
+	char *target;      /* symlink text, or the hard link's member name */
+	int hashed;        /* files: its bytes were hashed */
 	size_t res, n_res; /* its resources in pass.res */
 	uint64_t size;
 };
@@ -263,12 +336,13 @@ struct pass {
 	struct ms_stream *st;
 	char **ign;
 	size_t n_ign;
-	int flat;  /* the archive's top is the root */
-	char *top; /* while !flat: the top-level directory assumed to be the root */
-	int debt;  /* skipped a member that the archive's top as root would hash */
+	int flat;    /* the archive's top is the root */
+	char *top;   /* while !flat: the top-level directory assumed to be the root */
+	int debt;    /* skipped a member that the archive's top as root would hash */
 	int refused; /* failed on a member the rules refuse (not a read error) */
 	struct member *mem;
 	size_t n_mem, mem_cap;
+	struct nameset names; /* every member and every directory above one */
 	struct ms_resource *res;
 	size_t n_res, res_cap;
 	struct ms_progress progress;
@@ -323,7 +397,8 @@ static size_t add_resource(struct pass *p, const char *name, uint64_t start)
 		p->res_cap = p->res_cap ? 2 * p->res_cap : 256;
 		p->res = ms_reallocarray(p->res, p->res_cap, sizeof *p->res);
 	}
-	p->res[p->n_res] = (struct ms_resource){.path = ms_strdup(name), .start = start, .end = start};
+	p->res[p->n_res] =
+	    (struct ms_resource){.path = ms_strdup(name), .start = start, .end = start};
 	return p->n_res++;
 }
 
@@ -442,8 +517,8 @@ static int plain_tar(struct archive *a)
  * it: an uncompressed tar keeps a non-sparse member contiguous, and the
  * first block libarchive hands back points into our own read buffer, which
  * gives its exact offset. -1 when this member must be streamed. */
-static int64_t direct_offset(struct pass *p, struct archive_entry *e, const void *buf,
-			     size_t len, la_int64_t off)
+static int64_t direct_offset(struct pass *p, struct archive_entry *e, const void *buf, size_t len,
+                             la_int64_t off)
 {
 	const uint8_t *b = buf;
 	if (p->sink || !plain_tar(p->a) || !archive_entry_size_is_set(e) ||
@@ -457,7 +532,7 @@ static int hash_direct(struct pass *p, struct member *m, uint64_t foff, uint64_t
 {
 	if (foff + size > p->rd.size) {
 		ms_error("archive '%s' is truncated: member '%s' ends past the end of the file",
-			 p->path, m->name);
+		         p->path, m->name);
 		return -1;
 	}
 	uint64_t step = p->o->method == MS_METHOD_SHARDS ? p->o->shard_size : size;
@@ -472,7 +547,7 @@ static int hash_direct(struct pass *p, struct member *m, uint64_t foff, uint64_t
 	m->size = size;
 	if (archive_read_data_skip(p->a) != ARCHIVE_OK) {
 		ms_error("archive '%s' is corrupt or truncated: %s", p->path,
-			 archive_error_string(p->a));
+		         archive_error_string(p->a));
 		return -1;
 	}
 	return 0;
@@ -481,7 +556,7 @@ static int hash_direct(struct pass *p, struct member *m, uint64_t foff, uint64_t
 static int read_error(struct pass *p, const struct member *m)
 {
 	ms_error("archive '%s' is corrupt or truncated at member '%s': %s", p->path, m->name,
-		 archive_error_string(p->a));
+	         archive_error_string(p->a));
 	return -1;
 }
 
@@ -522,122 +597,6 @@ static const char *kind_name(mode_t type)
 	}
 }
 
-/* The member's type and link target; -1 after reporting what is refused. */
-static int classify(struct pass *p, struct archive_entry *e, const char *name, enum mtype *type,
-		    char **target)
-{
-	const char *hard = archive_entry_hardlink(e);
-	mode_t ft = archive_entry_filetype(e);
-	*target = NULL;
-	if (hard || ft == AE_IFLNK) {
-		if (!p->o->allow_symlinks) {
-			ms_error("archive member '%s' is a %s link (use --allow-symlinks to hash "
-				 "its target)",
-				 name, hard ? "hard" : "symbolic");
-			return refuse(p);
-		}
-		if (hard) {
-			const char *why = ms_archive_check_name(hard, target);
-			if (why || !*target) {
-				ms_error("archive member '%s': hard link target '%s': %s", name,
-					 hard, why ? why : "the archive's top");
-				return refuse(p);
-			}
-			*type = M_HARDLINK;
-			return 0;
-		}
-		const char *text = archive_entry_symlink(e);
-		if (!text || !*text) {
-			ms_error("archive member '%s': symbolic link without a target", name);
-			return refuse(p);
-		}
-		*target = ms_strdup(text);
-		*type = M_SYMLINK;
-		return 0;
-	}
-	if (ft == AE_IFREG || ft == AE_IFDIR) {
-		*type = ft == AE_IFREG ? M_FILE : M_DIR;
-		return 0;
-	}
-	ms_error("archive member '%s' is a %s: a model holds only files and directories", name,
-		 kind_name(ft));
-	return refuse(p);
-}
-
-/* 0 done, 1 start again flat, -1 reported. */
-static int process_entry(struct pass *p, struct archive_entry *e)
-{
-	const char *raw = archive_entry_pathname(e);
-	char *name;
-	const char *why = ms_archive_check_name(raw, &name);
-	if (why) {
-		ms_error("archive '%s': member '%s': %s", p->path, raw ? raw : "", why);
-		return refuse(p);
-	}
-	if (!name) {
-		if (archive_entry_filetype(e) == AE_IFDIR)
-			return 0;
-		ms_error("archive '%s': member '%s' is not a directory", p->path, raw);
-		return refuse(p);
-	}
-	enum mtype type;
-	char *target;
-	if (classify(p, e, name, &type, &target) < 0) {
-		free(name);
-		return -1;
-	}
-	struct member *m = add_member(p, name, type);
-	m->target = target;
-	if (update_top(p, name, type == M_DIR))
-		return 1;
-	if (p->sink && p->sink->entry(p->sink->ctx, e, name) < 0)
-		return -1;
-	if (type != M_FILE)
-		return 0;
-	m->hashed = !is_ignored(p, name);
-	if (!m->hashed && !p->flat && !ms_ignore_match(p->ign, p->n_ign, name))
-		p->debt = 1;
-	if (!m->hashed && !p->sink)
-		return archive_read_data_skip(p->a) == ARCHIVE_OK ? 0 : read_error(p, m);
-	return read_member_data(p, e, m);
-}
-
-/* ---- after the pass: checks, links, the manifest ---- */
-
-static int member_cmp(const void *a, const void *b)
-{
-	return ms_path_cmp((*(struct member *const *)a)->name, (*(struct member *const *)b)->name);
-}
-
-/* Sorted by name, a duplicate is a neighbour, and everything below a name
- * follows it directly. */
-static int check_names(struct pass *p, struct member **sorted)
-{
-	for (size_t i = 0; i + 1 < p->n_mem; i++) {
-		const struct member *a = sorted[i], *b = sorted[i + 1];
-		size_t n = strlen(a->name);
-		if (strcmp(a->name, b->name) == 0) {
-			if (a->type == M_DIR && b->type == M_DIR)
-				continue;
-			ms_error("archive '%s': member '%s' appears twice", p->path, a->name);
-			return refuse(p);
-		}
-		if (a->type != M_DIR && strncmp(a->name, b->name, n) == 0 && b->name[n] == '/') {
-			ms_error("archive '%s': '%s' is not a directory but '%s' is below it", p->path,
-				 a->name, b->name);
-			return refuse(p);
-		}
-	}
-	return 0;
-}
-
-static struct member *find_member(struct pass *p, struct member **sorted, const char *name)
-{
-	struct member key = {.name = (char *)name}, *kp = &key;
-	struct member **hit = bsearch(&kp, sorted, p->n_mem, sizeof *sorted, member_cmp);
-	return hit ? *hit : NULL;
-}
-
 /* dir(link) + "/" + text with "." and ".." applied; NULL when it climbs out
  * of the archive or is absolute. */
 static char *join_link(const char *link, const char *text)
@@ -672,27 +631,162 @@ static char *join_link(const char *link, const char *text)
 	return b.data;
 }
 
+/* The member's type and link target; -1 after reporting what is refused. */
+static int classify(struct pass *p, struct archive_entry *e, const char *name, enum mtype *type,
+                    char **target)
+{
+	const char *hard = archive_entry_hardlink(e);
+	mode_t ft = archive_entry_filetype(e);
+	*target = NULL;
+	if (hard || ft == AE_IFLNK) {
+		if (!p->o->allow_symlinks) {
+			ms_error("archive member '%s' is a %s link (use --allow-symlinks to hash "
+			         "its target)",
+			         name, hard ? "hard" : "symbolic");
+			return refuse(p);
+		}
+		if (hard) {
+			const char *why = ms_archive_check_name(hard, target);
+			if (why || !*target) {
+				ms_error("archive member '%s': hard link target '%s': %s", name,
+				         hard, why ? why : "the archive's top");
+				return refuse(p);
+			}
+			*type = M_HARDLINK;
+			return 0;
+		}
+		const char *text = archive_entry_symlink(e);
+		if (!text || !*text) {
+			ms_error("archive member '%s': symbolic link without a target", name);
+			return refuse(p);
+		}
+		/* Refused now, not only at the end: unpack must not even create
+		 * it in its private directory. */
+		char *to = join_link(name, text);
+		free(to);
+		if (!to) {
+			ms_error("archive member '%s' is a link that points outside the archive",
+				 name);
+			return refuse(p);
+		}
+		*target = ms_strdup(text);
+		*type = M_SYMLINK;
+		return 0;
+	}
+	if (ft == AE_IFREG || ft == AE_IFDIR) {
+		*type = ft == AE_IFREG ? M_FILE : M_DIR;
+		return 0;
+	}
+	ms_error("archive member '%s' is a %s: a model holds only files and directories", name,
+	         kind_name(ft));
+	return refuse(p);
+}
+
+/* Checked as each member arrives, before anything is written for it: a
+ * second member of one name, and a file where a directory is (or the
+ * reverse), which is also how a member "through" a symlink shows. */
+static int check_clash(struct pass *p, const char *name, int is_dir)
+{
+	for (const char *s = strchr(name, '/'); s; s = strchr(s + 1, '/')) {
+		size_t n = (size_t)(s - name);
+		if (nameset_get(&p->names, name, n) == 0) {
+			ms_error("archive '%s': '%.*s' is not a directory but '%s' is below it",
+				 p->path, (int)n, name, name);
+			return refuse(p);
+		}
+		nameset_put(&p->names, name, n, 1);
+	}
+	int seen = nameset_get(&p->names, name, strlen(name));
+	if (seen == 1 && is_dir)
+		return 0;
+	if (seen >= 0) {
+		ms_error("archive '%s': member '%s' appears twice%s", p->path, name,
+			 seen != is_dir ? " (as a file and as a directory)" : "");
+		return refuse(p);
+	}
+	nameset_put(&p->names, name, strlen(name), is_dir);
+	return 0;
+}
+
+/* 0 done, 1 start again flat, -1 reported. */
+static int process_entry(struct pass *p, struct archive_entry *e)
+{
+	const char *raw = archive_entry_pathname(e);
+	char *name;
+	const char *why = ms_archive_check_name(raw, &name);
+	if (why) {
+		ms_error("archive '%s': member '%s': %s", p->path, raw ? raw : "", why);
+		return refuse(p);
+	}
+	if (!name) {
+		if (archive_entry_filetype(e) == AE_IFDIR)
+			return 0;
+		ms_error("archive '%s': member '%s' is not a directory", p->path, raw);
+		return refuse(p);
+	}
+	enum mtype type;
+	char *target;
+	if (classify(p, e, name, &type, &target) < 0) {
+		free(name);
+		return -1;
+	}
+	if (check_clash(p, name, type == M_DIR) < 0) {
+		free(name);
+		free(target);
+		return -1;
+	}
+	struct member *m = add_member(p, name, type);
+	m->target = target;
+	if (update_top(p, name, type == M_DIR))
+		return 1;
+	if (p->sink && p->sink->entry(p->sink->ctx, e, name) < 0)
+		return -1;
+	if (type != M_FILE)
+		return 0;
+	m->hashed = !is_ignored(p, name);
+	if (!m->hashed && !p->flat && !ms_ignore_match(p->ign, p->n_ign, name))
+		p->debt = 1;
+	if (!m->hashed && !p->sink)
+		return archive_read_data_skip(p->a) == ARCHIVE_OK ? 0 : read_error(p, m);
+	return read_member_data(p, e, m);
+}
+
+/* ---- after the pass: checks, links, the manifest ---- */
+
+static int member_cmp(const void *a, const void *b)
+{
+	return ms_path_cmp((*(struct member *const *)a)->name, (*(struct member *const *)b)->name);
+}
+
+static struct member *find_member(struct pass *p, struct member **sorted, const char *name)
+{
+	struct member key = {.name = (char *)name}, *kp = &key;
+	struct member **hit = bsearch(&kp, sorted, p->n_mem, sizeof *sorted, member_cmp);
+	return hit ? *hit : NULL;
+}
+
 /* Follows a link to the regular file member it stands for, inside the root. */
 static struct member *resolve_link(struct pass *p, struct member **sorted, struct member *link)
 {
 	struct member *cur = link;
 	for (int depth = 0; depth < MAX_LINK_DEPTH; depth++) {
 		char *to = cur->type == M_HARDLINK ? ms_strdup(cur->target)
-						   : join_link(cur->name, cur->target);
+		                                   : join_link(cur->name, cur->target);
 		if (!to) {
 			ms_error("archive member '%s' is a link that points outside the model",
-				 link->name);
+			         link->name);
 			return NULL;
 		}
 		int inside = p->flat || (strncmp(to, p->top, strlen(p->top)) == 0 &&
-					 to[strlen(p->top)] == '/');
+		                         to[strlen(p->top)] == '/');
 		cur = inside ? find_member(p, sorted, to) : NULL;
 		if (!inside)
 			ms_error("archive member '%s' is a link that points outside the model",
-				 link->name);
+			         link->name);
 		else if (!cur)
-			ms_error("archive member '%s' is a link to '%s', which is not in the archive",
-				 link->name, to);
+			ms_error(
+			    "archive member '%s' is a link to '%s', which is not in the archive",
+			    link->name, to);
 		free(to);
 		if (!cur)
 			return NULL;
@@ -700,7 +794,7 @@ static struct member *resolve_link(struct pass *p, struct member **sorted, struc
 			if (cur->hashed && !is_ignored(p, cur->name))
 				return cur;
 			ms_error("archive member '%s' is a link to ignored member '%s'", link->name,
-				 cur->name);
+			         cur->name);
 			return NULL;
 		}
 		if (cur->type == M_DIR) {
@@ -786,9 +880,7 @@ static int finish_pass(struct pass *p, struct ms_manifest *m)
 	for (size_t i = 0; i < p->n_mem; i++)
 		sorted[i] = &p->mem[i];
 	qsort(sorted, p->n_mem, sizeof *sorted, member_cmp);
-	int rc = check_names(p, sorted);
-	if (rc == 0)
-		rc = resolve_links(p, sorted);
+	int rc = resolve_links(p, sorted);
 	free(sorted);
 	if (rc < 0)
 		return -1;
@@ -811,6 +903,7 @@ static void pass_free(struct pass *p)
 		free(p->res[i].path);
 	free(p->mem);
 	free(p->res);
+	nameset_free(&p->names);
 	free(p->top);
 	ms_ignore_list_free(p->ign, p->n_ign);
 }
@@ -840,8 +933,8 @@ static int run_pass(struct pass *p, struct ms_manifest *m)
 }
 
 int ms_archive_hash(const char *path, const struct ms_hash_opts *o,
-		    const struct ms_archive_sink *sink, struct ms_manifest *m,
-		    struct ms_archive_info *info)
+                    const struct ms_archive_sink *sink, struct ms_manifest *m,
+                    struct ms_archive_info *info)
 {
 	memset(m, 0, sizeof *m);
 	int rc = 1;
@@ -868,8 +961,8 @@ int ms_archive_hash(const char *path, const struct ms_hash_opts *o,
 
 /* ---- one member, for the signature inside ---- */
 
-static int read_all(struct archive *a, const char *path, const char *name, size_t max,
-		    char **data, size_t *len)
+static int read_all(struct archive *a, const char *path, const char *name, size_t max, char **data,
+                    size_t *len)
 {
 	struct ms_buf b = {0};
 	char chunk[16384];
@@ -877,7 +970,7 @@ static int read_all(struct archive *a, const char *path, const char *name, size_
 	while ((n = archive_read_data(a, chunk, sizeof chunk)) > 0) {
 		if (b.len + (size_t)n > max) {
 			ms_error("archive '%s': member '%s' is larger than %zu bytes", path, name,
-				 max);
+			         max);
 			ms_buf_free(&b);
 			return -1;
 		}
@@ -894,8 +987,8 @@ static int read_all(struct archive *a, const char *path, const char *name, size_
 	return 1;
 }
 
-static int match_member(struct archive_entry *e, const char *path, const char *want,
-			char **top, int *rc)
+static int match_member(struct archive_entry *e, const char *path, const char *want, char **top,
+                        int *rc)
 {
 	const char *raw = archive_entry_pathname(e);
 	char *name;
@@ -910,9 +1003,8 @@ static int match_member(struct archive_entry *e, const char *path, const char *w
 	if (!*top && strchr(name, '/'))
 		*top = ms_strndup(name, strcspn(name, "/"));
 	size_t t = *top ? strlen(*top) : 0;
-	int hit = strcmp(name, want) == 0 ||
-		  (*top && strncmp(name, *top, t) == 0 && name[t] == '/' &&
-		   strcmp(name + t + 1, want) == 0);
+	int hit = strcmp(name, want) == 0 || (*top && strncmp(name, *top, t) == 0 &&
+	                                      name[t] == '/' && strcmp(name + t + 1, want) == 0);
 	if (hit && strcmp(name, want) == 0) {
 		free(*top);
 		*top = NULL;
@@ -921,8 +1013,8 @@ static int match_member(struct archive_entry *e, const char *path, const char *w
 	return hit && archive_entry_filetype(e) == AE_IFREG && !archive_entry_hardlink(e);
 }
 
-int ms_archive_read_member(const char *path, const char *name, size_t max, char **data,
-			   size_t *len, char **top)
+int ms_archive_read_member(const char *path, const char *name, size_t max, char **data, size_t *len,
+                           char **top)
 {
 	struct reader rd;
 	*top = NULL;

@@ -22,6 +22,7 @@ static const struct ms_command commands[] = {
     COMMAND(sign, "hash a model and sign it"),
     COMMAND(verify, "check a model against its signature"),
     COMMAND(pack, "write a signed model into one archive"),
+    COMMAND(unpack, "verify an archive, then extract it safely"),
     {NULL, NULL, NULL, NULL},
 };
 

@@ -43,8 +43,8 @@ static void plist_add(struct plist *l, const char *rel, const struct stat *st, c
 		l->cap = l->cap ? 2 * l->cap : 64;
 		l->e = ms_reallocarray(l->e, l->cap, sizeof *l->e);
 	}
-	l->e[l->n++] = (struct pentry){ms_strdup(rel), st->st_mode & S_IFMT, (uint64_t)st->st_size,
-				       link};
+	l->e[l->n++] =
+	    (struct pentry){ms_strdup(rel), st->st_mode & S_IFMT, (uint64_t)st->st_size, link};
 }
 
 static void plist_free(struct plist *l)
@@ -163,9 +163,9 @@ static const struct {
 	const char *ext;
 	enum pack_format f;
 } extensions[] = {
-    {".tar", PF_TAR},     {".tar.gz", PF_GZ},   {".tgz", PF_GZ},      {".tar.bz2", PF_BZ2},
-    {".tar.xz", PF_XZ},   {".txz", PF_XZ},      {".tar.zst", PF_ZST}, {".tzst", PF_ZST},
-    {".zip", PF_ZIP},
+    {".tar", PF_TAR},     {".tar.gz", PF_GZ}, {".tgz", PF_GZ},
+    {".tar.bz2", PF_BZ2}, {".tar.xz", PF_XZ}, {".txz", PF_XZ},
+    {".tar.zst", PF_ZST}, {".tzst", PF_ZST},  {".zip", PF_ZIP},
 };
 
 static int format_of(const char *path, enum pack_format *f)
@@ -179,8 +179,8 @@ static int format_of(const char *path, enum pack_format *f)
 		}
 	}
 	ms_error("cannot tell the archive format of '%s' (use .tar, .tar.gz, .tgz, .tar.bz2, "
-		 ".tar.xz, .tar.zst or .zip)",
-		 path);
+	         ".tar.xz, .tar.zst or .zip)",
+	         path);
 	return -1;
 }
 
@@ -208,7 +208,7 @@ char *ms_archive_default_path(const char *dir)
 static int set_format(struct archive *a, enum pack_format f)
 {
 	int r = f == PF_ZIP ? archive_write_set_format_zip(a)
-			    : archive_write_set_format_pax_restricted(a);
+	                    : archive_write_set_format_pax_restricted(a);
 	if (r == ARCHIVE_OK) {
 		switch (f) {
 		case PF_GZ:
@@ -231,9 +231,8 @@ static int set_format(struct archive *a, enum pack_format f)
 	}
 	if (r == ARCHIVE_OK)
 		return 0;
-	ms_error("cannot set up the archive format: %s", archive_error_string(a)
-							      ? archive_error_string(a)
-							      : "not built into libarchive");
+	ms_error("cannot set up the archive format: %s",
+	         archive_error_string(a) ? archive_error_string(a) : "not built into libarchive");
 	return -1;
 }
 
@@ -282,7 +281,7 @@ static int copy_file(struct archive *a, int dirfd, const struct pentry *p, uint8
 	close(fd);
 	if (err || n > 0 || done != p->size) {
 		ms_error("'%s' %s while it was packed", p->rel,
-			 err ? strerror(err) : "changed size");
+		         err ? strerror(err) : "changed size");
 		return -1;
 	}
 	return 0;
@@ -336,7 +335,7 @@ static void fsync_parent(const char *path)
 }
 
 static int write_archive(int dirfd, const char *top, struct plist *l, const char *out,
-			 enum pack_format f)
+                         enum pack_format f)
 {
 	char *tmp = NULL;
 	int fd = open_temp(out, &tmp);

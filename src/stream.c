@@ -23,9 +23,9 @@ struct sbuf {
 struct ms_stream_shard {
 	size_t id;
 	struct ms_hasher h;
-	int closed; /* no more bytes will come */
-	int busy;   /* a worker holds it */
-	int queued; /* on the ready queue */
+	int closed;               /* no more bytes will come */
+	int busy;                 /* a worker holds it */
+	int queued;               /* on the ready queue */
 	struct sbuf *head, *tail; /* pending buffers, in order */
 	struct sbuf *fill;        /* producer only: the buffer being filled */
 	int fd;                   /* a range shard when >= 0 */
@@ -98,7 +98,7 @@ static void release_bufs(struct ms_stream *s, struct sbuf *list)
 
 /* Hashes what is pending outside the lock; called and returns with it held. */
 static int hash_pending(struct ms_stream *s, struct ms_stream_shard *sh, uint8_t *scratch,
-			uint8_t *digest, int *done)
+                        uint8_t *digest, int *done)
 {
 	struct sbuf *list = sh->head;
 	sh->head = sh->tail = NULL;
@@ -337,7 +337,7 @@ int ms_stream_close(struct ms_stream *s, struct ms_stream_shard *sh)
 }
 
 int ms_stream_range(struct ms_stream *s, size_t id, int fd, uint64_t off, uint64_t len,
-		    const char *what)
+                    const char *what)
 {
 	pthread_mutex_lock(&s->lock);
 	struct ms_stream_shard *sh = take_slot(s, id);

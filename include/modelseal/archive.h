@@ -47,16 +47,16 @@ void ms_archive_info_free(struct ms_archive_info *info);
  * fifos, sockets, and any read error of a truncated or corrupt archive.
  * sink and info may be NULL. -1 after reporting; m is then empty. */
 int ms_archive_hash(const char *path, const struct ms_hash_opts *o,
-		    const struct ms_archive_sink *sink, struct ms_manifest *m,
-		    struct ms_archive_info *info);
+                    const struct ms_archive_sink *sink, struct ms_manifest *m,
+                    struct ms_archive_info *info);
 
 /* Reads the regular-file member `name` (relative to the model root, e.g.
  * "model.sig"), at most max bytes, NUL-terminated. It is looked for at the
  * archive's top and under the first member's top-level directory; *top gets
  * that directory (or NULL) so the caller can check that it is the root the
  * hash found. 1 found, 0 absent, -1 after reporting. */
-int ms_archive_read_member(const char *path, const char *name, size_t max, char **data,
-			   size_t *len, char **top);
+int ms_archive_read_member(const char *path, const char *name, size_t max, char **data, size_t *len,
+                           char **top);
 
 /* The name rules for one member. raw is the name as stored; on success *out
  * is the normalised name, or NULL for the archive's own top ("./"). Returns

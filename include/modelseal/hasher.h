@@ -36,7 +36,7 @@ int ms_hasher_final(struct ms_hasher *h, uint8_t *digest);
  * bytes). Adds the bytes to progress if not NULL. -1 after reporting, with
  * what naming the file, when it cannot be read or shrank. */
 int ms_hash_fd_range(struct ms_hasher *h, int fd, uint64_t off, uint64_t len, uint8_t *scratch,
-		     struct ms_progress *progress, const char *what);
+                     struct ms_progress *progress, const char *what);
 
 /* A mapped file that shrinks raises SIGBUS; this turns it into an error of
  * ms_hash_fd_range instead. Call once before hashing mapped ranges. */

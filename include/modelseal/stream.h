@@ -34,7 +34,7 @@ int ms_stream_close(struct ms_stream *s, struct ms_stream_shard *sh);
  * ms_stream_finish; what names it in errors (copied). -1 when a worker
  * failed. */
 int ms_stream_range(struct ms_stream *s, size_t id, int fd, uint64_t off, uint64_t len,
-		    const char *what);
+                    const char *what);
 
 /* Waits until every shard is hashed and stops the workers. -1 if any shard
  * failed (reported). Call once, then ms_stream_digest, then ms_stream_free. */
