@@ -77,11 +77,11 @@ char *ms_archive_model_name(const char *path)
 			size_t e = strlen(ext[i]);
 			if (n > e && strcmp(base + n - e, ext[i]) == 0) {
 				n -= e;
+				base[n] = '\0';
 				break;
 			}
 		}
 	}
-	base[n] = '\0';
 	return base;
 }
 
