@@ -219,8 +219,8 @@ static struct archive *open_archive(const char *path, struct reader *r)
 	archive_read_set_skip_callback(a, rd_skip);
 	archive_read_set_seek_callback(a, rd_seek);
 	if (archive_read_open1(a) != ARCHIVE_OK) {
-		ms_error("cannot read archive '%s' (corrupt, truncated or not an archive): %s", path,
-			 archive_error_string(a));
+		ms_error("cannot read archive '%s' (corrupt, truncated or not an archive): %s",
+		         path, archive_error_string(a));
 		archive_read_free(a);
 		reader_close(r);
 		return NULL;
@@ -666,7 +666,7 @@ static int classify(struct pass *p, struct archive_entry *e, const char *name, e
 		free(to);
 		if (!to) {
 			ms_error("archive member '%s' is a link that points outside the archive",
-				 name);
+			         name);
 			return refuse(p);
 		}
 		*target = ms_strdup(text);
@@ -691,7 +691,7 @@ static int check_clash(struct pass *p, const char *name, int is_dir)
 		size_t n = (size_t)(s - name);
 		if (nameset_get(&p->names, name, n) == 0) {
 			ms_error("archive '%s': '%.*s' is not a directory but '%s' is below it",
-				 p->path, (int)n, name, name);
+			         p->path, (int)n, name, name);
 			return refuse(p);
 		}
 		nameset_put(&p->names, name, n, 1);
@@ -701,7 +701,7 @@ static int check_clash(struct pass *p, const char *name, int is_dir)
 		return 0;
 	if (seen >= 0) {
 		ms_error("archive '%s': member '%s' appears twice%s", p->path, name,
-			 seen != is_dir ? " (as a file and as a directory)" : "");
+		         seen != is_dir ? " (as a file and as a directory)" : "");
 		return refuse(p);
 	}
 	nameset_put(&p->names, name, strlen(name), is_dir);

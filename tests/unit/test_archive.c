@@ -63,10 +63,17 @@ END_TEST
 START_TEST(model_names)
 {
 	static const char *const cases[][2] = {
-	    {"bert.tar.zst", "bert"},   {"dir/bert.tar.gz", "bert"}, {"x.tgz", "x"},
-	    {"x.zip", "x"},             {"x.tar", "x"},              {"x.tar.bz2", "x"},
-	    {"v1.2.tar.xz", "v1.2"},    {"plain", "plain"},          {"x.gz", "x"},
-	    {".tar", ".tar"},           {"a.tar.tar", "a.tar"},
+	    {"bert.tar.zst", "bert"},
+	    {"dir/bert.tar.gz", "bert"},
+	    {"x.tgz", "x"},
+	    {"x.zip", "x"},
+	    {"x.tar", "x"},
+	    {"x.tar.bz2", "x"},
+	    {"v1.2.tar.xz", "v1.2"},
+	    {"plain", "plain"},
+	    {"x.gz", "x"},
+	    {".tar", ".tar"},
+	    {"a.tar.tar", "a.tar"},
 	};
 	for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
 		char *n = ms_archive_model_name(cases[i][0]);
