@@ -464,40 +464,34 @@ static int feed_bytes(struct feed *f, const uint8_t *data, size_t len)
 	return 0;
 }
 
-/* The holes of a sparse member read as zeros, as on disk. */
-static int feed_zeros(struct feed *f, uint64_t upto)
+/* Sparse members are refused: a few bytes of map could declare petabytes
+ * of holes to hash. Any other member's blocks follow one another. */
+static int feed_block(struct feed *f, struct archive_entry *e, const void *buf, size_t len,
+                      la_int64_t off)
 {
-	static const uint8_t zeros[64 << 10];
-	while (f->pos < upto) {
-		uint64_t n = upto - f->pos < sizeof zeros ? upto - f->pos : sizeof zeros;
-		if (feed_bytes(f, zeros, (size_t)n) < 0)
-			return -1;
+	if (archive_entry_sparse_count(e) > 0) {
+		ms_error("archive '%s': member '%s' is a sparse file, which modelseal does not "
+		         "accept",
+		         f->p->path, f->m->name);
+		return refuse(f->p);
 	}
-	return 0;
-}
-
-static int feed_block(struct feed *f, const void *buf, size_t len, la_int64_t off)
-{
-	if (off < 0 || (uint64_t)off < f->pos) {
-		ms_error("archive '%s': member '%s' has overlapping data", f->p->path, f->m->name);
+	if (off < 0 || (uint64_t)off != f->pos) {
+		ms_error("archive '%s': member '%s' has data out of order", f->p->path, f->m->name);
 		return -1;
 	}
 	if (f->p->sink && f->p->sink->data(f->p->sink->ctx, buf, len, off) < 0)
 		return -1;
-	if (!f->m->hashed)
+	if (!f->m->hashed) {
+		f->pos += len;
 		return 0;
-	if (feed_zeros(f, (uint64_t)off) < 0)
-		return -1;
+	}
 	return feed_bytes(f, buf, len);
 }
 
-static int feed_end(struct feed *f, struct archive_entry *e)
+static int feed_end(struct feed *f)
 {
 	if (!f->m->hashed)
 		return 0;
-	if (archive_entry_sparse_count(e) > 0 && archive_entry_size_is_set(e) &&
-	    feed_zeros(f, (uint64_t)archive_entry_size(e)) < 0)
-		return -1;
 	/* files: one resource even for an empty file; shards: none for it. */
 	if (!f->sh && f->p->o->method == MS_METHOD_FILES && f->m->n_res == 0 && feed_open(f) < 0)
 		return -1;
@@ -574,11 +568,11 @@ static int read_member_data(struct pass *p, struct archive_entry *e, struct memb
 			return hash_direct(p, m, (uint64_t)foff, (uint64_t)archive_entry_size(e));
 	}
 	for (; r == ARCHIVE_OK; r = archive_read_data_block(p->a, &buf, &len, &off))
-		if (feed_block(&f, buf, len, off) < 0)
+		if (feed_block(&f, e, buf, len, off) < 0)
 			return -1;
 	if (r != ARCHIVE_EOF)
 		return read_error(p, m);
-	return feed_end(&f, e);
+	return feed_end(&f);
 }
 
 static const char *kind_name(mode_t type)

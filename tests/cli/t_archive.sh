@@ -256,6 +256,18 @@ expect_err "points outside"
 run 1 "$MS" unpack --key k.pub linkout.tar jail/dest
 check "link out: jail still empty" [ -z "$(ls -A jail)" ]
 
+# Sparse members (GNU and pax 1.0 maps): refused, a map could declare
+# petabytes of holes.
+mkdir -p sp
+truncate -s 6000000 sp/holes
+printf 'data' | dd of=sp/holes bs=1 seek=5000000 conv=notrunc 2>/dev/null
+tar -S --format=gnu -cf sparse-gnu.tar sp
+tar -S --format=pax -cf sparse-pax.tar sp
+for a in sparse-gnu.tar sparse-pax.tar; do
+	run 2 "$MS" digest --archive $a
+	expect_err "sparse"
+done
+
 # Truncated and corrupt archives: an error, never a crash or a hang.
 size=$(wc -c <m.tar.gz)
 head -c $((size / 2)) m.tar.gz >trunc.tar.gz
