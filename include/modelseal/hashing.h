@@ -54,6 +54,19 @@ enum {
 	    {"allow-symlinks", no_argument, NULL, MS_OPT_ALLOW_SYMLINKS},                          \
 	    {"jobs", required_argument, NULL, MS_OPT_JOBS},                                        \
 	    {"archive", no_argument, NULL, MS_OPT_ARCHIVE}
+/* The HASHING part of a command's usage text. */
+#define MS_HASHING_USAGE                                                                           \
+	"HASHING:\n"                                                                               \
+	"  --method shards|files   serialization method (default shards)\n"                       \
+	"  --shard-size BYTES      shard size for --method shards (default 67108864)\n"           \
+	"  --hash sha256|blake2b   digest of each shard or file (default sha256)\n"               \
+	"  --ignore PATH           leave PATH (relative to the model root) out; repeatable\n"     \
+	"  --no-ignore-git         hash .git, .gitattributes, .github, .gitignore too\n"          \
+	"  --allow-symlinks        hash the targets of symlinks inside the model\n"               \
+	"  -j, --jobs N            hashing threads (default: online CPUs)\n"                     \
+	"  --archive               MODEL is an archive (tar, tar.gz/bz2/xz/zst, zip) whose\n"    \
+	"                          members are hashed without extracting\n"
+
 int ms_hashing_option(int opt, const char *arg, struct ms_hash_opts *o);
 
 /* Option loop of a command that takes HASHING options and one MODEL operand:
