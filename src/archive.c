@@ -12,6 +12,7 @@
 #include <archive_entry.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <locale.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -89,6 +90,22 @@ void ms_archive_info_free(struct ms_archive_info *info)
 {
 	free(info->root);
 	info->root = NULL;
+}
+
+void ms_archive_names_utf8(void)
+{
+	static int done;
+	if (!done && !setlocale(LC_CTYPE, "C.UTF-8"))
+		(void)setlocale(LC_CTYPE, "en_US.UTF-8");
+	done = 1;
+}
+
+/* A member's name as bytes: the UTF-8 form libarchive decoded, else the
+ * name as stored. */
+static const char *member_name(struct archive_entry *e)
+{
+	const char *name = archive_entry_pathname_utf8(e);
+	return name ? name : archive_entry_pathname(e);
 }
 
 /* ---- reading the file ---- */
@@ -193,6 +210,7 @@ static void support_formats(struct archive *a)
 static struct archive *open_archive(const char *path, struct reader *r)
 {
 	memset(r, 0, sizeof *r);
+	ms_archive_names_utf8();
 	struct stat st;
 	r->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (r->fd < 0 || fstat(r->fd, &st) < 0) {
@@ -705,7 +723,7 @@ static int check_clash(struct pass *p, const char *name, int is_dir)
 /* 0 done, 1 start again flat, -1 reported. */
 static int process_entry(struct pass *p, struct archive_entry *e)
 {
-	const char *raw = archive_entry_pathname(e);
+	const char *raw = member_name(e);
 	char *name;
 	const char *why = ms_archive_check_name(raw, &name);
 	if (why) {
@@ -984,7 +1002,7 @@ static int read_all(struct archive *a, const char *path, const char *name, size_
 static int match_member(struct archive_entry *e, const char *path, const char *want, char **top,
                         int *rc)
 {
-	const char *raw = archive_entry_pathname(e);
+	const char *raw = member_name(e);
 	char *name;
 	const char *why = ms_archive_check_name(raw, &name);
 	if (why) {

@@ -408,6 +408,7 @@ int ms_archive_pack(const char *dir, const char *out)
 	enum pack_format f;
 	if (format_of(out, &f) < 0)
 		return -1;
+	ms_archive_names_utf8();
 	char *real = realpath(dir, NULL);
 	int dirfd = real ? open(real, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 	if (dirfd < 0) {

@@ -67,6 +67,12 @@ const char *ms_archive_check_name(const char *raw, char **out);
  * ("dir/bert.tar.zst" -> "bert"). Freshly allocated. */
 char *ms_archive_model_name(const char *path);
 
+/* Member names are file names, that is bytes, in UTF-8 on any system that
+ * agrees on one: libarchive converts names through the C library's
+ * character set, so this sets LC_CTYPE to C.UTF-8 once (names then pass
+ * through unchanged). Called by the reader and by pack. */
+void ms_archive_names_utf8(void);
+
 /* Writes the signed model directory dir (model.sig required) into a new
  * archive at out, atomically (temp file, fsync, rename); the format follows
  * out's extension: .tar .tar.gz .tgz .tar.bz2 .tar.xz .txz .tar.zst .tzst

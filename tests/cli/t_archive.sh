@@ -31,6 +31,8 @@ head -c 2500 /dev/urandom >"model/sub/with space.bin"
 printf 'tok' >model/sub/deep/t.txt
 : >model/empty
 printf '[core]' >model/.git/config
+printf 'u' >"model/sub/h\303\251llo w\303\266rld.bin"                 # UTF-8 name
+printf 'l' >"model/sub/$(printf 'long%.0s' $(seq 1 30)).bin" # needs a pax header
 "$MS" keygen -o k --no-passphrase >/dev/null 2>&1
 "$MS" keygen -o other --no-passphrase >/dev/null 2>&1
 
@@ -58,7 +60,7 @@ run 0 "$MS" hash --shard-size 1000 --archive m.tar.gz
 check "archive manifest equals the directory's" \
 	[ "$(cat "$T/out")" = "$("$MS" hash --shard-size 1000 model)" ]
 run 0 "$MS" --json digest --archive m.zip
-expect_out '"files": 4'
+expect_out '"files": 6'
 # The ignore rules apply below the archive's root.
 run 0 "$MS" digest --no-ignore-git --archive m.tar
 expect_out_is "$("$MS" digest --no-ignore-git model)"
