@@ -288,3 +288,12 @@ expect_error "$MS" digest --archive empty.tar
 expect_error "$MS" digest --archive model
 expect_error "$MS" digest --archive nosuch.tar
 check "jail still empty" [ -z "$(ls -A jail)" ]
+
+# model_signing's own bundles verify against a tarball of the model they
+# signed, with the signature as the model.sig member.
+OMS=$INTEROP/oms
+for v in v1.0.1-elliptic-key v1.1.0-elliptic-key; do
+	tar -C "$OMS" -czf "oms-$v.tgz" "$v"
+	run 0 "$MS" verify --key "$OMS/keys/signing-key-pub.pem" --ignore ignore-me --archive "oms-$v.tgz"
+	expect_out "^verified sha256:"
+done
