@@ -7,7 +7,16 @@
  * If a later member disagrees after a member was skipped that the archive's
  * top would hash, a second pass hashes with the archive's top as the root.
  * Members hashed in vain are dropped at the end. Archives made by pack, and
- * almost all others, take one pass. */
+ * almost all others, take one pass.
+ *
+ * Every member is checked as it arrives (name, type, clashes), before a sink
+ * sees it. Links are resolved at the end, when all members are known.
+ *
+ * In an uncompressed tar on disk, a large member's bytes are one contiguous
+ * range of the file; libarchive still parses every header and tells us where
+ * the data starts, then skips it, and the workers hash the range straight
+ * from the file like a directory's file (mapped windows, no copy, every core
+ * busy even with one big member). Everything else is streamed. */
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
@@ -28,7 +37,7 @@
 /* The reader's block: big enough that a read costs little per byte. */
 #define READ_BLOCK ((size_t)1 << 20)
 /* Members of an uncompressed tar at least this big are hashed straight from
- * the file by the workers (see hash_member). */
+ * the file by the workers (see direct_offset). */
 #define DIRECT_MIN ((uint64_t)4 << 20)
 #define MAX_LINK_DEPTH 40
 
