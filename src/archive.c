@@ -128,13 +128,16 @@ struct reader {
 	size_t buf_len;
 	struct ms_progress *progress;
 	struct timespec drawn;
+	int direct_skip; /* skipping a member the workers hash from the file */
 };
 
-static void tick(struct reader *r)
+/* Progress counts bytes read or skipped from the archive, except the skips
+ * over members the workers hash from the file: they count as hashed. */
+static void tick(struct reader *r, uint64_t n)
 {
 	if (!r->progress)
 		return;
-	atomic_store(&r->progress->done, r->off < r->size ? r->off : r->size);
+	ms_progress_add(r->progress, n);
 	struct timespec now;
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	if ((now.tv_sec - r->drawn.tv_sec) * 1000 + (now.tv_nsec - r->drawn.tv_nsec) / 1000000 >=
@@ -159,7 +162,7 @@ static la_ssize_t rd_read(struct archive *a, void *cd, const void **out)
 	r->buf_len = (size_t)n;
 	r->off += (uint64_t)n;
 	*out = r->buf;
-	tick(r);
+	tick(r, (uint64_t)n);
 	return n;
 }
 
@@ -172,7 +175,8 @@ static la_int64_t rd_skip(struct archive *a, void *cd, la_int64_t request)
 	uint64_t left = r->off < r->size ? r->size - r->off : 0;
 	uint64_t n = (uint64_t)request < left ? (uint64_t)request : left;
 	r->off += n;
-	tick(r);
+	if (!r->direct_skip)
+		tick(r, n);
 	return (la_int64_t)n;
 }
 
@@ -566,7 +570,13 @@ static int hash_direct(struct pass *p, struct member *m, uint64_t foff, uint64_t
 			return -1;
 	}
 	m->size = size;
-	if (archive_read_data_skip(p->a) != ARCHIVE_OK) {
+	/* The part already read counted once; the workers count all of it. */
+	uint64_t read = p->rd.buf_off + p->rd.buf_len - foff;
+	atomic_fetch_sub(&p->progress.done, read < size ? read : size);
+	p->rd.direct_skip = 1;
+	int r = archive_read_data_skip(p->a);
+	p->rd.direct_skip = 0;
+	if (r != ARCHIVE_OK) {
 		ms_error("archive '%s' is corrupt or truncated: %s", p->path,
 		         archive_error_string(p->a));
 		return -1;
@@ -939,7 +949,8 @@ static int run_pass(struct pass *p, struct ms_manifest *m)
 		return -1;
 	ms_progress_start(&p->progress, "hashing", p->rd.size);
 	p->rd.progress = &p->progress;
-	p->st = ms_stream_start(p->o->alg, p->o->jobs ? p->o->jobs : ms_online_cpus());
+	p->st =
+	    ms_stream_start(p->o->alg, p->o->jobs ? p->o->jobs : ms_online_cpus(), &p->progress);
 	if (!p->st)
 		return -1;
 	struct archive_entry *e;

@@ -9,6 +9,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "modelseal/hasher.h"
 #include "modelseal/stream.h"
@@ -54,6 +55,7 @@ struct ms_stream {
 	pthread_t *threads;
 	struct worker *workers;
 	unsigned n_threads;
+	struct ms_progress *progress; /* range shards add their bytes; may be NULL */
 };
 
 size_t ms_stream_buffers(unsigned jobs)
@@ -106,7 +108,8 @@ static int hash_pending(struct ms_stream *s, struct ms_stream_shard *sh, uint8_t
 	pthread_mutex_unlock(&s->lock);
 	int rc = 0;
 	if (sh->fd >= 0)
-		rc = ms_hash_fd_range(&sh->h, sh->fd, sh->off, sh->len, scratch, NULL, sh->what);
+		rc = ms_hash_fd_range(&sh->h, sh->fd, sh->off, sh->len, scratch, s->progress,
+		                      sh->what);
 	for (struct sbuf *b = list; b && rc == 0; b = b->next)
 		ms_hasher_update(&sh->h, b->data, b->len);
 	if (rc == 0 && *done)
@@ -207,9 +210,10 @@ static int start_threads(struct ms_stream *s, unsigned jobs)
 	return 0;
 }
 
-struct ms_stream *ms_stream_start(enum ms_hash_alg alg, unsigned jobs)
+struct ms_stream *ms_stream_start(enum ms_hash_alg alg, unsigned jobs, struct ms_progress *progress)
 {
 	struct ms_stream *s = ms_calloc(1, sizeof *s);
+	s->progress = progress;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->work, NULL);
 	pthread_cond_init(&s->space, NULL);
@@ -372,11 +376,23 @@ static void stop_threads(struct ms_stream *s)
 	s->n_threads = 0;
 }
 
+/* The producer is done: this thread draws the progress while it waits. */
 int ms_stream_finish(struct ms_stream *s)
 {
 	pthread_mutex_lock(&s->lock);
-	while (s->in_flight > 0 && !s->failed)
-		pthread_cond_wait(&s->space, &s->lock);
+	while (s->in_flight > 0 && !s->failed) {
+		struct timespec until;
+		clock_gettime(CLOCK_REALTIME, &until);
+		until.tv_nsec += 100 * 1000 * 1000;
+		if (until.tv_nsec >= 1000000000L)
+			until.tv_sec++, until.tv_nsec -= 1000000000L;
+		pthread_cond_timedwait(&s->space, &s->lock, &until);
+		if (s->progress) {
+			pthread_mutex_unlock(&s->lock);
+			ms_progress_draw(s->progress);
+			pthread_mutex_lock(&s->lock);
+		}
+	}
 	pthread_mutex_unlock(&s->lock);
 	stop_threads(s);
 	s->finished = 1;

@@ -14,12 +14,16 @@
 #include <stdint.h>
 
 #include "modelseal/manifest.h"
+#include "modelseal/progress.h"
 
 struct ms_stream;
 struct ms_stream_shard;
 
-/* Starts `jobs` worker threads. NULL after reporting. */
-struct ms_stream *ms_stream_start(enum ms_hash_alg alg, unsigned jobs);
+/* Starts `jobs` worker threads. Range shards add the bytes they hash to
+ * progress (may be NULL), which ms_stream_finish draws while it waits. NULL
+ * after reporting. */
+struct ms_stream *ms_stream_start(enum ms_hash_alg alg, unsigned jobs,
+                                  struct ms_progress *progress);
 
 /* Opens shard `id` (its digest is read back with ms_stream_digest). Blocks
  * while too many shards are in flight. NULL when a worker failed (it has
