@@ -1,37 +1,25 @@
 #!/bin/sh
-# Archive benchmarks (make bench calls this): `digest --archive` of an
-# uncompressed tar beside `digest` of the same directory, and gzip and zstd
-# tars beside their decompressor alone (which is then the limit). Warm page
-# cache, best of $RUNS wall-clock runs. The data lives under $BENCH_DIR and is
-# deleted at the end.
+# Bench rows for archives (run by bench.sh with BENCH_DIR, BIG and RUNS
+# set, or alone): `digest --archive` of an uncompressed tar beside `digest`
+# of the same directory (target: within 15%), and gzip and zstd tars beside
+# their decompressor alone, which is then the limit. Warm page cache, best of
+# $RUNS wall-clock runs. Its data lives in a temporary directory of its own,
+# deleted at the end (BENCH_DIR is left alone); BIG, when set, is hard-linked
+# (or copied) as the model instead of writing BENCH_GIB GiB of fresh data.
 # Usage: bench-archive.sh /path/to/modelseal
-# Environment: BENCH_DIR (default /tmp/modelseal-bench-archive), BENCH_GIB
-# (uncompressed model, default 4), BENCH_ZGIB (compressed cases, default 1),
-# RUNS (default 3).
+# Environment: BIG, BENCH_GIB (default 4), BENCH_ZGIB (compressed cases,
+# default 1), RUNS (default 3).
 set -eu
 MS=$1
-DIR=${BENCH_DIR:-/tmp/modelseal-bench-archive}
+HERE=$(cd "$(dirname "$0")" && pwd)
 GIB=${BENCH_GIB:-4}
 ZGIB=${BENCH_ZGIB:-1}
 RUNS=${RUNS:-3}
-rm -rf "$DIR"
-mkdir -p "$DIR"
-trap 'rm -rf "$DIR"' EXIT INT TERM
-cd "$DIR"
+. "$HERE/bench-lib.sh"
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/modelseal-bench-archive.XXXXXX")
+trap 'rm -rf "$WORK"' EXIT INT TERM
+cd "$WORK"
 
-now() { date +%s.%N; }
-best_time() {
-	best=
-	r=0
-	while [ $r -lt "$RUNS" ]; do
-		t0=$(now)
-		"$@" >/dev/null 2>&1 || { echo "bench-archive: failed: $*" >&2; exit 1; }
-		t1=$(now)
-		best=$(echo "$t0 $t1 ${best:-}" | awk '{d=$2-$1; if ($3 == "" || d < $3) print d; else print $3}')
-		r=$((r + 1))
-	done
-	echo "$best"
-}
 peak_rss_mib() {
 	if [ -x /usr/bin/time ]; then
 		/usr/bin/time -f '%M' "$@" 2>&1 >/dev/null | tail -1 | awk '{printf "%.0f MiB", $1 / 1024}'
@@ -45,15 +33,20 @@ keystream() {
 rate() { awk -v b="$1" -v s="$2" 'BEGIN { printf "%.2f GB/s", b / s / 1e9 }'; }
 row() { printf '%-46s %8.2f s  %s\n' "$1" "$2" "$(rate "$3" "$2")"; }
 
-echo "bench-archive: writing a $GIB GiB model (GiB files) and its tar under $DIR"
 mkdir model
-i=0
-while [ $i -lt "$GIB" ]; do
-	keystream $i | head -c 1073741824 >model/part-$i.bin
-	i=$((i + 1))
-done
+if [ -n "${BIG:-}" ] && [ -f "$BIG" ]; then
+	ln "$BIG" model/ 2>/dev/null || cp "$BIG" model/
+else
+	echo "bench-archive: writing a $GIB GiB model (1 GiB files) under $WORK"
+	i=0
+	while [ $i -lt "$GIB" ]; do
+		keystream $i | head -c 1073741824 >model/part-$i.bin
+		i=$((i + 1))
+	done
+fi
 tar --format=pax -cf model.tar model
-bytes=$((GIB * 1073741824))
+bytes=$(du -b -s model | cut -f1)
+gib=$(awk -v b="$bytes" 'BEGIN { printf "%.1f", b / 1073741824 }')
 
 # Weights-like data for the compressed cases: 6 bits of entropy per byte,
 # so gzip and zstd have something to do.
@@ -69,11 +62,12 @@ gzip -c zmodel.tar >zmodel.tar.gz
 zstd -q -c zmodel.tar >zmodel.tar.zst
 zbytes=$((ZGIB * 1073741824))
 
-cat model/* zmodel/* model.tar zmodel.tar >/dev/null # warm the cache
+cat model.tar zmodel.tar >/dev/null # warm the page cache
+find model zmodel -type f -exec cat {} + >/dev/null
 echo "bench-archive: $(nproc) cores (shared: figures are noisy), best of $RUNS"
 t_dir=$(best_time "$MS" digest model)
 t_tar=$(best_time "$MS" digest --archive model.tar)
-row "digest model/ ($GIB GiB)" "$t_dir" $bytes
+row "digest model/ ($gib GiB)" "$t_dir" $bytes
 row "digest --archive model.tar" "$t_tar" $bytes
 awk -v a="$t_tar" -v d="$t_dir" 'BEGIN { printf "  archive / directory: %.2f (target <= 1.15)\n", a / d }'
 echo "  peak RSS: directory $(peak_rss_mib "$MS" digest model), tar $(peak_rss_mib "$MS" digest --archive model.tar)"
