@@ -197,6 +197,9 @@ make("dup.tar", [("model/weights.bin", b"second")])
 make("fifo.tar", [("model/fifo", b"", {"type": tarfile.FIFOTYPE})])
 make("device.tar", [("model/dev", b"", {"type": tarfile.CHRTYPE, "devmajor": 1, "devminor": 3})])
 make("dirfile.tar", [("model/weights.bin/x", b"evil")])
+make("throughlink.tar", [("model/sub", b"", {"type": tarfile.DIRTYPE}),
+                         ("model/link", b"", {"type": tarfile.SYMTYPE, "linkname": "sub"}),
+                         ("model/link/x", b"through")])
 with zipfile.ZipFile("dotdot.zip", "w") as z:
     z.writestr("model/weights.bin", open("model/weights.bin", "rb").read())
     z.writestr("model/../../zip-escaped", b"evil")
@@ -207,7 +210,8 @@ with open("huge.tar", "wb") as f:
     f.write(i.tobuf(format=tarfile.GNU_FORMAT))
     f.write(b"0123456789")
 EOF
-for a in dotdot.tar absolute.tar symlink.tar hardlink.tar dup.tar fifo.tar device.tar dirfile.tar dotdot.zip; do
+for a in dotdot.tar absolute.tar symlink.tar throughlink.tar hardlink.tar dup.tar fifo.tar \
+	device.tar dirfile.tar dotdot.zip; do
 	expect_error "$MS" digest --archive $a
 	expect_error "$MS" digest --allow-symlinks --archive $a
 	cp model/model.sig $a.sig
@@ -229,6 +233,8 @@ run 2 "$MS" digest --archive fifo.tar
 expect_err "fifo"
 run 2 "$MS" digest --allow-symlinks --archive symlink.tar
 expect_err "model/link"
+run 2 "$MS" digest --allow-symlinks --archive throughlink.tar
+expect_err "'model/link' is not a directory"
 run 2 "$MS" digest --archive huge.tar
 expect_err "truncated"
 cp model/model.sig huge.tar.sig
