@@ -63,6 +63,16 @@ unset MODELSEAL_PASSPHRASE
 say "Verify before deploying"
 show "$MS" verify --key ci.pub model
 
+say "Pack the signed model into one deterministic archive; verify it without extracting"
+show "$MS" pack -o model.tar.zst model
+show "$MS" digest --archive model.tar.zst
+show "$MS" verify --key ci.pub --archive model.tar.zst
+
+say "Unpack elsewhere: signature first, then extraction; DEST appears only if everything matched"
+mkdir -p deployed
+show "$MS" unpack --key ci.pub model.tar.zst deployed/model
+ls -l deployed/model
+
 say "Someone changes one byte deep inside the second weight file (in a copy)"
 cp -r model tampered
 f=$(ls tampered/*.safetensors | sed -n 2p)
