@@ -11,19 +11,7 @@ SMALL=$DIR/small-20000x64k
 KEYS=$(mktemp -d "${TMPDIR:-/tmp}/modelseal-bench-keys.XXXXXX")
 trap 'rm -rf "$KEYS"' EXIT
 
-now() { date +%s.%N; }
-best_time() {
-	best=
-	r=0
-	while [ $r -lt "$RUNS" ]; do
-		t0=$(now)
-		"$@" >/dev/null 2>&1 || { echo "bench: failed: $*" >&2; exit 1; }
-		t1=$(now)
-		best=$(echo "$t0 $t1 ${best:-}" | awk '{d=$2-$1; if ($3 == "" || d < $3) print d; else print $3}')
-		r=$((r + 1))
-	done
-	echo "$best"
-}
+. "$(dirname "$0")/bench-lib.sh"
 # compare LABEL DIGEST_SECONDS VERIFY_SECONDS
 compare() {
 	awk -v n="$1" -v d="$2" -v v="$3" 'BEGIN {

@@ -14,21 +14,7 @@ BIG=$DIR/big-${GIB}g.bin
 SMALL=$DIR/small-20000x64k
 mkdir -p "$DIR"
 
-now() { date +%s.%N; }
-
-# best_time CMD...: the fastest of $RUNS runs, in seconds; output discarded.
-best_time() {
-	best=
-	r=0
-	while [ $r -lt "$RUNS" ]; do
-		t0=$(now)
-		"$@" >/dev/null 2>&1 || { echo "bench: failed: $*" >&2; exit 1; }
-		t1=$(now)
-		best=$(echo "$t0 $t1 ${best:-}" | awk '{d=$2-$1; if ($3 == "" || d < $3) print d; else print $3}')
-		r=$((r + 1))
-	done
-	echo "$best"
-}
+. "$HERE/bench-lib.sh"
 
 # peak_rss_mib CMD...: maximum resident set size of one run.
 peak_rss_mib() {
@@ -100,6 +86,7 @@ echo "  modelseal peak RSS: $(peak_rss_mib "$MS" digest --method files "$SMALL")
 
 # Further rows (verify, archives, registry) come from their own scripts.
 for extra in "$HERE"/bench-*.sh; do
+	[ "$extra" = "$HERE/bench-lib.sh" ] && continue
 	[ -f "$extra" ] || continue
 	BENCH_DIR=$DIR BIG=$BIG RUNS=$RUNS sh "$extra" "$MS"
 done

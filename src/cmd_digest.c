@@ -14,14 +14,7 @@ const char cmd_digest_usage[] =
     "\n"
     "Print the root digest of MODEL (a directory or a file) as sha256:<hex>.\n"
     "\n"
-    "HASHING:\n"
-    "  --method shards|files   serialization method (default shards)\n"
-    "  --shard-size BYTES      shard size for --method shards (default 67108864)\n"
-    "  --hash sha256|blake2b   digest of each shard or file (default sha256)\n"
-    "  --ignore PATH           leave PATH (relative to the model root) out; repeatable\n"
-    "  --no-ignore-git         hash .git, .gitattributes, .github, .gitignore too\n"
-    "  --allow-symlinks        hash the targets of symlinks inside the model\n"
-    "  -j, --jobs N            hashing threads (default: online CPUs)\n";
+    MS_HASHING_USAGE;
 
 static const struct option digest_opts[] = {MS_HASHING_LONGOPTS, {NULL, 0, NULL, 0}};
 

@@ -19,14 +19,7 @@ const char cmd_hash_usage[] =
     "Options:\n"
     "  --format FORMAT         text (default), json or sha256sum\n"
     "\n"
-    "HASHING:\n"
-    "  --method shards|files   serialization method (default shards)\n"
-    "  --shard-size BYTES      shard size for --method shards (default 67108864)\n"
-    "  --hash sha256|blake2b   digest of each shard or file (default sha256)\n"
-    "  --ignore PATH           leave PATH (relative to the model root) out; repeatable\n"
-    "  --no-ignore-git         hash .git, .gitattributes, .github, .gitignore too\n"
-    "  --allow-symlinks        hash the targets of symlinks inside the model\n"
-    "  -j, --jobs N            hashing threads (default: online CPUs)\n";
+    MS_HASHING_USAGE;
 
 enum format { FORMAT_TEXT, FORMAT_JSON, FORMAT_SHA256SUM };
 enum { OPT_FORMAT = 0x300 };

@@ -24,14 +24,7 @@ const char cmd_sign_usage[] =
     "                           (else $MODELSEAL_PASSPHRASE, else a prompt on the terminal)\n"
     "  --name N, --version V    model name and version for the registry\n"
     "\n"
-    "HASHING:\n"
-    "  --method shards|files   serialization method (default shards)\n"
-    "  --shard-size BYTES      shard size for --method shards (default 67108864)\n"
-    "  --hash sha256|blake2b   digest of each shard or file (default sha256)\n"
-    "  --ignore PATH           leave PATH (relative to the model root) out; repeatable\n"
-    "  --no-ignore-git         hash .git, .gitattributes, .github, .gitignore too\n"
-    "  --allow-symlinks        hash the targets of symlinks inside the model\n"
-    "  -j, --jobs N            hashing threads (default: online CPUs)\n";
+    MS_HASHING_USAGE;
 
 enum {
 	OPT_KEY = 'k',

@@ -524,71 +524,11 @@ static BIO *encode_secret(const uint8_t *seed, const struct ms_passphrase *pass)
 	return bio;
 }
 
-static void fsync_parent(const char *path)
-{
-	char *dir = ms_dirname(path);
-	int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (fd >= 0) {
-		(void)fsync(fd);
-		close(fd);
-	}
-	free(dir);
-}
-
-static int write_all(int fd, const char *p, size_t len)
-{
-	while (len > 0) {
-		ssize_t n = write(fd, p, len);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0)
-			return -1;
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
-/* A complete new file or nothing: temp file (O_EXCL|O_NOFOLLOW, mode set
- * before any byte is written), fsync, then link(2) into place, which fails
- * if path exists, or rename(2) over it when replacing is allowed. */
+/* A complete new file or nothing. Without --force an existing file is never
+ * replaced, even one that appeared after ms_keygen_check(). */
 static int write_key_file(const char *path, const char *data, size_t len, mode_t mode, int force)
 {
-	char *tmp = ms_asprintf("%s.%ld.tmp", path, (long)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode);
-	if (fd < 0) {
-		ms_error("cannot create '%s': %s", tmp, strerror(errno));
-		free(tmp);
-		return -1;
-	}
-	const char *step = NULL;
-	if (fchmod(fd, mode) < 0)
-		step = "chmod";
-	else if (write_all(fd, data, len) < 0)
-		step = "write";
-	else if (fsync(fd) < 0)
-		step = "fsync";
-	int saved = errno;
-	if (close(fd) < 0 && !step) {
-		step = "close";
-		saved = errno;
-	}
-	if (!step && force && rename(tmp, path) < 0)
-		step = "rename", saved = errno;
-	else if (!step && !force && link(tmp, path) < 0)
-		step = "link", saved = errno;
-	unlink(tmp); /* after link: the name; after rename: already gone */
-	free(tmp);
-	if (step && saved == EEXIST && !force) {
-		ms_error("'%s' already exists; use --force to replace it", path);
-		return -1;
-	}
-	if (step) {
-		ms_error("cannot write '%s' (%s): %s", path, step, strerror(saved));
-		return -1;
-	}
-	fsync_parent(path);
-	return 0;
+	return force ? ms_write_atomic(path, data, len, mode) : ms_write_new(path, data, len, mode);
 }
 
 static int refuse_existing(const char *path, int force)

@@ -217,7 +217,10 @@ static void fsync_dir(const char *path)
 	free(dir);
 }
 
-int ms_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
+/* Writes data to a fresh temp file beside path (O_EXCL, mode set before any
+ * byte lands) and fsyncs it. Returns the temp name, or NULL after reporting
+ * (nothing left behind). */
+static char *write_temp(const char *path, const void *data, size_t len, mode_t mode)
 {
 	char *tmp = NULL;
 	int fd = -1;
@@ -231,32 +234,59 @@ int ms_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
 	if (fd < 0) {
 		ms_error("cannot create '%s': %s", tmp, strerror(errno));
 		free(tmp);
-		return -1;
+		return NULL;
 	}
-	const char *step = "write";
+	const char *step = NULL;
 	if (fchmod(fd, mode) < 0)
 		step = "chmod";
 	else if (write_all(fd, data, len) < 0)
 		step = "write";
 	else if (fsync(fd) < 0)
 		step = "fsync";
-	else if (close(fd) < 0) {
-		fd = -1;
-		step = "close";
-	} else if (fd = -1, rename(tmp, path) < 0)
-		step = "rename";
-	else {
-		fsync_dir(path);
-		free(tmp);
-		return 0;
-	}
 	int saved = errno;
-	if (fd >= 0)
-		close(fd);
+	if (close(fd) < 0 && !step)
+		step = "close", saved = errno;
+	if (!step)
+		return tmp;
 	unlink(tmp);
 	ms_error("cannot write '%s' (%s): %s", path, step, strerror(saved));
 	free(tmp);
-	return -1;
+	return NULL;
+}
+
+int ms_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+	char *tmp = write_temp(path, data, len, mode);
+	if (!tmp)
+		return -1;
+	int rc = rename(tmp, path);
+	if (rc < 0) {
+		ms_error("cannot write '%s' (rename): %s", path, strerror(errno));
+		unlink(tmp);
+	} else {
+		fsync_dir(path);
+	}
+	free(tmp);
+	return rc < 0 ? -1 : 0;
+}
+
+int ms_write_new(const char *path, const void *data, size_t len, mode_t mode)
+{
+	char *tmp = write_temp(path, data, len, mode);
+	if (!tmp)
+		return -1;
+	/* link(2) fails if path exists, even a dangling symlink: never replaces. */
+	int rc = link(tmp, path);
+	int saved = errno;
+	unlink(tmp);
+	free(tmp);
+	if (rc < 0 && saved == EEXIST)
+		ms_error("'%s' already exists", path);
+	else if (rc < 0)
+		ms_error("cannot write '%s' (link): %s", path, strerror(saved));
+	else
+		fsync_dir(path);
+	return rc < 0 ? -1 : 0;
 }
 
 int ms_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)

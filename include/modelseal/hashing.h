@@ -51,6 +51,16 @@ enum {
 	    {"no-ignore-git", no_argument, NULL, MS_OPT_NO_IGNORE_GIT},                            \
 	    {"allow-symlinks", no_argument, NULL, MS_OPT_ALLOW_SYMLINKS},                          \
 	    {"jobs", required_argument, NULL, MS_OPT_JOBS}
+/* The HASHING part of a command's usage text. */
+#define MS_HASHING_USAGE                                                                           \
+	"HASHING:\n"                                                                               \
+	"  --method shards|files   serialization method (default shards)\n"                       \
+	"  --shard-size BYTES      shard size for --method shards (default 67108864)\n"           \
+	"  --hash sha256|blake2b   digest of each shard or file (default sha256)\n"               \
+	"  --ignore PATH           leave PATH (relative to the model root) out; repeatable\n"     \
+	"  --no-ignore-git         hash .git, .gitattributes, .github, .gitignore too\n"          \
+	"  --allow-symlinks        hash the targets of symlinks inside the model\n"               \
+	"  -j, --jobs N            hashing threads (default: online CPUs)\n"
 int ms_hashing_option(int opt, const char *arg, struct ms_hash_opts *o);
 
 /* Option loop of a command that takes HASHING options and one MODEL operand:

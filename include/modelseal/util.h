@@ -43,6 +43,9 @@ int ms_read_file(const char *path, size_t max, const char *what, char **out, siz
  * a part: temp file beside it (O_EXCL), fsync, rename, fsync of the directory.
  * The temp file is removed on any failure. */
 int ms_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
+/* The same, but only when path does not exist yet (keys are never replaced
+ * by accident): -1 with "already exists" otherwise. */
+int ms_write_new(const char *path, const void *data, size_t len, mode_t mode);
 
 /* Strict parse of a decimal unsigned integer in [min, max]; -1 on anything else. */
 int ms_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
