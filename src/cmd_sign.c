@@ -7,11 +7,13 @@
 #include "modelseal/commands.h"
 #include "modelseal/json.h"
 #include "modelseal/sign.h"
+#include "modelseal/sign_lineage.h"
 #include "modelseal/util.h"
 
 const char cmd_sign_usage[] =
     "usage: modelseal sign --key KEY [--signature FILE] [--passphrase-file FILE]\n"
-    "                      [--name N] [--version V] [HASHING] MODEL\n"
+    "                      [--name N] [--version V] [--parent REF=RELATION]...\n"
+    "                      [--dataset REF]... [--no-record] [HASHING] MODEL\n"
     "\n"
     "Hash MODEL (a directory or a file), sign the OMS statement with the Ed25519\n"
     "secret KEY and write the Sigstore bundle to MODEL/model.sig (directory) or\n"
@@ -23,6 +25,13 @@ const char cmd_sign_usage[] =
     "  --passphrase-file FILE   read the key's passphrase from the first line of FILE\n"
     "                           (else $MODELSEAL_PASSPHRASE, else a prompt on the terminal)\n"
     "  --name N, --version V    model name and version for the registry\n"
+    "  --parent REF=RELATION    the model was made from REF: finetune, adapter,\n"
+    "                           quantized, or merge (one --parent per merged model)\n"
+    "  --dataset REF            the model was trained on the dataset REF\n"
+    "  --no-record              do not record the model in the registry\n"
+    "  REF: NAME@VERSION, sha256:<hex or unique prefix>, or a signed model's path.\n"
+    "  With parents or datasets, a signed SLSA provenance statement is written\n"
+    "  beside the signature (MODEL/model.provenance.sig, FILE.provenance.sig).\n"
     "\n"
     MS_HASHING_USAGE;
 
@@ -33,10 +42,11 @@ enum {
 	OPT_PASSPHRASE,
 	OPT_NAME,
 	OPT_VERSION,
+	OPT_PARENT,
+	OPT_DATASET,
+	OPT_NO_RECORD,
 };
 
-/* Lineage options (--parent, --dataset, --no-record; issue 4) go here and
- * into struct sign_args. */
 static const struct option sign_opts[] = {
     MS_HASHING_LONGOPTS,
     {"key", required_argument, NULL, OPT_KEY},
@@ -46,6 +56,9 @@ static const struct option sign_opts[] = {
     {"passphrase", required_argument, NULL, OPT_PASSPHRASE},
     {"name", required_argument, NULL, OPT_NAME},
     {"version", required_argument, NULL, OPT_VERSION},
+    {"parent", required_argument, NULL, OPT_PARENT},
+    {"dataset", required_argument, NULL, OPT_DATASET},
+    {"no-record", no_argument, NULL, OPT_NO_RECORD},
     {NULL, 0, NULL, 0},
 };
 
@@ -53,6 +66,8 @@ struct sign_args {
 	const char *key;
 	struct ms_passphrase_src pass;
 	struct ms_sign_request req;
+	struct ms_sign_lineage lin; /* --parent, --dataset, --no-record, registry */
+	char *provenance;           /* path written, or NULL */
 };
 
 static int on_sign_option(int opt, const char *arg, void *ctx)
@@ -72,22 +87,37 @@ static int on_sign_option(int opt, const char *arg, void *ctx)
 		ms_usage_error("%s", ms_no_argv_passphrase);
 		return -1;
 	case OPT_NAME:
-		a->req.name = arg;
+		a->req.name = a->lin.name = arg;
 		return 1;
 	case OPT_VERSION:
-		a->req.version = arg;
+		a->req.version = a->lin.version = arg;
+		return 1;
+	case OPT_PARENT:
+		return ms_sign_lineage_add_parent(&a->lin, arg) < 0 ? -1 : 1;
+	case OPT_DATASET:
+		ms_sign_lineage_add_dataset(&a->lin, arg);
+		return 1;
+	case OPT_NO_RECORD:
+		a->lin.no_record = 1;
 		return 1;
 	}
 	return 0;
 }
 
-static void report(const struct ms_sign_result *res, const struct ms_sign_request *req)
+static void report(const struct ms_sign_result *res, const struct sign_args *a)
 {
+	const struct ms_sign_request *req = &a->req;
+	const char *registry =
+	    a->lin.reg && !a->lin.no_record ? ms_registry_path(a->lin.reg) : NULL;
 	char hex[2 * MS_ROOT_LEN + 1];
 	ms_hex_encode(res->manifest.root, MS_ROOT_LEN, hex);
 	if (!ms_global.json) {
 		printf("digest: sha256:%s\nsigner: %s\nsignature: %s\n", hex, res->keyid,
 		       res->signature);
+		if (a->provenance)
+			printf("provenance: %s\n", a->provenance);
+		if (registry)
+			printf("recorded: %s\n", registry);
 		return;
 	}
 	cJSON *j = cJSON_CreateObject();
@@ -104,11 +134,43 @@ static void report(const struct ms_sign_result *res, const struct ms_sign_reques
 	cJSON_AddStringToObject(j, "method", ms_method_name(res->manifest.method));
 	cJSON_AddNumberToObject(j, "files", (double)res->manifest.n_files);
 	cJSON_AddNumberToObject(j, "bytes", (double)res->manifest.total_bytes);
+	if (a->provenance)
+		cJSON_AddStringToObject(j, "provenance", a->provenance);
+	else
+		cJSON_AddNullToObject(j, "provenance");
+	if (registry)
+		cJSON_AddStringToObject(j, "registry", registry);
+	else
+		cJSON_AddNullToObject(j, "registry");
 	char *text = ms_json_print(j);
 	fputs(text, stdout);
 	free(text);
 	free(digest);
 	cJSON_Delete(j);
+}
+
+/* The registry half: before signing, NAME@VERSION must still be free. */
+static int before_sign(const struct ms_manifest *m, void *ctx)
+{
+	return ms_sign_lineage_check(ctx, m);
+}
+
+/* After the signature is written: provenance beside it, then the record. */
+static int after_sign(struct sign_args *a, const struct ms_sign_result *res,
+                      const struct ms_seckey *key)
+{
+	char *prov_bundle = NULL;
+	if (ms_sign_lineage_wants_provenance(&a->lin) &&
+	    ms_sign_lineage_write_provenance(&a->lin, &res->manifest, res->signature, key,
+	                                     &prov_bundle, &a->provenance) < 0)
+		return -1;
+	int rc = ms_sign_lineage_record(&a->lin, &res->manifest, res->statement, res->bundle,
+	                                res->keyid, prov_bundle);
+	free(prov_bundle);
+	if (rc < 0)
+		ms_error("%s was signed (%s) but not recorded in the registry", a->req.model,
+		         res->signature);
+	return rc;
 }
 
 int cmd_sign(int argc, char **argv)
@@ -125,18 +187,26 @@ int cmd_sign(int argc, char **argv)
 		rc = ms_usage_error("no secret key given (--key KEY)");
 		goto out;
 	}
-	/* Unlock the key first: a wrong passphrase must not cost a full hash. */
-	if (ms_seckey_load(a.key, &a.pass, &key) < 0)
+	/* Parents and datasets first: a mistyped REF must not cost a
+	 * passphrase prompt, and a wrong passphrase must not cost a full hash. */
+	if (ms_sign_lineage_prepare(&a.lin) < 0 ||
+	    ms_sign_lineage_exclude_provenance(&a.lin, a.req.model, a.req.signature, &hash) < 0 ||
+	    ms_seckey_load(a.key, &a.pass, &key) < 0)
 		goto out;
+	a.req.before_sign = before_sign;
+	a.req.before_sign_ctx = &a.lin;
 	struct ms_sign_result res;
 	if (ms_sign_model(&a.req, key, &res) < 0)
 		goto out;
-	/* issue 4: record req + res in the registry here unless --no-record */
-	report(&res, &a.req);
+	if (after_sign(&a, &res, key) == 0) {
+		report(&res, &a);
+		rc = MS_OK;
+	}
 	ms_sign_result_free(&res);
-	rc = MS_OK;
 out:
 	ms_seckey_free(key);
 	ms_hash_opts_free(&hash);
+	ms_sign_lineage_free(&a.lin);
+	free(a.provenance);
 	return rc;
 }

@@ -7,6 +7,7 @@
 #include "modelseal/commands.h"
 #include "modelseal/hashing.h"
 #include "modelseal/json.h"
+#include "modelseal/registry.h"
 #include "modelseal/util.h"
 #include "modelseal/verify.h"
 
@@ -147,6 +148,38 @@ static void report_text(const struct ms_verify_result *res)
 	         res->problems.n == 1 ? "" : "s");
 }
 
+/* A 'verified' or 'failed' event, only where a writable registry already
+ * exists: deploy hosts without one are neither slowed down nor failed. */
+static void note_in_registry(const struct ms_verify_request *req,
+                             const struct ms_verify_result *res)
+{
+	char hex[2 * MS_ROOT_LEN + 1];
+	char *subject;
+	cJSON *d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "model", req->model);
+	if (res->signer) { /* the statement is trusted: name the model by its root */
+		ms_hex_encode(res->signed_manifest.root, MS_ROOT_LEN, hex);
+		subject = ms_asprintf("sha256:%s", hex);
+		cJSON_AddStringToObject(d, "signer", ms_pubkey_id(res->signer));
+	} else {
+		char *abs = realpath(req->model, NULL);
+		subject = ms_strdup(abs ? abs : req->model);
+		free(abs);
+	}
+	cJSON_AddNumberToObject(d, "problems", (double)res->problems.n);
+	if (res->problems.n) {
+		char *first =
+		    ms_asprintf("%s: %s", res->problems.v[0].kind, res->problems.v[0].path);
+		cJSON_AddStringToObject(d, "first_problem", first);
+		free(first);
+	}
+	char *detail = cJSON_PrintUnformatted(d);
+	ms_registry_note_event(res->verified ? MS_EV_VERIFIED : MS_EV_FAILED, subject, detail);
+	free(detail);
+	free(subject);
+	cJSON_Delete(d);
+}
+
 int cmd_verify(int argc, char **argv)
 {
 	struct verify_args a = {0};
@@ -159,7 +192,9 @@ int cmd_verify(int argc, char **argv)
 		a.req.keys = keys;
 		a.req.n_keys = n_keys;
 		rc = ms_verify_model(&a.req, &res);
-		/* issue 6: the policy check and the registry event go here */
+		/* issue 6: the policy check goes here */
+		if (rc != MS_ERR)
+			note_in_registry(&a.req, &res);
 		if (rc != MS_ERR && ms_global.json)
 			report_json(&a.req, &res);
 		else if (rc != MS_ERR)

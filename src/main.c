@@ -17,6 +17,10 @@ static const char cmd_help_usage[] = "usage: modelseal help [COMMAND]\n";
 static const struct ms_command commands[] = {
     COMMAND(digest, "print the root digest of a model"),
     COMMAND(hash, "print the manifest of a model"),
+    COMMAND(log, "registry history, newest first"),
+    COMMAND(show, "one registry record"),
+    COMMAND(lineage, "ancestry graph of a model"),
+    COMMAND(audit, "check the registry's event chain"),
     COMMAND(help, "show help for modelseal or one command"),
     COMMAND(keygen, "generate an Ed25519 key pair"),
     COMMAND(sign, "hash a model and sign it"),

@@ -81,6 +81,8 @@ int ms_sign_model(const struct ms_sign_request *req, const struct ms_seckey *key
 		goto fail;
 	if (ms_model_hash(req->model, req->hash, &res->manifest) < 0)
 		goto fail;
+	if (req->before_sign && req->before_sign(&res->manifest, req->before_sign_ctx) != 0)
+		goto fail;
 	res->statement = ms_statement_to_json(&res->manifest);
 	res->bundle = ms_bundle_sign((const uint8_t *)res->statement, strlen(res->statement),
 	                             MS_INTOTO_PAYLOAD_TYPE, key);

@@ -16,6 +16,11 @@ struct ms_sign_request {
 	const char *version;
 	struct ms_hash_opts *hash; /* HASHING options; the signature path is added
 	                              to its ignore list when it lies in the model */
+	/* Called once the model is hashed, before anything is signed or
+	 * written (the registry checks NAME@VERSION against the digest); a
+	 * non-zero return stops signing, the callback having reported why. */
+	int (*before_sign)(const struct ms_manifest *m, void *ctx);
+	void *before_sign_ctx;
 };
 
 struct ms_sign_result {

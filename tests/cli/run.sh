@@ -13,7 +13,9 @@ for t in "$here"/t_*.sh; do
 	counts=$(
 		cd "$T" || exit 1
 		PASSED=0 FAILED=0 TEST_NAME=$(basename "$t" .sh)
-		export T
+		# sign records into a registry: never the user's own
+		MODELSEAL_REGISTRY=$T/registry.db
+		export T MODELSEAL_REGISTRY
 		. "$here/lib.sh"
 		. "$t" >&2
 		echo "$PASSED $FAILED"

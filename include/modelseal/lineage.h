@@ -1,0 +1,35 @@
+/* Presenting registry records: labels, times, JSON objects, and the
+ * lineage graph as a terminal tree, Graphviz dot or JSON. */
+#ifndef MODELSEAL_LINEAGE_H
+#define MODELSEAL_LINEAGE_H
+
+#include <cJSON.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "modelseal/registry.h"
+
+/* "name@version", or "(unnamed)" for a model signed without a name. */
+const char *ms_model_label(const char *name, const char *version, char *buf, size_t size);
+/* UTC ISO 8601: 2026-11-26T10:00:00Z (buf of at least 21 bytes). */
+const char *ms_format_time(int64_t t, char *buf, size_t size);
+
+/* {"digest": "sha256:<hex>", "name", "version", "method", "hash", "size",
+ * "files", "signer", "created"}, and "parents" (with their relation) when
+ * with_parents. */
+cJSON *ms_model_info_to_json(const struct ms_model_info *m, int with_parents);
+/* {"digest": "sha256:<hex>", "name", "version", "relation"} */
+cJSON *ms_model_link_to_json(const struct ms_model_link *l);
+
+/* Prints o on stdout as one JSON document and frees it. */
+void ms_registry_print_json(cJSON *o);
+
+enum ms_lineage_format { MS_LINEAGE_TREE, MS_LINEAGE_JSON, MS_LINEAGE_DOT };
+int ms_lineage_format_parse(const char *s, enum ms_lineage_format *out);
+
+/* Prints the walk from nodes[0]: up to ancestors or down to descendants. */
+void ms_lineage_print_tree(FILE *f, const struct ms_lineage *l, int descendants);
+void ms_lineage_print_dot(FILE *f, const struct ms_lineage *l);
+cJSON *ms_lineage_to_json(const struct ms_lineage *l, int descendants);
+
+#endif

@@ -1,0 +1,68 @@
+/* The lineage half of `modelseal sign`: --parent, --dataset, --name,
+ * --version and --no-record; REF resolution before hashing, the name check
+ * before signing, and the registry record after the signature is written. */
+#ifndef MODELSEAL_SIGN_LINEAGE_H
+#define MODELSEAL_SIGN_LINEAGE_H
+
+#include <stddef.h>
+
+#include "modelseal/hashing.h"
+#include "modelseal/keys.h"
+#include "modelseal/manifest.h"
+#include "modelseal/registry.h"
+
+struct ms_sign_lineage {
+	const char *name, *version; /* --name, --version */
+	int no_record;              /* --no-record */
+	const char **parents;       /* --parent REF=RELATION, as given */
+	size_t n_parents;
+	const char **datasets; /* --dataset REF */
+	size_t n_datasets;
+	/* filled by ms_sign_lineage_prepare */
+	struct ms_registry *reg;    /* NULL when nothing needs it */
+	struct ms_model_link *deps; /* resolved parents, then datasets */
+	size_t n_deps;
+};
+
+/* Option collectors (argv strings are borrowed). -1 after a usage error
+ * (bad RELATION, missing '='). */
+int ms_sign_lineage_add_parent(struct ms_sign_lineage *l, const char *arg);
+void ms_sign_lineage_add_dataset(struct ms_sign_lineage *l, const char *ref);
+
+/* Before hashing: checks the option combination, opens the registry (created
+ * when the model will be recorded) and resolves every REF. -1 after
+ * reporting (usage errors, unknown or ambiguous REF, unusable registry). */
+int ms_sign_lineage_prepare(struct ms_sign_lineage *l);
+
+/* After hashing, before signing: NAME@VERSION must not name another model,
+ * and the model must not be its own parent. -1 after reporting. */
+int ms_sign_lineage_check(struct ms_sign_lineage *l, const struct ms_manifest *m);
+
+/* Whether a provenance statement is due (the model has parents or datasets). */
+int ms_sign_lineage_wants_provenance(const struct ms_sign_lineage *l);
+
+/* The SLSA provenance statement for the signed model (freshly allocated). */
+char *ms_sign_lineage_provenance(const struct ms_sign_lineage *l, const struct ms_manifest *m);
+
+/* Before hashing: when provenance is due and its file (beside the
+ * signature, see ms_provenance_path) would land inside the model under a
+ * name the walk does not skip by itself, leave it out of the hash. */
+int ms_sign_lineage_exclude_provenance(const struct ms_sign_lineage *l, const char *model,
+                                       const char *signature, struct ms_hash_opts *hash);
+
+/* After signing: signs the provenance statement with key (DSSE in a
+ * Sigstore bundle, like the model's signature) and writes it atomically
+ * beside the signature. *bundle and *path are freshly allocated. */
+int ms_sign_lineage_write_provenance(const struct ms_sign_lineage *l, const struct ms_manifest *m,
+                                     const char *signature, const struct ms_seckey *key,
+                                     char **bundle, char **path);
+
+/* After the signature is written: records the model, its edges and the
+ * 'signed' event (nothing with --no-record). provenance may be NULL. */
+int ms_sign_lineage_record(struct ms_sign_lineage *l, const struct ms_manifest *m,
+                           const char *statement, const char *bundle, const char *keyid,
+                           const char *provenance);
+
+void ms_sign_lineage_free(struct ms_sign_lineage *l);
+
+#endif

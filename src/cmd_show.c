@@ -1,0 +1,155 @@
+/* modelseal show: everything the registry knows about one model. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "modelseal/cli.h"
+#include "modelseal/commands.h"
+#include "modelseal/lineage.h"
+#include "modelseal/registry.h"
+#include "modelseal/util.h"
+
+const char cmd_show_usage[] =
+    "usage: modelseal show REF\n"
+    "\n"
+    "Prints one registry record: digest, name, signer, hashing, parents,\n"
+    "datasets, children, provenance and revocation state. REF is NAME@VERSION,\n"
+    "sha256:<hex or unique prefix>, a hex prefix, or the path of a signed model.\n";
+
+struct revocation {
+	int revoked;
+	char *reason;
+	int64_t time;
+};
+
+struct show {
+	struct ms_model_info m;
+	struct ms_model_link *children;
+	size_t n_children;
+	struct revocation model_rev, key_rev;
+};
+
+static int load(struct ms_registry *reg, const char *digest, struct show *s)
+{
+	if (ms_registry_get_model(reg, digest, MS_INFO_FULL | MS_INFO_PARENTS, &s->m) != 0 ||
+	    ms_registry_children(reg, digest, &s->children, &s->n_children) < 0)
+		return -1;
+	s->model_rev.revoked =
+	    ms_registry_revocation(reg, "model", digest, &s->model_rev.reason, &s->model_rev.time);
+	s->key_rev.revoked =
+	    ms_registry_revocation(reg, "key", s->m.signer, &s->key_rev.reason, &s->key_rev.time);
+	return s->model_rev.revoked < 0 || s->key_rev.revoked < 0 ? -1 : 0;
+}
+
+static void show_free(struct show *s)
+{
+	ms_model_info_free(&s->m);
+	ms_model_links_free(s->children, s->n_children);
+	free(s->model_rev.reason);
+	free(s->key_rev.reason);
+}
+
+static void print_links(const char *title, const struct ms_model_link *v, size_t n, int datasets)
+{
+	char label[256];
+	for (size_t i = 0; i < n; i++) {
+		if ((v[i].relation == MS_REL_DATASET) != datasets)
+			continue;
+		printf("%-11s %-10s %-24s sha256:%.12s\n", title, ms_relation_name(v[i].relation),
+		       ms_model_label(v[i].name, v[i].version, label, sizeof label), v[i].digest);
+		title = "";
+	}
+}
+
+static void print_revocation(const char *title, const struct revocation *r)
+{
+	char when[32];
+	if (r->revoked)
+		printf("%-11s REVOKED %s: %s\n", title, ms_format_time(r->time, when, sizeof when),
+		       r->reason);
+	else
+		printf("%-11s no\n", title);
+}
+
+static void print_text(const struct show *s)
+{
+	const struct ms_model_info *m = &s->m;
+	char label[256], when[32];
+	printf("%-11s sha256:%s\n", "model", m->digest);
+	printf("%-11s %s\n", "name", ms_model_label(m->name, m->version, label, sizeof label));
+	printf("%-11s %s\n", "signer", m->signer);
+	printf("%-11s %s\n", "signed", ms_format_time(m->created, when, sizeof when));
+	printf("%-11s %s, %s\n", "hashing", m->method, m->hash);
+	printf("%-11s %llu bytes in %llu files\n", "size", (unsigned long long)m->size,
+	       (unsigned long long)m->n_files);
+	print_links("parents", m->parents, m->n_parents, 0);
+	print_links("datasets", m->parents, m->n_parents, 1);
+	print_links("children", s->children, s->n_children, 0);
+	print_links("used by", s->children, s->n_children, 1);
+	printf("%-11s %s\n", "provenance", m->provenance ? "signed SLSA Provenance v1" : "none");
+	print_revocation("revoked", &s->model_rev);
+	print_revocation("key revoked", &s->key_rev);
+}
+
+static void add_revocation(cJSON *o, const char *key, const struct revocation *r)
+{
+	char when[32];
+	if (!r->revoked) {
+		cJSON_AddNullToObject(o, key);
+		return;
+	}
+	cJSON *v = cJSON_AddObjectToObject(o, key);
+	cJSON_AddStringToObject(v, "reason", r->reason);
+	cJSON_AddStringToObject(v, "time", ms_format_time(r->time, when, sizeof when));
+}
+
+/* Stored JSON documents are embedded as JSON, not as strings. */
+static void add_document(cJSON *o, const char *key, const char *text)
+{
+	cJSON *doc = text ? cJSON_Parse(text) : NULL;
+	if (doc)
+		cJSON_AddItemToObject(o, key, doc);
+	else
+		cJSON_AddNullToObject(o, key);
+}
+
+static cJSON *to_json(const struct show *s)
+{
+	cJSON *o = ms_model_info_to_json(&s->m, 1);
+	cJSON *kids = cJSON_AddArrayToObject(o, "children");
+	for (size_t i = 0; i < s->n_children; i++)
+		cJSON_AddItemToArray(kids, ms_model_link_to_json(&s->children[i]));
+	add_revocation(o, "revoked", &s->model_rev);
+	add_revocation(o, "key_revoked", &s->key_rev);
+	add_document(o, "statement", s->m.statement);
+	add_document(o, "bundle", s->m.bundle);
+	add_document(o, "provenance", s->m.provenance);
+	return o;
+}
+
+int cmd_show(int argc, char **argv)
+{
+	while (ms_getopt(argc, argv, "", NULL) != -1)
+		;
+	if (argc - optind != 1)
+		return ms_usage_error("show needs exactly one REF");
+	struct ms_registry *reg;
+	char digest[MS_HEX_LEN + 1];
+	struct show s = {0};
+	if (ms_registry_open(NULL, 0, &reg) < 0)
+		return MS_ERR;
+	int rc = ms_registry_resolve_ref(reg, argv[optind], digest);
+	if (rc == 0)
+		rc = load(reg, digest, &s);
+	ms_registry_close(reg);
+	if (rc < 0) {
+		show_free(&s);
+		return MS_ERR;
+	}
+	if (ms_global.json)
+		ms_registry_print_json(to_json(&s));
+	else
+		print_text(&s);
+	show_free(&s);
+	return MS_OK;
+}

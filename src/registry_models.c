@@ -1,0 +1,215 @@
+/* Models and their lineage edges: recording a signed model, reading one
+ * back, listing them, and naming them (REF resolution). */
+#include <cJSON.h>
+#include <openssl/evp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "modelseal/util.h"
+#include "registry_int.h"
+
+static const char *const relation_names[] = {"finetune", "adapter", "quantized", "merge",
+                                             "dataset"};
+
+const char *ms_relation_name(enum ms_relation rel)
+{
+	return relation_names[rel];
+}
+
+int ms_relation_parse(const char *s, enum ms_relation *out)
+{
+	for (size_t i = 0; i < MS_ARRAY_LEN(relation_names); i++)
+		if (strcmp(s, relation_names[i]) == 0) {
+			*out = (enum ms_relation)i;
+			return 0;
+		}
+	return -1;
+}
+
+/* Looks up one text column by one text key: 1 found (*out allocated), 0 not. */
+static int lookup(struct ms_registry *r, const char *sql, const char *a, const char *b, char **out)
+{
+	sqlite3_stmt *st = reg_prepare(r, sql);
+	*out = NULL;
+	if (!st)
+		return -1;
+	reg_bind_text(st, 1, a);
+	if (b)
+		reg_bind_text(st, 2, b);
+	int rc = reg_step(r, st);
+	if (rc == SQLITE_ROW)
+		*out = reg_column_dup(st, 0);
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : rc == SQLITE_ROW;
+}
+
+int ms_registry_check_name(struct ms_registry *reg, const char *name, const char *version,
+                           const char *digest)
+{
+	char *other;
+	int rc = lookup(reg, "SELECT digest FROM models WHERE name = ?1 AND version = ?2", name,
+	                version, &other);
+	if (rc == 1 && strcmp(other, digest) != 0) {
+		reg_error(reg, "%s@%s is already recorded for another model (sha256:%.12s...)",
+		          name, version, other);
+		rc = -1;
+	}
+	free(other);
+	if (rc < 0)
+		return -1;
+	rc = lookup(reg, "SELECT name || '@' || version FROM models WHERE digest = ?1", digest,
+	            NULL, &other);
+	if (rc == 1 && other) {
+		char *want = ms_asprintf("%s@%s", name, version);
+		if (strcmp(other, want) != 0) {
+			reg_error(reg, "model sha256:%.12s... is already recorded as %s", digest,
+			          other);
+			rc = -1;
+		}
+		free(want);
+	}
+	free(other);
+	return rc < 0 ? -1 : 0;
+}
+
+static int upsert_model(struct ms_registry *r, const struct ms_model_record *m)
+{
+	sqlite3_stmt *st = reg_prepare(
+	    r, "INSERT INTO models (digest, name, version, method, hash, size, files, signer,"
+	       " statement, bundle, provenance, created)"
+	       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
+	       " ON CONFLICT (digest) DO UPDATE SET name = coalesce(excluded.name, name),"
+	       " version = coalesce(excluded.version, version), signer = excluded.signer,"
+	       " statement = excluded.statement, bundle = excluded.bundle,"
+	       " provenance = coalesce(excluded.provenance, provenance)");
+	if (!st)
+		return -1;
+	reg_bind_text(st, 1, m->digest);
+	reg_bind_text(st, 2, m->name);
+	reg_bind_text(st, 3, m->version);
+	reg_bind_text(st, 4, m->method);
+	reg_bind_text(st, 5, m->hash);
+	sqlite3_bind_int64(st, 6, (int64_t)m->size);
+	sqlite3_bind_int64(st, 7, (int64_t)m->n_files);
+	reg_bind_text(st, 8, m->signer);
+	reg_bind_text(st, 9, m->statement);
+	reg_bind_text(st, 10, m->bundle);
+	reg_bind_text(st, 11, m->provenance);
+	sqlite3_bind_int64(st, 12, m->created ? m->created : (int64_t)time(NULL));
+	int rc = reg_step(r, st);
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : 0;
+}
+
+static int insert_edge(struct ms_registry *r, const char *child, const struct ms_parent_ref *p)
+{
+	char *found;
+	int rc = lookup(r, "SELECT digest FROM models WHERE digest = ?1", p->digest, NULL, &found);
+	free(found);
+	if (rc == 0)
+		reg_error(r, "%s sha256:%.12s... is not recorded",
+		          p->relation == MS_REL_DATASET ? "dataset" : "parent", p->digest);
+	if (rc <= 0)
+		return -1;
+	sqlite3_stmt *st = reg_prepare(r, "INSERT INTO edges (child, parent, relation)"
+	                                  " VALUES (?1, ?2, ?3) ON CONFLICT (child, parent)"
+	                                  " DO UPDATE SET relation = excluded.relation");
+	if (!st)
+		return -1;
+	reg_bind_text(st, 1, child);
+	reg_bind_text(st, 2, p->digest);
+	reg_bind_text(st, 3, ms_relation_name(p->relation));
+	rc = reg_step(r, st);
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : 0;
+}
+
+static void add_sha256(cJSON *o, const char *key, const unsigned char *text)
+{
+	uint8_t md[32];
+	char hex[MS_HEX_LEN + 1];
+	if (!text)
+		return;
+	EVP_Digest(text, strlen((const char *)text), md, NULL, EVP_sha256(), NULL);
+	ms_hex_encode(md, sizeof md, hex);
+	cJSON_AddStringToObject(o, key, hex);
+}
+
+/* The 'signed' event's detail: who signed what, and the SHA-256 of the
+ * bundle and provenance now stored, so audit can tie the rows to the chain. */
+static char *signed_detail(struct ms_registry *r, const struct ms_model_record *m)
+{
+	sqlite3_stmt *st =
+	    reg_prepare(r, "SELECT bundle, provenance FROM models WHERE digest = ?1");
+	if (!st)
+		return NULL;
+	reg_bind_text(st, 1, m->digest);
+	if (reg_step(r, st) != SQLITE_ROW) {
+		sqlite3_finalize(st);
+		return NULL;
+	}
+	cJSON *d = cJSON_CreateObject();
+	if (m->name) {
+		cJSON_AddStringToObject(d, "name", m->name);
+		cJSON_AddStringToObject(d, "version", m->version);
+	}
+	cJSON_AddStringToObject(d, "signer", m->signer);
+	add_sha256(d, "bundle_sha256", sqlite3_column_text(st, 0));
+	add_sha256(d, "provenance_sha256", sqlite3_column_text(st, 1));
+	sqlite3_finalize(st);
+	cJSON *parents = cJSON_AddArrayToObject(d, "parents");
+	for (size_t i = 0; i < m->n_parents; i++) {
+		cJSON *p = cJSON_CreateObject();
+		char *dg = ms_asprintf("sha256:%s", m->parents[i].digest);
+		cJSON_AddStringToObject(p, "digest", dg);
+		cJSON_AddStringToObject(p, "relation", ms_relation_name(m->parents[i].relation));
+		cJSON_AddItemToArray(parents, p);
+		free(dg);
+	}
+	char *text = cJSON_PrintUnformatted(d);
+	cJSON_Delete(d);
+	return text;
+}
+
+static int check_record(struct ms_registry *r, const struct ms_model_record *m)
+{
+	if (!reg_is_hex(m->digest, MS_HEX_LEN, MS_HEX_LEN) || !m->method || !m->hash ||
+	    !m->signer || !m->statement || !m->bundle || (!m->name != !m->version)) {
+		reg_error(r, "incomplete model record");
+		return -1;
+	}
+	for (size_t i = 0; i < m->n_parents; i++)
+		if (!reg_is_hex(m->parents[i].digest, MS_HEX_LEN, MS_HEX_LEN) ||
+		    strcmp(m->parents[i].digest, m->digest) == 0) {
+			reg_error(r, "a model cannot be its own parent or dataset");
+			return -1;
+		}
+	return 0;
+}
+
+int ms_registry_record_model(struct ms_registry *reg, const struct ms_model_record *m)
+{
+	if (check_record(reg, m) < 0 || reg_begin(reg) < 0)
+		return -1;
+	/* Checked again under the write lock: another signer may have won. */
+	if (m->name && ms_registry_check_name(reg, m->name, m->version, m->digest) < 0)
+		goto fail;
+	if (upsert_model(reg, m) < 0)
+		goto fail;
+	for (size_t i = 0; i < m->n_parents; i++)
+		if (insert_edge(reg, m->digest, &m->parents[i]) < 0)
+			goto fail;
+	char *detail = signed_detail(reg, m);
+	char *subject = ms_asprintf("sha256:%s", m->digest);
+	int rc = detail ? reg_append_event(reg, "signed", subject, detail) : -1;
+	free(detail);
+	free(subject);
+	if (rc < 0)
+		goto fail;
+	return reg_commit(reg);
+fail:
+	reg_rollback(reg);
+	return -1;
+}

@@ -1,0 +1,414 @@
+/* Reading the registry: REF resolution, one model, the log, and lineage
+ * walks (recursive CTEs over the edge indexes). */
+#include <cJSON.h>
+#include <ctype.h>
+#include <sodium.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "modelseal/util.h"
+#include "registry_int.h"
+
+#define MIN_PREFIX 4
+#define SIG_MAX (64u << 20)
+
+#define MODEL_COLS                                                                                 \
+	"m.digest, m.name, m.version, m.method, m.hash, m.size, m.files, m.signer, m.created"
+
+/* Exact or prefix match of a hex digest: 0 found, 1 none, -1 error
+ * (ambiguous prefix included). */
+static int match_prefix(struct ms_registry *r, const char *ref, const char *hex,
+                        char digest[MS_HEX_LEN + 1])
+{
+	/* Hex digits sort before 'g', so [hex, hex+"g") holds every extension. */
+	char *upper = ms_asprintf("%sg", hex);
+	sqlite3_stmt *st =
+	    reg_prepare(r, "SELECT digest FROM models WHERE digest >= ?1 AND digest < ?2"
+	                   " ORDER BY digest LIMIT 2");
+	if (!st) {
+		free(upper);
+		return -1;
+	}
+	reg_bind_text(st, 1, hex);
+	reg_bind_text(st, 2, upper);
+	free(upper);
+	int n = 0, rc;
+	while ((rc = reg_step(r, st)) == SQLITE_ROW) {
+		if (n == 0)
+			snprintf(digest, MS_HEX_LEN + 1, "%s", sqlite3_column_text(st, 0));
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (rc < 0)
+		return -1;
+	if (n > 1) {
+		ms_error("ambiguous REF '%s': more than one recorded model starts with %s; "
+		         "give more digits",
+		         ref, hex);
+		return -1;
+	}
+	return n == 1 ? 0 : 1;
+}
+
+static int match_name(struct ms_registry *r, const char *ref, char digest[MS_HEX_LEN + 1])
+{
+	const char *at = strrchr(ref, '@');
+	char *name = ms_strndup(ref, (size_t)(at - ref));
+	sqlite3_stmt *st =
+	    reg_prepare(r, "SELECT digest FROM models WHERE name = ?1 AND version = ?2");
+	int rc = -1;
+	if (st) {
+		reg_bind_text(st, 1, name);
+		reg_bind_text(st, 2, at + 1);
+		rc = reg_step(r, st);
+		if (rc == SQLITE_ROW)
+			snprintf(digest, MS_HEX_LEN + 1, "%s", sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+		rc = rc < 0 ? -1 : rc == SQLITE_ROW ? 0 : 1;
+	}
+	free(name);
+	return rc;
+}
+
+/* s as 4 to 64 hex digits of either case, lower-cased into out. */
+static int hex_arg(const char *s, char out[MS_HEX_LEN + 1])
+{
+	size_t n = strlen(s);
+	if (n < MIN_PREFIX || n > MS_HEX_LEN)
+		return 0;
+	for (size_t i = 0; i <= n; i++)
+		out[i] = (char)tolower((unsigned char)s[i]);
+	return reg_is_hex(out, MIN_PREFIX, MS_HEX_LEN);
+}
+
+/* A path REF: the root digest in its signature, which must be recorded. */
+static int match_path(struct ms_registry *r, const char *ref, char digest[MS_HEX_LEN + 1])
+{
+	if (ms_signed_model_digest(ref, digest) < 0)
+		return -1;
+	int rc = match_prefix(r, ref, digest, digest);
+	if (rc == 1)
+		ms_error("the model at %s (sha256:%.12s...) is not recorded in the registry", ref,
+		         digest);
+	return rc == 0 ? 0 : -1;
+}
+
+int ms_registry_resolve_ref(struct ms_registry *reg, const char *ref, char digest[MS_HEX_LEN + 1])
+{
+	char hex[MS_HEX_LEN + 1];
+	struct stat st;
+	int rc = 1;
+	if (strncmp(ref, "sha256:", 7) == 0) {
+		if (!hex_arg(ref + 7, hex)) {
+			ms_error("bad REF '%s': sha256: needs %d to %d hex digits", ref, MIN_PREFIX,
+			         MS_HEX_LEN);
+			return -1;
+		}
+		rc = match_prefix(reg, ref, hex, digest);
+	} else {
+		/* NAME@VERSION first, then a digest prefix, then a path: the
+		 * registry's names win over files in the current directory. */
+		if (strchr(ref, '@') && ref[0] != '@')
+			rc = match_name(reg, ref, digest);
+		if (rc == 1 && hex_arg(ref, hex))
+			rc = match_prefix(reg, ref, hex, digest);
+		if (rc == 1 && *ref && stat(ref, &st) == 0)
+			return match_path(reg, ref, digest);
+	}
+	if (rc == 1)
+		ms_error("unknown REF '%s': no recorded NAME@VERSION, digest or signed model path",
+		         ref);
+	return rc == 0 ? 0 : -1;
+}
+
+/* Subject digest of the statement inside a Sigstore bundle's DSSE envelope. */
+static int bundle_subject_digest(const char *sig_path, const char *text,
+                                 char digest[MS_HEX_LEN + 1])
+{
+	cJSON *b = cJSON_Parse(text), *stmt = NULL;
+	const char *payload = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(b, "dsseEnvelope"), "payload"));
+	int rc = -1;
+	if (payload) {
+		size_t cap = strlen(payload), len = 0;
+		unsigned char *raw = ms_malloc(cap + 1);
+		if (sodium_base642bin(raw, cap, payload, cap, NULL, &len, NULL,
+		                      sodium_base64_VARIANT_ORIGINAL) == 0) {
+			raw[len] = '\0';
+			stmt = cJSON_ParseWithLength((const char *)raw, len);
+		}
+		free(raw);
+	}
+	cJSON *subj = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(stmt, "subject"), 0);
+	const char *hex = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(subj, "digest"), "sha256"));
+	if (hex && reg_is_hex(hex, MS_HEX_LEN, MS_HEX_LEN)) {
+		memcpy(digest, hex, MS_HEX_LEN + 1);
+		rc = 0;
+	} else {
+		ms_error("%s: not a modelseal signature (no statement subject sha256 digest)",
+		         sig_path);
+	}
+	cJSON_Delete(stmt);
+	cJSON_Delete(b);
+	return rc;
+}
+
+int ms_signed_model_digest(const char *path, char digest[MS_HEX_LEN + 1])
+{
+	struct stat st;
+	if (stat(path, &st) != 0) {
+		ms_error("cannot read %s: no such file or directory", path);
+		return -1;
+	}
+	char *sig =
+	    S_ISDIR(st.st_mode) ? ms_asprintf("%s/model.sig", path) : ms_asprintf("%s.sig", path);
+	char *text = NULL;
+	size_t len;
+	int rc = ms_read_file(sig, SIG_MAX, "signature", &text, &len);
+	if (rc == 0)
+		rc = bundle_subject_digest(sig, text, digest);
+	free(text);
+	free(sig);
+	return rc;
+}
+
+void ms_model_links_free(struct ms_model_link *links, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(links[i].name);
+		free(links[i].version);
+	}
+	free(links);
+}
+
+void ms_model_info_free(struct ms_model_info *m)
+{
+	free(m->name);
+	free(m->version);
+	free(m->method);
+	free(m->hash);
+	free(m->signer);
+	free(m->statement);
+	free(m->bundle);
+	free(m->provenance);
+	ms_model_links_free(m->parents, m->n_parents);
+	memset(m, 0, sizeof *m);
+}
+
+/* Fills m from a row that starts with MODEL_COLS. */
+static void read_model_row(sqlite3_stmt *st, struct ms_model_info *m)
+{
+	memset(m, 0, sizeof *m);
+	snprintf(m->digest, sizeof m->digest, "%s", sqlite3_column_text(st, 0));
+	m->name = reg_column_dup(st, 1);
+	m->version = reg_column_dup(st, 2);
+	m->method = reg_column_dup(st, 3);
+	m->hash = reg_column_dup(st, 4);
+	m->size = (uint64_t)sqlite3_column_int64(st, 5);
+	m->n_files = (uint64_t)sqlite3_column_int64(st, 6);
+	m->signer = reg_column_dup(st, 7);
+	m->created = sqlite3_column_int64(st, 8);
+}
+
+/* Edges of one model joined with the names on the other end. */
+static int read_links(struct ms_registry *r, sqlite3_stmt *st, const char *digest,
+                      struct ms_model_link **out, size_t *n_out)
+{
+	size_t n = 0, cap = 0;
+	struct ms_model_link *v = NULL;
+	int rc;
+	sqlite3_reset(st);
+	reg_bind_text(st, 1, digest);
+	while ((rc = reg_step(r, st)) == SQLITE_ROW) {
+		if (n == cap)
+			v = ms_reallocarray(v, cap = cap ? 2 * cap : 4, sizeof *v);
+		snprintf(v[n].digest, sizeof v[n].digest, "%s", sqlite3_column_text(st, 0));
+		v[n].name = reg_column_dup(st, 1);
+		v[n].version = reg_column_dup(st, 2);
+		if (ms_relation_parse((const char *)sqlite3_column_text(st, 3), &v[n].relation) < 0)
+			v[n].relation = MS_REL_FINETUNE; /* the CHECK constraint rules this out */
+		n++;
+	}
+	*out = v;
+	*n_out = n;
+	if (rc < 0) {
+		ms_model_links_free(v, n);
+		*out = NULL;
+		*n_out = 0;
+		return -1;
+	}
+	return 0;
+}
+
+#define PARENTS_SQL                                                                                \
+	"SELECT e.parent, m.name, m.version, e.relation FROM edges e"                              \
+	" JOIN models m ON m.digest = e.parent WHERE e.child = ?1"                                 \
+	" ORDER BY e.relation = 'dataset', m.name, m.version, e.parent"
+
+int ms_registry_children(struct ms_registry *reg, const char *digest, struct ms_model_link **out,
+                         size_t *n_out)
+{
+	sqlite3_stmt *st = reg_prepare(reg, "SELECT e.child, m.name, m.version, e.relation"
+	                                    " FROM edges e JOIN models m ON m.digest = e.child"
+	                                    " WHERE e.parent = ?1 ORDER BY m.created, m.id");
+	*out = NULL;
+	*n_out = 0;
+	if (!st)
+		return -1;
+	int rc = read_links(reg, st, digest, out, n_out);
+	sqlite3_finalize(st);
+	return rc;
+}
+
+int ms_registry_get_model(struct ms_registry *reg, const char *digest, unsigned what,
+                          struct ms_model_info *out)
+{
+	memset(out, 0, sizeof *out);
+	sqlite3_stmt *st = reg_prepare(reg, "SELECT " MODEL_COLS ", m.statement, m.bundle,"
+	                                    " m.provenance FROM models m WHERE m.digest = ?1");
+	if (!st)
+		return -1;
+	reg_bind_text(st, 1, digest);
+	int rc = reg_step(reg, st);
+	if (rc == SQLITE_ROW) {
+		read_model_row(st, out);
+		if (what & MS_INFO_FULL) {
+			out->statement = reg_column_dup(st, 9);
+			out->bundle = reg_column_dup(st, 10);
+			out->provenance = reg_column_dup(st, 11);
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_ROW)
+		return rc < 0 ? -1 : 1;
+	if (what & MS_INFO_PARENTS) {
+		st = reg_prepare(reg, PARENTS_SQL);
+		if (!st || read_links(reg, st, digest, &out->parents, &out->n_parents) < 0) {
+			sqlite3_finalize(st);
+			ms_model_info_free(out);
+			return -1;
+		}
+		sqlite3_finalize(st);
+	}
+	return 0;
+}
+
+int ms_registry_log(struct ms_registry *reg, const char *name, uint64_t limit,
+                    int (*fn)(const struct ms_model_info *m, void *ctx), void *ctx)
+{
+	sqlite3_stmt *st = reg_prepare(reg, "SELECT " MODEL_COLS " FROM models m"
+	                                    " WHERE ?1 IS NULL OR m.name = ?1"
+	                                    " ORDER BY m.created DESC, m.id DESC LIMIT ?2");
+	sqlite3_stmt *pst = reg_prepare(reg, PARENTS_SQL);
+	int rc = -1, stop = 0;
+	if (st && pst) {
+		reg_bind_text(st, 1, name);
+		sqlite3_bind_int64(st, 2, limit ? (int64_t)limit : -1);
+		while (!stop && (rc = reg_step(reg, st)) == SQLITE_ROW) {
+			struct ms_model_info m;
+			read_model_row(st, &m);
+			if (read_links(reg, pst, m.digest, &m.parents, &m.n_parents) < 0)
+				rc = -1, stop = 1;
+			else
+				stop = fn(&m, ctx);
+			ms_model_info_free(&m);
+		}
+	}
+	sqlite3_finalize(st);
+	sqlite3_finalize(pst);
+	return rc < 0 ? -1 : 0;
+}
+
+/* The recursive walk: ancestors follow child -> parent (edges primary key),
+ * descendants parent -> child (edges_parent index). UNION stops at nodes
+ * already seen, so shared ancestors and even cycles terminate. */
+#define WALK_UP                                                                                    \
+	"WITH RECURSIVE walk(digest) AS (SELECT ?1 UNION"                                          \
+	" SELECT e.parent FROM edges e JOIN walk w ON e.child = w.digest) "
+#define WALK_DOWN                                                                                  \
+	"WITH RECURSIVE walk(digest) AS (SELECT ?1 UNION"                                          \
+	" SELECT e.child FROM edges e JOIN walk w ON e.parent = w.digest) "
+
+static int lineage_nodes(struct ms_registry *r, const char *digest, int down, struct ms_lineage *l)
+{
+	sqlite3_stmt *st = reg_prepare(
+	    r, down ? WALK_DOWN "SELECT " MODEL_COLS " FROM walk JOIN models m USING (digest)"
+	                        " WHERE m.digest <> ?1 ORDER BY m.created, m.id"
+	            : WALK_UP "SELECT " MODEL_COLS " FROM walk JOIN models m USING (digest)"
+	                      " WHERE m.digest <> ?1 ORDER BY m.created, m.id");
+	if (!st)
+		return -1;
+	reg_bind_text(st, 1, digest);
+	size_t cap = 16; /* ms_registry_lineage allocates that many */
+	int rc;
+	while ((rc = reg_step(r, st)) == SQLITE_ROW) {
+		if (l->n_nodes == cap)
+			l->nodes = ms_reallocarray(l->nodes, cap *= 2, sizeof *l->nodes);
+		read_model_row(st, &l->nodes[l->n_nodes++]);
+	}
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : 0;
+}
+
+static int lineage_edges(struct ms_registry *r, const char *digest, int down, struct ms_lineage *l)
+{
+	sqlite3_stmt *st =
+	    reg_prepare(r, down ? WALK_DOWN "SELECT e.child, e.parent, e.relation FROM edges e"
+	                                    " WHERE e.parent IN walk ORDER BY e.parent, e.child"
+	                        : WALK_UP "SELECT e.child, e.parent, e.relation FROM edges e"
+	                                  " WHERE e.child IN walk ORDER BY e.child, e.parent");
+	if (!st)
+		return -1;
+	reg_bind_text(st, 1, digest);
+	size_t cap = 0;
+	int rc;
+	while ((rc = reg_step(r, st)) == SQLITE_ROW) {
+		if (l->n_edges == cap)
+			l->edges =
+			    ms_reallocarray(l->edges, cap = cap ? 2 * cap : 16, sizeof *l->edges);
+		struct ms_lineage_edge *e = &l->edges[l->n_edges++];
+		snprintf(e->child, sizeof e->child, "%s", sqlite3_column_text(st, 0));
+		snprintf(e->parent, sizeof e->parent, "%s", sqlite3_column_text(st, 1));
+		if (ms_relation_parse((const char *)sqlite3_column_text(st, 2), &e->relation) < 0)
+			e->relation = MS_REL_FINETUNE;
+	}
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : 0;
+}
+
+int ms_registry_lineage(struct ms_registry *reg, const char *digest, int descendants,
+                        struct ms_lineage *out)
+{
+	memset(out, 0, sizeof *out);
+	/* Everything in one read transaction: one snapshot. */
+	if (reg_exec(reg, "BEGIN") < 0)
+		return -1;
+	out->nodes = ms_calloc(16, sizeof *out->nodes);
+	int rc = ms_registry_get_model(reg, digest, 0, &out->nodes[0]);
+	if (rc == 1)
+		reg_error(reg, "sha256:%s is not recorded", digest);
+	if (rc == 0) {
+		out->n_nodes = 1;
+		if (lineage_nodes(reg, digest, descendants, out) < 0 ||
+		    lineage_edges(reg, digest, descendants, out) < 0)
+			rc = -1;
+	}
+	reg_rollback(reg);
+	if (rc != 0) {
+		ms_lineage_free(out);
+		return -1;
+	}
+	return 0;
+}
+
+void ms_lineage_free(struct ms_lineage *l)
+{
+	for (size_t i = 0; i < l->n_nodes; i++)
+		ms_model_info_free(&l->nodes[i]);
+	free(l->nodes);
+	free(l->edges);
+	memset(l, 0, sizeof *l);
+}

@@ -1,0 +1,73 @@
+/* The registry schema, as the migration steps that build it. A step is
+ * never edited once released: a change is a new step at the end, and
+ * MS_REGISTRY_SCHEMA_VERSION moves with it. */
+#include "registry_int.h"
+
+/* Step 1: models, the lineage edges between them, and the event log. */
+static const char step1[] =
+    "PRAGMA application_id = 1297306183;\n" /* MS_REGISTRY_APP_ID, "MSRG" */
+    "CREATE TABLE models (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  digest TEXT NOT NULL UNIQUE\n"
+    "    CHECK (length(digest) = 64 AND digest NOT GLOB '*[^0-9a-f]*'),\n"
+    "  name TEXT,\n"
+    "  version TEXT,\n"
+    "  method TEXT NOT NULL,\n"
+    "  hash TEXT NOT NULL,\n"
+    "  size INTEGER NOT NULL,\n"
+    "  files INTEGER NOT NULL,\n"
+    "  signer TEXT NOT NULL,\n"
+    "  statement TEXT NOT NULL,\n"
+    "  bundle TEXT NOT NULL,\n"
+    "  created INTEGER NOT NULL,\n"
+    "  UNIQUE (name, version),\n"
+    "  CHECK ((name IS NULL) = (version IS NULL))\n"
+    ");\n"
+    /* log: newest first */
+    "CREATE INDEX models_created ON models (created, id);\n"
+    /* child -> parent, or model -> dataset (relation 'dataset'). */
+    "CREATE TABLE edges (\n"
+    "  child TEXT NOT NULL REFERENCES models (digest),\n"
+    "  parent TEXT NOT NULL REFERENCES models (digest),\n"
+    "  relation TEXT NOT NULL\n"
+    "    CHECK (relation IN ('finetune', 'adapter', 'quantized', 'merge', 'dataset')),\n"
+    "  PRIMARY KEY (child, parent),\n"
+    "  CHECK (child <> parent)\n"
+    ") WITHOUT ROWID;\n"
+    /* lineage --descendants walks edges by parent */
+    "CREATE INDEX edges_parent ON edges (parent, child);\n"
+    /* Append-only; each row's hash covers its content and prev_hash
+     * (registry_events.c). ids are assigned 1, 2, 3... by the writer. */
+    "CREATE TABLE events (\n"
+    "  id INTEGER PRIMARY KEY,\n"
+    "  time INTEGER NOT NULL,\n"
+    "  kind TEXT NOT NULL CHECK (kind IN ('signed', 'verified', 'failed', 'revoked',\n"
+    "                                     'trusted', 'untrusted')),\n"
+    "  subject TEXT NOT NULL,\n"
+    "  detail TEXT NOT NULL,\n"
+    "  prev_hash TEXT NOT NULL,\n"
+    "  hash TEXT NOT NULL\n"
+    ");\n"
+    "CREATE INDEX events_subject ON events (subject, kind, id);\n"
+    "CREATE TRIGGER events_no_update BEFORE UPDATE ON events\n"
+    "  BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;\n"
+    "CREATE TRIGGER events_no_delete BEFORE DELETE ON events\n"
+    "  BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;\n";
+
+/* Step 2: signed provenance beside each model, trusted keys, revocations. */
+static const char step2[] = "ALTER TABLE models ADD COLUMN provenance TEXT;\n"
+                            "CREATE TABLE trusted_keys (\n"
+                            "  keyid TEXT PRIMARY KEY,\n"
+                            "  pem TEXT NOT NULL,\n"
+                            "  label TEXT UNIQUE,\n"
+                            "  added INTEGER NOT NULL\n"
+                            ");\n"
+                            "CREATE TABLE revocations (\n"
+                            "  kind TEXT NOT NULL CHECK (kind IN ('key', 'model')),\n"
+                            "  subject TEXT NOT NULL,\n" /* key id, or model digest (hex) */
+                            "  reason TEXT NOT NULL,\n"
+                            "  time INTEGER NOT NULL,\n"
+                            "  PRIMARY KEY (kind, subject)\n"
+                            ") WITHOUT ROWID;\n";
+
+const char *const ms_registry_migrations[MS_REGISTRY_SCHEMA_VERSION] = {step1, step2};

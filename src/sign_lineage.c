@@ -1,0 +1,221 @@
+/* The lineage half of `modelseal sign` (see sign_lineage.h). */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "modelseal/bundle.h"
+#include "modelseal/cli.h"
+#include "modelseal/provenance.h"
+#include "modelseal/sign.h"
+#include "modelseal/sign_lineage.h"
+#include "modelseal/util.h"
+
+int ms_sign_lineage_add_parent(struct ms_sign_lineage *l, const char *arg)
+{
+	const char *eq = strrchr(arg, '=');
+	enum ms_relation rel;
+	if (!eq || eq == arg)
+		return ms_usage_error("--parent needs REF=RELATION, not '%s'", arg), -1;
+	if (ms_relation_parse(eq + 1, &rel) < 0 || rel == MS_REL_DATASET)
+		return ms_usage_error("unknown relation '%s' in --parent %s "
+		                      "(finetune, adapter, quantized or merge; datasets "
+		                      "go with --dataset)",
+		                      eq + 1, arg),
+		       -1;
+	l->parents = ms_reallocarray(l->parents, l->n_parents + 1, sizeof *l->parents);
+	l->parents[l->n_parents++] = arg;
+	return 0;
+}
+
+void ms_sign_lineage_add_dataset(struct ms_sign_lineage *l, const char *ref)
+{
+	l->datasets = ms_reallocarray(l->datasets, l->n_datasets + 1, sizeof *l->datasets);
+	l->datasets[l->n_datasets++] = ref;
+}
+
+/* Several model parents only for a merge, and a merge needs several. */
+static int check_relations(const struct ms_sign_lineage *l)
+{
+	size_t merges = 0;
+	for (size_t i = 0; i < l->n_parents; i++)
+		merges += strcmp(strrchr(l->parents[i], '=') + 1, "merge") == 0;
+	if (merges && merges < 2)
+		return ms_usage_error("a merge needs at least two --parent REF=merge");
+	if (l->n_parents > 1 && merges != l->n_parents)
+		return ms_usage_error("several parents are only allowed for a merge "
+		                      "(--parent REF=merge for each)");
+	return 0;
+}
+
+/* Resolves one REF into the next dependency slot. */
+static int resolve(struct ms_sign_lineage *l, const char *ref, enum ms_relation rel)
+{
+	struct ms_model_link *d = &l->deps[l->n_deps];
+	struct ms_model_info m;
+	memset(d, 0, sizeof *d);
+	if (ms_registry_resolve_ref(l->reg, ref, d->digest) < 0 ||
+	    ms_registry_get_model(l->reg, d->digest, 0, &m) != 0)
+		return -1;
+	for (size_t i = 0; i < l->n_deps; i++)
+		if (strcmp(l->deps[i].digest, d->digest) == 0) {
+			ms_error("'%s' names sha256:%.12s... which is already a parent or dataset",
+			         ref, d->digest);
+			ms_model_info_free(&m);
+			return -1;
+		}
+	d->name = m.name;
+	d->version = m.version;
+	m.name = m.version = NULL;
+	d->relation = rel;
+	ms_model_info_free(&m);
+	l->n_deps++;
+	return 0;
+}
+
+int ms_sign_lineage_prepare(struct ms_sign_lineage *l)
+{
+	if (!l->name != !l->version)
+		return ms_usage_error("--name and --version go together"), -1;
+	if (l->name && (!*l->name || !*l->version || strchr(l->name, '@')))
+		return ms_usage_error("--name must be non-empty without '@', --version non-empty"),
+		       -1;
+	if (check_relations(l) != 0)
+		return -1;
+	size_t n = l->n_parents + l->n_datasets;
+	if (l->no_record && n == 0)
+		return 0;
+	if (ms_registry_open(NULL, l->no_record ? 0 : MS_REG_CREATE, &l->reg) < 0)
+		return -1;
+	l->deps = ms_calloc(n ? n : 1, sizeof *l->deps);
+	for (size_t i = 0; i < l->n_parents; i++) {
+		char *ref = ms_strndup(l->parents[i],
+		                       (size_t)(strrchr(l->parents[i], '=') - l->parents[i]));
+		enum ms_relation rel;
+		ms_relation_parse(strrchr(l->parents[i], '=') + 1, &rel);
+		int rc = resolve(l, ref, rel);
+		free(ref);
+		if (rc < 0)
+			return -1;
+	}
+	for (size_t i = 0; i < l->n_datasets; i++)
+		if (resolve(l, l->datasets[i], MS_REL_DATASET) < 0)
+			return -1;
+	return 0;
+}
+
+int ms_sign_lineage_check(struct ms_sign_lineage *l, const struct ms_manifest *m)
+{
+	char root[MS_HEX_LEN + 1];
+	ms_hex_encode(m->root, MS_ROOT_LEN, root);
+	for (size_t i = 0; i < l->n_deps; i++)
+		if (strcmp(l->deps[i].digest, root) == 0) {
+			ms_error("the model (sha256:%.12s...) cannot be its own parent or dataset",
+			         root);
+			return -1;
+		}
+	if (l->no_record || !l->name)
+		return 0;
+	return ms_registry_check_name(l->reg, l->name, l->version, root);
+}
+
+int ms_sign_lineage_wants_provenance(const struct ms_sign_lineage *l)
+{
+	return l->n_deps > 0;
+}
+
+char *ms_sign_lineage_provenance(const struct ms_sign_lineage *l, const struct ms_manifest *m)
+{
+	char root[MS_HEX_LEN + 1];
+	ms_hex_encode(m->root, MS_ROOT_LEN, root);
+	struct ms_provenance p = {
+	    .subject_name = m->name,
+	    .root = root,
+	    .name = l->name,
+	    .version = l->version,
+	    .method = ms_method_name(m->method),
+	    .hash = ms_hash_alg_name(m->alg),
+	    .shard_size = m->shard_size,
+	    .deps = l->deps,
+	    .n_deps = l->n_deps,
+	    .time = (int64_t)time(NULL),
+	};
+	return ms_provenance_statement(&p);
+}
+
+int ms_sign_lineage_exclude_provenance(const struct ms_sign_lineage *l, const char *model,
+                                       const char *signature, struct ms_hash_opts *hash)
+{
+	if (!ms_sign_lineage_wants_provenance(l))
+		return 0;
+	char *sig = signature ? ms_strdup(signature) : ms_default_signature_path(model);
+	if (!sig)
+		return -1;
+	char *path = ms_provenance_path(sig);
+	char *rel = ms_signature_inside_model(model, path);
+	/* MODEL/model.provenance.sig is never hashed anyway. */
+	int rc = rel && strcmp(rel, "model.provenance.sig") != 0
+	             ? ms_hash_opts_add_ignore(hash, rel)
+	             : 0;
+	free(rel);
+	free(path);
+	free(sig);
+	return rc;
+}
+
+int ms_sign_lineage_write_provenance(const struct ms_sign_lineage *l, const struct ms_manifest *m,
+                                     const char *signature, const struct ms_seckey *key,
+                                     char **bundle, char **path)
+{
+	char *statement = ms_sign_lineage_provenance(l, m);
+	*bundle = ms_bundle_sign((const uint8_t *)statement, strlen(statement),
+	                         MS_INTOTO_PAYLOAD_TYPE, key);
+	*path = ms_provenance_path(signature);
+	free(statement);
+	if (ms_write_atomic(*path, *bundle, strlen(*bundle), 0644) < 0) {
+		free(*bundle);
+		free(*path);
+		*bundle = *path = NULL;
+		return -1;
+	}
+	return 0;
+}
+
+int ms_sign_lineage_record(struct ms_sign_lineage *l, const struct ms_manifest *m,
+                           const char *statement, const char *bundle, const char *keyid,
+                           const char *provenance)
+{
+	if (l->no_record)
+		return 0;
+	struct ms_parent_ref *refs = ms_calloc(l->n_deps ? l->n_deps : 1, sizeof *refs);
+	for (size_t i = 0; i < l->n_deps; i++) {
+		memcpy(refs[i].digest, l->deps[i].digest, sizeof refs[i].digest);
+		refs[i].relation = l->deps[i].relation;
+	}
+	struct ms_model_record r = {
+	    .name = l->name,
+	    .version = l->version,
+	    .method = ms_method_name(m->method),
+	    .hash = ms_hash_alg_name(m->alg),
+	    .size = m->total_bytes,
+	    .n_files = m->n_files,
+	    .signer = keyid,
+	    .statement = statement,
+	    .bundle = bundle,
+	    .provenance = provenance,
+	    .parents = refs,
+	    .n_parents = l->n_deps,
+	};
+	ms_hex_encode(m->root, MS_ROOT_LEN, r.digest);
+	int rc = ms_registry_record_model(l->reg, &r);
+	free(refs);
+	return rc;
+}
+
+void ms_sign_lineage_free(struct ms_sign_lineage *l)
+{
+	ms_registry_close(l->reg);
+	ms_model_links_free(l->deps, l->n_deps);
+	free(l->parents);
+	free(l->datasets);
+	memset(l, 0, sizeof *l);
+}
