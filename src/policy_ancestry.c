@@ -64,7 +64,7 @@ static int ends_with(const char *s, const char *tail)
 	return a >= b && strcmp(s + a - b, tail) == 0;
 }
 
-/* DIR/X.provenance.sig and, with subdirs, DIR/*\/model.provenance.sig. */
+/* DIR/X.provenance.sig and, with subdirs, DIR/SUB/model.provenance.sig. */
 static void scan_dir(struct provenance_store *s, const char *dir, int subdirs)
 {
 	DIR *d = opendir(dir);
@@ -385,8 +385,11 @@ int rule_require_ancestor(struct provenance_store *s, char **detail)
 		rc = -1;
 	else if (hit >= 0 && steps == 0)
 		*detail = ms_asprintf("the model is %s itself", names[hit]);
+	else if (hit >= 0 && strncmp(names[hit], "sha256:", 7) == 0)
+		*detail = ms_asprintf("descends from %s through %zu signed provenance statement%s",
+		                      names[hit], steps, steps == 1 ? "" : "s");
 	else if (hit >= 0)
-		*detail = ms_asprintf("descends from %s (sha256:%.12s) through %zu signed "
+		*detail = ms_asprintf("descends from %s (sha256:%s) through %zu signed "
 		                      "provenance statement%s",
 		                      names[hit], t[hit], steps, steps == 1 ? "" : "s");
 	else
