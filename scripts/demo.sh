@@ -9,6 +9,8 @@ SCRIPTS=$(cd "$(dirname "$0")" && pwd)
 rm -rf "$DEMO"
 mkdir -p "$DEMO"
 cd "$DEMO"
+# sign records into a registry: the demo's own, never the user's.
+export MODELSEAL_REGISTRY="$PWD/registry.db"
 
 say() { printf '\n== %s\n' "$*"; }
 # show CMD...: print the command as a user would type it, then run it.
@@ -69,3 +71,21 @@ show_fail "$MS" verify --key ci.pub tampered
 
 say "The same failure as JSON, for CI"
 show_fail "$MS" --json verify --key ci.pub tampered
+
+say "Lineage: base -> finetune (on a dataset) -> quantized"
+"$MS" keygen -o lineage --no-passphrase >/dev/null 2>&1
+mkdir -p chat-data base-1b base-1b-chat
+printf 'prompt,response\nhello,hi there\n' >chat-data/train.csv
+sh "$SCRIPTS/make-example-model.sh" base-1b 1 2
+sh "$SCRIPTS/make-example-model.sh" base-1b-chat 1 2 1
+head -c 262144 base-1b-chat/model-00001-of-00001.safetensors >base-1b-chat-q4.gguf
+show "$MS" sign --key lineage.key --name chat-data --version 1 chat-data
+show "$MS" sign --key lineage.key --name base-1b --version 1.0 base-1b
+show "$MS" sign --key lineage.key --name base-1b-chat --version 1.0 \
+	--parent base-1b@1.0=finetune --dataset chat-data@1 base-1b-chat
+show "$MS" sign --key lineage.key --name base-1b-chat-q4 --version 1.0 \
+	--parent base-1b-chat@1.0=quantized base-1b-chat-q4.gguf
+show "$MS" log
+show "$MS" lineage base-1b-chat-q4@1.0
+show "$MS" lineage --descendants base-1b@1.0
+show "$MS" audit

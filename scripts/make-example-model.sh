@@ -2,11 +2,12 @@
 # Writes a realistic, deterministic example model to DIR: safetensors-shaped
 # weight shards (8-byte header length, JSON header, tensor bytes), their
 # index, and config/tokenizer JSON, like a Hugging Face checkpoint.
-# Usage: make-example-model.sh DIR [SHARDS] [TENSORS_PER_SHARD]
+# Usage: make-example-model.sh DIR [SHARDS] [TENSORS_PER_SHARD] [SEED]
 set -eu
 DIR=$1
 SHARDS=${2:-3}
 TENSORS=${3:-48} # 2 MiB each: 96 MiB per shard by default
+SEED=${4:-0}     # another seed, other weights (a "fine-tuned" copy)
 ROWS=1024 COLS=1024 BYTES=$((ROWS * COLS * 2))
 
 mkdir -p "$DIR"
@@ -46,7 +47,7 @@ while [ $s -le $SHARDS ]; do
 	{
 		le64 ${#header}
 		printf '%s' "$header"
-		weights $s $((TENSORS * BYTES))
+		weights $((SEED * 1000 + s)) $((TENSORS * BYTES))
 	} >"$DIR/$file"
 	s=$((s + 1))
 done

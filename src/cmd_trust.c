@@ -137,7 +137,7 @@ static void print_list(const struct ms_trust *t)
 		cJSON *doc = cJSON_CreateObject();
 		cJSON *keys = cJSON_AddArrayToObject(doc, "keys");
 		for (size_t i = 0; i < t->n_keys; i++) {
-			const struct ms_trusted_key *k = &t->keys[i];
+			const struct ms_trust_key *k = &t->keys[i];
 			cJSON *o = cJSON_CreateObject();
 			cJSON_AddStringToObject(o, "keyid", ms_pubkey_id(k->key));
 			cJSON_AddStringToObject(o, "algorithm", ms_key_alg_name(ms_pubkey_alg(k->key)));
@@ -157,7 +157,7 @@ static void print_list(const struct ms_trust *t)
 		return;
 	}
 	for (size_t i = 0; i < t->n_keys; i++) {
-		const struct ms_trusted_key *k = &t->keys[i];
+		const struct ms_trust_key *k = &t->keys[i];
 		const char *id = ms_pubkey_id(k->key);
 		const struct ms_revocation *r = ms_trust_revocation(t, "key", id);
 		printf("%s  %-10s  %s%s%s\n", id, ms_key_alg_name(ms_pubkey_alg(k->key)),
@@ -237,8 +237,8 @@ static int import_into(struct ms_registry *reg, const struct ms_trust *have,
 		    label_taken(have, in->keys[i].label, ms_pubkey_id(in->keys[i].key)))
 			return -1;
 	for (size_t i = 0; i < in->n_keys; i++) {
-		const struct ms_trusted_key *k = &in->keys[i];
-		const struct ms_trusted_key *old = ms_trust_find_key(have, ms_pubkey_id(k->key));
+		const struct ms_trust_key *k = &in->keys[i];
+		const struct ms_trust_key *old = ms_trust_find_key(have, ms_pubkey_id(k->key));
 		if (old && (!k->label || (old->label && strcmp(old->label, k->label) == 0)))
 			continue; /* nothing new: no event either */
 		if (ms_registry_trust_add(reg, ms_pubkey_id(k->key), ms_pubkey_pem(k->key),

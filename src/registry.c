@@ -155,7 +155,8 @@ int reg_is_hex(const char *s, size_t min, size_t max)
 	return s[n] == '\0' && n >= min && n <= max;
 }
 
-char *ms_registry_default_path(void)
+/* The registry's location; NULL when none can be derived (no HOME). */
+static char *locate(void)
 {
 	if (ms_global.registry && *ms_global.registry)
 		return ms_strdup(ms_global.registry);
@@ -168,8 +169,15 @@ char *ms_registry_default_path(void)
 	const char *home = getenv("HOME");
 	if (home && *home)
 		return ms_asprintf("%s/.local/share/modelseal/registry.db", home);
-	ms_error("no registry location: set --registry, MODELSEAL_REGISTRY or HOME");
 	return NULL;
+}
+
+char *ms_registry_default_path(void)
+{
+	char *p = locate();
+	if (!p)
+		ms_error("no registry location: set --registry, MODELSEAL_REGISTRY or HOME");
+	return p;
 }
 
 /* mkdir -p of the directories above path, new ones 0700. */
@@ -229,6 +237,13 @@ static int pragma_int(struct ms_registry *r, const char *sql, int *out)
  * with no other transaction open; the mode then persists in the file. */
 static void use_wal(struct ms_registry *r)
 {
+	sqlite3_stmt *q = NULL;
+	int wal = sqlite3_prepare_v2(r->db, "PRAGMA journal_mode", -1, &q, NULL) == SQLITE_OK &&
+	          sqlite3_step(q) == SQLITE_ROW &&
+	          strcmp((const char *)sqlite3_column_text(q, 0), "wal") == 0;
+	sqlite3_finalize(q);
+	if (wal)
+		return;
 	for (int tries = 0; tries < 100; tries++) {
 		sqlite3_stmt *st = NULL;
 		if (sqlite3_prepare_v2(r->db, "PRAGMA journal_mode=WAL", -1, &st, NULL) !=
@@ -323,9 +338,11 @@ static int open_db(struct ms_registry *r, unsigned flags, int busy_ms)
 		          version);
 		return -1;
 	}
+	/* Readers of an up-to-date registry take no lock beyond their read. */
 	if (!r->readonly) {
 		use_wal(r);
-		if (reg_exec(r, "PRAGMA synchronous = FULL") < 0 || migrate(r) < 0)
+		if (reg_exec(r, "PRAGMA synchronous = FULL") < 0 ||
+		    (version < MS_REGISTRY_SCHEMA_VERSION && migrate(r) < 0))
 			return -1;
 	}
 	return reg_exec(r, "PRAGMA foreign_keys = ON");
@@ -375,7 +392,7 @@ int ms_registry_open(const char *path, unsigned flags, struct ms_registry **out)
 
 int ms_registry_open_existing_for_event(const char *path, struct ms_registry **out)
 {
-	char *p = path ? ms_strdup(path) : ms_registry_default_path();
+	char *p = path ? ms_strdup(path) : locate();
 	struct stat st;
 	*out = NULL;
 	if (!p)

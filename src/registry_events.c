@@ -239,3 +239,24 @@ int ms_registry_trust_remove(struct ms_registry *reg, const char *keyid_or_label
 	free(keyid);
 	return rc;
 }
+
+int ms_registry_trust_list(struct ms_registry *reg,
+                           int (*fn)(const struct ms_trusted_key *k, void *ctx), void *ctx)
+{
+	sqlite3_stmt *st = reg_prepare(reg, "SELECT keyid, pem, label, added FROM trusted_keys"
+	                                    " ORDER BY added, keyid");
+	if (!st)
+		return -1;
+	int rc, stop = 0;
+	while (!stop && (rc = reg_step(reg, st)) == SQLITE_ROW) {
+		struct ms_trusted_key k = {
+		    .keyid = (const char *)sqlite3_column_text(st, 0),
+		    .pem = (const char *)sqlite3_column_text(st, 1),
+		    .label = (const char *)sqlite3_column_text(st, 2),
+		    .added = sqlite3_column_int64(st, 3),
+		};
+		stop = fn(&k, ctx);
+	}
+	sqlite3_finalize(st);
+	return !stop && rc < 0 ? -1 : 0;
+}

@@ -6,14 +6,26 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "modelseal/cli.h"
 #include "modelseal/registry_trust.h"
 #include "modelseal/util.h"
 #include "registry_int.h"
+
+static int set(const char *name)
+{
+	const char *v = getenv(name);
+	return v && *v;
+}
 
 int ms_registry_open_if_exists(struct ms_registry **out)
 {
 	struct stat st;
 	*out = NULL;
+	/* Without any location (no HOME, as in some containers) there is no
+	 * registry; ms_registry_default_path would call that an error. */
+	if (!(ms_global.registry && *ms_global.registry) && !set("MODELSEAL_REGISTRY") &&
+	    !set("XDG_DATA_HOME") && !set("HOME"))
+		return 0;
 	char *path = ms_registry_default_path();
 	if (!path)
 		return 0;
@@ -26,35 +38,34 @@ int ms_registry_open_if_exists(struct ms_registry **out)
 	return rc;
 }
 
+struct key_load {
+	struct ms_registry *reg;
+	struct ms_trust *t;
+	int bad;
+};
+
+static int load_key(const struct ms_trusted_key *row, void *ctx)
+{
+	struct key_load *l = ctx;
+	char *what = ms_asprintf("registry %s: trusted key %s", ms_registry_path(l->reg),
+	                         row->keyid ? row->keyid : "?");
+	struct ms_pubkey *k = NULL;
+	l->bad = !row->pem || !row->keyid || ms_pubkey_parse(row->pem, strlen(row->pem), what, &k) < 0;
+	if (!l->bad && strcmp(ms_pubkey_id(k), row->keyid) != 0) {
+		ms_error("%s: stored key id does not match the key", what);
+		ms_pubkey_free(k);
+		l->bad = 1;
+	}
+	free(what);
+	if (!l->bad)
+		ms_trust_add_key(l->t, k, row->label);
+	return l->bad;
+}
+
 static int load_keys(struct ms_registry *reg, struct ms_trust *t)
 {
-	sqlite3_stmt *st =
-	    reg_prepare(reg, "SELECT keyid, pem, label FROM trusted_keys ORDER BY added, keyid");
-	int rc;
-	if (!st)
-		return -1;
-	while ((rc = reg_step(reg, st)) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(st, 0);
-		const char *pem = (const char *)sqlite3_column_text(st, 1);
-		const char *label = (const char *)sqlite3_column_text(st, 2);
-		char *what = ms_asprintf("registry %s: trusted key %s", ms_registry_path(reg),
-		                         id ? id : "?");
-		struct ms_pubkey *k = NULL;
-		int bad = !pem || ms_pubkey_parse(pem, strlen(pem), what, &k) < 0;
-		if (!bad && strcmp(ms_pubkey_id(k), id) != 0) {
-			ms_error("%s: stored key id does not match the key", what);
-			ms_pubkey_free(k);
-			bad = 1;
-		}
-		free(what);
-		if (bad) {
-			rc = -1;
-			break;
-		}
-		ms_trust_add_key(t, k, label);
-	}
-	sqlite3_finalize(st);
-	return rc < 0 ? -1 : 0;
+	struct key_load l = {reg, t, 0};
+	return ms_registry_trust_list(reg, load_key, &l) < 0 || l.bad ? -1 : 0;
 }
 
 static int load_revocations(struct ms_registry *reg, struct ms_trust *t)

@@ -27,7 +27,7 @@ void ms_trust_add_key(struct ms_trust *t, struct ms_pubkey *k, const char *label
 		return;
 	}
 	t->keys = ms_reallocarray(t->keys, t->n_keys + 1, sizeof *t->keys);
-	t->keys[t->n_keys++] = (struct ms_trusted_key){k, label ? ms_strdup(label) : NULL};
+	t->keys[t->n_keys++] = (struct ms_trust_key){k, label ? ms_strdup(label) : NULL};
 }
 
 void ms_trust_add_revocation(struct ms_trust *t, const char *kind, const char *subject,
@@ -44,7 +44,7 @@ void ms_trust_add_revocation(struct ms_trust *t, const char *kind, const char *s
 	r->time = time;
 }
 
-const struct ms_trusted_key *ms_trust_find_key(const struct ms_trust *t, const char *keyid)
+const struct ms_trust_key *ms_trust_find_key(const struct ms_trust *t, const char *keyid)
 {
 	for (size_t i = 0; i < t->n_keys; i++)
 		if (strcmp(ms_pubkey_id(t->keys[i].key), keyid) == 0)
@@ -254,7 +254,7 @@ char *ms_trust_to_json(const struct ms_trust *t)
 	cJSON_AddNumberToObject(doc, "modelseal_trust", MS_TRUST_FILE_VERSION);
 	cJSON *keys = cJSON_AddArrayToObject(doc, "keys");
 	for (size_t i = 0; i < t->n_keys; i++) {
-		const struct ms_trusted_key *k = &t->keys[i];
+		const struct ms_trust_key *k = &t->keys[i];
 		cJSON *o = cJSON_CreateObject();
 		cJSON_AddStringToObject(o, "keyid", ms_pubkey_id(k->key));
 		if (k->label)

@@ -185,6 +185,15 @@ int ms_registry_trust_add(struct ms_registry *reg, const char *keyid, const char
                           const char *label);
 int ms_registry_trust_remove(struct ms_registry *reg, const char *keyid_or_label);
 
+struct ms_trusted_key {
+	const char *keyid, *pem, *label; /* label may be NULL */
+	int64_t added;
+};
+/* Calls fn for each trusted key, oldest first; stops when fn returns
+ * non-zero. 0, or -1 after reporting. */
+int ms_registry_trust_list(struct ms_registry *reg,
+                           int (*fn)(const struct ms_trusted_key *k, void *ctx), void *ctx);
+
 struct ms_audit {
 	uint64_t n_events;
 	int64_t bad_id;            /* first bad event id, 0 when the chain is intact */

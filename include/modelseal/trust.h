@@ -14,7 +14,7 @@
 #define MS_TRUST_FILE_MAX ((size_t)16 << 20)
 #define MS_REASON_MAX 1000 /* longest revocation reason, in bytes */
 
-struct ms_trusted_key {
+struct ms_trust_key {
 	struct ms_pubkey *key;
 	char *label; /* NULL when none */
 };
@@ -29,7 +29,7 @@ struct ms_revocation {
 };
 
 struct ms_trust {
-	struct ms_trusted_key *keys;
+	struct ms_trust_key *keys;
 	size_t n_keys;
 	struct ms_revocation *revs;
 	size_t n_revs;
@@ -40,7 +40,7 @@ void ms_trust_add_key(struct ms_trust *t, struct ms_pubkey *k, const char *label
 /* An existing revocation of the same subject is kept as it is. */
 void ms_trust_add_revocation(struct ms_trust *t, const char *kind, const char *subject,
                              const char *reason, int64_t time);
-const struct ms_trusted_key *ms_trust_find_key(const struct ms_trust *t, const char *keyid);
+const struct ms_trust_key *ms_trust_find_key(const struct ms_trust *t, const char *keyid);
 const struct ms_revocation *ms_trust_revocation(const struct ms_trust *t, const char *kind,
                                                 const char *subject);
 void ms_trust_free(struct ms_trust *t);

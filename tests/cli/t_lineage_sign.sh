@@ -123,6 +123,10 @@ printf 'garbage, not a database at all, long enough to be read as a header....' 
 # revocations live there: a registry that cannot be read fails closed
 expect_error env MODELSEAL_REGISTRY="$T/junk.db" "$MS" verify --key k.pub ft
 expect_err "junk.db"
+run 0 env -u MODELSEAL_REGISTRY -u HOME -u XDG_DATA_HOME "$MS" verify --key k.pub ft
+check "no HOME: verify says nothing about the registry" [ ! -s "$T/err" ]
+expect_error env -u MODELSEAL_REGISTRY -u HOME -u XDG_DATA_HOME "$MS" log
+expect_err "no registry location"
 
 # ---- ten signers at once into one new registry ----
 mkdir par

@@ -565,6 +565,12 @@ START_TEST(event_path_is_quiet_and_optional)
 }
 END_TEST
 
+static int list_key(const struct ms_trust_key *k, void *ctx)
+{
+	ms_buf_printf(ctx, "%s=%s ", k->keyid, k->label ? k->label : "-");
+	return 0;
+}
+
 START_TEST(revocations_and_trust)
 {
 	struct ms_registry *reg = open_new();
@@ -579,11 +585,18 @@ START_TEST(revocations_and_trust)
 	ck_assert_int_eq(ms_registry_revoke(reg, "nonsense", "k1", "x"), -1);
 	ck_assert_int_eq(ms_registry_trust_add(reg, "k2", "PEM", "ci"), 0);
 	ck_assert_int_eq(ms_registry_trust_add(reg, "k3", "PEM", "ci"), -1); /* label taken */
+	ck_assert_int_eq(ms_registry_trust_add(reg, "k4", "PEM4", NULL), 0);
+	struct ms_buf b = {0};
+	ck_assert_int_eq(ms_registry_trust_list(reg, list_key, &b), 0);
+	ms_buf_append(&b, "", 1);
+	ck_assert_str_eq(b.data, "k2=ci k4=- ");
+	ms_buf_free(&b);
+	ck_assert_int_eq(ms_registry_trust_remove(reg, "k4"), 0);
 	ck_assert_int_eq(ms_registry_trust_remove(reg, "ci"), 0);
 	ck_assert_int_eq(ms_registry_trust_remove(reg, "ci"), 1);
 	struct ms_audit a;
 	ck_assert_int_eq(ms_registry_audit(reg, &a), 0);
-	ck_assert_uint_eq(a.n_events, 3); /* revoked, trusted, untrusted */
+	ck_assert_uint_eq(a.n_events, 5); /* revoked, trusted x2, untrusted x2 */
 	ms_registry_close(reg);
 }
 END_TEST
