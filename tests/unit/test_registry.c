@@ -565,7 +565,7 @@ START_TEST(event_path_is_quiet_and_optional)
 }
 END_TEST
 
-static int list_key(const struct ms_trust_key *k, void *ctx)
+static int list_key(const struct ms_trusted_key *k, void *ctx)
 {
 	ms_buf_printf(ctx, "%s=%s ", k->keyid, k->label ? k->label : "-");
 	return 0;
