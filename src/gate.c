@@ -289,6 +289,7 @@ static void print_text(const struct ms_gate *g)
 		printf("%s: %s%s%s%s\n", p->kind, p->path, p->detail ? " (" : "",
 		       p->detail ? p->detail : "", p->detail ? ")" : "");
 	}
+	fflush(stdout); /* the details before the summary, also in one merged log */
 	if (res->problems.n == 1 && strcmp(res->problems.v[0].kind, "untrusted") == 0) {
 		ms_error("%s", res->problems.v[0].detail);
 		return;
