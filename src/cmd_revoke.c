@@ -99,7 +99,8 @@ static int check_reason(const char *r)
 		return ms_usage_error("--reason must be 1 to %d bytes", MS_REASON_MAX);
 	for (size_t i = 0; i < n; i++)
 		if ((unsigned char)r[i] < 0x20 || r[i] == 0x7f)
-			return ms_usage_error("--reason must be one line without control characters");
+			return ms_usage_error(
+			    "--reason must be one line without control characters");
 	return MS_OK;
 }
 

@@ -12,7 +12,8 @@
 #include "modelseal/util.h"
 
 const char cmd_trust_usage[] =
-    "usage: modelseal trust add PUB [--label L] | list | remove KEYID|LABEL | export [-o FILE] | import FILE\n"
+    "usage: modelseal trust add PUB [--label L] | list | remove KEYID|LABEL | export [-o FILE] | "
+    "import FILE\n"
     "\n"
     "Manages the public keys that verify trusts when no --key is given. Every\n"
     "change is an event in the registry's chained log.\n"
@@ -96,7 +97,8 @@ static int trust_add(const struct trust_args *a)
 		rc = MS_OK;
 		const struct ms_revocation *r = ms_trust_revocation(&t, "key", id);
 		if (r)
-			ms_warn("key %s is revoked (%s): signatures by it still fail", id, r->reason);
+			ms_warn("key %s is revoked (%s): signatures by it still fail", id,
+			        r->reason);
 		if (ms_global.json) {
 			cJSON *o = cJSON_CreateObject();
 			cJSON_AddStringToObject(o, "trusted", id);
@@ -110,8 +112,8 @@ static int trust_add(const struct trust_args *a)
 			free(text);
 			cJSON_Delete(o);
 		} else {
-			printf("trusted %s%s%s%s\n", id, a->label ? " (" : "", a->label ? a->label : "",
-			       a->label ? ")" : "");
+			printf("trusted %s%s%s%s\n", id, a->label ? " (" : "",
+			       a->label ? a->label : "", a->label ? ")" : "");
 		}
 	}
 	ms_trust_free(&t);
@@ -140,7 +142,8 @@ static void print_list(const struct ms_trust *t)
 			const struct ms_trust_key *k = &t->keys[i];
 			cJSON *o = cJSON_CreateObject();
 			cJSON_AddStringToObject(o, "keyid", ms_pubkey_id(k->key));
-			cJSON_AddStringToObject(o, "algorithm", ms_key_alg_name(ms_pubkey_alg(k->key)));
+			cJSON_AddStringToObject(o, "algorithm",
+			                        ms_key_alg_name(ms_pubkey_alg(k->key)));
 			if (k->label)
 				cJSON_AddStringToObject(o, "label", k->label);
 			else
@@ -242,7 +245,9 @@ static int import_into(struct ms_registry *reg, const struct ms_trust *have,
 		if (old && (!k->label || (old->label && strcmp(old->label, k->label) == 0)))
 			continue; /* nothing new: no event either */
 		if (ms_registry_trust_add(reg, ms_pubkey_id(k->key), ms_pubkey_pem(k->key),
-		                          k->label ? k->label : old ? old->label : NULL) < 0)
+		                          k->label ? k->label
+		                          : old    ? old->label
+		                                   : NULL) < 0)
 			return -1;
 		(*n_keys)++;
 	}
@@ -270,7 +275,8 @@ static int trust_import(const struct trust_args *a)
 	}
 	int rc = import_into(reg, &have, &in, &n_keys, &n_revs) < 0 ? MS_ERR : MS_OK;
 	if (rc == MS_OK && ms_global.json)
-		printf("{\n  \"keys_added\": %zu,\n  \"revocations_added\": %zu\n}\n", n_keys, n_revs);
+		printf("{\n  \"keys_added\": %zu,\n  \"revocations_added\": %zu\n}\n", n_keys,
+		       n_revs);
 	else if (rc == MS_OK)
 		printf("imported %zu new key%s and %zu new revocation%s from %s\n", n_keys,
 		       n_keys == 1 ? "" : "s", n_revs, n_revs == 1 ? "" : "s", a->ops[0]);
@@ -311,8 +317,11 @@ int cmd_trust(int argc, char **argv)
 	static const struct {
 		const char *name;
 		int (*fn)(const struct trust_args *);
-	} subs[] = {{"add", trust_add},       {"list", trust_list},     {"remove", trust_remove},
-	            {"export", trust_export}, {"import", trust_import}};
+	} subs[] = {{"add", trust_add},
+	            {"list", trust_list},
+	            {"remove", trust_remove},
+	            {"export", trust_export},
+	            {"import", trust_import}};
 	struct trust_args a = {0};
 	if (parse_args(argc, argv, &a) != MS_OK)
 		return MS_ERR;

@@ -10,7 +10,8 @@
 #include "modelseal/util.h"
 
 const char cmd_verify_usage[] =
-    "usage: modelseal verify [--key PUB]... [--policy FILE] [--trust-file FILE] [--signature FILE]\n"
+    "usage: modelseal verify [--key PUB]... [--policy FILE] [--trust-file FILE] [--signature "
+    "FILE]\n"
     "                        [--ignore PATH]... [--ignore-unsigned-files] [-j N] MODEL\n"
     "\n"
     "Verify the signature of MODEL (MODEL/model.sig or MODEL.sig) with a trusted\n"

@@ -79,7 +79,9 @@ static int verify_with(struct ms_gate *g, int revoked)
 			keys[n++] = g->cands[i];
 	g->req.keys = keys;
 	g->req.n_keys = n;
-	int rc = n ? ms_verify_model(&g->req, &g->res) : MS_FAIL;
+	int rc = !n             ? MS_FAIL
+	         : g->verify_fn ? g->verify_fn(&g->req, &g->res, g->verify_ctx)
+	                        : ms_verify_model(&g->req, &g->res);
 	g->req.keys = NULL;
 	g->req.n_keys = 0;
 	free(keys);
@@ -136,7 +138,7 @@ static int run_verify(struct ms_gate *g)
 
 static int run_policy(struct ms_gate *g)
 {
-	struct ms_policy_input in = {&g->req, &g->res, g->cands, g->n_cands,
+	struct ms_policy_input in = {&g->req,   &g->res, g->cands,           g->n_cands,
 	                             &g->trust, g->reg,  (int64_t)time(NULL)};
 	g->has_policy = 1;
 	return ms_policy_evaluate(g->policy, &in, &g->report);
@@ -162,7 +164,8 @@ static void note_in_registry(const struct ms_gate *g)
 	}
 	cJSON_AddNumberToObject(d, "problems", (double)res->problems.n);
 	if (res->problems.n) {
-		char *first = ms_asprintf("%s: %s", res->problems.v[0].kind, res->problems.v[0].path);
+		char *first =
+		    ms_asprintf("%s: %s", res->problems.v[0].kind, res->problems.v[0].path);
 		cJSON_AddStringToObject(d, "first_problem", first);
 		free(first);
 	}
@@ -186,10 +189,11 @@ int ms_gate_run(struct ms_gate *g)
 	if (g->policy && ms_policy_allow_unsigned(g->policy) >= 0)
 		g->req.ignore_unsigned = ms_policy_allow_unsigned(g->policy);
 	if (g->n_cands == 0) {
-		ms_problems_add(&g->res.problems, g->req.model, "untrusted",
-		                ms_strdup("no key is trusted: add one with 'modelseal trust add PUB', "
-		                          "or give --key PUB, --trust-file FILE or a policy with "
-		                          "trusted_keys"));
+		ms_problems_add(
+		    &g->res.problems, g->req.model, "untrusted",
+		    ms_strdup("no key is trusted: add one with 'modelseal trust add PUB', "
+		              "or give --key PUB, --trust-file FILE or a policy with "
+		              "trusted_keys"));
 		return MS_FAIL;
 	}
 	int rc = run_verify(g);
@@ -280,7 +284,8 @@ static void print_text(const struct ms_gate *g)
 		ms_hex_encode(res->signed_manifest.root, MS_ROOT_LEN, hex);
 		printf("verified sha256:%s signed by %s", hex, ms_pubkey_id(res->signer));
 		if (g->has_policy)
-			printf("; policy: %zu rule%s pass", g->report.n, g->report.n == 1 ? "" : "s");
+			printf("; policy: %zu rule%s pass", g->report.n,
+			       g->report.n == 1 ? "" : "s");
 		putchar('\n');
 		return;
 	}

@@ -151,17 +151,18 @@ static int parse_policy(struct ms_policy *p, const cJSON *doc, const char *what)
 		while (i < MS_ARRAY_LEN(fields) && strcmp(c->string, fields[i]) != 0)
 			i++;
 		if (i == MS_ARRAY_LEN(fields)) {
-			ms_error("%s: unknown field '%s' (a policy only has: version, trusted_keys, "
-			         "require_ancestor, allow_unsigned_files, max_signature_age_days)",
-			         what, c->string);
+			ms_error(
+			    "%s: unknown field '%s' (a policy only has: version, trusted_keys, "
+			    "require_ancestor, allow_unsigned_files, max_signature_age_days)",
+			    what, c->string);
 			return -1;
 		}
 	}
 	if (ms_json_u64(doc, "version", 0, 1000000, what, &version) < 0)
 		return -1;
 	if (version != MS_POLICY_VERSION) {
-		ms_error("%s: version %llu is not supported (this modelseal reads version %d)", what,
-		         (unsigned long long)version, MS_POLICY_VERSION);
+		ms_error("%s: version %llu is not supported (this modelseal reads version %d)",
+		         what, (unsigned long long)version, MS_POLICY_VERSION);
 		return -1;
 	}
 	return parse_rules(p, doc, what);
@@ -232,7 +233,8 @@ static void rule_unsigned(const struct ms_policy *p, const struct ms_policy_inpu
                           struct ms_policy_report *r)
 {
 	if (p->allow_unsigned == 1) {
-		add_rule(r, "allow_unsigned_files", 1, ms_strdup("files that were not signed are allowed"));
+		add_rule(r, "allow_unsigned_files", 1,
+		         ms_strdup("files that were not signed are allowed"));
 		return;
 	}
 	size_t n = 0;
@@ -244,8 +246,8 @@ static void rule_unsigned(const struct ms_policy *p, const struct ms_policy_inpu
 		add_rule(r, "allow_unsigned_files", 1, ms_strdup("every file is signed"));
 	else
 		add_rule(r, "allow_unsigned_files", 0,
-		         ms_asprintf("%zu file%s not signed (first: %s)", n, n == 1 ? " is" : "s are",
-		                     first));
+		         ms_asprintf("%zu file%s not signed (first: %s)", n,
+		                     n == 1 ? " is" : "s are", first));
 }
 
 int ms_policy_evaluate(const struct ms_policy *p, const struct ms_policy_input *in,

@@ -37,7 +37,7 @@ struct prov {
 struct provenance_store {
 	const struct ms_policy *p;
 	const struct ms_policy_input *in;
-	hex64 root; /* the model's verified root digest; "" when it did not verify */
+	hex64 root;   /* the model's verified root digest; "" when it did not verify */
 	char **paths; /* candidate files, read lazily in this order */
 	size_t n_paths, next;
 	hex64 *asked; /* digests already looked up in the registry */
@@ -176,7 +176,8 @@ static int parse_statement(const char *payload, size_t len, const char *what, st
 		hex64 h;
 		if (dep_digest(dep, h) < 0)
 			continue;
-		out->parents = ms_reallocarray(out->parents, out->n_parents + 1, sizeof *out->parents);
+		out->parents =
+		    ms_reallocarray(out->parents, out->n_parents + 1, sizeof *out->parents);
 		memcpy(out->parents[out->n_parents++], h, sizeof h);
 	}
 	cJSON_Delete(st);
@@ -294,8 +295,7 @@ static int match_version(const struct ms_model_info *m, void *ctx)
 
 /* The listed digests; NAME@VERSION through the registry (quietly: a name
  * that does not resolve is a failed rule, not an error). */
-static int resolve_targets(struct provenance_store *s, hex64 **out, const char ***names,
-                           size_t *n)
+static int resolve_targets(struct provenance_store *s, hex64 **out, const char ***names, size_t *n)
 {
 	const struct ms_policy *p = s->p;
 	*out = ms_calloc(p->n_ancestors, sizeof **out);
@@ -441,8 +441,9 @@ int rule_signature_age(struct provenance_store *s, char **detail)
 	int rc = signing_time(s, &t, &source);
 	if (rc <= 0) {
 		if (rc == 0)
-			*detail = ms_strdup("no signing time: the signature carries none and there is "
-			                    "no signed provenance or registry record of it");
+			*detail =
+			    ms_strdup("no signing time: the signature carries none and there is "
+			              "no signed provenance or registry record of it");
 		return rc;
 	}
 	ms_time_format(t, when, sizeof when);

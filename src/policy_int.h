@@ -14,7 +14,7 @@ struct ms_policy {
 	size_t n_key_files;
 	char **ancestors; /* "sha256:<hex>" or "NAME@VERSION", as written */
 	size_t n_ancestors;
-	int allow_unsigned; /* -1: not set */
+	int allow_unsigned;    /* -1: not set */
 	uint64_t max_age_days; /* 0: not set */
 };
 

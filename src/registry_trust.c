@@ -50,7 +50,8 @@ static int load_key(const struct ms_trusted_key *row, void *ctx)
 	char *what = ms_asprintf("registry %s: trusted key %s", ms_registry_path(l->reg),
 	                         row->keyid ? row->keyid : "?");
 	struct ms_pubkey *k = NULL;
-	l->bad = !row->pem || !row->keyid || ms_pubkey_parse(row->pem, strlen(row->pem), what, &k) < 0;
+	l->bad =
+	    !row->pem || !row->keyid || ms_pubkey_parse(row->pem, strlen(row->pem), what, &k) < 0;
 	if (!l->bad && strcmp(ms_pubkey_id(k), row->keyid) != 0) {
 		ms_error("%s: stored key id does not match the key", what);
 		ms_pubkey_free(k);

@@ -16,9 +16,15 @@ struct ms_gate {
 	/* in */
 	const char *const *key_paths; /* --key */
 	size_t n_key_paths;
-	const char *trust_file;  /* --trust-file, or NULL */
-	const char *policy_path; /* --policy, or NULL */
+	const char *trust_file;       /* --trust-file, or NULL */
+	const char *policy_path;      /* --policy, or NULL */
 	struct ms_verify_request req; /* all but keys, which the gate fills */
+	/* How to verify: NULL is ms_verify_model. unpack passes one that
+	 * verifies and extracts into a staging directory, and moves it to DEST
+	 * only when ms_gate_run returns MS_OK (revocations and policy too). */
+	int (*verify_fn)(const struct ms_verify_request *req, struct ms_verify_result *res,
+	                 void *ctx);
+	void *verify_ctx;
 
 	/* out, after ms_gate_run */
 	struct ms_verify_result res;
