@@ -230,7 +230,7 @@ static void add_string_or_null(cJSON *o, const char *key, const char *s)
 		cJSON_AddNullToObject(o, key);
 }
 
-static void print_json(const struct ms_gate *g)
+cJSON *ms_gate_to_json(const struct ms_gate *g)
 {
 	const struct ms_verify_result *res = &g->res;
 	cJSON *j = cJSON_CreateObject();
@@ -268,10 +268,7 @@ static void print_json(const struct ms_gate *g)
 	} else {
 		cJSON_AddNullToObject(j, "policy");
 	}
-	char *text = ms_json_print(j);
-	fputs(text, stdout);
-	free(text);
-	cJSON_Delete(j);
+	return j;
 }
 
 /* One line on success; on failure every problem and every rule on stdout
@@ -321,8 +318,12 @@ static void print_text(const struct ms_gate *g)
 
 void ms_gate_print(const struct ms_gate *g)
 {
-	if (ms_global.json)
-		print_json(g);
-	else
+	if (ms_global.json) {
+		cJSON *j = ms_gate_to_json(g);
+		char *text = ms_json_print(j);
+		fputs(text, stdout);
+		free(text);
+		cJSON_Delete(j);
+	} else
 		print_text(g);
 }

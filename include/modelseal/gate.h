@@ -8,6 +8,8 @@
 
 #include <stddef.h>
 
+#include <cJSON.h>
+
 #include "modelseal/policy.h"
 #include "modelseal/trust.h"
 #include "modelseal/verify.h"
@@ -51,6 +53,8 @@ int ms_gate_run(struct ms_gate *g);
  * [{rule, ok, detail}] or null}; else one line on success and every problem
  * and rule on failure. */
 void ms_gate_print(const struct ms_gate *g);
+/* The --json document alone, for commands that add to it (unpack). */
+cJSON *ms_gate_to_json(const struct ms_gate *g);
 void ms_gate_free(struct ms_gate *g);
 
 #endif
