@@ -210,3 +210,32 @@ bad "key 'version' twice" '{"version": 1, "version": 2}'
 bad "must be a JSON object" 'null'
 expect_error "$MS" verify --key k.pub --policy missing.json models/q
 expect_error "$MS" verify --key k.pub --policy pol models/q
+
+# ---- unpack --policy: DEST appears only when the gate passes ----
+no_staging() { ! ls -a | grep -q 'gate-unpack-\|\.unpack-'; }
+if "$MS" help 2>&1 | grep -q '^  unpack '; then
+	"$MS" pack -o base.tar models/base >/dev/null 2>&1
+	policy good.json '{"version": 1, "trusted_keys": ["k.pub"], "allow_unsigned_files": false}'
+	policy wrong.json '{"version": 1, "trusted_keys": ["other.pub"]}'
+	run 0 "$MS" unpack --policy good.json base.tar out1
+	expect_out "^verified sha256:$BASE signed by $KID; policy: 2 rules pass$"
+	expect_out "^unpacked into out1$"
+	check "unpacked model verifies" "$MS" verify --key k.pub out1
+	run 1 "$MS" unpack --key k.pub --policy wrong.json base.tar out2
+	expect_out "^policy FAILED: trusted_keys"
+	check "policy failed: no DEST" [ ! -e out2 ]
+	check "policy failed: no staging directory left" no_staging
+	run 1 "$MS" --json unpack --key k.pub --policy wrong.json base.tar out3
+	check "json: verdict plus unpacked" [ "$(jq -c '[.verified, .unpacked, .policy[0].ok, .dest]' "$T/out")" = '[false,false,false,"out3"]' ]
+	expect_error "$MS" unpack --key k.pub --policy bad.json base.tar out4
+	check "bad policy: no DEST" [ ! -e out4 ]
+	run 1 "$MS" unpack base.tar out5
+	expect_err "no key is trusted"
+	"$MS" revoke "sha256:$BASE" --reason "withdrawn" >/dev/null 2>&1
+	run 1 "$MS" unpack --policy good.json base.tar out6
+	expect_out "^revoked: .*withdrawn"
+	check "revoked: no DEST" [ ! -e out6 ]
+	check "revoked: no staging directory left" no_staging
+else
+	echo "  note [t_policy] no unpack command in this build: unpack --policy cases skipped" >&2
+fi
