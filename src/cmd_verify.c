@@ -12,7 +12,8 @@
 const char cmd_verify_usage[] =
     "usage: modelseal verify [--key PUB]... [--policy FILE] [--trust-file FILE] [--signature "
     "FILE]\n"
-    "                        [--ignore PATH]... [--ignore-unsigned-files] [-j N] MODEL\n"
+    "                        [--ignore PATH]... [--ignore-unsigned-files] [-j N] [--archive] "
+    "MODEL\n"
     "\n"
     "Verify the signature of MODEL (MODEL/model.sig or MODEL.sig) with a trusted\n"
     "key, then re-hash MODEL with the settings recorded in the signed statement\n"
@@ -28,7 +29,9 @@ const char cmd_verify_usage[] =
     "  -s, --signature FILE       read the bundle from FILE instead\n"
     "  --ignore PATH              also leave PATH (relative to the model) out; repeatable\n"
     "  --ignore-unsigned-files    files that were not signed are not an error\n"
-    "  -j, --jobs N               hashing threads (default: online CPUs)\n";
+    "  -j, --jobs N               hashing threads (default: online CPUs)\n"
+    "  --archive                  MODEL is a tar/zip archive, verified without extracting;\n"
+    "                             its signature is MODEL.sig, else its model.sig member\n";
 
 enum {
 	OPT_KEY = 'k',
@@ -46,6 +49,7 @@ static const struct option verify_opts[] = {
     {"ignore", required_argument, NULL, MS_OPT_IGNORE},
     {"ignore-unsigned-files", no_argument, NULL, OPT_IGNORE_UNSIGNED},
     {"jobs", required_argument, NULL, MS_OPT_JOBS},
+    {"archive", no_argument, NULL, MS_OPT_ARCHIVE},
     {NULL, 0, NULL, 0},
 };
 
@@ -53,7 +57,7 @@ struct verify_args {
 	const char **key_paths;
 	size_t n_key_paths;
 	const char *policy, *trust_file;
-	struct ms_hash_opts opts; /* only --ignore and --jobs */
+	struct ms_hash_opts opts; /* only --ignore, --jobs and --archive */
 	struct ms_verify_request req;
 };
 
@@ -85,6 +89,7 @@ static int parse_args(int argc, char **argv, struct verify_args *a)
 	a->req.ignore = a->opts.ignore;
 	a->req.n_ignore = a->opts.n_ignore;
 	a->req.jobs = a->opts.jobs;
+	a->req.archive = a->opts.archive;
 	return 0;
 }
 
