@@ -144,7 +144,8 @@ int cmd_unpack(int argc, char **argv)
 	int c, rc = MS_OK;
 	while (rc == MS_OK && (c = ms_getopt(argc, argv, "k:p:t:j:", unpack_opts)) != -1) {
 		if (c == 'k') {
-			key_paths = ms_reallocarray(key_paths, g.n_key_paths + 1, sizeof *key_paths);
+			key_paths =
+			    ms_reallocarray(key_paths, g.n_key_paths + 1, sizeof *key_paths);
 			key_paths[g.n_key_paths++] = optarg;
 		} else if (c == 'p') {
 			g.policy_path = optarg;
@@ -162,7 +163,8 @@ int cmd_unpack(int argc, char **argv)
 		rc = MS_ERR;
 	if (rc == MS_OK) {
 		g.key_paths = key_paths;
-		g.req = (struct ms_verify_request){.model = argv[optind], .archive = 1, .jobs = o.jobs};
+		g.req =
+		    (struct ms_verify_request){.model = argv[optind], .archive = 1, .jobs = o.jobs};
 		g.verify_fn = unpack_staged;
 		g.verify_ctx = &s;
 		rc = ms_gate_run(&g);
