@@ -291,8 +291,8 @@ static void print_text(const struct ms_gate *g)
 		printf("%s: %s%s%s%s\n", p->kind, p->path, p->detail ? " (" : "",
 		       p->detail ? p->detail : "", p->detail ? ")" : "");
 	}
-	fflush(stdout); /* the details before the summary, also in one merged log */
 	if (res->problems.n == 1 && strcmp(res->problems.v[0].kind, "untrusted") == 0) {
+		fflush(stdout);
 		ms_error("%s", res->problems.v[0].detail);
 		return;
 	}
@@ -303,6 +303,7 @@ static void print_text(const struct ms_gate *g)
 		printf("policy %s: %s: %s\n", r->ok ? "ok" : "FAILED", r->rule,
 		       r->detail ? r->detail : "");
 	}
+	fflush(stdout); /* the details before the summary, also in one merged log */
 	if (res->problems.n && failed)
 		ms_error("verification FAILED: %zu problem%s, %zu policy rule%s failed; do not "
 		         "deploy this model",
