@@ -63,6 +63,16 @@ unset MODELSEAL_PASSPHRASE
 say "Verify before deploying"
 show "$MS" verify --key ci.pub model
 
+say "Pack the signed model into one deterministic archive; verify it without extracting"
+show "$MS" pack -o model.tar.zst model
+show "$MS" digest --archive model.tar.zst
+show "$MS" verify --key ci.pub --archive model.tar.zst
+
+say "Unpack elsewhere: signature first, then extraction; DEST appears only if everything matched"
+mkdir -p deployed
+show "$MS" unpack --key ci.pub model.tar.zst deployed/model
+ls -l deployed/model
+
 say "Someone changes one byte deep inside the second weight file (in a copy)"
 cp -r model tampered
 f=$(ls tampered/*.safetensors | sed -n 2p)
@@ -89,3 +99,35 @@ show "$MS" log
 show "$MS" lineage base-1b-chat-q4@1.0
 show "$MS" lineage --descendants base-1b@1.0
 show "$MS" audit
+
+say "Gate your deployments: trust keys, write a policy, check before deploying"
+show "$MS" trust add ci.pub --label ci
+show "$MS" trust add lineage.pub --label lineage
+cat >lineage-policy.json <<POLICY
+{"version": 1,
+ "trusted_keys": ["lineage.pub"],
+ "require_ancestor": ["base-1b@1.0"],
+ "allow_unsigned_files": false}
+POLICY
+cat lineage-policy.json
+show "$MS" verify --policy lineage-policy.json base-1b-chat-q4.gguf
+cat >policy.json <<POLICY
+{"version": 1,
+ "trusted_keys": ["ci.pub"],
+ "allow_unsigned_files": false,
+ "max_signature_age_days": 90}
+POLICY
+cat policy.json
+show "$MS" verify --policy policy.json model
+show "$MS" --json verify --policy policy.json model
+show_fail "$MS" verify --policy policy.json tampered
+
+say "The pre-deploy hook a deploy runs (examples/hooks/pre-deploy.sh)"
+HOOK=$SCRIPTS/../examples/hooks/pre-deploy.sh
+echo "\$ sh examples/hooks/pre-deploy.sh model policy.json"
+MODELSEAL=$MS sh "$HOOK" model policy.json
+echo "\$ sh examples/hooks/pre-deploy.sh tampered policy.json"
+rc=0
+MODELSEAL=$MS sh "$HOOK" tampered policy.json || rc=$?
+[ $rc -eq 1 ] || { echo "demo: expected the hook to refuse (exit 1), got $rc" >&2; exit 1; }
+echo "(exit 1: deployment refused)"

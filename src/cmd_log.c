@@ -21,7 +21,26 @@ const char cmd_log_usage[] =
 struct log_ctx {
 	cJSON *models; /* --json */
 	uint64_t shown;
+	struct ms_registry *reg;
 };
+
+/* "revoked: REASON" for the model, or "key revoked: REASON" for its
+ * signer; NULL when neither is revoked (or on error, reported). */
+static char *revocation_note(struct ms_registry *reg, const struct ms_model_info *m)
+{
+	char *reason = NULL;
+	if (ms_registry_revocation(reg, "model", m->digest, &reason, NULL) == 1) {
+		char *note = ms_asprintf("revoked: %s", reason);
+		free(reason);
+		return note;
+	}
+	if (m->signer && ms_registry_revocation(reg, "key", m->signer, &reason, NULL) == 1) {
+		char *note = ms_asprintf("key revoked: %s", reason);
+		free(reason);
+		return note;
+	}
+	return NULL;
+}
 
 static void print_parents(const struct ms_model_info *m)
 {
@@ -40,16 +59,26 @@ static int log_one(const struct ms_model_info *m, void *arg)
 {
 	struct log_ctx *c = arg;
 	char label[256], when[32];
+	char *revoked = revocation_note(c->reg, m);
 	c->shown++;
 	if (c->models) {
-		cJSON_AddItemToArray(c->models, ms_model_info_to_json(m, 1));
+		cJSON *o = ms_model_info_to_json(m, 1);
+		if (revoked)
+			cJSON_AddStringToObject(o, "revoked", revoked);
+		else
+			cJSON_AddNullToObject(o, "revoked");
+		cJSON_AddItemToArray(c->models, o);
+		free(revoked);
 		return 0;
 	}
 	printf("%-24s sha256:%.12s  %.16s  %s",
 	       ms_model_label(m->name, m->version, label, sizeof label), m->digest, m->signer,
 	       ms_format_time(m->created, when, sizeof when));
 	print_parents(m);
+	if (revoked)
+		printf("  [%s]", revoked);
 	putchar('\n');
+	free(revoked);
 	return 0;
 }
 
@@ -72,6 +101,7 @@ int cmd_log(int argc, char **argv)
 	if (ms_registry_open(NULL, 0, &reg) < 0)
 		return MS_ERR;
 	struct log_ctx ctx = {0};
+	ctx.reg = reg;
 	cJSON *doc = NULL;
 	if (ms_global.json) {
 		doc = cJSON_CreateObject();

@@ -4,6 +4,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -12,14 +13,13 @@
 #include <openssl/evp.h>
 #include <sodium.h>
 
+#include "modelseal/archive.h"
+#include "modelseal/hasher.h"
 #include "modelseal/hashing.h"
 #include "modelseal/pool.h"
 #include "modelseal/util.h"
 #include "modelseal/walk.h"
 
-/* Per-thread read size: large enough that syscalls cost nothing next to the
- * hash, small enough to stay in L2 while it is hashed. */
-#define READ_CHUNK ((size_t)256 << 10)
 /* Mapping window: measured on 2 cores, 16 MiB windows beat pread by ~10%
  * and keep the mapped pages (they count as RSS) at 16 MiB per thread. */
 #define MAP_WINDOW ((size_t)16 << 20)
@@ -98,64 +98,69 @@ int ms_hashing_option(int opt, const char *arg, struct ms_hash_opts *o)
 	case MS_OPT_ALLOW_SYMLINKS:
 		o->allow_symlinks = 1;
 		return 1;
+	case MS_OPT_ARCHIVE:
+		o->archive = 1;
+		return 1;
 	default:
 		return 0;
 	}
 }
 
-/* ---- one task: hash bytes [start, end) of one file ---- */
+/* ---- the shared hasher ---- */
 
-struct task {
-	size_t file;
-	size_t res; /* index of the manifest resource it fills */
-	uint64_t start, end;
-};
+static EVP_MD *sha256_md;
+static pthread_once_t sha256_once = PTHREAD_ONCE_INIT;
 
-struct worker_state {
-	EVP_MD_CTX *evp;
-	uint8_t *buf;
-};
-
-struct job {
-	const struct ms_walk *walk;
-	struct ms_manifest *m;
-	struct task *tasks;
-	struct worker_state *workers;
-	EVP_MD *sha256;
-	struct ms_progress progress;
-};
-
-/* The running hash of one task. */
-struct hasher {
-	int sha;
-	EVP_MD_CTX *evp;
-	crypto_generichash_blake2b_state b2;
-};
-
-static int hasher_init(struct hasher *h, struct worker_state *ws, const struct job *j)
+/* Fetched once: an explicit fetch spares every digest the implicit lookup. */
+static void fetch_sha256(void)
 {
-	h->sha = j->m->alg == MS_HASH_SHA256;
-	h->evp = ws->evp;
-	if (h->sha ? EVP_DigestInit_ex2(h->evp, j->sha256, NULL) == 1
-		   : crypto_generichash_blake2b_init(&h->b2, NULL, 0, 64) == 0)
+	sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+}
+
+int ms_hasher_new(struct ms_hasher *h, enum ms_hash_alg alg)
+{
+	memset(h, 0, sizeof *h);
+	h->alg = alg;
+	if (alg != MS_HASH_SHA256)
+		return 0;
+	pthread_once(&sha256_once, fetch_sha256);
+	h->evp = sha256_md ? EVP_MD_CTX_new() : NULL;
+	if (h->evp)
+		return 0;
+	ms_error("cannot set up SHA-256 from libcrypto");
+	return -1;
+}
+
+void ms_hasher_free(struct ms_hasher *h)
+{
+	EVP_MD_CTX_free(h->evp);
+	h->evp = NULL;
+}
+
+int ms_hasher_begin(struct ms_hasher *h)
+{
+	if (h->alg == MS_HASH_SHA256 ? EVP_DigestInit_ex2(h->evp, sha256_md, NULL) == 1
+				     : crypto_generichash_blake2b_init(&h->b2, NULL, 0, 64) == 0)
 		return 0;
 	ms_error("cannot initialise the hash");
 	return -1;
 }
 
-static void hasher_update(struct hasher *h, const void *data, size_t len)
+void ms_hasher_update(struct ms_hasher *h, const void *data, size_t len)
 {
-	if (h->sha)
+	if (h->alg == MS_HASH_SHA256)
 		EVP_DigestUpdate(h->evp, data, len);
 	else
 		crypto_generichash_blake2b_update(&h->b2, data, len);
 }
 
-static int hasher_final(struct hasher *h, uint8_t *digest)
+int ms_hasher_final(struct ms_hasher *h, uint8_t *digest)
 {
-	if (h->sha)
-		return EVP_DigestFinal_ex(h->evp, digest, NULL) == 1 ? 0 : -1;
-	return crypto_generichash_blake2b_final(&h->b2, digest, 64);
+	int rc = h->alg == MS_HASH_SHA256 ? (EVP_DigestFinal_ex(h->evp, digest, NULL) == 1 ? 0 : -1)
+					  : crypto_generichash_blake2b_final(&h->b2, digest, 64);
+	if (rc < 0)
+		ms_error("cannot finish the hash");
+	return rc;
 }
 
 /* A mapped file that shrinks under us raises SIGBUS on the pages past its
@@ -171,7 +176,7 @@ static void on_sigbus(int sig)
 	raise(sig);
 }
 
-static void install_sigbus_guard(void)
+void ms_install_sigbus_guard(void)
 {
 	struct sigaction sa;
 	memset(&sa, 0, sizeof sa);
@@ -181,8 +186,9 @@ static void install_sigbus_guard(void)
 }
 
 /* Hashes [off, off+len) through a mapping: no copy, so the hash is the only
- * cost. -1 when the file shrank under us (reported by the caller). */
-static int hash_mapped(struct hasher *h, int fd, uint64_t off, size_t len)
+ * cost. -1 when the file shrank under us (reported by the caller), -2 when
+ * it cannot be mapped. */
+static int hash_mapped(struct ms_hasher *h, int fd, uint64_t off, size_t len)
 {
 	static long page;
 	if (!page)
@@ -197,7 +203,7 @@ static int hash_mapped(struct hasher *h, int fd, uint64_t off, size_t len)
 	int rc = 0;
 	if (sigsetjmp(jb, 0) == 0) {
 		bus_guard = &jb;
-		hasher_update(h, p + (off - base), len);
+		ms_hasher_update(h, p + (off - base), len);
 	} else {
 		rc = -1;
 	}
@@ -206,22 +212,22 @@ static int hash_mapped(struct hasher *h, int fd, uint64_t off, size_t len)
 	return rc;
 }
 
-static int hash_read(struct hasher *h, struct worker_state *ws, int fd, uint64_t off, size_t len,
-		     const char *rel)
+static int hash_read(struct ms_hasher *h, uint8_t *scratch, int fd, uint64_t off, size_t len,
+		     const char *what)
 {
 	while (len > 0) {
-		ssize_t n = pread(fd, ws->buf, len < READ_CHUNK ? len : READ_CHUNK, (off_t)off);
+		ssize_t n = pread(fd, scratch, len < MS_READ_CHUNK ? len : MS_READ_CHUNK, (off_t)off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
-			ms_error("cannot read '%s': %s", rel, strerror(errno));
+			ms_error("cannot read '%s': %s", what, strerror(errno));
 			return -1;
 		}
 		if (n == 0) {
-			ms_error("'%s' shrank while the model was being hashed", rel);
+			ms_error("'%s' shrank while the model was being hashed", what);
 			return -1;
 		}
-		hasher_update(h, ws->buf, (size_t)n);
+		ms_hasher_update(h, scratch, (size_t)n);
 		off += (uint64_t)n;
 		len -= (size_t)n;
 	}
@@ -230,27 +236,57 @@ static int hash_read(struct hasher *h, struct worker_state *ws, int fd, uint64_t
 
 /* Large ranges are mapped window by window (bounded memory, no copy); small
  * ones are read, which is cheaper than setting up a mapping. */
+int ms_hash_fd_range(struct ms_hasher *h, int fd, uint64_t start, uint64_t len, uint8_t *scratch,
+		     struct ms_progress *progress, const char *what)
+{
+	int use_map = len >= MAP_MIN;
+	uint64_t end = start + len;
+	for (uint64_t off = start; off < end;) {
+		size_t n = end - off < MAP_WINDOW ? (size_t)(end - off) : MAP_WINDOW;
+		int rc = use_map ? hash_mapped(h, fd, off, n) : -2;
+		if (rc == -1) {
+			ms_error("'%s' shrank while the model was being hashed", what);
+			return -1;
+		}
+		if (rc == -2 && hash_read(h, scratch, fd, off, n, what) < 0)
+			return -1;
+		off += n;
+		if (progress)
+			ms_progress_add(progress, n);
+	}
+	return 0;
+}
+
+/* ---- one task: hash bytes [start, end) of one file ---- */
+
+struct task {
+	size_t file;
+	size_t res; /* index of the manifest resource it fills */
+	uint64_t start, end;
+};
+
+struct worker_state {
+	struct ms_hasher h;
+	uint8_t *buf;
+};
+
+struct job {
+	const struct ms_walk *walk;
+	struct ms_manifest *m;
+	struct task *tasks;
+	struct worker_state *workers;
+	struct ms_progress progress;
+};
+
 static int read_and_hash(struct job *j, struct worker_state *ws, int fd, const struct task *t,
 			 uint8_t *digest)
 {
 	const char *rel = ms_file_display(&j->walk->files[t->file]);
-	struct hasher h;
-	if (hasher_init(&h, ws, j) < 0)
+	if (ms_hasher_begin(&ws->h) < 0 ||
+	    ms_hash_fd_range(&ws->h, fd, t->start, t->end - t->start, ws->buf, &j->progress,
+			     rel) < 0)
 		return -1;
-	int use_map = t->end - t->start >= MAP_MIN;
-	for (uint64_t off = t->start; off < t->end;) {
-		size_t len = t->end - off < MAP_WINDOW ? (size_t)(t->end - off) : MAP_WINDOW;
-		int rc = use_map ? hash_mapped(&h, fd, off, len) : -2;
-		if (rc == -1) {
-			ms_error("'%s' shrank while the model was being hashed", rel);
-			return -1;
-		}
-		if (rc == -2 && hash_read(&h, ws, fd, off, len, rel) < 0)
-			return -1;
-		off += len;
-		ms_progress_add(&j->progress, len);
-	}
-	return hasher_final(&h, digest);
+	return ms_hasher_final(&ws->h, digest);
 }
 
 static int hash_task(void *ctx, size_t i, unsigned worker)
@@ -339,32 +375,28 @@ static void fill_manifest_header(const struct ms_walk *w, const struct ms_hash_o
 
 static int run_job(struct job *j, unsigned jobs, size_t n_tasks)
 {
-	install_sigbus_guard();
-	j->sha256 = EVP_MD_fetch(NULL, "SHA256", NULL);
+	ms_install_sigbus_guard();
 	j->workers = ms_calloc(jobs, sizeof *j->workers);
-	int rc = j->sha256 ? 0 : -1;
+	int rc = 0;
 	for (unsigned i = 0; i < jobs && rc == 0; i++) {
-		j->workers[i].evp = EVP_MD_CTX_new();
-		j->workers[i].buf = ms_malloc(READ_CHUNK);
-		if (!j->workers[i].evp)
-			rc = -1;
+		rc = ms_hasher_new(&j->workers[i].h, j->m->alg);
+		j->workers[i].buf = ms_malloc(MS_READ_CHUNK);
 	}
-	if (rc < 0)
-		ms_error("cannot set up SHA-256 from libcrypto");
 	ms_progress_start(&j->progress, "hashing", j->m->total_bytes);
 	if (rc == 0)
 		rc = ms_pool_run(jobs, n_tasks, hash_task, j, &j->progress);
 	for (unsigned i = 0; i < jobs; i++) {
-		EVP_MD_CTX_free(j->workers[i].evp);
+		ms_hasher_free(&j->workers[i].h);
 		free(j->workers[i].buf);
 	}
 	free(j->workers);
-	EVP_MD_free(j->sha256);
 	return rc;
 }
 
 int ms_model_hash(const char *path, const struct ms_hash_opts *o, struct ms_manifest *m)
 {
+	if (o->archive)
+		return ms_archive_hash(path, o, NULL, m, NULL);
 	memset(m, 0, sizeof *m);
 	struct ms_walk w;
 	if (ms_walk_model(path, o, &w) < 0)

@@ -25,6 +25,10 @@ static const struct ms_command commands[] = {
     COMMAND(keygen, "generate an Ed25519 key pair"),
     COMMAND(sign, "hash a model and sign it"),
     COMMAND(verify, "check a model against its signature"),
+    COMMAND(trust, "manage trusted keys; export or import them"),
+    COMMAND(revoke, "revoke a key or a model"),
+    COMMAND(pack, "write a signed model into one archive"),
+    COMMAND(unpack, "verify an archive, then extract it safely"),
     {NULL, NULL, NULL, NULL},
 };
 

@@ -34,6 +34,8 @@ void ms_verify_result_free(struct ms_verify_result *res)
 {
 	free(res->signature);
 	free(res->payload);
+	free(res->archive_root);
+	free(res->sig_top);
 	ms_manifest_free(&res->signed_manifest);
 	ms_problems_free(&res->problems);
 	memset(res, 0, sizeof *res);
@@ -146,18 +148,15 @@ void ms_manifest_diff(const struct ms_manifest *want, const struct ms_manifest *
 
 /* Step 1: read the bundle and verify its signature before anything is
  * parsed from the payload. */
-static int check_signature(const struct ms_verify_request *req, struct ms_verify_result *res)
+static int check_signature(const struct ms_verify_request *req, struct ms_verify_result *res,
+			   char *json, size_t len)
 {
-	char *json;
-	size_t len, which = 0;
+	size_t which = 0;
 	uint8_t *payload;
-	if (ms_read_file(res->signature, MS_BUNDLE_MAX, "signature", &json, &len) < 0)
-		return MS_ERR;
 	char *what = ms_asprintf("signature '%s'", res->signature);
 	int rc = ms_bundle_verify(json, len, what, MS_INTOTO_PAYLOAD_TYPE, req->keys, req->n_keys,
 	                          &payload, &res->payload_len, &which);
 	free(what);
-	free(json);
 	if (rc == MS_FAIL) {
 		ms_problems_add(&res->problems, res->signature, "signature",
 		                ms_strdup(req->n_keys == 1
@@ -256,19 +255,51 @@ static int opts_from_statement(const struct ms_verify_request *req,
 	return rc;
 }
 
+/* An archive is hashed with its members' checks: a member the rules refuse
+ * fails the verification, a read error is an error. The signature member
+ * must lie at the root the hash found. */
+static int hash_archive(const struct ms_verify_request *req, struct ms_verify_result *res,
+			struct ms_hash_opts *o, struct ms_manifest *got)
+{
+	struct ms_archive_info info;
+	o->archive = 1;
+	if (ms_archive_hash(req->model, o, req->sink, got, &info) < 0) {
+		if (!info.refused)
+			return MS_ERR;
+		ms_problems_add(&res->problems, req->model, "unsafe",
+				ms_strdup("the archive holds a member modelseal refuses"));
+		return MS_FAIL;
+	}
+	res->archive_root = info.root;
+	if (res->sig_member && ((res->sig_top == NULL) != (info.root == NULL) ||
+				(info.root && strcmp(res->sig_top, info.root) != 0))) {
+		ms_problems_add(&res->problems, res->signature, "signature",
+				ms_strdup("the signature member is not at the model root"));
+		ms_manifest_free(got);
+		return MS_FAIL;
+	}
+	return MS_OK;
+}
+
 /* Steps 3 and 4: re-hash and compare. */
 static int check_model(const struct ms_verify_request *req, struct ms_verify_result *res)
 {
 	int rc = MS_OK;
-	char *target = hash_target(req, res, &rc);
+	char *target = req->archive ? ms_strdup(req->model) : hash_target(req, res, &rc);
 	if (!target)
 		return rc;
 	struct ms_hash_opts o;
 	struct ms_manifest got;
-	if (opts_from_statement(req, res, &o) < 0 || ms_model_hash(target, &o, &got) < 0) {
+	if (opts_from_statement(req, res, &o) < 0)
+		rc = MS_ERR;
+	else if (req->archive)
+		rc = hash_archive(req, res, &o, &got);
+	else if (ms_model_hash(target, &o, &got) < 0)
+		rc = MS_ERR;
+	if (rc != MS_OK) {
 		ms_hash_opts_free(&o);
 		free(target);
-		return MS_ERR;
+		return rc;
 	}
 	char *shown = ms_basename(target);
 	ms_manifest_diff(&res->signed_manifest, &got, req->ignore_unsigned, shown, &res->problems);
@@ -284,14 +315,44 @@ static int check_model(const struct ms_verify_request *req, struct ms_verify_res
 	return res->problems.n ? MS_FAIL : MS_OK;
 }
 
-int ms_verify_model(const struct ms_verify_request *req, struct ms_verify_result *res)
+/* The bundle: --signature, else the default file; for an archive without
+ * ARCHIVE.sig beside it, its model.sig member (res->signature is then
+ * "ARCHIVE:model.sig"). */
+static int load_bundle(const struct ms_verify_request *req, struct ms_verify_result *res,
+		       char **json, size_t *len)
 {
-	memset(res, 0, sizeof *res);
+	struct stat st;
 	res->signature =
 	    req->signature ? ms_strdup(req->signature) : ms_default_signature_path(req->model);
 	if (!res->signature)
 		return MS_ERR;
-	int rc = check_signature(req, res);
+	if (!req->archive || req->signature || stat(res->signature, &st) == 0)
+		return ms_read_file(res->signature, MS_BUNDLE_MAX, "signature", json, len) < 0
+			   ? MS_ERR
+			   : MS_OK;
+	int found = ms_archive_read_member(req->model, "model.sig", MS_BUNDLE_MAX, json, len,
+					   &res->sig_top);
+	if (found == 0)
+		ms_error("no signature for archive '%s': neither '%s' nor a model.sig member",
+			 req->model, res->signature);
+	if (found <= 0)
+		return MS_ERR;
+	free(res->signature);
+	res->signature = ms_asprintf("%s:model.sig", req->model);
+	res->sig_member = 1;
+	return MS_OK;
+}
+
+int ms_verify_model(const struct ms_verify_request *req, struct ms_verify_result *res)
+{
+	memset(res, 0, sizeof *res);
+	char *json;
+	size_t len;
+	int rc = load_bundle(req, res, &json, &len);
+	if (rc != MS_OK)
+		return rc;
+	rc = check_signature(req, res, json, len);
+	free(json);
 	if (rc != MS_OK)
 		return rc;
 	/* Step 2: only now is the payload parsed. */

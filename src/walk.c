@@ -40,23 +40,23 @@ char *ms_normalise_rel_path(const char *path)
 	return b.data; /* NULL when nothing was left */
 }
 
-static int is_ignored(char *const *ignored, size_t n, const char *rel)
+int ms_ignore_match(char *const *list, size_t n, const char *rel)
 {
 	for (size_t i = 0; i < n; i++) {
-		size_t len = strlen(ignored[i]);
-		if (strncmp(rel, ignored[i], len) == 0 && (rel[len] == '\0' || rel[len] == '/'))
+		size_t len = strlen(list[i]);
+		if (strncmp(rel, list[i], len) == 0 && (rel[len] == '\0' || rel[len] == '/'))
 			return 1;
 	}
 	return 0;
 }
 
-static void add_ignored(struct ms_walk *w, const char *rel)
+static void add_ignored(char ***list, size_t *n, const char *rel)
 {
-	for (size_t i = 0; i < w->n_ignored; i++)
-		if (strcmp(w->ignored[i], rel) == 0)
+	for (size_t i = 0; i < *n; i++)
+		if (strcmp((*list)[i], rel) == 0)
 			return;
-	w->ignored = ms_reallocarray(w->ignored, w->n_ignored + 1, sizeof(char *));
-	w->ignored[w->n_ignored++] = ms_strdup(rel);
+	*list = ms_reallocarray(*list, *n + 1, sizeof(char *));
+	(*list)[(*n)++] = ms_strdup(rel);
 }
 
 static int cmp_ignored(const void *a, const void *b)
@@ -64,16 +64,25 @@ static int cmp_ignored(const void *a, const void *b)
 	return ms_path_cmp(*(char *const *)a, *(char *const *)b);
 }
 
-static void build_ignore_list(struct ms_walk *w, const struct ms_hash_opts *o)
+void ms_ignore_list_build(const struct ms_hash_opts *o, char ***list, size_t *n)
 {
+	*list = NULL;
+	*n = 0;
 	for (size_t i = 0; i < MS_ARRAY_LEN(signature_names); i++)
-		add_ignored(w, signature_names[i]);
+		add_ignored(list, n, signature_names[i]);
 	if (o->ignore_git)
 		for (size_t i = 0; i < MS_ARRAY_LEN(git_names); i++)
-			add_ignored(w, git_names[i]);
+			add_ignored(list, n, git_names[i]);
 	for (size_t i = 0; i < o->n_ignore; i++)
-		add_ignored(w, o->ignore[i]);
-	qsort(w->ignored, w->n_ignored, sizeof(char *), cmp_ignored);
+		add_ignored(list, n, o->ignore[i]);
+	qsort(*list, *n, sizeof(char *), cmp_ignored);
+}
+
+void ms_ignore_list_free(char **list, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(list[i]);
+	free(list);
 }
 
 static void add_file(struct ms_walk *w, size_t *cap, const char *rel, const char *open_path,
@@ -185,7 +194,7 @@ static int walk_dir(struct walk_ctx *c, int fd, const char *prefix)
 			continue;
 		char *rel = prefix ? ms_asprintf("%s/%s", prefix, e->d_name)
 				   : ms_strdup(e->d_name);
-		if (!is_ignored(c->w->ignored, c->w->n_ignored, rel))
+		if (!ms_ignore_match(c->w->ignored, c->w->n_ignored, rel))
 			rc = walk_entry(c, dirfd(d), e->d_name, rel);
 		free(rel);
 		errno = 0;
@@ -241,7 +250,7 @@ int ms_walk_model(const char *path, const struct ms_hash_opts *o, struct ms_walk
 	if (S_ISREG(st.st_mode)) {
 		rc = walk_single_file(w, real, &st);
 	} else if (S_ISDIR(st.st_mode)) {
-		build_ignore_list(w, o);
+		ms_ignore_list_build(o, &w->ignored, &w->n_ignored);
 		w->root_fd = open(real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		int fd = w->root_fd < 0 ? -1 : dup(w->root_fd);
 		if (fd < 0) {
@@ -271,10 +280,8 @@ void ms_walk_free(struct ms_walk *w)
 		free(w->files[i].rel);
 		free(w->files[i].open_path);
 	}
-	for (size_t i = 0; i < w->n_ignored; i++)
-		free(w->ignored[i]);
+	ms_ignore_list_free(w->ignored, w->n_ignored);
 	free(w->files);
-	free(w->ignored);
 	free(w->name);
 	if (w->root_fd >= 0)
 		close(w->root_fd);

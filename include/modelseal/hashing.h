@@ -20,6 +20,7 @@ struct ms_hash_opts {
 	char **ignore;         /* paths relative to the model root, normalised */
 	size_t n_ignore;
 	const char *signature; /* signature file to leave out, or NULL */
+	int archive;           /* --archive: the model is an archive file's members */
 };
 
 void ms_hash_opts_init(struct ms_hash_opts *o);
@@ -40,6 +41,7 @@ enum {
 	MS_OPT_IGNORE,
 	MS_OPT_NO_IGNORE_GIT,
 	MS_OPT_ALLOW_SYMLINKS,
+	MS_OPT_ARCHIVE,
 	MS_OPT_JOBS = 'j',
 };
 #define MS_HASHING_SHORTOPTS "j:"
@@ -50,7 +52,8 @@ enum {
 	    {"ignore", required_argument, NULL, MS_OPT_IGNORE},                                    \
 	    {"no-ignore-git", no_argument, NULL, MS_OPT_NO_IGNORE_GIT},                            \
 	    {"allow-symlinks", no_argument, NULL, MS_OPT_ALLOW_SYMLINKS},                          \
-	    {"jobs", required_argument, NULL, MS_OPT_JOBS}
+	    {"jobs", required_argument, NULL, MS_OPT_JOBS},                                        \
+	    {"archive", no_argument, NULL, MS_OPT_ARCHIVE}
 /* The HASHING part of a command's usage text. */
 #define MS_HASHING_USAGE                                                                           \
 	"HASHING:\n"                                                                               \
@@ -60,7 +63,10 @@ enum {
 	"  --ignore PATH           leave PATH (relative to the model root) out; repeatable\n"     \
 	"  --no-ignore-git         hash .git, .gitattributes, .github, .gitignore too\n"          \
 	"  --allow-symlinks        hash the targets of symlinks inside the model\n"               \
-	"  -j, --jobs N            hashing threads (default: online CPUs)\n"
+	"  -j, --jobs N            hashing threads (default: online CPUs)\n"                     \
+	"  --archive               MODEL is an archive (tar, tar.gz/bz2/xz/zst, zip) whose\n"    \
+	"                          members are hashed without extracting\n"
+
 int ms_hashing_option(int opt, const char *arg, struct ms_hash_opts *o);
 
 /* Option loop of a command that takes HASHING options and one MODEL operand:
@@ -72,7 +78,8 @@ int ms_parse_hashing_command(int argc, char **argv, const struct option *longopt
 			     int (*on_extra)(int opt, const char *arg, void *ctx), void *ctx,
 			     struct ms_hash_opts *o, const char **model);
 
-/* Hashes the model at path (a directory or one regular file) into m: the
+/* Hashes the model at path (a directory or one regular file; with
+ * o->archive, an archive file's members: see archive.h) into m: the
  * resources sorted into manifest order, the root digest, the serialization
  * fields and the subject name (base name of path). Shows progress on a
  * terminal. -1 after reporting any error (unreadable file, symlink refused,

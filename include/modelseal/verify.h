@@ -6,6 +6,7 @@
 
 #include <stddef.h>
 
+#include "modelseal/archive.h"
 #include "modelseal/keys.h"
 #include "modelseal/manifest.h"
 
@@ -34,6 +35,10 @@ struct ms_verify_request {
 	size_t n_ignore;
 	int ignore_unsigned; /* --ignore-unsigned-files: extra files are fine */
 	unsigned jobs;       /* 0: online CPUs */
+	int archive;         /* --archive: MODEL is an archive file; its signature is
+	                        MODEL.sig if that exists, else the model.sig member */
+	const struct ms_archive_sink *sink; /* archive only: sees the members as they
+	                                       are hashed (unpack), or NULL */
 };
 
 struct ms_verify_result {
@@ -44,6 +49,10 @@ struct ms_verify_result {
 	size_t payload_len;
 	struct ms_manifest signed_manifest; /* from the statement */
 	struct ms_problems problems;
+	char *archive_root; /* archive: the top-level directory that is the model
+	                       root, or NULL */
+	int sig_member;     /* archive: the bundle came from its model.sig member */
+	char *sig_top;      /* ... found under this top-level directory, or NULL */
 };
 
 /* MS_OK: verified. MS_FAIL: bad signature, wrong key or a difference (all in

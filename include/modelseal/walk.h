@@ -47,6 +47,14 @@ int ms_walk_unchanged(int fd, const struct ms_file *f);
  * the path shows the replacement. */
 int ms_walk_still_linked(const struct ms_walk *w, const struct ms_file *f);
 
+/* The ignore list in effect for o, sorted, as recorded in a statement:
+ * model.sig and model.provenance.sig, the git names unless --no-ignore-git,
+ * and the --ignore paths, all relative to the model root. */
+void ms_ignore_list_build(const struct ms_hash_opts *o, char ***list, size_t *n);
+void ms_ignore_list_free(char **list, size_t n);
+/* Whether rel is one of the paths of the list or lies below one. */
+int ms_ignore_match(char *const *list, size_t n, const char *rel);
+
 /* The name to show in messages: the manifest path, or for a single-file
  * model (whose path is ".") the file's own name. */
 const char *ms_file_display(const struct ms_file *f);

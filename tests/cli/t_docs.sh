@@ -9,3 +9,9 @@ for c in $("$MS" help | awk '/^Commands:/{on=1;next} on && !NF {exit} on {print 
 	sed 's/\\-/-/g' "$page" >page.txt
 	check "man page synopsis of $c matches -h ($synopsis)" grep -qF -- "$synopsis" page.txt
 done
+
+# The main page lists every command.
+sed 's/\\-/-/g' "$MAN/modelseal.1" >main.txt
+for c in $("$MS" help | awk '/^Commands:/{on=1;next} on && !NF {exit} on {print $1}'); do
+	check "modelseal.1 lists $c" grep -q "^\.B $c\$" main.txt
+done

@@ -162,7 +162,7 @@ expect_out "^type: one.bin"
 
 # ---- verify usage ----
 run 1 "$MS" verify model
-expect_err "no trusted key"
+expect_err "no key is trusted"
 run 1 "$MS" --json verify model
 expect_out '"verified": false'
 expect_out '"problem": "untrusted"'

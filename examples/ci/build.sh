@@ -1,0 +1,19 @@
+#!/bin/sh
+# Builds modelseal in CI: installs the build dependencies (Debian/Ubuntu
+# runner as root or with sudo) unless they are there, then runs make.
+# Prints the path of the binary, and only that, on standard output.
+# Usage: build.sh [SOURCE_DIR]
+set -eu
+SRC=${1:-.}
+cd "$SRC"
+if ! pkg-config --exists libsodium libcrypto libarchive libcjson sqlite3 2>/dev/null; then
+	SUDO=
+	[ "$(id -u)" -eq 0 ] || SUDO=sudo
+	{
+		$SUDO apt-get update -q
+		$SUDO apt-get install -y -q --no-install-recommends build-essential pkg-config \
+			libsodium-dev libssl-dev libarchive-dev libcjson-dev libsqlite3-dev
+	} >&2
+fi
+make >&2
+echo "$(pwd)/build/modelseal"

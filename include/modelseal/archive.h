@@ -1,0 +1,86 @@
+/* An archive file (tar in any flavour, compressed or not, zip, ...) read as
+ * a model without extracting it: its regular-file members are the model's
+ * files, and the root digest is the one of the extracted directory.
+ *
+ * The model root: when every member lies under one top-level directory, that
+ * directory; otherwise the archive's top. A leading "./" is dropped. The
+ * subject name is that directory's name, else the archive's base name without
+ * its extensions (ms_archive_model_name). */
+#ifndef MODELSEAL_ARCHIVE_H
+#define MODELSEAL_ARCHIVE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "modelseal/hashing.h"
+#include "modelseal/manifest.h"
+
+struct archive;
+struct archive_entry;
+
+/* Sees every member the checks accept (regular files, directories and, with
+ * allow_symlinks, links), in archive order, and then its bytes: how unpack
+ * extracts in the same pass that hashes. name is the member's name in the
+ * archive, normalised (no "./", no trailing "/"); it still carries the
+ * top-level directory, which is only known to be the root at the end.
+ * Callbacks return 0, or -1 after reporting. begin runs before each pass
+ * over the archive (there may be a second one, see archive.c). */
+struct ms_archive_sink {
+	int (*begin)(void *ctx);
+	int (*entry)(void *ctx, struct archive_entry *e, const char *name);
+	int (*data)(void *ctx, const void *buf, size_t len, int64_t offset);
+	void *ctx;
+};
+
+struct ms_archive_info {
+	char *root;  /* the top-level directory that is the model root, or NULL */
+	int refused; /* on failure: a member the rules refuse (an unsafe archive),
+	                not a read error */
+};
+void ms_archive_info_free(struct ms_archive_info *info);
+
+/* Hashes the archive at path as a model (ms_model_hash with o->archive).
+ * Refuses, with an error naming the member: unsafe names (absolute, "..",
+ * empty or "." components), duplicates, a file that is also a directory,
+ * links unless o->allow_symlinks (then only to a regular file member inside
+ * the root, hashed as that file like the directory walk does), devices,
+ * fifos, sockets, and any read error of a truncated or corrupt archive.
+ * sink and info may be NULL. -1 after reporting; m is then empty. */
+int ms_archive_hash(const char *path, const struct ms_hash_opts *o,
+                    const struct ms_archive_sink *sink, struct ms_manifest *m,
+                    struct ms_archive_info *info);
+
+/* Reads the regular-file member `name` (relative to the model root, e.g.
+ * "model.sig"), at most max bytes, NUL-terminated. It is looked for at the
+ * archive's top and under the first member's top-level directory; *top gets
+ * that directory (or NULL) so the caller can check that it is the root the
+ * hash found. 1 found, 0 absent, -1 after reporting. */
+int ms_archive_read_member(const char *path, const char *name, size_t max, char **data, size_t *len,
+                           char **top);
+
+/* The name rules for one member. raw is the name as stored; on success *out
+ * is the normalised name, or NULL for the archive's own top ("./"). Returns
+ * NULL, or a reason why the name is refused. */
+const char *ms_archive_check_name(const char *raw, char **out);
+
+/* The archive's base name without archive and compression extensions
+ * ("dir/bert.tar.zst" -> "bert"). Freshly allocated. */
+char *ms_archive_model_name(const char *path);
+
+/* Member names are file names, that is bytes, in UTF-8 on any system that
+ * agrees on one: libarchive converts names through the C library's
+ * character set, so this sets LC_CTYPE to C.UTF-8 once (names then pass
+ * through unchanged). Called by the reader and by pack. */
+void ms_archive_names_utf8(void);
+
+/* Writes the signed model directory dir (model.sig required) into a new
+ * archive at out, atomically (temp file, fsync, rename); the format follows
+ * out's extension: .tar .tar.gz .tgz .tar.bz2 .tar.xz .txz .tar.zst .tzst
+ * .zip. Every file, directory and inside symlink of dir goes in, under one
+ * top-level directory named after dir, deterministically. -1 after
+ * reporting. */
+int ms_archive_pack(const char *dir, const char *out);
+/* "dir.tar.zst" when libarchive has zstd built in, else "dir.tar.gz". */
+char *ms_archive_default_path(const char *dir);
+
+#endif

@@ -1,0 +1,60 @@
+/* The pre-deploy gate: verify (and unpack) in one call. Picks the keys to
+ * trust (--key files, else a trust file, else the registry's trust store,
+ * plus the policy's key files), verifies the model, applies revocations
+ * (registry and trust file), evaluates the policy, records the result in the
+ * registry's event log, and prints the verdict. */
+#ifndef MODELSEAL_GATE_H
+#define MODELSEAL_GATE_H
+
+#include <stddef.h>
+
+#include <cJSON.h>
+
+#include "modelseal/policy.h"
+#include "modelseal/trust.h"
+#include "modelseal/verify.h"
+
+struct ms_gate {
+	/* in */
+	const char *const *key_paths; /* --key */
+	size_t n_key_paths;
+	const char *trust_file;       /* --trust-file, or NULL */
+	const char *policy_path;      /* --policy, or NULL */
+	struct ms_verify_request req; /* all but keys, which the gate fills */
+	/* How to verify: NULL is ms_verify_model. unpack passes one that
+	 * verifies and extracts into a staging directory, and moves it to DEST
+	 * only when ms_gate_run returns MS_OK (revocations and policy too). */
+	int (*verify_fn)(const struct ms_verify_request *req, struct ms_verify_result *res,
+	                 void *ctx);
+	void *verify_ctx;
+
+	/* out, after ms_gate_run */
+	struct ms_verify_result res;
+	int has_policy;
+	struct ms_policy_report report;
+	int verified; /* the verdict: signature, bytes, revocations and policy all pass */
+
+	/* owned */
+	struct ms_pubkey **own_keys;
+	size_t n_own_keys;
+	struct ms_trust trust;
+	struct ms_policy *policy;
+	struct ms_registry *reg;
+	struct ms_pubkey **cands; /* borrowed from the above */
+	size_t n_cands;
+};
+
+/* MS_OK: deploy. MS_FAIL: do not (the reasons are in res.problems and
+ * report). MS_ERR: malformed or unreadable input (reported). */
+int ms_gate_run(struct ms_gate *g);
+
+/* The verdict: with --json one document {"verified", "model", "signature",
+ * "digest", "signer", "problems": [{path, problem, detail}], "policy":
+ * [{rule, ok, detail}] or null}; else one line on success and every problem
+ * and rule on failure. */
+void ms_gate_print(const struct ms_gate *g);
+/* The --json document alone, for commands that add to it (unpack). */
+cJSON *ms_gate_to_json(const struct ms_gate *g);
+void ms_gate_free(struct ms_gate *g);
+
+#endif

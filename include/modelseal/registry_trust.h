@@ -1,0 +1,22 @@
+/* The registry's trust store and revocations as a struct ms_trust, and the
+ * pieces trust import and verify need on top of registry.h. */
+#ifndef MODELSEAL_REGISTRY_TRUST_H
+#define MODELSEAL_REGISTRY_TRUST_H
+
+#include "modelseal/registry.h"
+#include "modelseal/trust.h"
+
+/* Opens the registry (--registry, $MODELSEAL_REGISTRY or the default path)
+ * only when it exists: 1 with *out set, 0 when there is none (quietly), -1
+ * after reporting (unreadable, corrupt, not a registry). */
+int ms_registry_open_if_exists(struct ms_registry **out);
+
+/* Every trusted key (oldest first) and every revocation. A stored key that
+ * no longer parses is an error naming it. */
+int ms_registry_trust_load(struct ms_registry *reg, struct ms_trust *out);
+
+/* Records a revocation with its original time and a 'revoked' event, unless
+ * the subject is already revoked: 1 recorded, 0 already revoked, -1 error. */
+int ms_registry_import_revocation(struct ms_registry *reg, const struct ms_revocation *r);
+
+#endif

@@ -1,0 +1,1070 @@
+/* An archive as a model: one pass over the members with libarchive, the
+ * bytes handed to the hashing threads as they are read (stream.c).
+ *
+ * The model root is only known at the end (every member under one top-level
+ * directory, or not). Ignore rules depend on it, so the pass assumes the
+ * first member's top-level directory is the root while every member agrees.
+ * If a later member disagrees after a member was skipped that the archive's
+ * top would hash, a second pass hashes with the archive's top as the root.
+ * Members hashed in vain are dropped at the end. Archives made by pack, and
+ * almost all others, take one pass.
+ *
+ * Every member is checked as it arrives (name, type, clashes), before a sink
+ * sees it. Links are resolved at the end, when all members are known.
+ *
+ * In an uncompressed tar on disk, a large member's bytes are one contiguous
+ * range of the file; libarchive still parses every header and tells us where
+ * the data starts, then skips it, and the workers hash the range straight
+ * from the file like a directory's file (mapped windows, no copy, every core
+ * busy even with one big member). Everything else is streamed. */
+#include <archive.h>
+#include <archive_entry.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <locale.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "modelseal/archive.h"
+#include "modelseal/progress.h"
+#include "modelseal/stream.h"
+#include "modelseal/util.h"
+#include "modelseal/walk.h"
+
+/* The reader's block: big enough that a read costs little per byte. */
+#define READ_BLOCK ((size_t)1 << 20)
+/* Members of an uncompressed tar at least this big are hashed straight from
+ * the file by the workers (see direct_offset). */
+#define DIRECT_MIN ((uint64_t)4 << 20)
+#define MAX_LINK_DEPTH 40
+
+/* ---- names ---- */
+
+const char *ms_archive_check_name(const char *raw, char **out)
+{
+	*out = NULL;
+	if (!raw || !*raw)
+		return "empty name";
+	if (*raw == '/')
+		return "absolute name";
+	const char *p = raw;
+	while (p[0] == '.' && p[1] == '/') {
+		p += 2;
+		while (*p == '/')
+			p++;
+	}
+	if (strcmp(p, ".") == 0 || *p == '\0')
+		return NULL; /* the archive's own top */
+	size_t n = strlen(p);
+	while (n > 0 && p[n - 1] == '/')
+		n--;
+	char *name = ms_strndup(p, n);
+	if (!ms_path_is_safe(name) || strcmp(name, ".") == 0) {
+		int dotdot = strcmp(name, "..") == 0 || strncmp(name, "../", 3) == 0 ||
+		             strstr(name, "/../") || (n >= 3 && strcmp(name + n - 3, "/..") == 0);
+		free(name);
+		return dotdot ? "name climbs out with '..'" : "empty or '.' component in name";
+	}
+	*out = name;
+	return NULL;
+}
+
+char *ms_archive_model_name(const char *path)
+{
+	static const char *const filters[] = {".gz",   ".bz2", ".xz",   ".zst",
+	                                      ".zstd", ".lz4", ".lzma", ".Z"};
+	static const char *const archives[] = {".tar",  ".tgz", ".tbz", ".tbz2", ".txz",
+	                                       ".tzst", ".zip", ".7z",  ".cpio", ".pax"};
+	char *base = ms_basename(path);
+	size_t n = strlen(base);
+	for (int pass = 0; pass < 2; pass++) {
+		const char *const *ext = pass ? archives : filters;
+		size_t count = pass ? MS_ARRAY_LEN(archives) : MS_ARRAY_LEN(filters);
+		for (size_t i = 0; i < count; i++) {
+			size_t e = strlen(ext[i]);
+			if (n > e && strcmp(base + n - e, ext[i]) == 0) {
+				n -= e;
+				base[n] = '\0';
+				break;
+			}
+		}
+	}
+	return base;
+}
+
+void ms_archive_info_free(struct ms_archive_info *info)
+{
+	free(info->root);
+	info->root = NULL;
+}
+
+void ms_archive_names_utf8(void)
+{
+	static int done;
+	if (!done && !setlocale(LC_CTYPE, "C.UTF-8"))
+		(void)setlocale(LC_CTYPE, "en_US.UTF-8");
+	done = 1;
+}
+
+/* A member's name as bytes: the UTF-8 form libarchive decoded, else the
+ * name as stored. */
+static const char *member_name(struct archive_entry *e)
+{
+	const char *name = archive_entry_pathname_utf8(e);
+	return name ? name : archive_entry_pathname(e);
+}
+
+/* ---- reading the file ---- */
+
+struct reader {
+	int fd;
+	uint64_t size; /* at open */
+	uint64_t off;  /* next byte to read */
+	uint8_t *buf;  /* the block libarchive holds now */
+	uint64_t buf_off;
+	size_t buf_len;
+	struct ms_progress *progress;
+	struct timespec drawn;
+	int direct_skip; /* skipping a member the workers hash from the file */
+};
+
+/* Progress counts bytes read or skipped from the archive, except the skips
+ * over members the workers hash from the file: they count as hashed. */
+static void tick(struct reader *r, uint64_t n)
+{
+	if (!r->progress)
+		return;
+	ms_progress_add(r->progress, n);
+	struct timespec now;
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if ((now.tv_sec - r->drawn.tv_sec) * 1000 + (now.tv_nsec - r->drawn.tv_nsec) / 1000000 >=
+	    100) {
+		ms_progress_draw(r->progress);
+		r->drawn = now;
+	}
+}
+
+static la_ssize_t rd_read(struct archive *a, void *cd, const void **out)
+{
+	struct reader *r = cd;
+	ssize_t n;
+	do
+		n = pread(r->fd, r->buf, READ_BLOCK, (off_t)r->off);
+	while (n < 0 && errno == EINTR);
+	if (n < 0) {
+		archive_set_error(a, errno, "read error");
+		return -1;
+	}
+	r->buf_off = r->off;
+	r->buf_len = (size_t)n;
+	r->off += (uint64_t)n;
+	*out = r->buf;
+	tick(r, (uint64_t)n);
+	return n;
+}
+
+/* Never past the end: a member that claims more than the file holds then
+ * reads as truncated. */
+static la_int64_t rd_skip(struct archive *a, void *cd, la_int64_t request)
+{
+	(void)a;
+	struct reader *r = cd;
+	uint64_t left = r->off < r->size ? r->size - r->off : 0;
+	uint64_t n = (uint64_t)request < left ? (uint64_t)request : left;
+	r->off += n;
+	if (!r->direct_skip)
+		tick(r, n);
+	return (la_int64_t)n;
+}
+
+static la_int64_t rd_seek(struct archive *a, void *cd, la_int64_t offset, int whence)
+{
+	struct reader *r = cd;
+	int64_t base = whence == SEEK_SET   ? 0
+	               : whence == SEEK_CUR ? (int64_t)r->off
+	                                    : (int64_t)r->size;
+	if (offset < -base || (offset > 0 && base > INT64_MAX - offset)) {
+		archive_set_error(a, EINVAL, "seek out of the file");
+		return ARCHIVE_FATAL;
+	}
+	r->off = (uint64_t)(base + offset);
+	return (la_int64_t)r->off;
+}
+
+static void reader_close(struct reader *r)
+{
+	if (r->fd >= 0)
+		close(r->fd);
+	free(r->buf);
+	memset(r, 0, sizeof *r);
+	r->fd = -1;
+}
+
+/* Formats and filters that read only the archive itself: never mtree,
+ * which opens the files it names, nor external decompressor programs. */
+static void support_formats(struct archive *a)
+{
+	archive_read_support_format_tar(a);
+	archive_read_support_format_zip(a);
+	archive_read_support_format_7zip(a);
+	archive_read_support_format_cpio(a);
+	archive_read_support_filter_gzip(a);
+	archive_read_support_filter_bzip2(a);
+	archive_read_support_filter_xz(a);
+	archive_read_support_filter_lzma(a);
+	archive_read_support_filter_zstd(a);
+	archive_read_support_filter_lz4(a);
+	archive_read_support_filter_compress(a);
+}
+
+static struct archive *open_archive(const char *path, struct reader *r)
+{
+	memset(r, 0, sizeof *r);
+	ms_archive_names_utf8();
+	struct stat st;
+	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (r->fd < 0 || fstat(r->fd, &st) < 0) {
+		ms_error("cannot open archive '%s': %s", path, strerror(errno));
+		reader_close(r);
+		return NULL;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		ms_error("archive '%s' is not a regular file", path);
+		reader_close(r);
+		return NULL;
+	}
+	r->size = (uint64_t)st.st_size;
+	r->buf = ms_malloc(READ_BLOCK);
+	struct archive *a = archive_read_new();
+	if (!a) {
+		ms_error("cannot set up libarchive");
+		reader_close(r);
+		return NULL;
+	}
+	support_formats(a);
+	archive_read_set_callback_data(a, r);
+	archive_read_set_read_callback(a, rd_read);
+	archive_read_set_skip_callback(a, rd_skip);
+	archive_read_set_seek_callback(a, rd_seek);
+	if (archive_read_open1(a) != ARCHIVE_OK) {
+		ms_error("cannot read archive '%s' (corrupt, truncated or not an archive): %s",
+		         path, archive_error_string(a));
+		archive_read_free(a);
+		reader_close(r);
+		return NULL;
+	}
+	return a;
+}
+
+/* Next header: 1 entry, 0 end, -1 reported. Warnings (an odd pax record, a
+ * name in another charset) let the entry through: its name is still checked. */
+static int next_header(struct archive *a, const char *path, struct archive_entry **e)
+{
+	int r = archive_read_next_header(a, e);
+	if (r == ARCHIVE_EOF)
+		return 0;
+	if (r == ARCHIVE_WARN)
+		ms_warn("archive '%s': %s", path, archive_error_string(a));
+	if (r == ARCHIVE_OK || r == ARCHIVE_WARN)
+		return 1;
+	ms_error("archive '%s' is corrupt or truncated: %s", path, archive_error_string(a));
+	return -1;
+}
+
+/* ---- a set of names: duplicates and file/directory clashes ---- */
+
+struct nameset {
+	char **slot; /* owned strings; NULL = free */
+	unsigned char *is_dir;
+	size_t cap, n;
+};
+
+static uint64_t name_hash(const char *s, size_t n)
+{
+	uint64_t h = 14695981039346656037ULL;
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+	return h;
+}
+
+/* The slot holding name[0..n), or the free slot where it would go. */
+static size_t nameset_find(const struct nameset *ns, const char *name, size_t n)
+{
+	size_t i = (size_t)name_hash(name, n) & (ns->cap - 1);
+	while (ns->slot[i] && (strncmp(ns->slot[i], name, n) != 0 || ns->slot[i][n] != '\0'))
+		i = (i + 1) & (ns->cap - 1);
+	return i;
+}
+
+static void nameset_grow(struct nameset *ns)
+{
+	struct nameset old = *ns;
+	ns->cap = old.cap ? 2 * old.cap : 256;
+	ns->slot = ms_calloc(ns->cap, sizeof *ns->slot);
+	ns->is_dir = ms_calloc(ns->cap, 1);
+	for (size_t i = 0; i < old.cap; i++) {
+		if (!old.slot[i])
+			continue;
+		size_t k = nameset_find(ns, old.slot[i], strlen(old.slot[i]));
+		ns->slot[k] = old.slot[i];
+		ns->is_dir[k] = old.is_dir[i];
+	}
+	free(old.slot);
+	free(old.is_dir);
+}
+
+/* -1 absent, else whether it is a directory. */
+static int nameset_get(const struct nameset *ns, const char *name, size_t n)
+{
+	if (!ns->cap)
+		return -1;
+	size_t k = nameset_find(ns, name, n);
+	return ns->slot[k] ? ns->is_dir[k] : -1;
+}
+
+static void nameset_put(struct nameset *ns, const char *name, size_t n, int is_dir)
+{
+	if (2 * (ns->n + 1) > ns->cap)
+		nameset_grow(ns);
+	size_t k = nameset_find(ns, name, n);
+	if (!ns->slot[k]) {
+		ns->slot[k] = ms_strndup(name, n);
+		ns->n++;
+	}
+	ns->is_dir[k] = (unsigned char)is_dir;
+}
+
+static void nameset_free(struct nameset *ns)
+{
+	for (size_t i = 0; i < ns->cap; i++)
+		free(ns->slot[i]);
+	free(ns->slot);
+	free(ns->is_dir);
+}
+
+/* ---- one pass ---- */
+
+enum mtype { M_FILE, M_DIR, M_SYMLINK, M_HARDLINK };
+
+struct member {
+	char *name; /* normalised, from the archive's top */
+	enum mtype type;
+	char *target;      /* symlink text, or the hard link's member name */
+	int hashed;        /* files: its bytes were hashed */
+	size_t res, n_res; /* its resources in pass.res */
+	uint64_t size;
+};
+
+struct pass {
+	const char *path;
+	const struct ms_hash_opts *o;
+	const struct ms_archive_sink *sink;
+	struct reader rd;
+	struct archive *a;
+	struct ms_stream *st;
+	char **ign;
+	size_t n_ign;
+	int flat;    /* the archive's top is the root */
+	char *top;   /* while !flat: the top-level directory assumed to be the root */
+	int debt;    /* skipped a member that the archive's top as root would hash */
+	int refused; /* failed on a member the rules refuse (not a read error) */
+	struct member *mem;
+	size_t n_mem, mem_cap;
+	struct nameset names; /* every member and every directory above one */
+	struct ms_resource *res;
+	size_t n_res, res_cap;
+	struct ms_progress progress;
+};
+
+/* After reporting a member the rules refuse: verify then fails (exit 1)
+ * rather than erroring out. */
+static int refuse(struct pass *p)
+{
+	p->refused = 1;
+	return -1;
+}
+
+/* The member's path below the assumed root. */
+static const char *rel_name(const struct pass *p, const char *name)
+{
+	if (p->flat || !p->top)
+		return name;
+	size_t n = strlen(p->top);
+	return name[n] == '\0' ? "" : name + n + 1;
+}
+
+static int is_ignored(const struct pass *p, const char *name)
+{
+	const char *rel = rel_name(p, name);
+	return *rel && ms_ignore_match(p->ign, p->n_ign, rel);
+}
+
+/* Keeps the assumed root up to date with one more member. 1 when the pass
+ * must start again with the archive's top as the root. */
+static int update_top(struct pass *p, const char *name, int is_dir)
+{
+	if (p->flat)
+		return 0;
+	size_t n = strcspn(name, "/");
+	if (!p->top) {
+		if (name[n] == '\0' && !is_dir)
+			p->flat = 1; /* a file at the top */
+		else
+			p->top = ms_strndup(name, n);
+		return 0;
+	}
+	if (strlen(p->top) == n && strncmp(name, p->top, n) == 0 && (name[n] == '/' || is_dir))
+		return 0;
+	p->flat = 1;
+	return p->debt;
+}
+
+static size_t add_resource(struct pass *p, const char *name, uint64_t start)
+{
+	if (p->n_res == p->res_cap) {
+		p->res_cap = p->res_cap ? 2 * p->res_cap : 256;
+		p->res = ms_reallocarray(p->res, p->res_cap, sizeof *p->res);
+	}
+	p->res[p->n_res] =
+	    (struct ms_resource){.path = ms_strdup(name), .start = start, .end = start};
+	return p->n_res++;
+}
+
+static struct member *add_member(struct pass *p, char *name, enum mtype type)
+{
+	if (p->n_mem == p->mem_cap) {
+		p->mem_cap = p->mem_cap ? 2 * p->mem_cap : 64;
+		p->mem = ms_reallocarray(p->mem, p->mem_cap, sizeof *p->mem);
+	}
+	struct member *m = &p->mem[p->n_mem++];
+	*m = (struct member){.name = name, .type = type, .res = p->n_res};
+	return m;
+}
+
+/* ---- feeding a member's bytes to the stream ---- */
+
+struct feed {
+	struct pass *p;
+	struct member *m;
+	uint64_t pos;
+	struct ms_stream_shard *sh; /* open shard, or NULL */
+	size_t res;                 /* its resource */
+};
+
+static int feed_open(struct feed *f)
+{
+	f->res = add_resource(f->p, f->m->name, f->pos);
+	f->m->n_res++;
+	f->sh = ms_stream_open(f->p->st, f->res);
+	return f->sh ? 0 : -1;
+}
+
+static int feed_close(struct feed *f)
+{
+	f->p->res[f->res].end = f->pos;
+	struct ms_stream_shard *sh = f->sh;
+	f->sh = NULL;
+	return ms_stream_close(f->p->st, sh);
+}
+
+/* Cuts the bytes at shard boundaries. */
+static int feed_bytes(struct feed *f, const uint8_t *data, size_t len)
+{
+	int shards = f->p->o->method == MS_METHOD_SHARDS;
+	uint64_t step = f->p->o->shard_size;
+	while (len > 0) {
+		if (!f->sh && feed_open(f) < 0)
+			return -1;
+		size_t n = len;
+		if (shards) {
+			uint64_t room = f->p->res[f->res].start + step - f->pos;
+			if (room < n)
+				n = (size_t)room;
+		}
+		if (ms_stream_write(f->p->st, f->sh, data, n) < 0)
+			return -1;
+		f->pos += n;
+		data += n;
+		len -= n;
+		if (shards && f->pos == f->p->res[f->res].start + step && feed_close(f) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Sparse members are refused: a few bytes of map could declare petabytes
+ * of holes to hash. Any other member's blocks follow one another. */
+static int feed_block(struct feed *f, struct archive_entry *e, const void *buf, size_t len,
+                      la_int64_t off)
+{
+	if (archive_entry_sparse_count(e) > 0) {
+		ms_error("archive '%s': member '%s' is a sparse file, which modelseal does not "
+		         "accept",
+		         f->p->path, f->m->name);
+		return refuse(f->p);
+	}
+	if (off < 0 || (uint64_t)off != f->pos) {
+		ms_error("archive '%s': member '%s' has data out of order", f->p->path, f->m->name);
+		return -1;
+	}
+	if (f->p->sink && f->p->sink->data(f->p->sink->ctx, buf, len, off) < 0)
+		return -1;
+	if (!f->m->hashed) {
+		f->pos += len;
+		return 0;
+	}
+	return feed_bytes(f, buf, len);
+}
+
+static int feed_end(struct feed *f)
+{
+	if (!f->m->hashed)
+		return 0;
+	/* files: one resource even for an empty file; shards: none for it. */
+	if (!f->sh && f->p->o->method == MS_METHOD_FILES && f->m->n_res == 0 && feed_open(f) < 0)
+		return -1;
+	f->m->size = f->pos;
+	return f->sh ? feed_close(f) : 0;
+}
+
+/* ---- hashing a member ---- */
+
+static int plain_tar(struct archive *a)
+{
+	return (archive_format(a) & ARCHIVE_FORMAT_BASE_MASK) == ARCHIVE_FORMAT_TAR &&
+	       archive_filter_count(a) == 1 && archive_filter_code(a, 0) == ARCHIVE_FILTER_NONE;
+}
+
+/* Where the member's bytes lie in the file, when they are one plain range of
+ * it: an uncompressed tar keeps a non-sparse member contiguous, and the
+ * first block libarchive hands back points into our own read buffer, which
+ * gives its exact offset. -1 when this member must be streamed. */
+static int64_t direct_offset(struct pass *p, struct archive_entry *e, const void *buf, size_t len,
+                             la_int64_t off)
+{
+	const uint8_t *b = buf;
+	if (p->sink || !plain_tar(p->a) || !archive_entry_size_is_set(e) ||
+	    (uint64_t)archive_entry_size(e) < DIRECT_MIN || archive_entry_sparse_count(e) > 0 ||
+	    off != 0 || b < p->rd.buf || b + len > p->rd.buf + p->rd.buf_len)
+		return -1;
+	return (int64_t)(p->rd.buf_off + (uint64_t)(b - p->rd.buf));
+}
+
+static int hash_direct(struct pass *p, struct member *m, uint64_t foff, uint64_t size)
+{
+	if (foff + size > p->rd.size) {
+		ms_error("archive '%s' is truncated: member '%s' ends past the end of the file",
+		         p->path, m->name);
+		return -1;
+	}
+	uint64_t step = p->o->method == MS_METHOD_SHARDS ? p->o->shard_size : size;
+	for (uint64_t off = 0; off < size; off += step) {
+		uint64_t end = size - off < step ? size : off + step;
+		size_t id = add_resource(p, m->name, off);
+		p->res[id].end = end;
+		m->n_res++;
+		if (ms_stream_range(p->st, id, p->rd.fd, foff + off, end - off, m->name) < 0)
+			return -1;
+	}
+	m->size = size;
+	/* The part already read counted once; the workers count all of it. */
+	uint64_t read = p->rd.buf_off + p->rd.buf_len - foff;
+	atomic_fetch_sub(&p->progress.done, read < size ? read : size);
+	p->rd.direct_skip = 1;
+	int r = archive_read_data_skip(p->a);
+	p->rd.direct_skip = 0;
+	if (r != ARCHIVE_OK) {
+		ms_error("archive '%s' is corrupt or truncated: %s", p->path,
+		         archive_error_string(p->a));
+		return -1;
+	}
+	return 0;
+}
+
+static int read_error(struct pass *p, const struct member *m)
+{
+	ms_error("archive '%s' is corrupt or truncated at member '%s': %s", p->path, m->name,
+	         archive_error_string(p->a));
+	return -1;
+}
+
+/* Streams the member's data (to the sink and, if hashed, to the stream). */
+static int read_member_data(struct pass *p, struct archive_entry *e, struct member *m)
+{
+	struct feed f = {.p = p, .m = m};
+	const void *buf;
+	size_t len;
+	la_int64_t off;
+	int r = archive_read_data_block(p->a, &buf, &len, &off);
+	if (r == ARCHIVE_OK && m->hashed) {
+		int64_t foff = direct_offset(p, e, buf, len, off);
+		if (foff >= 0)
+			return hash_direct(p, m, (uint64_t)foff, (uint64_t)archive_entry_size(e));
+	}
+	for (; r == ARCHIVE_OK; r = archive_read_data_block(p->a, &buf, &len, &off))
+		if (feed_block(&f, e, buf, len, off) < 0)
+			return -1;
+	if (r != ARCHIVE_EOF)
+		return read_error(p, m);
+	return feed_end(&f);
+}
+
+static const char *kind_name(mode_t type)
+{
+	switch (type) {
+	case AE_IFCHR:
+		return "character device";
+	case AE_IFBLK:
+		return "block device";
+	case AE_IFIFO:
+		return "fifo";
+	case AE_IFSOCK:
+		return "socket";
+	default:
+		return "special file";
+	}
+}
+
+/* dir(link) + "/" + text with "." and ".." applied; NULL when it climbs out
+ * of the archive or is absolute. */
+static char *join_link(const char *link, const char *text)
+{
+	if (*text == '/')
+		return NULL;
+	char *dir = ms_dirname(link);
+	char *joined = strcmp(dir, ".") == 0 ? ms_strdup(text) : ms_asprintf("%s/%s", dir, text);
+	free(dir);
+	struct ms_buf b = {0};
+	int ok = 1;
+	for (char *save = NULL, *c = strtok_r(joined, "/", &save); c && ok;
+	     c = strtok_r(NULL, "/", &save)) {
+		if (strcmp(c, ".") == 0)
+			continue;
+		if (strcmp(c, "..") == 0) {
+			char *slash = b.len ? memrchr(b.data, '/', b.len) : NULL;
+			ok = b.len > 0;
+			b.len = slash ? (size_t)(slash - b.data) : 0;
+			continue;
+		}
+		if (b.len)
+			ms_buf_append(&b, "/", 1);
+		ms_buf_append(&b, c, strlen(c));
+	}
+	free(joined);
+	if (!ok || !b.len) {
+		ms_buf_free(&b);
+		return NULL;
+	}
+	ms_buf_append(&b, "", 1);
+	return b.data;
+}
+
+/* The member's type and link target; -1 after reporting what is refused. */
+static int classify(struct pass *p, struct archive_entry *e, const char *name, enum mtype *type,
+                    char **target)
+{
+	const char *hard = archive_entry_hardlink(e);
+	mode_t ft = archive_entry_filetype(e);
+	*target = NULL;
+	if (hard || ft == AE_IFLNK) {
+		if (!p->o->allow_symlinks) {
+			ms_error("archive member '%s' is a %s link (use --allow-symlinks to hash "
+			         "its target)",
+			         name, hard ? "hard" : "symbolic");
+			return refuse(p);
+		}
+		if (hard) {
+			const char *why = ms_archive_check_name(hard, target);
+			if (why || !*target) {
+				ms_error("archive member '%s': hard link target '%s': %s", name,
+				         hard, why ? why : "the archive's top");
+				return refuse(p);
+			}
+			*type = M_HARDLINK;
+			return 0;
+		}
+		const char *text = archive_entry_symlink(e);
+		if (!text || !*text) {
+			ms_error("archive member '%s': symbolic link without a target", name);
+			return refuse(p);
+		}
+		/* Refused now, not only at the end: unpack must not even create
+		 * it in its private directory. */
+		char *to = join_link(name, text);
+		free(to);
+		if (!to) {
+			ms_error("archive member '%s' is a link that points outside the archive",
+			         name);
+			return refuse(p);
+		}
+		*target = ms_strdup(text);
+		*type = M_SYMLINK;
+		return 0;
+	}
+	if (ft == AE_IFREG || ft == AE_IFDIR) {
+		*type = ft == AE_IFREG ? M_FILE : M_DIR;
+		return 0;
+	}
+	ms_error("archive member '%s' is a %s: a model holds only files and directories", name,
+	         kind_name(ft));
+	return refuse(p);
+}
+
+/* Checked as each member arrives, before anything is written for it: a
+ * second member of one name, and a file where a directory is (or the
+ * reverse), which is also how a member "through" a symlink shows. */
+static int check_clash(struct pass *p, const char *name, int is_dir)
+{
+	for (const char *s = strchr(name, '/'); s; s = strchr(s + 1, '/')) {
+		size_t n = (size_t)(s - name);
+		if (nameset_get(&p->names, name, n) == 0) {
+			ms_error("archive '%s': '%.*s' is not a directory but '%s' is below it",
+			         p->path, (int)n, name, name);
+			return refuse(p);
+		}
+		nameset_put(&p->names, name, n, 1);
+	}
+	int seen = nameset_get(&p->names, name, strlen(name));
+	if (seen == 1 && is_dir)
+		return 0;
+	if (seen >= 0) {
+		ms_error("archive '%s': member '%s' appears twice%s", p->path, name,
+		         seen != is_dir ? " (as a file and as a directory)" : "");
+		return refuse(p);
+	}
+	nameset_put(&p->names, name, strlen(name), is_dir);
+	return 0;
+}
+
+/* 0 done, 1 start again flat, -1 reported. */
+static int process_entry(struct pass *p, struct archive_entry *e)
+{
+	const char *raw = member_name(e);
+	char *name;
+	const char *why = ms_archive_check_name(raw, &name);
+	if (why) {
+		ms_error("archive '%s': member '%s': %s", p->path, raw ? raw : "", why);
+		return refuse(p);
+	}
+	if (!name) {
+		if (archive_entry_filetype(e) == AE_IFDIR)
+			return 0;
+		ms_error("archive '%s': member '%s' is not a directory", p->path, raw);
+		return refuse(p);
+	}
+	enum mtype type;
+	char *target;
+	if (classify(p, e, name, &type, &target) < 0) {
+		free(name);
+		return -1;
+	}
+	if (check_clash(p, name, type == M_DIR) < 0) {
+		free(name);
+		free(target);
+		return -1;
+	}
+	struct member *m = add_member(p, name, type);
+	m->target = target;
+	if (update_top(p, name, type == M_DIR))
+		return 1;
+	if (p->sink && p->sink->entry(p->sink->ctx, e, name) < 0)
+		return -1;
+	if (type != M_FILE)
+		return 0;
+	m->hashed = !is_ignored(p, name);
+	if (!m->hashed && !p->flat && !ms_ignore_match(p->ign, p->n_ign, name))
+		p->debt = 1;
+	if (!m->hashed && !p->sink)
+		return archive_read_data_skip(p->a) == ARCHIVE_OK ? 0 : read_error(p, m);
+	return read_member_data(p, e, m);
+}
+
+/* ---- after the pass: checks, links, the manifest ---- */
+
+static int member_cmp(const void *a, const void *b)
+{
+	return ms_path_cmp((*(struct member *const *)a)->name, (*(struct member *const *)b)->name);
+}
+
+static struct member *find_member(struct pass *p, struct member **sorted, const char *name)
+{
+	struct member key = {.name = (char *)name}, *kp = &key;
+	struct member **hit = bsearch(&kp, sorted, p->n_mem, sizeof *sorted, member_cmp);
+	return hit ? *hit : NULL;
+}
+
+/* Follows a link to the regular file member it stands for, inside the root. */
+static struct member *resolve_link(struct pass *p, struct member **sorted, struct member *link)
+{
+	struct member *cur = link;
+	for (int depth = 0; depth < MAX_LINK_DEPTH; depth++) {
+		char *to = cur->type == M_HARDLINK ? ms_strdup(cur->target)
+		                                   : join_link(cur->name, cur->target);
+		if (!to) {
+			ms_error("archive member '%s' is a link that points outside the model",
+			         link->name);
+			return NULL;
+		}
+		int inside = p->flat || (strncmp(to, p->top, strlen(p->top)) == 0 &&
+		                         to[strlen(p->top)] == '/');
+		cur = inside ? find_member(p, sorted, to) : NULL;
+		if (!inside)
+			ms_error("archive member '%s' is a link that points outside the model",
+			         link->name);
+		else if (!cur)
+			ms_error(
+			    "archive member '%s' is a link to '%s', which is not in the archive",
+			    link->name, to);
+		free(to);
+		if (!cur)
+			return NULL;
+		if (cur->type == M_FILE) {
+			if (cur->hashed && !is_ignored(p, cur->name))
+				return cur;
+			ms_error("archive member '%s' is a link to ignored member '%s'", link->name,
+			         cur->name);
+			return NULL;
+		}
+		if (cur->type == M_DIR) {
+			ms_error("archive member '%s' is a link to a directory", link->name);
+			return NULL;
+		}
+	}
+	ms_error("archive member '%s': too many levels of links", link->name);
+	return NULL;
+}
+
+/* A link is hashed as its target: the same resources under its own name. */
+static int add_link_resources(struct pass *p, struct member **sorted, struct member *link)
+{
+	struct member *t = resolve_link(p, sorted, link);
+	if (!t)
+		return refuse(p);
+	link->res = p->n_res;
+	link->n_res = t->n_res;
+	link->size = t->size;
+	link->hashed = 1;
+	for (size_t i = 0; i < t->n_res; i++) {
+		size_t id = add_resource(p, link->name, p->res[t->res + i].start);
+		p->res[id].end = p->res[t->res + i].end;
+		memcpy(p->res[id].digest, p->res[t->res + i].digest, MS_DIGEST_MAX);
+	}
+	return 0;
+}
+
+static int resolve_links(struct pass *p, struct member **sorted)
+{
+	size_t n = p->n_mem; /* links add resources, not members */
+	for (size_t i = 0; i < n; i++) {
+		struct member *m = &p->mem[i];
+		if ((m->type == M_SYMLINK || m->type == M_HARDLINK) && !is_ignored(p, m->name) &&
+		    add_link_resources(p, sorted, m) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* Moves the kept resources into m, with paths below the root. */
+static void build_manifest(struct pass *p, struct ms_manifest *m)
+{
+	m->res = ms_calloc(p->n_res + 1, sizeof *m->res);
+	for (size_t i = 0; i < p->n_mem; i++) {
+		struct member *mb = &p->mem[i];
+		if (!mb->hashed || is_ignored(p, mb->name))
+			continue;
+		m->n_files++;
+		m->total_bytes += mb->size;
+		for (size_t k = mb->res; k < mb->res + mb->n_res; k++) {
+			struct ms_resource *r = &m->res[m->n_res++];
+			*r = p->res[k];
+			r->path = ms_strdup(rel_name(p, p->res[k].path));
+		}
+	}
+	ms_manifest_sort(m);
+	ms_manifest_compute_root(m);
+}
+
+static void fill_header(struct pass *p, struct ms_manifest *m)
+{
+	m->name = p->flat || !p->top ? ms_archive_model_name(p->path) : ms_strdup(p->top);
+	m->method = p->o->method;
+	m->alg = p->o->alg;
+	m->shard_size = p->o->method == MS_METHOD_SHARDS ? p->o->shard_size : 0;
+	m->allow_symlinks = p->o->allow_symlinks;
+	m->ignore_paths = ms_calloc(p->n_ign + 1, sizeof(char *));
+	for (size_t i = 0; i < p->n_ign; i++)
+		m->ignore_paths[m->n_ignore_paths++] = ms_strdup(p->ign[i]);
+}
+
+static int finish_pass(struct pass *p, struct ms_manifest *m)
+{
+	if (ms_stream_finish(p->st) < 0)
+		return -1;
+	for (size_t i = 0; i < p->n_res; i++)
+		memcpy(p->res[i].digest, ms_stream_digest(p->st, i), MS_DIGEST_MAX);
+	if (!p->top)
+		p->flat = 1;
+	struct member **sorted = ms_calloc(p->n_mem + 1, sizeof *sorted);
+	for (size_t i = 0; i < p->n_mem; i++)
+		sorted[i] = &p->mem[i];
+	qsort(sorted, p->n_mem, sizeof *sorted, member_cmp);
+	int rc = resolve_links(p, sorted);
+	free(sorted);
+	if (rc < 0)
+		return -1;
+	fill_header(p, m);
+	build_manifest(p, m);
+	return 0;
+}
+
+static void pass_free(struct pass *p)
+{
+	ms_stream_free(p->st);
+	if (p->a)
+		archive_read_free(p->a);
+	reader_close(&p->rd);
+	for (size_t i = 0; i < p->n_mem; i++) {
+		free(p->mem[i].name);
+		free(p->mem[i].target);
+	}
+	for (size_t i = 0; i < p->n_res; i++)
+		free(p->res[i].path);
+	free(p->mem);
+	free(p->res);
+	nameset_free(&p->names);
+	free(p->top);
+	ms_ignore_list_free(p->ign, p->n_ign);
+}
+
+/* 0 done, 1 start again with flat, -1 reported. */
+static int run_pass(struct pass *p, struct ms_manifest *m)
+{
+	if (p->sink && p->sink->begin && p->sink->begin(p->sink->ctx) < 0)
+		return -1;
+	p->a = open_archive(p->path, &p->rd);
+	if (!p->a)
+		return -1;
+	ms_progress_start(&p->progress, "hashing", p->rd.size);
+	p->rd.progress = &p->progress;
+	p->st =
+	    ms_stream_start(p->o->alg, p->o->jobs ? p->o->jobs : ms_online_cpus(), &p->progress);
+	if (!p->st)
+		return -1;
+	struct archive_entry *e;
+	int r;
+	while ((r = next_header(p->a, p->path, &e)) == 1) {
+		int rc = process_entry(p, e);
+		if (rc != 0)
+			return rc;
+	}
+	ms_progress_end(&p->progress);
+	return r < 0 ? -1 : finish_pass(p, m);
+}
+
+int ms_archive_hash(const char *path, const struct ms_hash_opts *o,
+                    const struct ms_archive_sink *sink, struct ms_manifest *m,
+                    struct ms_archive_info *info)
+{
+	memset(m, 0, sizeof *m);
+	int rc = 1;
+	if (info)
+		memset(info, 0, sizeof *info);
+	for (int flat = 0; rc == 1 && flat < 2; flat++) {
+		struct pass p = {.path = path, .o = o, .sink = sink, .flat = flat};
+		p.rd.fd = -1;
+		ms_ignore_list_build(o, &p.ign, &p.n_ign);
+		rc = run_pass(&p, m);
+		ms_progress_end(&p.progress);
+		if (rc == 0 && info)
+			info->root = p.flat ? NULL : ms_strdup(p.top);
+		if (rc < 0 && info)
+			info->refused = p.refused;
+		pass_free(&p);
+	}
+	if (rc != 0) {
+		ms_manifest_free(m);
+		return -1;
+	}
+	return 0;
+}
+
+/* ---- one member, for the signature inside ---- */
+
+static int read_all(struct archive *a, const char *path, const char *name, size_t max, char **data,
+                    size_t *len)
+{
+	struct ms_buf b = {0};
+	char chunk[16384];
+	la_ssize_t n;
+	while ((n = archive_read_data(a, chunk, sizeof chunk)) > 0) {
+		if (b.len + (size_t)n > max) {
+			ms_error("archive '%s': member '%s' is larger than %zu bytes", path, name,
+			         max);
+			ms_buf_free(&b);
+			return -1;
+		}
+		ms_buf_append(&b, chunk, (size_t)n);
+	}
+	if (n < 0) {
+		ms_error("archive '%s' is corrupt or truncated: %s", path, archive_error_string(a));
+		ms_buf_free(&b);
+		return -1;
+	}
+	*len = b.len;
+	ms_buf_append(&b, "", 1);
+	*data = b.data;
+	return 1;
+}
+
+static int match_member(struct archive_entry *e, const char *path, const char *want, char **top,
+                        int *rc)
+{
+	const char *raw = member_name(e);
+	char *name;
+	const char *why = ms_archive_check_name(raw, &name);
+	if (why) {
+		ms_error("archive '%s': member '%s': %s", path, raw ? raw : "", why);
+		*rc = -1;
+		return 1;
+	}
+	if (!name)
+		return 0;
+	if (!*top && strchr(name, '/'))
+		*top = ms_strndup(name, strcspn(name, "/"));
+	size_t t = *top ? strlen(*top) : 0;
+	int hit = strcmp(name, want) == 0 || (*top && strncmp(name, *top, t) == 0 &&
+	                                      name[t] == '/' && strcmp(name + t + 1, want) == 0);
+	if (hit && strcmp(name, want) == 0) {
+		free(*top);
+		*top = NULL;
+	}
+	free(name);
+	return hit && archive_entry_filetype(e) == AE_IFREG && !archive_entry_hardlink(e);
+}
+
+int ms_archive_read_member(const char *path, const char *name, size_t max, char **data, size_t *len,
+                           char **top)
+{
+	struct reader rd;
+	*top = NULL;
+	struct archive *a = open_archive(path, &rd);
+	if (!a)
+		return -1;
+	struct archive_entry *e;
+	int r, rc = 0;
+	while (rc == 0 && (r = next_header(a, path, &e)) == 1)
+		if (match_member(e, path, name, top, &rc) && rc == 0)
+			rc = read_all(a, path, name, max, data, len);
+	if (rc == 0 && r < 0)
+		rc = -1;
+	if (rc != 1) {
+		free(*top);
+		*top = NULL;
+	}
+	archive_read_free(a);
+	reader_close(&rd);
+	return rc;
+}

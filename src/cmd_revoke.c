@@ -1,0 +1,160 @@
+/* modelseal revoke: withdraw trust from a key (every signature by it) or
+ * from one model, with a reason that verify shows. */
+#include <cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "modelseal/cli.h"
+#include "modelseal/commands.h"
+#include "modelseal/json.h"
+#include "modelseal/registry_trust.h"
+#include "modelseal/util.h"
+
+const char cmd_revoke_usage[] =
+    "usage: modelseal revoke KEYID|REF --reason TEXT\n"
+    "\n"
+    "Revokes a key or one model. A revoked key's signatures no longer verify;\n"
+    "a revoked model no longer verifies, whoever signed it. The revocation is\n"
+    "an event in the registry's chained log and travels in 'trust export'.\n"
+    "\n"
+    "  KEYID  a key id (64 hex digits), a trusted key's label, or a PUB file\n"
+    "  REF    sha256:<hex or unique prefix>, NAME@VERSION, or a signed model\n"
+    "\n"
+    "Options:\n"
+    "  -r, --reason TEXT   why (required; shown whenever verification fails)\n";
+
+struct target {
+	const char *kind; /* "key" or "model" */
+	char subject[MS_HEX_LEN + 1];
+};
+
+static int is_pub_file(const char *path)
+{
+	char *text;
+	size_t len;
+	struct stat st;
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) || st.st_size > 65536)
+		return 0;
+	if (ms_read_file(path, 65536, "key", &text, &len) < 0)
+		return 0;
+	int yes = strstr(text, "-----BEGIN PUBLIC KEY-----") != NULL;
+	free(text);
+	return yes;
+}
+
+static int key_target(const char *id, struct target *t)
+{
+	t->kind = "key";
+	memcpy(t->subject, id, sizeof t->subject);
+	return 0;
+}
+
+/* What the operand names. A bare 64-hex string is a key unless a model with
+ * that digest is recorded: write sha256:<hex> to mean a model for sure. */
+static int resolve(struct ms_registry *reg, const struct ms_trust *trust, const char *arg,
+                   struct target *t)
+{
+	struct ms_model_info m;
+	t->kind = "model";
+	if (strncmp(arg, "sha256:", 7) == 0 && ms_is_hex64(arg + 7)) {
+		memcpy(t->subject, arg + 7, sizeof t->subject);
+		return 0;
+	}
+	if (ms_is_hex64(arg)) {
+		int rc = ms_trust_find_key(trust, arg) ? 1 : ms_registry_get_model(reg, arg, 0, &m);
+		if (rc < 0)
+			return -1;
+		if (rc == 0) {
+			ms_model_info_free(&m);
+			memcpy(t->subject, arg, sizeof t->subject);
+			return 0;
+		}
+		return key_target(arg, t);
+	}
+	for (size_t i = 0; i < trust->n_keys; i++)
+		if (trust->keys[i].label && strcmp(trust->keys[i].label, arg) == 0)
+			return key_target(ms_pubkey_id(trust->keys[i].key), t);
+	if (is_pub_file(arg)) {
+		struct ms_pubkey *k;
+		if (ms_pubkey_load(arg, &k) < 0)
+			return -1;
+		key_target(ms_pubkey_id(k), t);
+		ms_pubkey_free(k);
+		return 0;
+	}
+	struct stat st;
+	if (stat(arg, &st) == 0 && !strchr(arg, '@'))
+		return ms_signed_model_digest(arg, t->subject);
+	return ms_registry_resolve_ref(reg, arg, t->subject);
+}
+
+static int check_reason(const char *r)
+{
+	size_t n = r ? strlen(r) : 0;
+	if (!r)
+		return ms_usage_error("--reason TEXT is required: say why");
+	if (n == 0 || n > MS_REASON_MAX)
+		return ms_usage_error("--reason must be 1 to %d bytes", MS_REASON_MAX);
+	for (size_t i = 0; i < n; i++)
+		if ((unsigned char)r[i] < 0x20 || r[i] == 0x7f)
+			return ms_usage_error(
+			    "--reason must be one line without control characters");
+	return MS_OK;
+}
+
+static void report(const struct target *t, const char *reason)
+{
+	const char *pre = strcmp(t->kind, "model") == 0 ? "sha256:" : "";
+	if (!ms_global.json) {
+		printf("revoked %s %s%s: %s\n", t->kind, pre, t->subject, reason);
+		return;
+	}
+	cJSON *o = cJSON_CreateObject();
+	char *subject = ms_asprintf("%s%s", pre, t->subject);
+	cJSON_AddStringToObject(o, "revoked", t->kind);
+	cJSON_AddStringToObject(o, "subject", subject);
+	cJSON_AddStringToObject(o, "reason", reason);
+	char *text = ms_json_print(o);
+	fputs(text, stdout);
+	free(text);
+	free(subject);
+	cJSON_Delete(o);
+}
+
+int cmd_revoke(int argc, char **argv)
+{
+	static const struct option opts[] = {
+	    {"reason", required_argument, NULL, 'r'},
+	    {NULL, 0, NULL, 0},
+	};
+	const char *reason = NULL;
+	int c;
+	while ((c = ms_getopt(argc, argv, "r:", opts)) != -1)
+		reason = optarg;
+	if (optind == argc)
+		return ms_usage_error("no KEYID or REF given");
+	if (argc - optind > 1)
+		return ms_usage_error("one KEYID or REF at a time");
+	if (check_reason(reason) != MS_OK)
+		return MS_ERR;
+	struct ms_registry *reg;
+	struct ms_trust trust;
+	struct target t = {0};
+	if (ms_registry_open(NULL, MS_REG_CREATE, &reg) < 0)
+		return MS_ERR;
+	if (ms_registry_trust_load(reg, &trust) < 0) {
+		ms_registry_close(reg);
+		return MS_ERR;
+	}
+	int rc = resolve(reg, &trust, argv[optind], &t) < 0 ||
+	                 ms_registry_revoke(reg, t.kind, t.subject, reason) < 0
+	             ? MS_ERR
+	             : MS_OK;
+	if (rc == MS_OK)
+		report(&t, reason);
+	ms_trust_free(&trust);
+	ms_registry_close(reg);
+	return rc;
+}

@@ -1,0 +1,330 @@
+/* The pre-deploy gate behind verify and unpack: which keys to trust, the
+ * verification, revocations, the policy, the event and the verdict. */
+#include <cJSON.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "modelseal/cli.h"
+#include "modelseal/gate.h"
+#include "modelseal/json.h"
+#include "modelseal/registry_trust.h"
+#include "modelseal/util.h"
+
+static void add_cand(struct ms_gate *g, struct ms_pubkey *k)
+{
+	for (size_t i = 0; i < g->n_cands; i++)
+		if (strcmp(ms_pubkey_id(g->cands[i]), ms_pubkey_id(k)) == 0)
+			return;
+	g->cands = ms_reallocarray(g->cands, g->n_cands + 1, sizeof *g->cands);
+	g->cands[g->n_cands++] = k;
+}
+
+/* Revocations always count, from the registry and the trust file alike;
+ * keys come from --key, else the trust file, else the registry. */
+static int load_trust(struct ms_gate *g)
+{
+	struct ms_trust reg_trust = {0};
+	if (g->trust_file && ms_trust_load_file(g->trust_file, &g->trust) < 0)
+		return -1;
+	int have = ms_registry_open_if_exists(&g->reg);
+	if (have < 0 || (have && ms_registry_trust_load(g->reg, &reg_trust) < 0))
+		return -1;
+	for (size_t i = 0; i < reg_trust.n_revs; i++) {
+		const struct ms_revocation *r = &reg_trust.revs[i];
+		ms_trust_add_revocation(&g->trust, r->kind, r->subject, r->reason, r->time);
+	}
+	if (!g->trust_file) { /* the keys move over to g->trust */
+		g->trust.keys = reg_trust.keys;
+		g->trust.n_keys = reg_trust.n_keys;
+		reg_trust.keys = NULL;
+		reg_trust.n_keys = 0;
+	}
+	ms_trust_free(&reg_trust);
+	return 0;
+}
+
+static int load_keys(struct ms_gate *g)
+{
+	g->own_keys = ms_calloc(g->n_key_paths ? g->n_key_paths : 1, sizeof *g->own_keys);
+	for (size_t i = 0; i < g->n_key_paths; i++) {
+		if (ms_pubkey_load(g->key_paths[i], &g->own_keys[i]) < 0)
+			return -1;
+		g->n_own_keys = i + 1;
+		add_cand(g, g->own_keys[i]);
+	}
+	for (size_t i = 0; !g->n_key_paths && i < g->trust.n_keys; i++)
+		add_cand(g, g->trust.keys[i].key);
+	size_t n;
+	struct ms_pubkey *const *pk = g->policy ? ms_policy_key_files(g->policy, &n) : NULL;
+	for (size_t i = 0; pk && i < n; i++)
+		add_cand(g, pk[i]);
+	return 0;
+}
+
+static const struct ms_revocation *key_revoked(const struct ms_gate *g, const struct ms_pubkey *k)
+{
+	return ms_trust_revocation(&g->trust, "key", ms_pubkey_id(k));
+}
+
+/* Unrevoked keys first; only when none of them verifies are the revoked
+ * ones tried, so that the failure can name the revocation. */
+static int verify_with(struct ms_gate *g, int revoked)
+{
+	struct ms_pubkey **keys = ms_calloc(g->n_cands, sizeof *keys);
+	size_t n = 0;
+	for (size_t i = 0; i < g->n_cands; i++)
+		if ((key_revoked(g, g->cands[i]) != NULL) == revoked)
+			keys[n++] = g->cands[i];
+	g->req.keys = keys;
+	g->req.n_keys = n;
+	int rc = !n             ? MS_FAIL
+	         : g->verify_fn ? g->verify_fn(&g->req, &g->res, g->verify_ctx)
+	                        : ms_verify_model(&g->req, &g->res);
+	g->req.keys = NULL;
+	g->req.n_keys = 0;
+	free(keys);
+	return rc;
+}
+
+static void add_revocation_problem(struct ms_gate *g, const char *path, const char *what,
+                                   const struct ms_revocation *r)
+{
+	char when[32];
+	ms_problems_add(&g->res.problems, path, "revoked",
+	                ms_asprintf("%s was revoked %s: %s", what,
+	                            ms_time_format(r->time, when, sizeof when), r->reason));
+	g->res.verified = 0;
+}
+
+static int check_revocations(struct ms_gate *g, int rc)
+{
+	char hex[2 * MS_ROOT_LEN + 1];
+	const struct ms_revocation *r;
+	if (!g->res.signer)
+		return rc;
+	if ((r = key_revoked(g, g->res.signer))) {
+		char *what = ms_asprintf("signing key %s", ms_pubkey_id(g->res.signer));
+		add_revocation_problem(g, g->res.signature, what, r);
+		free(what);
+	}
+	ms_hex_encode(g->res.signed_manifest.root, MS_ROOT_LEN, hex);
+	if ((r = ms_trust_revocation(&g->trust, "model", hex))) {
+		char *what = ms_asprintf("model sha256:%s", hex);
+		add_revocation_problem(g, g->req.model, what, r);
+		free(what);
+	}
+	return rc == MS_OK && g->res.problems.n ? MS_FAIL : rc;
+}
+
+static int run_verify(struct ms_gate *g)
+{
+	int rc = verify_with(g, 0);
+	if (rc == MS_FAIL && !g->res.signer) {
+		struct ms_verify_result first = g->res;
+		memset(&g->res, 0, sizeof g->res);
+		int rc2 = verify_with(g, 1);
+		if (g->res.signer) {
+			ms_verify_result_free(&first);
+			rc = rc2;
+		} else {
+			ms_verify_result_free(&g->res);
+			g->res = first;
+		}
+	}
+	return rc == MS_ERR ? rc : check_revocations(g, rc);
+}
+
+static int run_policy(struct ms_gate *g)
+{
+	struct ms_policy_input in = {&g->req,   &g->res, g->cands,           g->n_cands,
+	                             &g->trust, g->reg,  (int64_t)time(NULL)};
+	g->has_policy = 1;
+	return ms_policy_evaluate(g->policy, &in, &g->report);
+}
+
+/* A 'verified' or 'failed' event where a writable registry already exists:
+ * deploy hosts without one are neither slowed down nor failed. */
+static void note_in_registry(const struct ms_gate *g)
+{
+	const struct ms_verify_result *res = &g->res;
+	char hex[2 * MS_ROOT_LEN + 1];
+	char *subject;
+	cJSON *d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "model", g->req.model);
+	if (res->signer) { /* the statement is trusted: name the model by its root */
+		ms_hex_encode(res->signed_manifest.root, MS_ROOT_LEN, hex);
+		subject = ms_asprintf("sha256:%s", hex);
+		cJSON_AddStringToObject(d, "signer", ms_pubkey_id(res->signer));
+	} else {
+		char *abs = realpath(g->req.model, NULL);
+		subject = ms_strdup(abs ? abs : g->req.model);
+		free(abs);
+	}
+	cJSON_AddNumberToObject(d, "problems", (double)res->problems.n);
+	if (res->problems.n) {
+		char *first =
+		    ms_asprintf("%s: %s", res->problems.v[0].kind, res->problems.v[0].path);
+		cJSON_AddStringToObject(d, "first_problem", first);
+		free(first);
+	}
+	if (g->has_policy) {
+		cJSON_AddStringToObject(d, "policy", g->policy_path);
+		cJSON_AddBoolToObject(d, "policy_ok", g->report.ok);
+	}
+	char *detail = cJSON_PrintUnformatted(d);
+	ms_registry_note_event(g->verified ? MS_EV_VERIFIED : MS_EV_FAILED, subject, detail);
+	free(detail);
+	free(subject);
+	cJSON_Delete(d);
+}
+
+int ms_gate_run(struct ms_gate *g)
+{
+	if (g->policy_path && ms_policy_load(g->policy_path, &g->policy) < 0)
+		return MS_ERR;
+	if (load_trust(g) < 0 || load_keys(g) < 0)
+		return MS_ERR;
+	if (g->policy && ms_policy_allow_unsigned(g->policy) >= 0)
+		g->req.ignore_unsigned = ms_policy_allow_unsigned(g->policy);
+	if (g->n_cands == 0) {
+		ms_problems_add(
+		    &g->res.problems, g->req.model, "untrusted",
+		    ms_strdup("no key is trusted: add one with 'modelseal trust add PUB', "
+		              "or give --key PUB, --trust-file FILE or a policy with "
+		              "trusted_keys"));
+		return MS_FAIL;
+	}
+	int rc = run_verify(g);
+	if (rc != MS_ERR && g->policy) {
+		int prc = run_policy(g);
+		rc = prc == MS_ERR ? MS_ERR : prc == MS_FAIL ? MS_FAIL : rc;
+	}
+	g->verified = rc == MS_OK;
+	if (rc != MS_ERR)
+		note_in_registry(g);
+	return rc;
+}
+
+void ms_gate_free(struct ms_gate *g)
+{
+	ms_verify_result_free(&g->res);
+	ms_policy_report_free(&g->report);
+	for (size_t i = 0; i < g->n_own_keys; i++)
+		ms_pubkey_free(g->own_keys[i]);
+	free(g->own_keys);
+	free(g->cands);
+	ms_trust_free(&g->trust);
+	ms_policy_free(g->policy);
+	ms_registry_close(g->reg);
+}
+
+/* ---- the verdict ---- */
+
+static void add_string_or_null(cJSON *o, const char *key, const char *s)
+{
+	if (s)
+		cJSON_AddStringToObject(o, key, s);
+	else
+		cJSON_AddNullToObject(o, key);
+}
+
+cJSON *ms_gate_to_json(const struct ms_gate *g)
+{
+	const struct ms_verify_result *res = &g->res;
+	cJSON *j = cJSON_CreateObject();
+	cJSON_AddBoolToObject(j, "verified", g->verified);
+	cJSON_AddStringToObject(j, "model", g->req.model);
+	add_string_or_null(j, "signature", res->signature);
+	char hex[2 * MS_ROOT_LEN + 1];
+	char *digest = NULL;
+	if (res->signer) {
+		ms_hex_encode(res->signed_manifest.root, MS_ROOT_LEN, hex);
+		digest = ms_asprintf("sha256:%s", hex);
+	}
+	add_string_or_null(j, "digest", digest);
+	add_string_or_null(j, "signer", res->signer ? ms_pubkey_id(res->signer) : NULL);
+	free(digest);
+	cJSON *problems = cJSON_AddArrayToObject(j, "problems");
+	for (size_t i = 0; i < res->problems.n; i++) {
+		const struct ms_problem *p = &res->problems.v[i];
+		cJSON *o = cJSON_CreateObject();
+		cJSON_AddStringToObject(o, "path", p->path);
+		cJSON_AddStringToObject(o, "problem", p->kind);
+		add_string_or_null(o, "detail", p->detail);
+		cJSON_AddItemToArray(problems, o);
+	}
+	if (g->has_policy) {
+		cJSON *rules = cJSON_AddArrayToObject(j, "policy");
+		for (size_t i = 0; i < g->report.n; i++) {
+			const struct ms_policy_rule *r = &g->report.v[i];
+			cJSON *o = cJSON_CreateObject();
+			cJSON_AddStringToObject(o, "rule", r->rule);
+			cJSON_AddBoolToObject(o, "ok", r->ok);
+			add_string_or_null(o, "detail", r->detail);
+			cJSON_AddItemToArray(rules, o);
+		}
+	} else {
+		cJSON_AddNullToObject(j, "policy");
+	}
+	return j;
+}
+
+/* One line on success; on failure every problem and every rule on stdout
+ * and a summary on stderr. */
+static void print_text(const struct ms_gate *g)
+{
+	const struct ms_verify_result *res = &g->res;
+	if (g->verified) {
+		char hex[2 * MS_ROOT_LEN + 1];
+		ms_hex_encode(res->signed_manifest.root, MS_ROOT_LEN, hex);
+		printf("verified sha256:%s signed by %s", hex, ms_pubkey_id(res->signer));
+		if (g->has_policy)
+			printf("; policy: %zu rule%s pass", g->report.n,
+			       g->report.n == 1 ? "" : "s");
+		putchar('\n');
+		return;
+	}
+	for (size_t i = 0; i < res->problems.n; i++) {
+		const struct ms_problem *p = &res->problems.v[i];
+		printf("%s: %s%s%s%s\n", p->kind, p->path, p->detail ? " (" : "",
+		       p->detail ? p->detail : "", p->detail ? ")" : "");
+	}
+	if (res->problems.n == 1 && strcmp(res->problems.v[0].kind, "untrusted") == 0) {
+		fflush(stdout);
+		ms_error("%s", res->problems.v[0].detail);
+		return;
+	}
+	size_t failed = 0;
+	for (size_t i = 0; i < g->report.n; i++) {
+		const struct ms_policy_rule *r = &g->report.v[i];
+		failed += !r->ok;
+		printf("policy %s: %s: %s\n", r->ok ? "ok" : "FAILED", r->rule,
+		       r->detail ? r->detail : "");
+	}
+	fflush(stdout); /* the details before the summary, also in one merged log */
+	if (res->problems.n && failed)
+		ms_error("verification FAILED: %zu problem%s, %zu policy rule%s failed; do not "
+		         "deploy this model",
+		         res->problems.n, res->problems.n == 1 ? "" : "s", failed,
+		         failed == 1 ? "" : "s");
+	else if (failed)
+		ms_error("policy FAILED: %zu rule%s failed; do not deploy this model", failed,
+		         failed == 1 ? "" : "s");
+	else
+		ms_error("verification FAILED: %zu problem%s; do not deploy this model",
+		         res->problems.n, res->problems.n == 1 ? "" : "s");
+}
+
+void ms_gate_print(const struct ms_gate *g)
+{
+	if (ms_global.json) {
+		cJSON *j = ms_gate_to_json(g);
+		char *text = ms_json_print(j);
+		fputs(text, stdout);
+		free(text);
+		cJSON_Delete(j);
+	} else
+		print_text(g);
+}

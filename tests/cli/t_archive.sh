@@ -1,0 +1,305 @@
+# Archives: --archive digests equal the directory's, pack is deterministic,
+# unpack verifies before anything appears, hostile archives are refused.
+unset MODELSEAL_PASSPHRASE
+PY=python3
+nothing_left() { ! ls -a "$1" | grep -q 'unpack-\|\.tmp$'; }
+# flip_byte FILE OFFSET
+flip_byte() {
+	old=$(dd if="$1" bs=1 skip="$2" count=1 2>/dev/null)
+	new=X
+	[ "$old" = X ] && new=Y
+	printf %s "$new" | dd of="$1" bs=1 seek="$2" conv=notrunc 2>/dev/null
+}
+# zip_dir ZIP DIR [PREFIX]: DIR's files into ZIP, names under PREFIX.
+zip_dir() {
+	$PY - "$@" <<'EOF'
+import os, sys, zipfile
+out, top = sys.argv[1], sys.argv[2]
+prefix = sys.argv[3] if len(sys.argv) > 3 else ""
+with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+    for d, dirs, files in os.walk(top):
+        dirs.sort()
+        for f in sorted(files):
+            p = os.path.join(d, f)
+            z.write(p, prefix + os.path.relpath(p, top))
+EOF
+}
+
+mkdir -p model/sub/deep model/.git
+head -c 70000 /dev/urandom >model/weights.bin
+head -c 2500 /dev/urandom >"model/sub/with space.bin"
+printf 'tok' >model/sub/deep/t.txt
+: >model/empty
+printf '[core]' >model/.git/config
+printf 'u' >"model/sub/h\303\251llo w\303\266rld.bin"                 # UTF-8 name
+printf 'l' >"model/sub/$(printf 'long%.0s' $(seq 1 30)).bin" # needs a pax header
+"$MS" keygen -o k --no-passphrase >/dev/null 2>&1
+"$MS" keygen -o other --no-passphrase >/dev/null 2>&1
+
+# ---- every format, both methods: the archive's digest is the directory's ----
+tar cf m.tar model
+gzip -9 -c m.tar >m.tar.gz
+bzip2 -c m.tar >m.tar.bz2
+xz -c m.tar >m.tar.xz
+zstd -q -c m.tar >m.tar.zst
+zip_dir m.zip model model/
+(cd model && tar cf ../flat.tar .)
+zip_dir flat.zip model
+for H in "--method files" "--method shards --shard-size 1000" "--hash blake2b --shard-size 4096"; do
+	want=$("$MS" digest $H model)
+	for a in m.tar m.tar.gz m.tar.bz2 m.tar.xz m.tar.zst m.zip flat.tar flat.zip; do
+		run 0 "$MS" digest $H --archive $a
+		expect_out_is "$want"
+	done
+done
+run 0 "$MS" hash --format json --archive m.tar.zst
+expect_out '"name": *"model"'
+run 0 "$MS" hash --format json --archive flat.tar
+expect_out '"name": *"flat"'
+run 0 "$MS" hash --shard-size 1000 --archive m.tar.gz
+check "archive manifest equals the directory's" \
+	[ "$(cat "$T/out")" = "$("$MS" hash --shard-size 1000 model)" ]
+run 0 "$MS" --json digest --archive m.zip
+expect_out '"files": 6'
+# The ignore rules apply below the archive's root.
+run 0 "$MS" digest --no-ignore-git --archive m.tar
+expect_out_is "$("$MS" digest --no-ignore-git model)"
+run 0 "$MS" digest --ignore sub --archive m.tar.xz
+expect_out_is "$("$MS" digest --ignore sub model)"
+
+# A member big enough to be hashed straight from an uncompressed tar.
+mkdir -p big
+head -c 4500000 /dev/urandom >big/w.bin
+printf x >big/small
+tar cf big.tar big
+for H in "--method files" "--shard-size 1000000" "--shard-size 4500000"; do
+	run 0 "$MS" digest $H -j 3 --archive big.tar
+	expect_out_is "$("$MS" digest $H big)"
+done
+
+# Members at the top next to a directory: the archive's top is the root
+# (and x/.git, skipped while x looked like the root, is hashed after all).
+mkdir -p mixed/x/.git
+printf 1 >mixed/x/f
+printf 2 >mixed/x/.git/c
+printf 3 >mixed/zz
+(cd mixed && tar cf ../mixed.tar x zz)
+run 0 "$MS" digest --archive mixed.tar
+expect_out_is "$("$MS" digest mixed)"
+
+# Links, with --allow-symlinks: hashed as their target, as on disk.
+mkdir -p linked/d
+printf 'target' >linked/d/t
+ln -s d/t linked/sym
+ln linked/d/t linked/hard
+tar cf linked.tar linked
+run 0 "$MS" digest --allow-symlinks --archive linked.tar
+expect_out_is "$("$MS" digest --allow-symlinks linked)"
+expect_error "$MS" digest --archive linked.tar
+expect_err "link (use --allow-symlinks"
+
+# ---- sign, verify, pack ----
+expect_error "$MS" pack model
+expect_err "no signature"
+run 0 "$MS" sign --key k.key --shard-size 1000 model
+digest=$("$MS" digest --shard-size 1000 model)
+for ext in tar tar.gz tgz tar.bz2 tar.xz tar.zst zip; do
+	run 0 "$MS" pack -o p1.$ext model
+	sleep 0 && "$MS" pack -q -o p2.$ext model
+	check "pack .$ext twice gives the same bytes" cmp -s p1.$ext p2.$ext
+	run 0 "$MS" digest --shard-size 1000 --archive p1.$ext
+	expect_out_is "$digest"
+	run 0 "$MS" verify --key k.pub --archive p1.$ext
+	expect_out "^verified $digest"
+done
+run 0 "$MS" pack model
+check "default archive is model.tar.zst" [ -f model.tar.zst ]
+check "pack leaves no temp file" nothing_left .
+check "members are sorted, signature first, owner 0/0" \
+	sh -c "tar tvf p1.tar | head -3 | grep -q '0/0.*model/model.sig'"
+check "mtime and modes are normalised" sh -c "! tar tvf p1.tar | grep -v '1980-01-01' | grep -q ."
+expect_error "$MS" pack -o out.rar model
+expect_err "archive format"
+expect_error "$MS" pack -o model/self.tar model
+expect_error "$MS" pack
+expect_error "$MS" pack -o x.tar nosuchdir
+
+# The signature beside the archive wins over the member.
+run 0 "$MS" sign --key other.key --shard-size 1000 --archive p1.tar
+check "sign --archive writes ARCHIVE.sig" [ -f p1.tar.sig ]
+run 1 "$MS" verify --key k.pub --archive p1.tar
+run 0 "$MS" verify --key other.pub --archive p1.tar
+run 0 "$MS" verify --key k.pub --signature model/model.sig --archive p1.tar
+rm p1.tar.sig
+expect_error "$MS" verify --key k.pub --archive m.tar
+expect_err "no signature for archive"
+
+# A flipped content byte: verify fails, unpack leaves nothing.
+cp p1.tar bad.tar
+off=$($PY -c "print(open('bad.tar','rb').read().find(open('model/weights.bin','rb').read()[:64]))")
+check "weights found in the tar" [ "$off" -gt 0 ]
+flip_byte bad.tar $((off + 500))
+run 1 "$MS" verify --key k.pub --archive bad.tar
+expect_out "^modified: weights.bin"
+run 1 "$MS" unpack --key k.pub bad.tar dest
+check "tampered archive: no DEST" [ ! -e dest ]
+check "tampered archive: no temp dir" nothing_left .
+
+# ---- unpack ----
+run 0 "$MS" unpack --key k.pub p1.tar.zst dest
+expect_out "^verified $digest"
+check "DEST/model.sig exists" [ -f dest/model.sig ]
+check "unpacked tree equals the model" diff -r model dest
+run 0 "$MS" verify --key k.pub dest
+check "no temp dir left" nothing_left .
+expect_error "$MS" unpack --key k.pub p1.zip dest
+expect_err "already exists"
+mkdir empty-dest
+run 0 "$MS" unpack --key k.pub p1.zip empty-dest
+check "unpack into an empty directory" [ -f empty-dest/weights.bin ]
+run 1 "$MS" unpack --key other.pub p1.tar d2
+check "wrong key: no DEST" [ ! -e d2 ]
+# Signature beside the archive: DEST/model.sig is the one that verified.
+"$MS" sign -q --key k.key --archive m.tar.gz >/dev/null 2>&1
+run 0 "$MS" unpack --key k.pub m.tar.gz d3
+check "ARCHIVE.sig becomes DEST/model.sig" cmp -s m.tar.gz.sig d3/model.sig
+run 0 "$MS" --json unpack --key k.pub p1.tar.xz d4
+expect_out '"unpacked": true'
+expect_error "$MS" unpack --key k.pub p1.tar
+expect_error "$MS" unpack --key k.pub nosuch.tar d5
+run 1 "$MS" unpack p1.tar d6
+check "no key: no DEST" [ ! -e d6 ]
+
+# ---- hostile archives: refused, nothing written outside (or at all) ----
+mkdir -p jail
+$PY - <<'EOF'
+import io, tarfile, zipfile
+def add(t, name, data=b"x", **kw):
+    i = tarfile.TarInfo(name)
+    for k, v in kw.items():
+        setattr(i, k, v)
+    if i.type == tarfile.REGTYPE:
+        i.size = len(data)
+        t.addfile(i, io.BytesIO(data))
+    else:
+        t.addfile(i)
+def make(path, members):
+    with tarfile.open(path, "w", format=tarfile.PAX_FORMAT) as t:
+        add(t, "model/weights.bin", open("model/weights.bin", "rb").read())
+        for m in members:
+            add(t, *m[:2], **(m[2] if len(m) > 2 else {}))
+make("dotdot.tar", [("model/../../escaped", b"evil")])
+make("absolute.tar", [("/tmp/modelseal-test-absolute-escape", b"evil")])
+make("symlink.tar", [("model/link", b"", {"type": tarfile.SYMTYPE, "linkname": "../../jail"}),
+                     ("model/link/pwned", b"evil")])
+make("hardlink.tar", [("model/h", b"", {"type": tarfile.LNKTYPE, "linkname": "/etc/passwd"})])
+make("dup.tar", [("model/weights.bin", b"second")])
+make("fifo.tar", [("model/fifo", b"", {"type": tarfile.FIFOTYPE})])
+make("device.tar", [("model/dev", b"", {"type": tarfile.CHRTYPE, "devmajor": 1, "devminor": 3})])
+make("dirfile.tar", [("model/weights.bin/x", b"evil")])
+make("throughlink.tar", [("model/sub", b"", {"type": tarfile.DIRTYPE}),
+                         ("model/link", b"", {"type": tarfile.SYMTYPE, "linkname": "sub"}),
+                         ("model/link/x", b"through")])
+with zipfile.ZipFile("dotdot.zip", "w") as z:
+    z.writestr("model/weights.bin", open("model/weights.bin", "rb").read())
+    z.writestr("model/../../zip-escaped", b"evil")
+# A member that declares 8 GiB and holds 10 bytes.
+with open("huge.tar", "wb") as f:
+    i = tarfile.TarInfo("model/huge")
+    i.size = 8 << 30
+    f.write(i.tobuf(format=tarfile.GNU_FORMAT))
+    f.write(b"0123456789")
+EOF
+for a in dotdot.tar absolute.tar symlink.tar throughlink.tar hardlink.tar dup.tar fifo.tar \
+	device.tar dirfile.tar dotdot.zip; do
+	expect_error "$MS" digest --archive $a
+	expect_error "$MS" digest --allow-symlinks --archive $a
+	cp model/model.sig $a.sig
+	run 1 "$MS" verify --key k.pub --archive $a
+	run 1 "$MS" unpack --key k.pub $a jail/dest
+	check "$a: no DEST" [ ! -e jail/dest ]
+done
+check "nothing escaped" sh -c '[ ! -e escaped ] && [ ! -e ../escaped ] && [ ! -e zip-escaped ]'
+check "no absolute write" [ ! -e /tmp/modelseal-test-absolute-escape ]
+check "nothing written through the symlink" [ ! -e jail/pwned ]
+check "jail holds nothing" [ -z "$(ls -A jail)" ]
+run 2 "$MS" digest --archive dotdot.tar
+expect_err "climbs out"
+run 2 "$MS" digest --archive absolute.tar
+expect_err "absolute"
+run 2 "$MS" digest --archive dup.tar
+expect_err "appears twice"
+run 2 "$MS" digest --archive fifo.tar
+expect_err "fifo"
+run 2 "$MS" digest --allow-symlinks --archive symlink.tar
+expect_err "model/link"
+run 2 "$MS" digest --allow-symlinks --archive throughlink.tar
+expect_err "'model/link' is not a directory"
+run 2 "$MS" digest --archive huge.tar
+expect_err "truncated"
+cp model/model.sig huge.tar.sig
+run 2 "$MS" unpack --key k.pub huge.tar jail/dest
+check "huge: no DEST" [ ! -e jail/dest ]
+
+# Links in a model signed with --allow-symlinks: unpacked as links, and a
+# link out of the model is refused before it is created.
+run 0 "$MS" sign --key k.key --allow-symlinks linked
+run 0 "$MS" pack -o linked.tgz linked
+run 0 "$MS" unpack --key k.pub linked.tgz jail/linked
+check "symlink unpacked as a link" [ -L jail/linked/sym ]
+run 0 "$MS" verify --key k.pub jail/linked
+rm -rf jail/linked
+$PY - <<'EOF'
+import tarfile
+with tarfile.open("linkout.tar", "w") as t:
+    t.add("linked")
+    i = tarfile.TarInfo("linked/out")
+    i.type, i.linkname = tarfile.SYMTYPE, "../../../../../../etc/passwd"
+    t.addfile(i)
+EOF
+cp linked/model.sig linkout.tar.sig
+run 0 "$MS" verify --key k.pub --archive linked.tgz
+run 1 "$MS" verify --key k.pub --archive linkout.tar
+expect_err "points outside"
+run 1 "$MS" unpack --key k.pub linkout.tar jail/dest
+check "link out: jail still empty" [ -z "$(ls -A jail)" ]
+
+# Sparse members (GNU and pax 1.0 maps): refused, a map could declare
+# petabytes of holes.
+mkdir -p sp
+truncate -s 6000000 sp/holes
+printf 'data' | dd of=sp/holes bs=1 seek=5000000 conv=notrunc 2>/dev/null
+tar -S --format=gnu -cf sparse-gnu.tar sp
+tar -S --format=pax -cf sparse-pax.tar sp
+for a in sparse-gnu.tar sparse-pax.tar; do
+	run 2 "$MS" digest --archive $a
+	expect_err "sparse"
+done
+
+# Truncated and corrupt archives: an error, never a crash or a hang.
+size=$(wc -c <m.tar.gz)
+head -c $((size / 2)) m.tar.gz >trunc.tar.gz
+run 2 "$MS" digest --archive trunc.tar.gz
+expect_err "truncated"
+cp p1.tar.gz trunc2.tar.gz
+truncate -s $(($(wc -c <p1.tar.gz) / 2)) trunc2.tar.gz
+run 2 "$MS" unpack --key k.pub trunc2.tar.gz jail/dest
+check "truncated: no DEST" [ ! -e jail/dest ]
+head -c 3000 m.tar >trunc.tar
+expect_error "$MS" digest --archive trunc.tar
+head -c 5000 /dev/urandom >noise.bin
+expect_error "$MS" digest --archive noise.bin
+: >empty.tar
+expect_error "$MS" digest --archive empty.tar
+expect_error "$MS" digest --archive model
+expect_error "$MS" digest --archive nosuch.tar
+check "jail still empty" [ -z "$(ls -A jail)" ]
+
+# model_signing's own bundles verify against a tarball of the model they
+# signed, with the signature as the model.sig member.
+OMS=$INTEROP/oms
+for v in v1.0.1-elliptic-key v1.1.0-elliptic-key; do
+	tar -C "$OMS" -czf "oms-$v.tgz" "$v"
+	run 0 "$MS" verify --key "$OMS/keys/signing-key-pub.pem" --ignore ignore-me --archive "oms-$v.tgz"
+	expect_out "^verified sha256:"
+done

@@ -1,0 +1,135 @@
+# examples/: the CI workflows (structure, and their shell steps run for real
+# in a scratch checkout), the pre-deploy hook on a signed and a tampered
+# model, and the Kubernetes initContainer snippet.
+unset MODELSEAL_PASSPHRASE
+HERE=$(cd "$(dirname "$MS")/.." 2>/dev/null && pwd)
+[ -d "$HERE/examples" ] || HERE=$(cd "$INTEROP/../.." && pwd)
+EX=$HERE/examples
+STEPS="python3 $HERE/tests/cli/ci_steps.py"
+have_yaml() { python3 -c 'import yaml' 2>/dev/null; }
+
+# ---- a scratch checkout: the examples, a model, the public key, a policy,
+# and a Makefile that "builds" the binary under test ----
+mkdir -p repo/model/sub repo/keys repo/deploy tmp runner
+cp -r "$EX" repo/examples
+printf '{"layers": 2}' >repo/model/config.json
+head -c 5000 /dev/urandom >repo/model/weights.bin
+printf 'tok' >repo/model/sub/tok.txt
+MODELSEAL_PASSPHRASE=ci-pass "$MS" keygen -o ci >/dev/null 2>&1
+cp ci.pub repo/keys/ci.pub
+printf '{"version": 1, "trusted_keys": ["../keys/ci.pub"], "allow_unsigned_files": false}\n' \
+	>repo/deploy/policy.json
+printf 'all:\n\tmkdir -p build && cp %s build/modelseal\n' "$MS" >repo/Makefile
+KID=$(sha256sum <ci.pub | cut -c1-64)
+DIGEST=$("$MS" digest repo/model)
+# ci ENV... CMD: run like a CI runner would: no registry, a private TMPDIR,
+# the secrets in the environment.
+ci() { (cd repo && env -u MODELSEAL_REGISTRY TMPDIR="$T/tmp" RUNNER_TEMP="$T/runner" "$@"); }
+
+# ---- the scripts themselves ----
+run 0 ci sh examples/ci/build.sh .
+expect_out_is "$T/repo/build/modelseal"
+run 2 ci sh examples/ci/sign.sh model
+run 2 ci sh examples/ci/verify.sh model
+run 2 ci env MODELSEAL=build/modelseal sh examples/ci/sign.sh model out
+expect_err "MODELSEAL_SIGNING_KEY"
+run 2 ci env MODELSEAL=build/modelseal MODELSEAL_SIGNING_KEY="$(cat ci.key)" MODELSEAL_PASSPHRASE=wrong sh examples/ci/sign.sh model out
+expect_err "wrong passphrase"
+check "wrong passphrase: no signature" [ ! -e repo/out/model.sig ]
+check "the key never stays on disk" [ -z "$(ls -A tmp)" ]
+
+if have_yaml; then
+	# ---- GitHub Actions ----
+	run 0 $STEPS check-github "$EX/ci/github-actions.yml"
+	$STEPS github "$EX/ci/github-actions.yml" sign >gh-sign.sh
+	$STEPS github "$EX/ci/github-actions.yml" verify >gh-verify.sh
+	check "sign job calls sign.sh" grep -q 'examples/ci/sign.sh' gh-sign.sh
+	check "verify job calls verify.sh" grep -q 'examples/ci/verify.sh' gh-verify.sh
+	run 0 ci env MODELSEAL_SIGNING_KEY="$(cat ci.key)" MODELSEAL_PASSPHRASE=ci-pass GITHUB_RUN_NUMBER=7 sh "$T/gh-sign.sh"
+	check "github: signature artifact" [ -s repo/signature/model.sig ]
+	check "github: digest recorded" [ "$(cat repo/signature/digest.txt)" = "$DIGEST" ]
+	check "github: the model itself is untouched" [ ! -e repo/model/model.sig ]
+	check "github: no key left in TMPDIR" [ -z "$(ls -A tmp)" ]
+	run 0 ci sh "$T/gh-verify.sh"
+	check "github: verdict verified" [ "$(jq -c '[.verified, .signer, .policy[0].ok]' repo/verdict.json)" = "[true,\"$KID\",true]" ]
+	cp repo/model/weights.bin weights.keep
+	printf 'X' | dd of=repo/model/weights.bin bs=1 seek=100 conv=notrunc 2>/dev/null
+	run 1 ci sh "$T/gh-verify.sh"
+	expect_err "must NOT be deployed"
+	check "github: verdict names the change" [ "$(jq -r '.problems[0].problem + " " + .problems[0].path' repo/verdict.json)" = "modified weights.bin" ]
+	cp weights.keep repo/model/weights.bin
+	# a job step without the secret fails the job
+	run 2 ci env MODELSEAL_SIGNING_KEY= MODELSEAL_PASSPHRASE= GITHUB_RUN_NUMBER=8 sh "$T/gh-sign.sh"
+
+	# ---- GitLab CI ----
+	rm -rf repo/signature repo/build repo/verdict.json
+	run 0 $STEPS check-gitlab "$EX/ci/gitlab-ci.yml"
+	for job in build-modelseal sign-model verify-model; do
+		$STEPS gitlab "$EX/ci/gitlab-ci.yml" $job >"gl-$job.sh"
+	done
+	run 0 ci sh "$T/gl-build-modelseal.sh"
+	check "gitlab: build artifact" [ -x repo/build/modelseal ]
+	run 0 ci env MODELSEAL_SIGNING_KEY="$(cat ci.key)" MODELSEAL_PASSPHRASE=ci-pass CI_PIPELINE_IID=3 sh "$T/gl-sign-model.sh"
+	check "gitlab: signature artifact" [ -s repo/signature/model.sig ]
+	run 0 ci sh "$T/gl-verify-model.sh"
+	check "gitlab: verdict verified" [ "$(jq .verified repo/verdict.json)" = true ]
+	printf 'unsigned' >repo/model/new.txt
+	run 1 ci sh "$T/gl-verify-model.sh"
+	check "gitlab: extra file refused by the policy" [ "$(jq -r '.policy[] | select(.rule == "allow_unsigned_files") | .ok' repo/verdict.json)" = false ]
+	rm repo/model/new.txt
+
+	# ---- Kubernetes ----
+	run 0 $STEPS check-k8s "$EX/hooks/k8s-init-container.yaml"
+else
+	echo "  note [t_examples] python3 yaml missing: YAML checks and CI step runs skipped" >&2
+fi
+
+# ---- the pre-deploy hook ----
+HOOK=$EX/hooks/pre-deploy.sh
+mkdir -p deploy
+cp -r repo/model good
+MODELSEAL_PASSPHRASE=ci-pass "$MS" sign --key ci.key --no-record good >/dev/null 2>&1
+cp ci.pub deploy/ci.pub
+printf '{"version": 1, "trusted_keys": ["ci.pub"], "allow_unsigned_files": false}\n' >deploy/policy.json
+export MODELSEAL="$MS"
+run 0 sh "$HOOK" good deploy/policy.json
+expect_out "^pre-deploy: OK: verified $DIGEST signed by $KID; policy: 2 rules pass$"
+cp -r good tampered
+printf 'X' | dd of=tampered/weights.bin bs=1 seek=4000 conv=notrunc 2>/dev/null
+run 1 sh "$HOOK" tampered deploy/policy.json
+expect_err "^pre-deploy: REFUSED: tampered failed verification or policy deploy/policy.json:$"
+expect_err "^  modified: weights.bin (bytes 0:5000 differ)$"
+expect_err "do not deploy this model"
+check "refusal on stderr only" [ ! -s "$T/out" ]
+printf 'extra' >tampered/weights.bin.orig
+"$MS" keygen -o rogue --no-passphrase >/dev/null 2>&1
+cp -r repo/model rogue-model
+"$MS" sign --key rogue.key --no-record rogue-model >/dev/null 2>&1
+run 1 sh "$HOOK" rogue-model deploy/policy.json
+expect_err "REFUSED"
+expect_err "signature: rogue-model/model.sig (does not verify"
+printf '{"version": 1, "trusted_key": ["ci.pub"]}' >deploy/typo.json
+run 2 sh "$HOOK" good deploy/typo.json
+expect_err "could not be checked (modelseal exit 2)"
+expect_err "unknown field 'trusted_key'"
+run 2 sh "$HOOK" good
+expect_err "usage: pre-deploy.sh"
+run 2 sh "$HOOK" missing deploy/policy.json
+# trust from an exported file, and its revocations
+"$MS" trust add ci.pub --label ci >/dev/null 2>&1
+"$MS" revoke ci.pub --reason "rotated" >/dev/null 2>&1
+"$MS" trust export -o deploy/trust.json 2>/dev/null
+printf '{"version": 1}\n' >deploy/bare.json
+run 1 env -u MODELSEAL_REGISTRY MODELSEAL_TRUST_FILE=deploy/trust.json sh "$HOOK" good deploy/bare.json
+expect_err "revoked .*rotated"
+# archives go through verify --archive (the archive module)
+if "$MS" verify -h 2>&1 | grep -q -- '--archive' && "$MS" help 2>&1 | grep -q '^  pack'; then
+	"$MS" pack -o good.tar good >/dev/null 2>&1
+	run 0 env -u MODELSEAL_REGISTRY sh "$HOOK" good.tar deploy/policy.json
+	cp -r tampered t2 && rm -f t2/weights.bin.orig
+	"$MS" pack -o bad.tar t2 >/dev/null 2>&1
+	run 1 env -u MODELSEAL_REGISTRY sh "$HOOK" bad.tar deploy/policy.json
+else
+	echo "  note [t_examples] no verify --archive in this build: archive hook case skipped" >&2
+fi
+unset MODELSEAL
