@@ -10,6 +10,7 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -260,6 +261,20 @@ static struct archive_entry *make_entry(const char *top, const struct pentry *p)
 	return e;
 }
 
+/* libarchive's message with the system's reason: its "Write error" alone
+ * does not say that the disk is full. */
+static const char *write_error(struct archive *a)
+{
+	static char msg[256];
+	const char *what = archive_error_string(a) ? archive_error_string(a) : "write failed";
+	int err = archive_errno(a);
+	if (err > 0)
+		snprintf(msg, sizeof msg, "%s (%s)", what, strerror(err));
+	else
+		snprintf(msg, sizeof msg, "%s", what);
+	return msg;
+}
+
 static int copy_file(struct archive *a, int dirfd, const struct pentry *p, uint8_t *buf)
 {
 	int fd = openat(dirfd, p->rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
@@ -271,7 +286,7 @@ static int copy_file(struct archive *a, int dirfd, const struct pentry *p, uint8
 	ssize_t n;
 	while ((n = read(fd, buf, COPY_CHUNK)) > 0 && done + (uint64_t)n <= p->size) {
 		if (archive_write_data(a, buf, (size_t)n) != n) {
-			ms_error("cannot write the archive: %s", archive_error_string(a));
+			ms_error("cannot write the archive: %s", write_error(a));
 			close(fd);
 			return -1;
 		}
@@ -296,7 +311,7 @@ static int write_members(struct archive *a, int dirfd, const char *top, struct p
 		const struct pentry *p = i == 0 ? &root : &l->e[i - 1];
 		struct archive_entry *e = make_entry(top, p);
 		if (archive_write_header(a, e) != ARCHIVE_OK) {
-			ms_error("cannot write the archive: %s", archive_error_string(a));
+			ms_error("cannot write the archive: %s", write_error(a));
 			rc = -1;
 		} else if (p->type == S_IFREG) {
 			rc = copy_file(a, dirfd, p, buf);
@@ -349,13 +364,13 @@ static int write_archive(int dirfd, const char *top, struct plist *l, const char
 	if (rc == 0 && f != PF_ZIP)
 		archive_write_set_bytes_in_last_block(a, 1);
 	if (rc == 0 && archive_write_open_fd(a, fd) != ARCHIVE_OK) {
-		ms_error("cannot write '%s': %s", out, archive_error_string(a));
+		ms_error("cannot write '%s': %s", out, write_error(a));
 		rc = -1;
 	}
 	if (rc == 0)
 		rc = write_members(a, dirfd, top, l);
 	if (rc == 0 && archive_write_close(a) != ARCHIVE_OK) {
-		ms_error("cannot write '%s': %s", out, archive_error_string(a));
+		ms_error("cannot write '%s': %s", out, write_error(a));
 		rc = -1;
 	}
 	if (a)
