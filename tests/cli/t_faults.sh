@@ -47,6 +47,16 @@ run 2 limited keygen -o fresh --no-passphrase
 check "failed keygen: no half pair" [ ! -e fresh.key ] && [ ! -e fresh.pub ]
 run 2 limited sign --key k.key --no-record --signature elsewhere.sig model
 check "failed sign to a new path: nothing there" [ ! -e elsewhere.sig ]
+# pack: the archive is written whole or not at all.
+run 0 "$MS" pack -o model.tar model
+cp model.tar old.tar
+printf 'more' >>model/w.bin && "$MS" sign --key k.key --shard-size 100 model >/dev/null 2>&1
+run 2 limited pack -o model.tar model
+expect_err "^modelseal: error: cannot write .*File too large"
+check "failed pack: old archive intact" same model.tar old.tar
+check "failed pack: no temp file" no_temp_files .
+run 2 limited pack -o new.tar model
+check "failed pack to a new path: nothing there" [ ! -e new.tar ]
 
 # ---- a full file system (ENOSPC), where a tmpfs can be mounted ----
 mkdir full
@@ -63,6 +73,10 @@ if mount -t tmpfs -o size=64k tmpfs full 2>/dev/null; then
 	expect_err "No space left on device"
 	check "disk full: old key intact" same full/k.key old.key
 	check "disk full: no temp key file" no_temp_files full
+	run 2 "$MS" pack -o full/model.tar model
+	expect_err "No space left on device"
+	check "disk full: no partial archive" [ ! -e full/model.tar ]
+	check "disk full: no temp archive" no_temp_files full
 	rm -f full/filler
 	run 0 "$MS" sign --key k2.key --shard-size 100 --signature full/model.sig model
 	run 0 "$MS" verify --key k2.pub --signature full/model.sig model
