@@ -23,6 +23,7 @@ if [ "${VALGRIND:-0}" = 1 ]; then
 		echo '#!/bin/sh'
 		echo "exec valgrind -q --error-exitcode=99 --leak-check=full \\"
 		echo "	--show-leak-kinds=definite --errors-for-leak-kinds=definite \\"
+		echo "	--suppressions='$here/valgrind.supp' \\"
 		echo "	--log-file='$VGLOGS/vg.%p.log' '$MS_PLAIN' \"\$@\""
 	} >"$VGLOGS/modelseal"
 	chmod +x "$VGLOGS/modelseal"
