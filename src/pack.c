@@ -372,6 +372,11 @@ static int write_archive(int dirfd, const char *top, struct plist *l, const char
 	if (rc == 0 && archive_write_close(a) != ARCHIVE_OK) {
 		ms_error("cannot write '%s': %s", out, write_error(a));
 		rc = -1;
+	} else if (rc < 0 && a) {
+		/* After a failed write, libarchive < 3.8.2 frees its output
+		 * buffer only in close, not in free (upstream pull request
+		 * 2729). The temp file is removed anyway. */
+		(void)archive_write_close(a);
 	}
 	if (a)
 		archive_write_free(a);
