@@ -29,7 +29,9 @@ if [ "${VALGRIND:-0}" = 1 ]; then
 	chmod +x "$VGLOGS/modelseal"
 	MS=$VGLOGS/modelseal
 fi
-export MS MS_PLAIN MS_TOOL INTEROP BAD
+# Sanitized builds (SANITIZE=1): known leaks of system libraries only.
+LSAN_OPTIONS=${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$here/sanitizer.supp
+export MS MS_PLAIN MS_TOOL INTEROP BAD LSAN_OPTIONS
 total_pass=0
 total_fail=0
 for t in "$here"/t_*.sh; do

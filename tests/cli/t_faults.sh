@@ -22,7 +22,7 @@ cp k.pub old.pub
 # bare binary, as valgrind could not write its log under the limit.
 limited() {
 	{
-		(trap '' XFSZ && ulimit -f 0 && exec "$MS_PLAIN" "$@" 2>&1 >/dev/null)
+		(trap '' XFSZ && ulimit -f "${LIMIT:-0}" && exec "$MS_PLAIN" "$@" 2>&1 >/dev/null)
 		echo $? >"$T/limited.rc"
 	} | cat >&2
 	return "$(cat "$T/limited.rc")"
@@ -57,6 +57,17 @@ check "failed pack: old archive intact" same model.tar old.tar
 check "failed pack: no temp file" no_temp_files .
 run 2 limited pack -o new.tar model
 check "failed pack to a new path: nothing there" [ ! -e new.tar ]
+# Failing in the middle of a member, in each container format (the limit
+# counts 512-byte blocks in dash, 1 KiB ones in bash: either way below the
+# 200 KB of incompressible data).
+mkdir packme && head -c 200000 /dev/urandom >packme/noise.bin
+"$MS" sign --key k.key --no-record packme >/dev/null 2>&1
+for ext in tar tar.gz tar.xz zip; do
+	LIMIT=40 run 2 limited pack -o packme.$ext packme
+	expect_err "^modelseal: error: cannot write .*File too large"
+	check "failed pack .$ext midway: nothing there" [ ! -e packme.$ext ]
+	check "failed pack .$ext midway: no temp file" no_temp_files .
+done
 
 # ---- a full file system (ENOSPC), where a tmpfs can be mounted ----
 mkdir full
