@@ -40,7 +40,7 @@ expect_out "^$KID  ed25519  *release$"
 expect_out "^$P256  ecdsa-p256  *-$"
 run 0 "$MS" --json trust list
 check "json list: two keys" [ "$(jq '.keys | length' "$T/out")" = 2 ]
-check "json list: label and revoked" [ "$(jq -c '.keys[0] | [.label, .revoked]' "$T/out")" = '["release",null]' ]
+check "json list: label and revoked" [ "$(jq -c --arg k "$KID" '.keys[] | select(.keyid == $k) | [.label, .revoked]' "$T/out")" = '["release",null]' ]
 # verify without --key uses the store
 run 0 "$MS" verify m1
 expect_out_is "verified sha256:$M1 signed by $KID"
