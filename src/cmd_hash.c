@@ -48,20 +48,10 @@ static int on_format(int opt, const char *arg, void *ctx)
 	return 1;
 }
 
-static void print_text(const struct ms_manifest *m)
-{
-	char hex[2 * MS_DIGEST_MAX + 1];
-	for (size_t i = 0; i < m->n_res; i++) {
-		char *name = ms_resource_name(m, &m->res[i]);
-		ms_hex_encode(m->res[i].digest, ms_digest_len(m->alg), hex);
-		printf("%s  %s\n", hex, name);
-		free(name);
-	}
-}
-
-/* sha256sum's own escaping: a name with a backslash or newline gets a
- * leading backslash on the line and those characters escaped. */
-static void print_sha256sum_line(const char *hex, const char *name)
+/* One "<hex>  <name>" line, escaped as sha256sum does: a name with a
+ * backslash or newline gets a leading backslash on the line and those
+ * characters escaped. */
+static void print_digest_line(const char *hex, const char *name)
 {
 	int escape = strpbrk(name, "\\\n\r") != NULL;
 	printf("%s%s  ", escape ? "\\" : "", hex);
@@ -78,6 +68,17 @@ static void print_sha256sum_line(const char *hex, const char *name)
 	putchar('\n');
 }
 
+static void print_text(const struct ms_manifest *m)
+{
+	char hex[2 * MS_DIGEST_MAX + 1];
+	for (size_t i = 0; i < m->n_res; i++) {
+		char *name = ms_resource_name(m, &m->res[i]);
+		ms_hex_encode(m->res[i].digest, ms_digest_len(m->alg), hex);
+		print_digest_line(hex, name); /* a newline in a name cannot fake a line */
+		free(name);
+	}
+}
+
 static int print_sha256sum(const struct ms_manifest *m)
 {
 	if (m->method != MS_METHOD_FILES || m->alg != MS_HASH_SHA256) {
@@ -88,7 +89,7 @@ static int print_sha256sum(const struct ms_manifest *m)
 	for (size_t i = 0; i < m->n_res; i++) {
 		ms_hex_encode(m->res[i].digest, 32, hex);
 		/* A single-file model's root is its directory: name the file. */
-		print_sha256sum_line(hex, strcmp(m->res[i].path, ".") == 0 ? m->name
+		print_digest_line(hex, strcmp(m->res[i].path, ".") == 0 ? m->name
 									     : m->res[i].path);
 	}
 	return 0;

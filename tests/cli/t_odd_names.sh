@@ -48,3 +48,10 @@ run 0 "$MS" sign --key k.key n
 run 0 "$MS" verify --key k.pub n
 printf 'A' >"n/$(printf 'new\nline')"
 run 1 "$MS" verify --key k.pub n
+
+# The text format escapes like sha256sum, so a newline in a name cannot
+# forge a second manifest line.
+printf 'a' >"n/$(printf 'new\nline')"
+run 0 "$MS" hash --method files n
+check "text format: one line per file despite the newline" [ "$(wc -l <"$T/out")" -eq 3 ]
+check "text format: the name is escaped" grep -q '^\\[0-9a-f]\{64\}  new\\nline$' "$T/out"
