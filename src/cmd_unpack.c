@@ -1,6 +1,5 @@
 /* modelseal unpack: verify an archive, then extract it safely. */
 #include <cJSON.h>
-#include <dirent.h>
 #include <errno.h>
 #include <ftw.h>
 #include <stdio.h>
@@ -83,27 +82,6 @@ static int unpack_staged(const struct ms_verify_request *req, struct ms_verify_r
 	return ms_unpack(req, s->path, res);
 }
 
-/* DEST must not exist or be an empty directory, checked before any work. */
-static int check_dest(const char *dest)
-{
-	struct stat st;
-	if (lstat(dest, &st) < 0)
-		return errno == ENOENT
-		           ? 0
-		           : (ms_error("cannot access '%s': %s", dest, strerror(errno)), -1);
-	DIR *d = S_ISDIR(st.st_mode) ? opendir(dest) : NULL;
-	int empty = d != NULL;
-	struct dirent *e;
-	while (d && empty && (e = readdir(d)) != NULL)
-		empty = strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0;
-	if (d)
-		closedir(d);
-	if (empty)
-		return 0;
-	ms_error("'%s' already exists: unpack needs a new or empty directory", dest);
-	return -1;
-}
-
 static int move_into_place(struct staging *s)
 {
 	if (rename(s->path, s->dest) < 0) {
@@ -159,7 +137,7 @@ int cmd_unpack(int argc, char **argv)
 		rc = ms_usage_error(argc - optind < 2 ? "give ARCHIVE and DEST"
 		                                      : "too many operands");
 	struct staging s = {rc == MS_OK ? argv[optind + 1] : NULL, NULL};
-	if (rc == MS_OK && check_dest(s.dest) < 0)
+	if (rc == MS_OK && ms_unpack_check_dest(s.dest) < 0)
 		rc = MS_ERR;
 	if (rc == MS_OK) {
 		g.key_paths = key_paths;

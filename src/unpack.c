@@ -140,8 +140,7 @@ static int x_data(void *ctx, const void *buf, size_t len, int64_t offset)
 	return -1;
 }
 
-/* DEST must not exist, or be an empty directory (rename replaces it). */
-static int check_dest(const char *dest)
+int ms_unpack_check_dest(const char *dest)
 {
 	struct stat st;
 	if (lstat(dest, &st) < 0)
@@ -231,7 +230,7 @@ int ms_unpack(const struct ms_verify_request *vreq, const char *dest, struct ms_
 {
 	memset(res, 0, sizeof *res);
 	struct extractor x = {.tmp_fd = -1, .cwd_fd = -1};
-	if (check_dest(dest) < 0)
+	if (ms_unpack_check_dest(dest) < 0)
 		return MS_ERR;
 	int rc = make_tmp(dest, &x) < 0 ? MS_ERR : MS_OK;
 	if (rc == MS_OK) {
