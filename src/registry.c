@@ -132,7 +132,28 @@ int reg_begin(struct ms_registry *r)
 {
 	if (reg_writable(r) < 0)
 		return -1;
+	/* The next write after ms_registry_lock() joins the transaction that
+	 * already holds the lock; its commit releases it. */
+	if (r->held && !sqlite3_get_autocommit(r->db)) {
+		r->held = 0;
+		return 0;
+	}
+	r->held = 0;
 	return reg_exec(r, "BEGIN IMMEDIATE");
+}
+
+int ms_registry_lock(struct ms_registry *r)
+{
+	if (reg_begin(r) < 0)
+		return -1;
+	r->held = 1;
+	return 0;
+}
+
+void ms_registry_unlock(struct ms_registry *r)
+{
+	r->held = 0;
+	reg_rollback(r);
 }
 
 int reg_commit(struct ms_registry *r)

@@ -12,6 +12,7 @@ struct ms_registry {
 	char *path;
 	int readonly; /* opened read-only: writes are refused up front */
 	int silent;   /* verify's event path: errors only with -v */
+	int held;     /* ms_registry_lock()'s transaction awaits the next write */
 };
 
 /* "registry PATH: ..." as an error, or as a debug line when silent. */

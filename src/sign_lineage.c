@@ -113,9 +113,17 @@ int ms_sign_lineage_check(struct ms_sign_lineage *l, const struct ms_manifest *m
 			         root);
 			return -1;
 		}
-	if (l->no_record || !l->name)
+	if (l->no_record || !l->reg)
 		return 0;
-	return ms_registry_check_name(l->reg, l->name, l->version, root);
+	/* Lock first, so that the name check and the record see one state and
+	 * a registry locked too long fails before the signature is written. */
+	if (ms_registry_lock(l->reg) < 0)
+		return -1;
+	if (l->name && ms_registry_check_name(l->reg, l->name, l->version, root) < 0) {
+		ms_registry_unlock(l->reg);
+		return -1;
+	}
+	return 0;
 }
 
 int ms_sign_lineage_wants_provenance(const struct ms_sign_lineage *l)

@@ -212,4 +212,12 @@ void ms_audit_free(struct ms_audit *a);
  * signature is only read, not verified. */
 int ms_signed_model_digest(const char *path, char digest[MS_HEX_LEN + 1]);
 
+/* Takes the registry's write lock now (waiting up to the busy timeout) and
+ * keeps it for the next write, which commits and releases it. sign calls it
+ * before it writes a signature, so a registry that stays locked fails the
+ * run before anything on disk changes. ms_registry_unlock() gives it back
+ * unused. */
+int ms_registry_lock(struct ms_registry *r);
+void ms_registry_unlock(struct ms_registry *r);
+
 #endif
