@@ -73,7 +73,7 @@ static int log_one(const struct ms_model_info *m, void *arg)
 	}
 	printf("%-24s sha256:%.12s  %.16s  %s",
 	       ms_model_label(m->name, m->version, label, sizeof label), m->digest, m->signer,
-	       ms_format_time(m->created, when, sizeof when));
+	       ms_time_format(m->created, when, sizeof when));
 	print_parents(m);
 	if (revoked)
 		printf("  [%s]", revoked);

@@ -65,7 +65,7 @@ static void print_revocation(const char *title, const struct revocation *r)
 {
 	char when[32];
 	if (r->revoked)
-		printf("%-11s REVOKED %s: %s\n", title, ms_format_time(r->time, when, sizeof when),
+		printf("%-11s REVOKED %s: %s\n", title, ms_time_format(r->time, when, sizeof when),
 		       r->reason);
 	else
 		printf("%-11s no\n", title);
@@ -78,7 +78,7 @@ static void print_text(const struct show *s)
 	printf("%-11s sha256:%s\n", "model", m->digest);
 	printf("%-11s %s\n", "name", ms_model_label(m->name, m->version, label, sizeof label));
 	printf("%-11s %s\n", "signer", m->signer);
-	printf("%-11s %s\n", "signed", ms_format_time(m->created, when, sizeof when));
+	printf("%-11s %s\n", "signed", ms_time_format(m->created, when, sizeof when));
 	printf("%-11s %s, %s\n", "hashing", m->method, m->hash);
 	printf("%-11s %llu bytes in %llu files\n", "size", (unsigned long long)m->size,
 	       (unsigned long long)m->n_files);
@@ -100,7 +100,7 @@ static void add_revocation(cJSON *o, const char *key, const struct revocation *r
 	}
 	cJSON *v = cJSON_AddObjectToObject(o, key);
 	cJSON_AddStringToObject(v, "reason", r->reason);
-	cJSON_AddStringToObject(v, "time", ms_format_time(r->time, when, sizeof when));
+	cJSON_AddStringToObject(v, "time", ms_time_format(r->time, when, sizeof when));
 }
 
 /* Stored JSON documents are embedded as JSON, not as strings. */

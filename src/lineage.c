@@ -19,15 +19,6 @@ const char *ms_model_label(const char *name, const char *version, char *buf, siz
 	return buf;
 }
 
-const char *ms_format_time(int64_t t, char *buf, size_t size)
-{
-	time_t tt = (time_t)t;
-	struct tm tm;
-	if (!gmtime_r(&tt, &tm) || strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, size, "%lld", (long long)t);
-	return buf;
-}
-
 static void add_digest(cJSON *o, const char *key, const char *hex)
 {
 	char *s = ms_asprintf("sha256:%s", hex);
@@ -65,7 +56,7 @@ cJSON *ms_model_info_to_json(const struct ms_model_info *m, int with_parents)
 	cJSON_AddNumberToObject(o, "size", (double)m->size);
 	cJSON_AddNumberToObject(o, "files", (double)m->n_files);
 	add_opt_string(o, "signer", m->signer);
-	cJSON_AddStringToObject(o, "created", ms_format_time(m->created, when, sizeof when));
+	cJSON_AddStringToObject(o, "created", ms_time_format(m->created, when, sizeof when));
 	if (with_parents) {
 		cJSON *p = cJSON_AddArrayToObject(o, "parents");
 		for (size_t i = 0; i < m->n_parents; i++)

@@ -59,7 +59,7 @@ static cJSON *run_details(const struct ms_provenance *p)
 	cJSON *ver = cJSON_AddObjectToObject(builder, "version");
 	cJSON_AddStringToObject(ver, "modelseal", MODELSEAL_VERSION);
 	cJSON *meta = cJSON_AddObjectToObject(r, "metadata");
-	cJSON_AddStringToObject(meta, "finishedOn", ms_format_time(p->time, when, sizeof when));
+	cJSON_AddStringToObject(meta, "finishedOn", ms_time_format(p->time, when, sizeof when));
 	return r;
 }
 

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "modelseal/cli.h"
@@ -416,4 +417,27 @@ void ms_buf_free(struct ms_buf *b)
 	free(b->data);
 	b->data = NULL;
 	b->len = b->cap = 0;
+}
+
+const char *ms_time_format(int64_t t, char *buf, size_t size)
+{
+	time_t tt = (time_t)t;
+	struct tm tm;
+	if (!gmtime_r(&tt, &tm) || !strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, size, "%lld", (long long)t);
+	return buf;
+}
+
+int ms_time_parse(const char *s, int64_t *out)
+{
+	struct tm tm = {0};
+	char back[32];
+	if (strlen(s) != 20)
+		return -1;
+	const char *end = strptime(s, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	if (!end || *end)
+		return -1;
+	*out = (int64_t)timegm(&tm);
+	/* Round trip: refuses 2026-02-30 and the like, which timegm normalises. */
+	return strcmp(ms_time_format(*out, back, sizeof back), s) == 0 ? 0 : -1;
 }

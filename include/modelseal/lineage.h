@@ -11,8 +11,6 @@
 
 /* "name@version", or "(unnamed)" for a model signed without a name. */
 const char *ms_model_label(const char *name, const char *version, char *buf, size_t size);
-/* UTC ISO 8601: 2026-11-26T10:00:00Z (buf of at least 21 bytes). */
-const char *ms_format_time(int64_t t, char *buf, size_t size);
 
 /* {"digest": "sha256:<hex>", "name", "version", "method", "hash", "size",
  * "files", "signer", "created"}, and "parents" (with their relation) when

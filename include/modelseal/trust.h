@@ -57,10 +57,6 @@ int ms_trust_parse(const char *json, size_t len, const char *what, struct ms_tru
 int ms_trust_load_file(const char *path, struct ms_trust *out);
 char *ms_trust_to_json(const struct ms_trust *t); /* freshly allocated */
 
-/* "YYYY-MM-DDTHH:MM:SSZ" (buf of at least 21 bytes) and its strict inverse
- * (-1 quietly when s is not exactly that form). */
-const char *ms_time_format(int64_t t, char *buf, size_t size);
-int ms_time_parse(const char *s, int64_t *out);
 
 /* Whether s is exactly 64 lower-case hex digits (a key id or a digest). */
 int ms_is_hex64(const char *s);

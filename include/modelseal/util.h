@@ -62,6 +62,11 @@ int ms_stderr_is_tty(void);
 char *ms_dirname(const char *path);
 char *ms_basename(const char *path);
 
+/* UTC "YYYY-MM-DDTHH:MM:SSZ" (buf of at least 21 bytes) and its strict
+ * inverse (-1 quietly when s is not exactly that form or not a real date). */
+const char *ms_time_format(int64_t t, char *buf, size_t size);
+int ms_time_parse(const char *s, int64_t *out);
+
 /* Growable byte buffer. */
 struct ms_buf {
 	char *data;
