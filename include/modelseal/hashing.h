@@ -19,7 +19,6 @@ struct ms_hash_opts {
 	int ignore_git;        /* skip .git .gitattributes .github .gitignore at the root */
 	char **ignore;         /* paths relative to the model root, normalised */
 	size_t n_ignore;
-	const char *signature; /* signature file to leave out, or NULL */
 	int archive;           /* --archive: the model is an archive file's members */
 };
 
