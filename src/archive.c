@@ -877,6 +877,9 @@ static void build_manifest(struct pass *p, struct ms_manifest *m)
 			continue;
 		m->n_files++;
 		m->total_bytes += mb->size;
+		if (p->o->method == MS_METHOD_SHARDS && mb->size == 0 &&
+		    strcmp(rel_name(p, mb->name), ".") != 0)
+			ms_manifest_add_empty_file(m, rel_name(p, mb->name));
 		for (size_t k = mb->res; k < mb->res + mb->n_res; k++) {
 			struct ms_resource *r = &m->res[m->n_res++];
 			*r = p->res[k];
@@ -894,6 +897,7 @@ static void fill_header(struct pass *p, struct ms_manifest *m)
 	m->alg = p->o->alg;
 	m->shard_size = p->o->method == MS_METHOD_SHARDS ? p->o->shard_size : 0;
 	m->allow_symlinks = p->o->allow_symlinks;
+	m->has_empty_files = m->method == MS_METHOD_SHARDS;
 	m->ignore_paths = ms_calloc(p->n_ign + 1, sizeof(char *));
 	for (size_t i = 0; i < p->n_ign; i++)
 		m->ignore_paths[m->n_ignore_paths++] = ms_strdup(p->ign[i]);

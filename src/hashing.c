@@ -140,7 +140,7 @@ void ms_hasher_free(struct ms_hasher *h)
 int ms_hasher_begin(struct ms_hasher *h)
 {
 	if (h->alg == MS_HASH_SHA256 ? EVP_DigestInit_ex2(h->evp, sha256_md, NULL) == 1
-				     : crypto_generichash_blake2b_init(&h->b2, NULL, 0, 64) == 0)
+	                             : crypto_generichash_blake2b_init(&h->b2, NULL, 0, 64) == 0)
 		return 0;
 	ms_error("cannot initialise the hash");
 	return -1;
@@ -157,7 +157,7 @@ void ms_hasher_update(struct ms_hasher *h, const void *data, size_t len)
 int ms_hasher_final(struct ms_hasher *h, uint8_t *digest)
 {
 	int rc = h->alg == MS_HASH_SHA256 ? (EVP_DigestFinal_ex(h->evp, digest, NULL) == 1 ? 0 : -1)
-					  : crypto_generichash_blake2b_final(&h->b2, digest, 64);
+	                                  : crypto_generichash_blake2b_final(&h->b2, digest, 64);
 	if (rc < 0)
 		ms_error("cannot finish the hash");
 	return rc;
@@ -213,10 +213,11 @@ static int hash_mapped(struct ms_hasher *h, int fd, uint64_t off, size_t len)
 }
 
 static int hash_read(struct ms_hasher *h, uint8_t *scratch, int fd, uint64_t off, size_t len,
-		     const char *what)
+                     const char *what)
 {
 	while (len > 0) {
-		ssize_t n = pread(fd, scratch, len < MS_READ_CHUNK ? len : MS_READ_CHUNK, (off_t)off);
+		ssize_t n =
+		    pread(fd, scratch, len < MS_READ_CHUNK ? len : MS_READ_CHUNK, (off_t)off);
 		if (n < 0 && errno == EINTR)
 			continue;
 		if (n < 0) {
@@ -237,7 +238,7 @@ static int hash_read(struct ms_hasher *h, uint8_t *scratch, int fd, uint64_t off
 /* Large ranges are mapped window by window (bounded memory, no copy); small
  * ones are read, which is cheaper than setting up a mapping. */
 int ms_hash_fd_range(struct ms_hasher *h, int fd, uint64_t start, uint64_t len, uint8_t *scratch,
-		     struct ms_progress *progress, const char *what)
+                     struct ms_progress *progress, const char *what)
 {
 	int use_map = len >= MAP_MIN;
 	uint64_t end = start + len;
@@ -279,12 +280,11 @@ struct job {
 };
 
 static int read_and_hash(struct job *j, struct worker_state *ws, int fd, const struct task *t,
-			 uint8_t *digest)
+                         uint8_t *digest)
 {
 	const char *rel = ms_file_display(&j->walk->files[t->file]);
-	if (ms_hasher_begin(&ws->h) < 0 ||
-	    ms_hash_fd_range(&ws->h, fd, t->start, t->end - t->start, ws->buf, &j->progress,
-			     rel) < 0)
+	if (ms_hasher_begin(&ws->h) < 0 || ms_hash_fd_range(&ws->h, fd, t->start, t->end - t->start,
+	                                                    ws->buf, &j->progress, rel) < 0)
 		return -1;
 	return ms_hasher_final(&ws->h, digest);
 }
@@ -300,7 +300,7 @@ static int hash_task(void *ctx, size_t i, unsigned worker)
 		return -1;
 	if (t->end - t->start >= MAP_MIN) /* a syscall too many for small files */
 		(void)posix_fadvise(fd, (off_t)t->start, (off_t)(t->end - t->start),
-				    POSIX_FADV_SEQUENTIAL);
+		                    POSIX_FADV_SEQUENTIAL);
 	int rc = read_and_hash(j, ws, fd, t, j->m->res[t->res].digest);
 	if (rc == 0 && (!ms_walk_unchanged(fd, f) || !ms_walk_still_linked(j->walk, f))) {
 		ms_error("'%s' changed while the model was being hashed", ms_file_display(f));
@@ -315,36 +315,57 @@ static int hash_task(void *ctx, size_t i, unsigned worker)
 static size_t count_resources(const struct ms_walk *w, const struct ms_hash_opts *o)
 {
 	if (o->method == MS_METHOD_FILES)
-		return w->n_files;
+		return 2 * w->n_files; /* a file and perhaps its unhashed tail */
 	size_t n = 0;
 	for (size_t i = 0; i < w->n_files; i++)
-		n += (size_t)((w->files[i].size + o->shard_size - 1) / o->shard_size);
+		n += (size_t)((w->files[i].size + o->shard_size - 1) / o->shard_size) + 1;
 	return n;
 }
 
-/* Resources come out in manifest order because the files are sorted and each
- * file's shards are added by offset. */
-static void plan(const struct ms_walk *w, const struct ms_hash_opts *o, struct ms_manifest *m,
-		 struct task *tasks)
+/* Bytes of f to hash: all of it, unless verify capped it at the signed size
+ * (a signed file that grew is not read past what was signed). */
+static uint64_t hashed_size(const struct ms_file *f)
 {
-	size_t k = 0;
+	return f->hash_limit < f->size ? f->hash_limit : f->size;
+}
+
+/* The unhashed tail of a capped file: one resource with no digest (all
+ * zeros), so the comparison still sees the file's real size. */
+static size_t add_unhashed_tail(const struct ms_file *f, struct ms_manifest *m, size_t k)
+{
+	uint64_t from = hashed_size(f);
+	if (from == f->size)
+		return k;
+	m->res[k] = (struct ms_resource){.path = ms_strdup(f->rel), .start = from, .end = f->size};
+	return k + 1;
+}
+
+/* Resources come out in manifest order because the files are sorted and each
+ * file's shards are added by offset. Returns the number of tasks. */
+static size_t plan(const struct ms_walk *w, const struct ms_hash_opts *o, struct ms_manifest *m,
+                   struct task *tasks)
+{
+	size_t k = 0, n_tasks = 0;
 	for (size_t i = 0; i < w->n_files; i++) {
 		const struct ms_file *f = &w->files[i];
-		uint64_t step = o->method == MS_METHOD_FILES ? f->size : o->shard_size;
+		uint64_t size = hashed_size(f);
+		uint64_t step = o->method == MS_METHOD_FILES ? size : o->shard_size;
 		uint64_t off = 0;
 		do {
-			if (o->method == MS_METHOD_SHARDS && f->size == 0)
+			if (o->method == MS_METHOD_SHARDS && size == 0)
 				break; /* an empty file has no shard */
-			uint64_t end = f->size - off < step ? f->size : off + step;
-			m->res[k] = (struct ms_resource){.path = ms_strdup(f->rel),
-							 .start = off,
-							 .end = end};
-			tasks[k] = (struct task){.file = i, .res = k, .start = off, .end = end};
+			uint64_t end = size - off < step ? size : off + step;
+			m->res[k] = (struct ms_resource){
+			    .path = ms_strdup(f->rel), .start = off, .end = end};
+			tasks[n_tasks++] =
+			    (struct task){.file = i, .res = k, .start = off, .end = end};
 			k++;
 			off = end;
-		} while (off < f->size);
+		} while (off < size);
+		k = add_unhashed_tail(f, m, k);
 	}
 	m->n_res = k;
+	return n_tasks;
 }
 
 /* Biggest tasks first, so no thread is left with one large file at the end. */
@@ -358,7 +379,7 @@ static int task_cmp(const void *pa, const void *pb)
 }
 
 static void fill_manifest_header(const struct ms_walk *w, const struct ms_hash_opts *o,
-				 struct ms_manifest *m)
+                                 struct ms_manifest *m)
 {
 	m->name = ms_strdup(w->name);
 	m->method = o->method;
@@ -370,7 +391,13 @@ static void fill_manifest_header(const struct ms_walk *w, const struct ms_hash_o
 	for (size_t i = 0; i < w->n_ignored; i++)
 		m->ignore_paths[m->n_ignore_paths++] = ms_strdup(w->ignored[i]);
 	for (size_t i = 0; i < w->n_files; i++)
-		m->total_bytes += w->files[i].size;
+		m->total_bytes += hashed_size(&w->files[i]);
+	if (o->method != MS_METHOD_SHARDS)
+		return;
+	m->has_empty_files = 1;
+	for (size_t i = 0; i < w->n_files; i++)
+		if (w->files[i].size == 0 && strcmp(w->files[i].rel, ".") != 0)
+			ms_manifest_add_empty_file(m, w->files[i].rel);
 }
 
 static int run_job(struct job *j, unsigned jobs, size_t n_tasks)
@@ -393,6 +420,29 @@ static int run_job(struct job *j, unsigned jobs, size_t n_tasks)
 	return rc;
 }
 
+int ms_walk_hash(const struct ms_walk *w, const struct ms_hash_opts *o, struct ms_manifest *m)
+{
+	memset(m, 0, sizeof *m);
+	fill_manifest_header(w, o, m);
+	size_t n = count_resources(w, o);
+	m->res = ms_calloc(n + 1, sizeof *m->res);
+	struct task *tasks = ms_calloc(n + 1, sizeof *tasks);
+	size_t n_tasks = plan(w, o, m, tasks);
+	if (n_tasks > 1)
+		qsort(tasks, n_tasks, sizeof *tasks, task_cmp);
+
+	unsigned jobs = o->jobs ? o->jobs : ms_online_cpus();
+	struct job j = {.walk = w, .m = m, .tasks = tasks};
+	int rc = run_job(&j, jobs, n_tasks);
+	free(tasks);
+	if (rc < 0) {
+		ms_manifest_free(m);
+		return -1;
+	}
+	ms_manifest_compute_root(m);
+	return 0;
+}
+
 int ms_model_hash(const char *path, const struct ms_hash_opts *o, struct ms_manifest *m)
 {
 	if (o->archive)
@@ -401,23 +451,7 @@ int ms_model_hash(const char *path, const struct ms_hash_opts *o, struct ms_mani
 	struct ms_walk w;
 	if (ms_walk_model(path, o, &w) < 0)
 		return -1;
-	fill_manifest_header(&w, o, m);
-	size_t n = count_resources(&w, o);
-	m->res = ms_calloc(n + 1, sizeof *m->res);
-	struct task *tasks = ms_calloc(n + 1, sizeof *tasks);
-	plan(&w, o, m, tasks);
-	if (m->n_res > 1)
-		qsort(tasks, m->n_res, sizeof *tasks, task_cmp);
-
-	unsigned jobs = o->jobs ? o->jobs : ms_online_cpus();
-	struct job j = {.walk = &w, .m = m, .tasks = tasks};
-	int rc = run_job(&j, jobs, m->n_res);
-	free(tasks);
+	int rc = ms_walk_hash(&w, o, m);
 	ms_walk_free(&w);
-	if (rc < 0) {
-		ms_manifest_free(m);
-		return -1;
-	}
-	ms_manifest_compute_root(m);
-	return 0;
+	return rc;
 }

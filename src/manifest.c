@@ -18,8 +18,11 @@ void ms_manifest_free(struct ms_manifest *m)
 		free(m->res[i].path);
 	for (size_t i = 0; i < m->n_ignore_paths; i++)
 		free(m->ignore_paths[i]);
+	for (size_t i = 0; i < m->n_empty_files; i++)
+		free(m->empty_files[i]);
 	free(m->res);
 	free(m->ignore_paths);
+	free(m->empty_files);
 	free(m->name);
 	memset(m, 0, sizeof *m);
 }
@@ -90,10 +93,25 @@ static int resource_cmp(const void *pa, const void *pb)
 	return a->start < b->start ? -1 : a->start > b->start;
 }
 
+static int path_ptr_cmp(const void *a, const void *b)
+{
+	return ms_path_cmp(*(char *const *)a, *(char *const *)b);
+}
+
 void ms_manifest_sort(struct ms_manifest *m)
 {
 	if (m->n_res > 1)
 		qsort(m->res, m->n_res, sizeof *m->res, resource_cmp);
+	if (m->n_empty_files > 1)
+		qsort(m->empty_files, m->n_empty_files, sizeof(char *), path_ptr_cmp);
+}
+
+void ms_manifest_add_empty_file(struct ms_manifest *m, const char *path)
+{
+	m->has_empty_files = 1;
+	m->empty_files =
+	    ms_reallocarray(m->empty_files, m->n_empty_files + 1, sizeof *m->empty_files);
+	m->empty_files[m->n_empty_files++] = ms_strdup(path);
 }
 
 void ms_manifest_compute_root(struct ms_manifest *m)
@@ -140,6 +158,65 @@ int ms_path_is_safe(const char *path)
 			return 1;
 		p = slash + 1;
 	}
+}
+
+/* ---- the signed set of files ---- */
+
+static int signed_file_cmp(const void *a, const void *b)
+{
+	return strcmp(((const struct ms_signed_file *)a)->path,
+	              ((const struct ms_signed_file *)b)->path);
+}
+
+static int signed_set_merge(struct ms_signed_set *s)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < s->n; i++) {
+		struct ms_signed_file *f = &s->v[i];
+		if (k == 0 || strcmp(s->v[k - 1].path, f->path) != 0) {
+			s->v[k++] = *f;
+			continue;
+		}
+		struct ms_signed_file *prev = &s->v[k - 1];
+		if (prev->size == 0 || f->size == 0) {
+			ms_error("statement: '%s' is listed as an empty file and has resources too",
+			         f->path);
+			return -1;
+		}
+		if (f->size != UINT64_MAX && (prev->size == UINT64_MAX || f->size > prev->size))
+			prev->size = f->size;
+	}
+	s->n = k;
+	return 0;
+}
+
+int ms_signed_set_build(const struct ms_manifest *m, struct ms_signed_set *s)
+{
+	s->n = 0;
+	s->v = ms_calloc(m->n_res + m->n_empty_files + 1, sizeof *s->v);
+	for (size_t i = 0; i < m->n_res; i++)
+		s->v[s->n++] = (struct ms_signed_file){
+		    m->res[i].path, m->method == MS_METHOD_SHARDS ? m->res[i].end : UINT64_MAX};
+	for (size_t i = 0; i < m->n_empty_files; i++)
+		s->v[s->n++] = (struct ms_signed_file){m->empty_files[i], 0};
+	qsort(s->v, s->n, sizeof *s->v, signed_file_cmp);
+	if (signed_set_merge(s) == 0)
+		return 0;
+	ms_signed_set_free(s);
+	return -1;
+}
+
+const struct ms_signed_file *ms_signed_set_find(const struct ms_signed_set *s, const char *path)
+{
+	struct ms_signed_file key = {path, 0};
+	return s->n ? bsearch(&key, s->v, s->n, sizeof *s->v, signed_file_cmp) : NULL;
+}
+
+void ms_signed_set_free(struct ms_signed_set *s)
+{
+	free(s->v);
+	s->v = NULL;
+	s->n = 0;
 }
 
 /* ---- statement out ---- */
@@ -205,8 +282,8 @@ static int check_utf8(const char *name, const char *kind)
 		return 0;
 	char *shown = escape_non_utf8(name);
 	ms_error("%s '%s' is not valid UTF-8, and a statement can only name UTF-8 paths "
-		 "(rename it, or move it out of the model)",
-		 kind, shown);
+	         "(rename it, or move it out of the model)",
+	         kind, shown);
 	free(shown);
 	return -1;
 }
@@ -221,6 +298,9 @@ static int check_names_utf8(const struct ms_manifest *m)
 	for (size_t i = 0; i < m->n_res; i++)
 		if ((i == 0 || strcmp(m->res[i].path, m->res[i - 1].path) != 0) &&
 		    check_utf8(m->res[i].path, "file name") < 0)
+			return -1;
+	for (size_t i = 0; i < m->n_empty_files; i++)
+		if (check_utf8(m->empty_files[i], "file name") < 0)
 			return -1;
 	return 0;
 }
@@ -243,6 +323,12 @@ char *ms_statement_to_json(const struct ms_manifest *m)
 	cJSON *pred = cJSON_AddObjectToObject(st, "predicate");
 	cJSON_AddItemToObject(pred, "serialization", serialization_json(m));
 	cJSON_AddItemToObject(pred, "resources", resources_json(m));
+	/* OMS v1.0 verifiers ignore predicate fields they do not know. */
+	if (m->method == MS_METHOD_SHARDS && m->has_empty_files) {
+		cJSON *empty = cJSON_AddArrayToObject(pred, "empty_files");
+		for (size_t i = 0; i < m->n_empty_files; i++)
+			cJSON_AddItemToArray(empty, cJSON_CreateString(m->empty_files[i]));
+	}
 
 	char *out = ms_json_print(st);
 	cJSON_Delete(st);
@@ -318,7 +404,7 @@ static int parse_shard_name(const char *name, struct ms_resource *r)
 		return -1;
 	}
 	int bad = parse_offset(c1 + 1, (size_t)(c2 - c1 - 1), 0, &r->start) < 0 ||
-		  parse_offset(c2 + 1, strlen(c2 + 1), 1, &r->end) < 0 || r->start >= r->end;
+	          parse_offset(c2 + 1, strlen(c2 + 1), 1, &r->end) < 0 || r->start >= r->end;
 	if (bad) {
 		ms_error("statement: shard resource '%s' has a malformed byte range", name);
 		return -1;
@@ -328,7 +414,7 @@ static int parse_shard_name(const char *name, struct ms_resource *r)
 }
 
 static int parse_resource(const cJSON *item, const char *algorithm, struct ms_manifest *m,
-			  struct ms_resource *r)
+                          struct ms_resource *r)
 {
 	const char *name = ms_json_string(item, "name", "statement resource");
 	const char *alg = ms_json_string(item, "algorithm", "statement resource");
@@ -337,7 +423,7 @@ static int parse_resource(const cJSON *item, const char *algorithm, struct ms_ma
 		return -1;
 	if (strcmp(alg, algorithm) != 0) {
 		ms_error("statement: resource '%s' uses algorithm '%s', expected '%s'", name, alg,
-			 algorithm);
+		         algorithm);
 		return -1;
 	}
 	if (m->method == MS_METHOD_SHARDS) {
@@ -364,7 +450,7 @@ static int check_resource_order(const struct ms_manifest *m)
 		int same_file = prev && strcmp(prev->path, r->path) == 0;
 		if (prev && resource_cmp(prev, r) >= 0) {
 			ms_error("statement: resources are duplicated or out of order at '%s'",
-				 r->path);
+			         r->path);
 			return -1;
 		}
 		if (strcmp(r->path, ".") == 0 && m->n_res > 1 && m->method == MS_METHOD_FILES) {
@@ -377,8 +463,8 @@ static int check_resource_order(const struct ms_manifest *m)
 		int prev_full = !same_file || prev->end - prev->start == m->shard_size;
 		if (r->start != want_start || !prev_full || r->end - r->start > m->shard_size) {
 			ms_error("statement: shards of '%s' overlap, leave a gap or have the wrong "
-				 "size",
-				 r->path);
+			         "size",
+			         r->path);
 			return -1;
 		}
 	}
@@ -429,12 +515,48 @@ static int check_not_ignored(const struct ms_manifest *m)
 		const char *ign = ignored_prefix(sorted, m->n_ignore_paths, m->res[i].path);
 		if (ign) {
 			ms_error("statement: resource '%s' lies in the ignored path '%s'",
-				 m->res[i].path, ign);
+			         m->res[i].path, ign);
 			rc = -1;
 		}
 	}
 	free(sorted);
 	return rc;
+}
+
+/* predicate.empty_files (shards only): safe, distinct paths of files that
+ * are not also resources. Absent: another tool's statement. */
+static int parse_empty_files(const cJSON *pred, struct ms_manifest *m)
+{
+	const cJSON *arr = cJSON_GetObjectItemCaseSensitive(pred, "empty_files");
+	if (!arr)
+		return 0;
+	if (m->method != MS_METHOD_SHARDS || !cJSON_IsArray(arr)) {
+		ms_error("statement: empty_files must be an array of paths, and only with the "
+		         "shards method");
+		return -1;
+	}
+	m->has_empty_files = 1;
+	m->empty_files = ms_calloc((size_t)cJSON_GetArraySize(arr) + 1, sizeof(char *));
+	const cJSON *p;
+	cJSON_ArrayForEach(p, arr)
+	{
+		if (!cJSON_IsString(p) || !ms_path_is_safe(p->valuestring)) {
+			ms_error("statement: empty_files holds an unsafe or non-string entry");
+			return -1;
+		}
+		m->empty_files[m->n_empty_files++] = ms_strdup(p->valuestring);
+	}
+	qsort(m->empty_files, m->n_empty_files, sizeof(char *), strcmp_ptr);
+	for (size_t i = 1; i < m->n_empty_files; i++)
+		if (strcmp(m->empty_files[i], m->empty_files[i - 1]) == 0) {
+			ms_error("statement: empty file '%s' is listed twice", m->empty_files[i]);
+			return -1;
+		}
+	struct ms_signed_set set; /* also an empty file that has shards */
+	if (ms_signed_set_build(m, &set) < 0)
+		return -1;
+	ms_signed_set_free(&set);
+	return 0;
 }
 
 static int parse_subject(const cJSON *st, struct ms_manifest *m, uint8_t root[MS_ROOT_LEN])
@@ -444,7 +566,7 @@ static int parse_subject(const cJSON *st, struct ms_manifest *m, uint8_t root[MS
 		return -1;
 	if (cJSON_GetArraySize(subjects) != 1) {
 		ms_error("statement: expected exactly one subject, found %d",
-			 cJSON_GetArraySize(subjects));
+		         cJSON_GetArraySize(subjects));
 		return -1;
 	}
 	const cJSON *subject = cJSON_GetArrayItem(subjects, 0);
@@ -473,7 +595,7 @@ static int parse_statement(const cJSON *st, struct ms_manifest *m)
 	}
 	if (strcmp(ptype, MS_OMS_PREDICATE_TYPE) != 0) {
 		ms_error("statement: predicateType is '%s', expected '%s'", ptype,
-			 MS_OMS_PREDICATE_TYPE);
+		         MS_OMS_PREDICATE_TYPE);
 		return -1;
 	}
 	uint8_t claimed[MS_ROOT_LEN];
@@ -495,7 +617,8 @@ static int parse_statement(const cJSON *st, struct ms_manifest *m)
 			break;
 	}
 	free(algorithm);
-	if (rc < 0 || check_resource_order(m) < 0 || check_not_ignored(m) < 0)
+	if (rc < 0 || check_resource_order(m) < 0 || check_not_ignored(m) < 0 ||
+	    parse_empty_files(pred, m) < 0)
 		return -1;
 	ms_manifest_compute_root(m);
 	if (memcmp(m->root, claimed, MS_ROOT_LEN) != 0) {

@@ -12,6 +12,7 @@
 #include "modelseal/sign.h"
 #include "modelseal/util.h"
 #include "modelseal/verify.h"
+#include "modelseal/walk.h"
 
 void ms_problems_add(struct ms_problems *p, const char *path, const char *kind, char *detail)
 {
@@ -115,9 +116,35 @@ static char *shard_diff(const struct ms_manifest *m, const struct ms_resource *w
 	return detail;
 }
 
-void ms_manifest_diff(const struct ms_manifest *want, const struct ms_manifest *got,
-                      int ignore_extra, const char *single_name, struct ms_problems *out)
+/* Empty files (shards method) have no resource: compared as a set, when
+ * the signed statement lists them. */
+static void empty_files_diff(const struct ms_manifest *want, const struct ms_manifest *got,
+                             int ignore_extra, struct ms_problems *out)
 {
+	if (!want->has_empty_files)
+		return;
+	struct ms_signed_set w, g;
+	if (ms_signed_set_build(want, &w) < 0)
+		return; /* refused when the statement was parsed */
+	if (ms_signed_set_build(got, &g) < 0) {
+		ms_signed_set_free(&w);
+		return;
+	}
+	for (size_t i = 0; i < want->n_empty_files; i++)
+		if (!ms_signed_set_find(&g, want->empty_files[i]))
+			ms_problems_add(out, want->empty_files[i], "missing", NULL);
+	for (size_t i = 0; i < got->n_empty_files && !ignore_extra; i++)
+		if (!ms_signed_set_find(&w, got->empty_files[i]))
+			ms_problems_add(out, got->empty_files[i], "extra", ms_strdup("not signed"));
+	ms_signed_set_free(&w);
+	ms_signed_set_free(&g);
+}
+
+void ms_manifest_diff(const struct ms_manifest *want, const struct ms_manifest *got, unsigned flags,
+                      const char *single_name, struct ms_problems *out)
+{
+	int ignore_extra = (flags & MS_DIFF_IGNORE_EXTRA) != 0;
+	int set = (flags & MS_DIFF_CONTENT_ONLY) == 0;
 	size_t i = 0, j = 0;
 	while (i < want->n_res || j < got->n_res) {
 		int c = i == want->n_res  ? 1
@@ -128,9 +155,10 @@ void ms_manifest_diff(const struct ms_manifest *want, const struct ms_manifest *
 		size_t i2 = c <= 0 ? group_end(want->res, want->n_res, i) : i;
 		size_t j2 = c >= 0 ? group_end(got->res, got->n_res, j) : j;
 		if (c < 0) {
-			ms_problems_add(out, shown, "missing", NULL);
+			if (set)
+				ms_problems_add(out, shown, "missing", NULL);
 		} else if (c > 0) {
-			if (!ignore_extra)
+			if (set && !ignore_extra)
 				ms_problems_add(out, shown, "extra", ms_strdup("not signed"));
 		} else if (want->method == MS_METHOD_SHARDS) {
 			char *d = shard_diff(want, want->res + i, i2 - i, got->res + j, j2 - j);
@@ -142,6 +170,8 @@ void ms_manifest_diff(const struct ms_manifest *want, const struct ms_manifest *
 		i = i2;
 		j = j2;
 	}
+	if (set)
+		empty_files_diff(want, got, ignore_extra, out);
 }
 
 /* ---- the steps ---- */
@@ -170,50 +200,6 @@ static int check_signature(const struct ms_verify_request *req, struct ms_verify
 		free(payload);
 	}
 	return rc;
-}
-
-static int is_single_file_statement(const struct ms_manifest *m)
-{
-	for (size_t i = 0; i < m->n_res; i++)
-		if (strcmp(m->res[i].path, ".") != 0)
-			return 0;
-	return m->n_res > 0;
-}
-
-/* What to hash: MODEL itself, or, for a single-file statement and a
- * directory MODEL (as model_signing lays it out), the file named by the
- * subject inside it. NULL with a problem or an error otherwise. */
-static char *hash_target(const struct ms_verify_request *req, struct ms_verify_result *res, int *rc)
-{
-	const struct ms_manifest *m = &res->signed_manifest;
-	struct stat st;
-	if (stat(req->model, &st) < 0) {
-		ms_error("cannot access model '%s': %s", req->model, strerror(errno));
-		*rc = MS_ERR;
-		return NULL;
-	}
-	int single = is_single_file_statement(m);
-	if (!S_ISDIR(st.st_mode) && !single) {
-		ms_problems_add(&res->problems, req->model, "type",
-		                ms_strdup("the signed model is a directory, this is a file"));
-		*rc = MS_FAIL;
-		return NULL;
-	}
-	if (!S_ISDIR(st.st_mode) || !single)
-		return ms_strdup(req->model);
-	if (!m->name || !ms_path_is_safe(m->name) || strchr(m->name, '/')) {
-		ms_error("statement: subject name '%s' is not a file name", m->name ? m->name : "");
-		*rc = MS_ERR;
-		return NULL;
-	}
-	char *path = ms_asprintf("%s/%s", req->model, m->name);
-	if (lstat(path, &st) < 0 && errno == ENOENT) {
-		ms_problems_add(&res->problems, m->name, "missing", NULL);
-		*rc = MS_FAIL;
-		free(path);
-		return NULL;
-	}
-	return path;
 }
 
 static int is_git_name(const char *path)
@@ -259,7 +245,7 @@ static int opts_from_statement(const struct ms_verify_request *req,
  * fails the verification, a read error is an error. The signature member
  * must lie at the root the hash found. */
 static int hash_archive(const struct ms_verify_request *req, struct ms_verify_result *res,
-			struct ms_hash_opts *o, struct ms_manifest *got)
+                        struct ms_hash_opts *o, struct ms_manifest *got)
 {
 	struct ms_archive_info info;
 	o->archive = 1;
@@ -267,42 +253,207 @@ static int hash_archive(const struct ms_verify_request *req, struct ms_verify_re
 		if (!info.refused)
 			return MS_ERR;
 		ms_problems_add(&res->problems, req->model, "unsafe",
-				ms_strdup("the archive holds a member modelseal refuses"));
+		                ms_strdup("the archive holds a member modelseal refuses"));
 		return MS_FAIL;
 	}
 	res->archive_root = info.root;
 	if (res->sig_member && ((res->sig_top == NULL) != (info.root == NULL) ||
-				(info.root && strcmp(res->sig_top, info.root) != 0))) {
+	                        (info.root && strcmp(res->sig_top, info.root) != 0))) {
 		ms_problems_add(&res->problems, res->signature, "signature",
-				ms_strdup("the signature member is not at the model root"));
+		                ms_strdup("the signature member is not at the model root"));
 		ms_manifest_free(got);
 		return MS_FAIL;
 	}
 	return MS_OK;
 }
 
-/* Steps 3 and 4: re-hash and compare. */
+/* ---- step 3: the file set, compared before a byte is read ---- */
+
+struct set_check {
+	const struct ms_signed_set *signed_set;
+	struct ms_verify_result *res;
+	const char *subject; /* a single-file statement checked against a directory:
+	                        the signed file's name there, standing for "." */
+	int ignore_unsigned;
+	int foreign_empty; /* the statement does not list empty files */
+	size_t unchecked_empty;
+	uint8_t *seen; /* one flag per signed file */
+};
+
+/* Keeps a listed file only when it was signed: an extra file is reported
+ * and never read, whatever its size. A signed file larger than it was
+ * signed is read only up to its signed size. */
+static int keep_signed(struct ms_file *f, void *ctx)
+{
+	struct set_check *c = ctx;
+	const char *key = c->subject && strcmp(f->rel, c->subject) == 0 ? "." : f->rel;
+	const struct ms_signed_file *sf = ms_signed_set_find(c->signed_set, key);
+	if (!sf) {
+		if (f->size == 0 && c->foreign_empty)
+			c->unchecked_empty++;
+		else if (!c->ignore_unsigned)
+			ms_problems_add(&c->res->problems, f->rel, "extra",
+			                ms_strdup(c->subject ? "not signed: the signature covers "
+			                                       "one file of this directory"
+			                                     : "not signed"));
+		return 0;
+	}
+	c->seen[sf - c->signed_set->v] = 1;
+	if (sf->size != UINT64_MAX && f->size > sf->size)
+		f->hash_limit = sf->size;
+	return 1;
+}
+
+static void report_missing(const struct set_check *c)
+{
+	for (size_t i = 0; i < c->signed_set->n; i++) {
+		const char *path = c->signed_set->v[i].path;
+		if (!c->seen[i])
+			ms_problems_add(&c->res->problems,
+			                strcmp(path, ".") == 0 && c->subject ? c->subject : path,
+			                "missing", NULL);
+	}
+}
+
+/* Lists a directory MODEL with the statement's rules and compares its files
+ * with the signed ones: extra and missing files are problems from here on,
+ * and w keeps only the signed files that are present. */
+static int compare_file_sets(const struct ms_verify_request *req, struct ms_verify_result *res,
+                             const struct ms_hash_opts *o, const char *subject, struct ms_walk *w)
+{
+	const struct ms_manifest *m = &res->signed_manifest;
+	struct ms_signed_set set;
+	if (ms_signed_set_build(m, &set) < 0)
+		return MS_ERR;
+	if (ms_walk_model(req->model, o, w) < 0) {
+		ms_signed_set_free(&set);
+		return MS_ERR;
+	}
+	struct set_check c = {
+	    .signed_set = &set,
+	    .res = res,
+	    .subject = subject,
+	    .ignore_unsigned = req->ignore_unsigned,
+	    .foreign_empty = m->method == MS_METHOD_SHARDS && !m->has_empty_files,
+	    .seen = ms_calloc(set.n + 1, 1),
+	};
+	ms_walk_filter(w, keep_signed, &c);
+	report_missing(&c);
+	if (c.unchecked_empty)
+		ms_warn("%zu empty file(s) in '%s' not checked: the signature (made by another "
+		        "tool) does not record empty files",
+		        c.unchecked_empty, req->model);
+	free(c.seen);
+	ms_signed_set_free(&set);
+	return MS_OK;
+}
+
+static int is_single_file_statement(const struct ms_manifest *m)
+{
+	for (size_t i = 0; i < m->n_res; i++)
+		if (strcmp(m->res[i].path, ".") != 0)
+			return 0;
+	return m->n_res > 0;
+}
+
+/* The subject name of a single-file statement, as a file name inside a
+ * directory. NULL after reporting when it is not one. */
+static const char *subject_file_name(const struct ms_manifest *m)
+{
+	if (m->name && ms_path_is_safe(m->name) && !strchr(m->name, '/') &&
+	    strcmp(m->name, ".") != 0)
+		return m->name;
+	ms_error("statement: subject name '%s' is not a file name", m->name ? m->name : "");
+	return NULL;
+}
+
+/* The kind of model is part of what was signed: a file is checked as a
+ * file, a directory as a directory. A single-file statement (model_signing
+ * lays such a model out as DIR/FILE with DIR/model.sig) passes for a
+ * directory only when that file is all the directory holds. */
+static int model_kind(const struct ms_verify_request *req, struct ms_verify_result *res,
+                      int *is_dir)
+{
+	struct stat st;
+	if (stat(req->model, &st) < 0) {
+		ms_error("cannot access model '%s': %s", req->model, strerror(errno));
+		return MS_ERR;
+	}
+	if (!S_ISDIR(st.st_mode) && !S_ISREG(st.st_mode)) {
+		ms_error("model '%s' is not a regular file or directory", req->model);
+		return MS_ERR;
+	}
+	*is_dir = S_ISDIR(st.st_mode);
+	if (!*is_dir && !is_single_file_statement(&res->signed_manifest)) {
+		ms_problems_add(&res->problems, req->model, "type",
+		                ms_strdup("the signature is for a directory, this is a file"));
+		return MS_FAIL;
+	}
+	return MS_OK;
+}
+
+/* The directory's signed files, hashed once the sets were compared. For a
+ * single-file statement the one file is hashed as a single-file model, so
+ * that its resource is "." as signed. */
+static int hash_directory(const struct ms_verify_request *req, struct ms_verify_result *res,
+                          const struct ms_hash_opts *o, struct ms_manifest *got, char **shown)
+{
+	const struct ms_manifest *m = &res->signed_manifest;
+	const char *subject = NULL;
+	if (is_single_file_statement(m) && !(subject = subject_file_name(m)))
+		return MS_ERR;
+	struct ms_walk w;
+	int rc = compare_file_sets(req, res, o, subject, &w);
+	if (rc != MS_OK)
+		return rc;
+	if (subject && w.n_files) {
+		char *path = ms_asprintf("%s/%s", req->model, subject);
+		rc = ms_model_hash(path, o, got) < 0 ? MS_ERR : MS_OK;
+		free(path);
+		*shown = ms_strdup(subject);
+	} else {
+		rc = ms_walk_hash(&w, o, got) < 0 ? MS_ERR : MS_OK;
+		*shown = ms_basename(req->model);
+	}
+	if (subject && res->problems.n)
+		ms_problems_add(&res->problems, req->model, "type",
+		                ms_asprintf("the signature is for the single file '%s', not for "
+		                            "this directory",
+		                            subject));
+	ms_walk_free(&w);
+	return rc;
+}
+
+/* Steps 3 and 4: compare the file sets, re-hash what was signed, compare
+ * the bytes. */
 static int check_model(const struct ms_verify_request *req, struct ms_verify_result *res)
 {
-	int rc = MS_OK;
-	char *target = req->archive ? ms_strdup(req->model) : hash_target(req, res, &rc);
-	if (!target)
-		return rc;
 	struct ms_hash_opts o;
 	struct ms_manifest got;
-	if (opts_from_statement(req, res, &o) < 0)
+	char *shown = NULL;
+	int is_dir = 0;
+	unsigned flags = req->ignore_unsigned ? MS_DIFF_IGNORE_EXTRA : 0;
+	int rc = req->archive ? MS_OK : model_kind(req, res, &is_dir);
+	if (rc != MS_OK)
+		return rc;
+	if (opts_from_statement(req, res, &o) < 0) {
 		rc = MS_ERR;
-	else if (req->archive)
+	} else if (req->archive) {
 		rc = hash_archive(req, res, &o, &got);
-	else if (ms_model_hash(target, &o, &got) < 0)
-		rc = MS_ERR;
+		shown = ms_basename(req->model);
+	} else if (is_dir) {
+		rc = hash_directory(req, res, &o, &got, &shown);
+		flags |= MS_DIFF_CONTENT_ONLY;
+	} else {
+		rc = ms_model_hash(req->model, &o, &got) < 0 ? MS_ERR : MS_OK;
+		shown = ms_basename(req->model);
+	}
+	ms_hash_opts_free(&o);
 	if (rc != MS_OK) {
-		ms_hash_opts_free(&o);
-		free(target);
+		free(shown);
 		return rc;
 	}
-	char *shown = ms_basename(target);
-	ms_manifest_diff(&res->signed_manifest, &got, req->ignore_unsigned, shown, &res->problems);
+	ms_manifest_diff(&res->signed_manifest, &got, flags, shown, &res->problems);
 	/* Belt and braces: with nothing left out, equal resources mean equal roots. */
 	if (res->problems.n == 0 && !req->ignore_unsigned &&
 	    sodium_memcmp(got.root, res->signed_manifest.root, MS_ROOT_LEN) != 0)
@@ -310,8 +461,6 @@ static int check_model(const struct ms_verify_request *req, struct ms_verify_res
 		                ms_strdup("root digest differs"));
 	free(shown);
 	ms_manifest_free(&got);
-	ms_hash_opts_free(&o);
-	free(target);
 	return res->problems.n ? MS_FAIL : MS_OK;
 }
 
@@ -319,7 +468,7 @@ static int check_model(const struct ms_verify_request *req, struct ms_verify_res
  * ARCHIVE.sig beside it, its model.sig member (res->signature is then
  * "ARCHIVE:model.sig"). */
 static int load_bundle(const struct ms_verify_request *req, struct ms_verify_result *res,
-		       char **json, size_t *len)
+                       char **json, size_t *len)
 {
 	struct stat st;
 	res->signature =
@@ -328,13 +477,13 @@ static int load_bundle(const struct ms_verify_request *req, struct ms_verify_res
 		return MS_ERR;
 	if (!req->archive || req->signature || stat(res->signature, &st) == 0)
 		return ms_read_file(res->signature, MS_BUNDLE_MAX, "signature", json, len) < 0
-			   ? MS_ERR
-			   : MS_OK;
+		           ? MS_ERR
+		           : MS_OK;
 	int found = ms_archive_read_member(req->model, "model.sig", MS_BUNDLE_MAX, json, len,
-					   &res->sig_top);
+	                                   &res->sig_top);
 	if (found == 0)
 		ms_error("no signature for archive '%s': neither '%s' nor a model.sig member",
-			 req->model, res->signature);
+		         req->model, res->signature);
 	if (found <= 0)
 		return MS_ERR;
 	free(res->signature);

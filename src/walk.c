@@ -86,7 +86,7 @@ void ms_ignore_list_free(char **list, size_t n)
 }
 
 static void add_file(struct ms_walk *w, size_t *cap, const char *rel, const char *open_path,
-		     const struct stat *st)
+                     const struct stat *st)
 {
 	if (w->n_files == *cap) {
 		*cap = *cap ? *cap * 2 : 64;
@@ -96,6 +96,7 @@ static void add_file(struct ms_walk *w, size_t *cap, const char *rel, const char
 	f->rel = ms_strdup(rel);
 	f->open_path = ms_strdup(open_path);
 	f->size = (uint64_t)st->st_size;
+	f->hash_limit = UINT64_MAX;
 	f->mtime = st->st_mtim;
 	f->dev = st->st_dev;
 	f->ino = st->st_ino;
@@ -103,8 +104,7 @@ static void add_file(struct ms_walk *w, size_t *cap, const char *rel, const char
 
 /* An allowed symlink: its target must be a regular file inside the root.
  * The target is then opened by its real path, so nothing is followed later. */
-static int resolve_symlink(const char *root_real, const char *rel, char **target,
-			   struct stat *st)
+static int resolve_symlink(const char *root_real, const char *rel, char **target, struct stat *st)
 {
 	char *full = ms_asprintf("%s/%s", root_real, rel);
 	char *real = realpath(full, NULL);
@@ -162,8 +162,9 @@ static int walk_entry(struct walk_ctx *c, int dirfd, const char *name, const cha
 	}
 	if (S_ISLNK(st.st_mode)) {
 		if (!c->o->allow_symlinks) {
-			ms_error("'%s' is a symbolic link (use --allow-symlinks to hash its target)",
-				 rel);
+			ms_error(
+			    "'%s' is a symbolic link (use --allow-symlinks to hash its target)",
+			    rel);
 			return -1;
 		}
 		char *target;
@@ -192,8 +193,7 @@ static int walk_dir(struct walk_ctx *c, int fd, const char *prefix)
 	while (rc == 0 && (e = readdir(d)) != NULL) {
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
-		char *rel = prefix ? ms_asprintf("%s/%s", prefix, e->d_name)
-				   : ms_strdup(e->d_name);
+		char *rel = prefix ? ms_asprintf("%s/%s", prefix, e->d_name) : ms_strdup(e->d_name);
 		if (!ms_ignore_match(c->w->ignored, c->w->n_ignored, rel))
 			rc = walk_entry(c, dirfd(d), e->d_name, rel);
 		free(rel);
@@ -272,6 +272,20 @@ int ms_walk_model(const char *path, const struct ms_hash_opts *o, struct ms_walk
 	if (w->n_files > 1)
 		qsort(w->files, w->n_files, sizeof *w->files, cmp_files);
 	return 0;
+}
+
+void ms_walk_filter(struct ms_walk *w, int (*keep)(struct ms_file *f, void *ctx), void *ctx)
+{
+	size_t k = 0;
+	for (size_t i = 0; i < w->n_files; i++) {
+		if (keep(&w->files[i], ctx)) {
+			w->files[k++] = w->files[i];
+			continue;
+		}
+		free(w->files[i].rel);
+		free(w->files[i].open_path);
+	}
+	w->n_files = k;
 }
 
 void ms_walk_free(struct ms_walk *w)

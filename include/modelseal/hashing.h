@@ -85,6 +85,11 @@ int ms_parse_hashing_command(int argc, char **argv, const struct option *longopt
  * file changed while hashed, ...); m is then empty. */
 int ms_model_hash(const char *path, const struct ms_hash_opts *o, struct ms_manifest *m);
 
+/* Hashes the files of a walk already made (verify lists and checks the
+ * files before any is read). The same result as ms_model_hash otherwise. */
+struct ms_walk;
+int ms_walk_hash(const struct ms_walk *w, const struct ms_hash_opts *o, struct ms_manifest *m);
+
 /* Online CPUs, at least 1. */
 unsigned ms_online_cpus(void);
 

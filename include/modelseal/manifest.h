@@ -32,6 +32,14 @@ struct ms_manifest {
 	size_t n_ignore_paths;
 	struct ms_resource *res;
 	size_t n_res;
+	/* shards method: the empty files, which have no shard and so no
+	 * resource. Recorded in modelseal's statements as predicate.empty_files
+	 * (outside the root digest, which stays model_signing's); a statement
+	 * without that field (another tool's) leaves has_empty_files 0, and
+	 * then nobody knows which empty files were signed. */
+	char **empty_files;
+	size_t n_empty_files;
+	int has_empty_files;
 	uint8_t root[MS_ROOT_LEN];
 	uint64_t total_bytes; /* bytes hashed (informational) */
 	size_t n_files;       /* files hashed (informational) */
@@ -40,16 +48,36 @@ struct ms_manifest {
 void ms_manifest_free(struct ms_manifest *m);
 
 size_t ms_digest_len(enum ms_hash_alg alg);
-const char *ms_hash_alg_name(enum ms_hash_alg alg);  /* "sha256", "blake2b" */
-const char *ms_method_name(enum ms_method method);   /* "shards", "files" */
+const char *ms_hash_alg_name(enum ms_hash_alg alg); /* "sha256", "blake2b" */
+const char *ms_method_name(enum ms_method method);  /* "shards", "files" */
 int ms_hash_alg_parse(const char *s, enum ms_hash_alg *out);
 int ms_method_parse(const char *s, enum ms_method *out);
 
 /* Manifest order: by path component by component, then by start offset. */
 int ms_path_cmp(const char *a, const char *b);
 void ms_manifest_sort(struct ms_manifest *m);
+/* Records an empty file (shards method), sorted in by ms_manifest_sort. */
+void ms_manifest_add_empty_file(struct ms_manifest *m, const char *path);
 /* root = SHA-256 over the raw digests of all resources, in order. */
 void ms_manifest_compute_root(struct ms_manifest *m);
+
+/* The files a manifest signs, one entry a path (resources grouped by path,
+ * plus the empty files), sorted by strcmp for lookup. size is the signed
+ * size for the shards method (the last shard's end; 0 for an empty file)
+ * and UINT64_MAX when the statement does not say (files method). */
+struct ms_signed_file {
+	const char *path; /* borrowed from the manifest */
+	uint64_t size;
+};
+struct ms_signed_set {
+	struct ms_signed_file *v;
+	size_t n;
+};
+/* -1 after reporting when an empty file is also a resource. Resources of one
+ * path need not be adjacent: any resource order is accepted. */
+int ms_signed_set_build(const struct ms_manifest *m, struct ms_signed_set *s);
+const struct ms_signed_file *ms_signed_set_find(const struct ms_signed_set *s, const char *path);
+void ms_signed_set_free(struct ms_signed_set *s);
 
 /* Resource name as it appears in the statement: "path" or "path:start:end".
  * Freshly allocated. */

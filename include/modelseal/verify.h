@@ -33,10 +33,10 @@ struct ms_verify_request {
 	size_t n_keys;
 	char *const *ignore; /* --ignore paths, on top of the statement's */
 	size_t n_ignore;
-	int ignore_unsigned; /* --ignore-unsigned-files: extra files are fine */
-	unsigned jobs;       /* 0: online CPUs */
-	int archive;         /* --archive: MODEL is an archive file; its signature is
-	                        MODEL.sig if that exists, else the model.sig member */
+	int ignore_unsigned;                /* --ignore-unsigned-files: extra files are fine */
+	unsigned jobs;                      /* 0: online CPUs */
+	int archive;                        /* --archive: MODEL is an archive file; its signature is
+	                                       MODEL.sig if that exists, else the model.sig member */
 	const struct ms_archive_sink *sink; /* archive only: sees the members as they
 	                                       are hashed (unpack), or NULL */
 };
@@ -63,9 +63,13 @@ void ms_verify_result_free(struct ms_verify_result *res);
 /* Every difference between the signed manifest and a fresh one made with
  * the same settings, in manifest order: files whose digests differ (for
  * shards, with the differing byte ranges "start:end" merged), files missing,
- * and unless ignore_extra files not signed. Digests are compared in constant
- * time. single_name is shown instead of "." for a single-file model. */
-void ms_manifest_diff(const struct ms_manifest *want, const struct ms_manifest *got,
-                      int ignore_extra, const char *single_name, struct ms_problems *out);
+ * and unless MS_DIFF_IGNORE_EXTRA files not signed; then the empty files
+ * the statement lists (shards). MS_DIFF_CONTENT_ONLY leaves out missing and
+ * extra files (verify compared the file sets before hashing). Digests are
+ * compared in constant time. single_name is shown instead of "." for a
+ * single-file model. */
+enum { MS_DIFF_IGNORE_EXTRA = 1, MS_DIFF_CONTENT_ONLY = 2 };
+void ms_manifest_diff(const struct ms_manifest *want, const struct ms_manifest *got, unsigned flags,
+                      const char *single_name, struct ms_problems *out);
 
 #endif

@@ -14,15 +14,16 @@ struct ms_file {
 	char *rel;       /* manifest path; "." for a single-file model */
 	char *open_path; /* what to open below the root (a symlink's target) */
 	uint64_t size;
+	uint64_t hash_limit; /* hash at most this many bytes (UINT64_MAX: all) */
 	struct timespec mtime;
 	dev_t dev;
 	ino_t ino;
 };
 
 struct ms_walk {
-	int root_fd;    /* the model directory (or the file's directory) */
-	char *name;     /* subject name: the model's base name */
-	int single;     /* the model is one file */
+	int root_fd;           /* the model directory (or the file's directory) */
+	char *name;            /* subject name: the model's base name */
+	int single;            /* the model is one file */
 	struct ms_file *files; /* sorted into manifest order */
 	size_t n_files;
 	char **ignored; /* effective ignore list, as recorded in the statement */
@@ -32,6 +33,10 @@ struct ms_walk {
 /* Lists the model at path. -1 after reporting. */
 int ms_walk_model(const char *path, const struct ms_hash_opts *o, struct ms_walk *w);
 void ms_walk_free(struct ms_walk *w);
+
+/* Keeps the files for which keep() returns non-zero and frees the others,
+ * in order. keep may adjust a file (its hash_limit). */
+void ms_walk_filter(struct ms_walk *w, int (*keep)(struct ms_file *f, void *ctx), void *ctx);
 
 /* Opens f for reading below the root without following any symlink (the
  * walk already resolved allowed ones). Returns the fd, or -1 after

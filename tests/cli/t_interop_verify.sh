@@ -41,9 +41,15 @@ run 0 "$MS" verify --key "$PUB" "$OMS/v1.1.0-elliptic-key"
 run 1 "$MS" verify --key "$PUB" "$OMS/v1.0.1-elliptic-key"
 expect_out "^extra: ignore-me (not signed)$"
 run 0 "$MS" verify --key "$PUB" --ignore-unsigned-files "$OMS/v1.0.1-elliptic-key"
-# a new file beside a single-file model is not part of it
+# a directory is verified as a directory: a single-file signature in
+# DIR/model.sig covers DIR only when that file is all DIR holds
 rm -rf copy && cp -r "$OMS/v1.0.0-elliptic-key" copy && echo x >copy/other
-run 0 "$MS" verify --key "$PUB" copy
+run 1 "$MS" verify --key "$PUB" --ignore ignore-me copy
+expect_out "^extra: other (not signed: the signature covers one file of this directory)$"
+expect_out "^type: copy (the signature is for the single file 'signme-1', not for this directory)$"
+run 0 "$MS" verify --key "$PUB" --ignore ignore-me --ignore-unsigned-files copy
+rm copy/other
+run 0 "$MS" verify --key "$PUB" --ignore ignore-me copy
 rm copy/signme-1
-run 1 "$MS" verify --key "$PUB" copy
+run 1 "$MS" verify --key "$PUB" --ignore ignore-me copy
 expect_out "^missing: signme-1$"

@@ -1,0 +1,96 @@
+# Verdicts that cannot be fooled (issue 10): the kind of model is bound to
+# its signature, file sets are compared before hashing, empty files count,
+# untrusted input cannot hang verify or paint over its verdict.
+unset MODELSEAL_PASSPHRASE
+not() { ! "$@" 2>/dev/null; }
+"$MS" keygen -o k --no-passphrase >/dev/null 2>&1
+
+# ---- a single-file signature copied into a directory ----
+mkdir -p dir
+printf '{"vocab": 1}' >dir/tok.json
+head -c 4096 /dev/urandom >dir/model.safetensors
+run 0 "$MS" sign --key k.key --no-record dir/tok.json
+cp dir/tok.json.sig dir/model.sig
+rm dir/tok.json.sig
+run 1 "$MS" verify --key k.pub dir
+expect_out "^extra: model.safetensors (not signed"
+expect_out "^type: dir (the signature is for the single file 'tok.json', not for this directory)$"
+printf '{"version": 1, "trusted_keys": ["k.pub"], "allow_unsigned_files": false}\n' >strict.json
+run 1 "$MS" verify --key k.pub --policy strict.json dir
+run 1 "$MS" --json verify --key k.pub dir
+expect_out '"problem": "type"'
+# ... and a directory signature used for one of its files
+mkdir -p d2
+printf 'a' >d2/a.bin
+run 0 "$MS" sign --key k.key --no-record d2
+run 1 "$MS" verify --key k.pub --signature d2/model.sig d2/a.bin
+expect_out "^type: d2/a.bin (the signature is for a directory, this is a file)$"
+
+# ---- extra files are reported before anything is hashed ----
+mkdir -p big
+head -c 1000 /dev/urandom >big/w.bin
+run 0 "$MS" sign --key k.key --no-record big
+# 1 TiB sparse, unsigned: reading it would take many minutes
+truncate -s 1T big/huge.bin
+run 1 timeout 20 "$MS" verify --key k.pub big
+expect_out "^extra: huge.bin (not signed)$"
+# the same under strace: huge.bin is never opened
+if command -v strace >/dev/null 2>&1; then
+	strace -f -e trace=openat,openat2 -o "$T/trace" "$MS_PLAIN" verify --key k.pub big \
+		>/dev/null 2>&1
+	check "an unsigned file is never opened" not grep -q 'huge.bin' "$T/trace"
+fi
+rm big/huge.bin
+# a signed file that grew is read only up to its signed size
+truncate -s 1T big/w.bin
+run 1 timeout 20 "$MS" verify --key k.pub big
+expect_out "^modified: w.bin (size 1099511627776 bytes, signed 1000; bytes"
+# missing files are reported with the extras, and every problem is named
+rm big/w.bin
+printf 'new' >big/n.bin
+run 1 "$MS" verify --key k.pub big
+expect_out "^missing: w.bin$"
+expect_out "^extra: n.bin (not signed)$"
+
+# ---- empty files (shards: they have no shard) ----
+mkdir -p e/pkg
+head -c 300 /dev/urandom >e/w.bin
+: >e/pkg/__init__.py
+run 0 "$MS" sign --key k.key --no-record --shard-size 128 e
+check "statement lists the empty file" grep -q . e/model.sig
+field() { sed -n "s/.*\"$1\":\"\([^\"]*\)\".*/\1/p" "$2"; }
+field payload e/model.sig | base64 -d >"$T/stmt"
+check "empty_files in the statement" grep -q '"empty_files"' "$T/stmt"
+check "empty file named" grep -q '"pkg/__init__.py"' "$T/stmt"
+run 0 "$MS" verify --key k.pub e
+: >e/__init__.py
+run 1 "$MS" verify --key k.pub e
+expect_out "^extra: __init__.py (not signed)$"
+rm e/__init__.py e/pkg/__init__.py
+run 1 "$MS" verify --key k.pub e
+expect_out "^missing: pkg/__init__.py$"
+: >e/pkg/__init__.py
+run 0 "$MS" verify --key k.pub e
+# the root digest is still model_signing's: empty_files is outside it
+digest=$("$MS" digest --shard-size 128 e)
+check "root digest unchanged by empty_files" grep -q "${digest#sha256:}" "$T/stmt"
+# files method: an empty file is a resource of its own
+mkdir -p ef
+printf 'x' >ef/a
+: >ef/empty
+run 0 "$MS" sign --key k.key --no-record --method files ef
+rm ef/empty
+run 1 "$MS" verify --key k.pub ef
+expect_out "^missing: empty$"
+: >ef/empty
+: >ef/new
+run 1 "$MS" verify --key k.pub ef
+expect_out "^extra: new (not signed)$"
+# the same through an archive of the model
+tar -C e -cf e.tar .
+run 0 "$MS" sign --key k.key --no-record --shard-size 128 --archive --signature e.tar.sig e.tar
+run 0 "$MS" verify --key k.pub --archive e.tar
+mkdir -p e2 && cp -r e/. e2/ && rm e2/pkg/__init__.py && rm -f e2/model.sig
+tar -C e2 -cf e2.tar .
+run 1 "$MS" verify --key k.pub --archive --signature e.tar.sig e2.tar
+expect_out "^missing: pkg/__init__.py$"
