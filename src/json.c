@@ -60,8 +60,11 @@ static int check_text(const char *text, size_t len, const char *what)
 		return -1;
 	}
 	int in_string = 0;
+	size_t values = 1;
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)text[i];
+		if (!in_string && (c == ',' || c == '[' || c == '{'))
+			values++;
 		if (c < 0x20 && (in_string || !strchr(" \t\r\n", c) || c == 0)) {
 			ms_error("%s has a control character (0x%02x) at byte %zu", what, c, i);
 			return -1;
@@ -76,6 +79,15 @@ static int check_text(const char *text, size_t len, const char *what)
 			}
 			i++; /* the escaped character, which may be a quote */
 		}
+	}
+	/* cJSON spends about 80 bytes on every value: "[0,0,0,...]" would cost
+	 * 40 times its size. Real documents have far fewer values per byte, so
+	 * this bounds the parse to a few times the input. */
+	if (values > len / MS_JSON_BYTES_PER_VALUE + 4096) {
+		ms_error("%s has too many JSON values for its size (%zu in %zu bytes; at most one "
+			 "per %d bytes)",
+			 what, values, len, MS_JSON_BYTES_PER_VALUE);
+		return -1;
 	}
 	return 0;
 }

@@ -316,7 +316,7 @@ static int seckey_from_seed(const uint8_t *seed, const char *what, struct ms_sec
  * read: a key anyone on the machine can copy is no longer secret. */
 static int read_secret_file(const char *path, char **out, size_t *out_len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		ms_error("cannot open secret key '%s': %s", path, strerror(errno));
 		return -1;

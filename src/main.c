@@ -1,5 +1,6 @@
 /* modelseal: the command table and dispatch, nothing else. */
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -140,6 +141,10 @@ int main(int argc, char **argv)
 		ms_error("cannot initialise libsodium");
 		return MS_ERR;
 	}
+	/* Past a file size limit (ulimit -f) a write fails with EFBIG, reported
+	 * and cleaned up like any write error, instead of the signal killing
+	 * the process with a temp file left behind. */
+	signal(SIGXFSZ, SIG_IGN);
 	int first = parse_leading_globals(argc, argv);
 	if (first >= argc) {
 		print_overview(stderr);

@@ -277,7 +277,7 @@ static const char *write_error(struct archive *a)
 
 static int copy_file(struct archive *a, int dirfd, const struct pentry *p, uint8_t *buf)
 {
-	int fd = openat(dirfd, p->rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	int fd = openat(dirfd, p->rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		ms_error("cannot open '%s': %s", p->rel, strerror(errno));
 		return -1;

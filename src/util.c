@@ -152,7 +152,9 @@ int ms_hex_decode(const char *hex, uint8_t *out, size_t len)
 
 int ms_read_file(const char *path, size_t max, const char *what, char **out, size_t *out_len)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	/* O_NONBLOCK: a FIFO or device put where a file was expected must not
+	 * block the open; it is refused below as not a regular file. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		ms_error("cannot open %s '%s': %s", what, path, strerror(errno));
 		return -1;

@@ -308,12 +308,12 @@ void ms_walk_free(struct ms_walk *w)
 static int open_beneath(int root_fd, const char *rel)
 {
 	struct open_how how = {
-	    .flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW,
+	    .flags = O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK,
 	    .resolve = RESOLVE_NO_SYMLINKS | RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS,
 	};
 	int fd = (int)syscall(SYS_openat2, root_fd, rel, &how, sizeof how);
 	if (fd < 0 && (errno == ENOSYS || errno == EPERM))
-		fd = openat(root_fd, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+		fd = openat(root_fd, rel, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	return fd;
 }
 
@@ -339,9 +339,19 @@ int ms_walk_still_linked(const struct ms_walk *w, const struct ms_file *f)
 
 int ms_walk_open(const struct ms_walk *w, const struct ms_file *f)
 {
+	/* Listed as a regular file, but it may have been swapped for a FIFO
+	 * since: opened without blocking, and checked again. */
 	int fd = open_beneath(w->root_fd, f->open_path);
 	if (fd < 0) {
 		ms_error("cannot open '%s': %s", ms_file_display(f), strerror(errno));
+		return -1;
+	}
+	struct stat st;
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		ms_error("'%s' changed while the model was being hashed: it is no longer a "
+			 "regular file",
+			 ms_file_display(f));
+		close(fd);
 		return -1;
 	}
 	return fd;

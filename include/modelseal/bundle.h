@@ -11,7 +11,7 @@
 
 #define MS_BUNDLE_MEDIA_TYPE "application/vnd.dev.sigstore.bundle.v0.3+json"
 #define MS_INTOTO_PAYLOAD_TYPE "application/vnd.in-toto+json"
-#define MS_BUNDLE_MAX ((size_t)256 << 20) /* largest bundle file read */
+#define MS_BUNDLE_MAX ((size_t)128 << 20) /* largest bundle file read */
 #define MS_BUNDLE_MAX_SIGS 16
 
 /* DSSE pre-authentication encoding:

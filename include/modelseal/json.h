@@ -9,6 +9,11 @@
 
 #include <cJSON.h>
 
+/* A document may hold at most one value (number, string, array, object...)
+ * per this many bytes, plus a few thousand: parsing then costs at most a few
+ * times the input's size in memory. */
+#define MS_JSON_BYTES_PER_VALUE 16
+
 /* Parses exactly len bytes; what names the document in errors ("statement",
  * "signature bundle"). NULL after reporting. */
 cJSON *ms_json_parse(const char *text, size_t len, const char *what);

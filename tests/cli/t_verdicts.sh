@@ -94,3 +94,47 @@ mkdir -p e2 && cp -r e/. e2/ && rm e2/pkg/__init__.py && rm -f e2/model.sig
 tar -C e2 -cf e2.tar .
 run 1 "$MS" verify --key k.pub --archive --signature e.tar.sig e2.tar
 expect_out "^missing: pkg/__init__.py$"
+
+# ---- nothing from the model can hang verify or blow up its memory ----
+mkdir -p f
+printf 'w' >f/w.bin
+mkfifo f/model.sig
+run 2 timeout 10 "$MS" verify --key k.pub f
+expect_err "signature 'f/model.sig' is not a regular file"
+rm f/model.sig
+run 0 "$MS" sign --key k.key --no-record f
+mkfifo f/pipe
+run 2 timeout 10 "$MS" verify --key k.pub f
+expect_err "'pipe' is not a regular file or directory"
+rm f/pipe
+# 32 MiB of "[0,0,...]": cJSON would need about 1.3 GB for it
+python3 -c "import sys; sys.stdout.write('[' + '0,' * (16 << 20) + '0]')" >zeros.sig
+if [ -x /usr/bin/time ]; then
+	run 2 /usr/bin/time -f 'maxrss %M' "$MS_PLAIN" verify --key k.pub --signature zeros.sig f
+	rss=$(sed -n 's/^maxrss //p' "$T/err")
+	check "a hostile bundle costs little memory ($rss KiB)" [ "${rss:-999999}" -lt 200000 ]
+else
+	run 2 "$MS" verify --key k.pub --signature zeros.sig f
+fi
+expect_err "too many JSON values for its size"
+# past ulimit -f a write fails with EFBIG: reported, and no temp file left
+head -c 200000 /dev/urandom >f/big.bin
+rm f/model.sig
+run 2 sh -c 'ulimit -f 1; exec "$0" sign --key k.key --no-record f' "$MS"
+expect_err "cannot write 'f/model.sig' (write): File too large"
+check "no temp file left" not sh -c 'ls -a f | grep -q tmp'
+check "no signature left" [ ! -e f/model.sig ]
+
+# ---- two signs of one model at once: disk and registry agree ----
+mkdir -p c
+head -c 2000000 /dev/urandom >c/w.bin
+"$MS" keygen -o k2 --no-passphrase >/dev/null 2>&1
+for round in 1 2 3; do
+	"$MS" sign --key k.key c >"$T/o1" 2>&1 &
+	"$MS" sign --key k2.key c >"$T/o2" 2>&1 &
+	wait
+	"$MS" --json show c >"$T/show" 2>/dev/null
+	hint=$(sed -n 's/.*"hint":"\([0-9a-f]*\)".*/\1/p' c/model.sig)
+	check "round $round: registry's signer is the signature's ($hint)" \
+		grep -q "\"signer\": \"$hint\"" "$T/show"
+done
