@@ -60,11 +60,18 @@ static int check_text(const char *text, size_t len, const char *what)
 		return -1;
 	}
 	int in_string = 0;
-	size_t values = 1;
+	size_t values = 1, depth = 0;
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)text[i];
 		if (!in_string && (c == ',' || c == '[' || c == '{'))
 			values++;
+		if (!in_string && (c == '[' || c == '{') && ++depth > MS_JSON_MAX_DEPTH) {
+			ms_error("%s nests deeper than %d levels (byte %zu)", what,
+				 MS_JSON_MAX_DEPTH, i);
+			return -1;
+		}
+		if (!in_string && (c == ']' || c == '}') && depth > 0)
+			depth--;
 		if (c < 0x20 && (in_string || !strchr(" \t\r\n", c) || c == 0)) {
 			ms_error("%s has a control character (0x%02x) at byte %zu", what, c, i);
 			return -1;

@@ -13,6 +13,8 @@
  * per this many bytes, plus a few thousand: parsing then costs at most a few
  * times the input's size in memory. */
 #define MS_JSON_BYTES_PER_VALUE 16
+/* Arrays and objects nest at most this deep (no format of ours needs 10). */
+#define MS_JSON_MAX_DEPTH 64
 
 /* Parses exactly len bytes; what names the document in errors ("statement",
  * "signature bundle"). NULL after reporting. */
