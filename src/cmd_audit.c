@@ -52,7 +52,7 @@ int cmd_audit(int argc, char **argv)
 		       (unsigned long long)a.n_events);
 		printf("head %s\n", a.head);
 	} else if (rc == 1) {
-		printf("registry %s: NOT intact: %s\n", ms_registry_path(reg), a.problem);
+		printf("registry %s: NOT intact: %s\n", ms_registry_path(reg), ms_esc(a.problem));
 	}
 	ms_registry_close(reg);
 	ms_audit_free(&a);

@@ -68,13 +68,18 @@ static void print_digest_line(const char *hex, const char *name)
 	putchar('\n');
 }
 
+/* The text format escapes every byte a terminal would act on (ms_escape),
+ * with sha256sum's leading backslash when anything was escaped; the
+ * sha256sum format keeps to what sha256sum -c reads back. */
 static void print_text(const struct ms_manifest *m)
 {
 	char hex[2 * MS_DIGEST_MAX + 1];
 	for (size_t i = 0; i < m->n_res; i++) {
 		char *name = ms_resource_name(m, &m->res[i]);
+		char *shown = ms_escape(name);
 		ms_hex_encode(m->res[i].digest, ms_digest_len(m->alg), hex);
-		print_digest_line(hex, name); /* a newline in a name cannot fake a line */
+		printf("%s%s  %s\n", strcmp(shown, name) != 0 ? "\\" : "", hex, shown);
+		free(shown);
 		free(name);
 	}
 }

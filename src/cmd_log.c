@@ -51,7 +51,7 @@ static void print_parents(const struct ms_model_info *m)
 			ms_model_label(p->name, p->version, label, sizeof label);
 		else
 			snprintf(label, sizeof label, "sha256:%.12s", p->digest);
-		printf("%s%s: %s", i ? ", " : "  ", ms_relation_name(p->relation), label);
+		printf("%s%s: %s", i ? ", " : "  ", ms_relation_name(p->relation), ms_esc(label));
 	}
 }
 
@@ -72,11 +72,12 @@ static int log_one(const struct ms_model_info *m, void *arg)
 		return 0;
 	}
 	printf("%-24s sha256:%.12s  %.16s  %s",
-	       ms_model_label(m->name, m->version, label, sizeof label), m->digest, m->signer,
+	       ms_esc(ms_model_label(m->name, m->version, label, sizeof label)), ms_esc(m->digest),
+	       ms_esc(m->signer),
 	       ms_time_format(m->created, when, sizeof when));
 	print_parents(m);
 	if (revoked)
-		printf("  [%s]", revoked);
+		printf("  [%s]", ms_esc(revoked));
 	putchar('\n');
 	free(revoked);
 	return 0;

@@ -108,7 +108,7 @@ static void report(const struct target *t, const char *reason)
 {
 	const char *pre = strcmp(t->kind, "model") == 0 ? "sha256:" : "";
 	if (!ms_global.json) {
-		printf("revoked %s %s%s: %s\n", t->kind, pre, t->subject, reason);
+		printf("revoked %s %s%s: %s\n", t->kind, pre, ms_esc(t->subject), ms_esc(reason));
 		return;
 	}
 	cJSON *o = cJSON_CreateObject();

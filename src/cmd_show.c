@@ -56,7 +56,8 @@ static void print_links(const char *title, const struct ms_model_link *v, size_t
 		if ((v[i].relation == MS_REL_DATASET) != datasets)
 			continue;
 		printf("%-11s %-10s %-24s sha256:%.12s\n", title, ms_relation_name(v[i].relation),
-		       ms_model_label(v[i].name, v[i].version, label, sizeof label), v[i].digest);
+		       ms_esc(ms_model_label(v[i].name, v[i].version, label, sizeof label)),
+		       ms_esc(v[i].digest));
 		title = "";
 	}
 }
@@ -66,7 +67,7 @@ static void print_revocation(const char *title, const struct revocation *r)
 	char when[32];
 	if (r->revoked)
 		printf("%-11s REVOKED %s: %s\n", title, ms_time_format(r->time, when, sizeof when),
-		       r->reason);
+		       ms_esc(r->reason));
 	else
 		printf("%-11s no\n", title);
 }
@@ -75,11 +76,12 @@ static void print_text(const struct show *s)
 {
 	const struct ms_model_info *m = &s->m;
 	char label[256], when[32];
-	printf("%-11s sha256:%s\n", "model", m->digest);
-	printf("%-11s %s\n", "name", ms_model_label(m->name, m->version, label, sizeof label));
-	printf("%-11s %s\n", "signer", m->signer);
+	printf("%-11s sha256:%s\n", "model", ms_esc(m->digest));
+	printf("%-11s %s\n", "name",
+	       ms_esc(ms_model_label(m->name, m->version, label, sizeof label)));
+	printf("%-11s %s\n", "signer", ms_esc(m->signer));
 	printf("%-11s %s\n", "signed", ms_time_format(m->created, when, sizeof when));
-	printf("%-11s %s, %s\n", "hashing", m->method, m->hash);
+	printf("%-11s %s, %s\n", "hashing", ms_esc(m->method), ms_esc(m->hash));
 	printf("%-11s %llu bytes in %llu files\n", "size", (unsigned long long)m->size,
 	       (unsigned long long)m->n_files);
 	print_links("parents", m->parents, m->n_parents, 0);

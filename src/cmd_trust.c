@@ -113,7 +113,7 @@ static int trust_add(const struct trust_args *a)
 			cJSON_Delete(o);
 		} else {
 			printf("trusted %s%s%s%s\n", id, a->label ? " (" : "",
-			       a->label ? a->label : "", a->label ? ")" : "");
+			       a->label ? ms_esc(a->label) : "", a->label ? ")" : "");
 		}
 	}
 	ms_trust_free(&t);
@@ -164,7 +164,8 @@ static void print_list(const struct ms_trust *t)
 		const char *id = ms_pubkey_id(k->key);
 		const struct ms_revocation *r = ms_trust_revocation(t, "key", id);
 		printf("%s  %-10s  %s%s%s\n", id, ms_key_alg_name(ms_pubkey_alg(k->key)),
-		       k->label ? k->label : "-", r ? "  REVOKED: " : "", r ? r->reason : "");
+		       k->label ? ms_esc(k->label) : "-", r ? "  REVOKED: " : "",
+		       r ? ms_esc(r->reason) : "");
 	}
 	if (t->n_keys == 0)
 		ms_note("no trusted keys (add one with 'modelseal trust add PUB')");

@@ -288,8 +288,8 @@ static void print_text(const struct ms_gate *g)
 	}
 	for (size_t i = 0; i < res->problems.n; i++) {
 		const struct ms_problem *p = &res->problems.v[i];
-		printf("%s: %s%s%s%s\n", p->kind, p->path, p->detail ? " (" : "",
-		       p->detail ? p->detail : "", p->detail ? ")" : "");
+		printf("%s: %s%s%s%s\n", p->kind, ms_esc(p->path), p->detail ? " (" : "",
+		       p->detail ? ms_esc(p->detail) : "", p->detail ? ")" : "");
 	}
 	if (res->problems.n == 1 && strcmp(res->problems.v[0].kind, "untrusted") == 0) {
 		fflush(stdout);
@@ -301,7 +301,7 @@ static void print_text(const struct ms_gate *g)
 		const struct ms_policy_rule *r = &g->report.v[i];
 		failed += !r->ok;
 		printf("policy %s: %s: %s\n", r->ok ? "ok" : "FAILED", r->rule,
-		       r->detail ? r->detail : "");
+		       r->detail ? ms_esc(r->detail) : "");
 	}
 	fflush(stdout); /* the details before the summary, also in one merged log */
 	if (res->problems.n && failed)

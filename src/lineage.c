@@ -174,12 +174,13 @@ static void print_node_line(struct tree *t, long idx, const char *digest)
 {
 	char label[256];
 	if (idx < 0) {
-		fprintf(t->f, "sha256:%.*s\n", SHORT_HEX, digest);
+		fprintf(t->f, "sha256:%.*s\n", SHORT_HEX, ms_esc(digest));
 		return;
 	}
 	const struct ms_model_info *m = &t->l->nodes[idx];
 	fprintf(t->f, "%s  sha256:%.*s%s\n",
-	        ms_model_label(m->name, m->version, label, sizeof label), SHORT_HEX, m->digest,
+	        ms_esc(ms_model_label(m->name, m->version, label, sizeof label)), SHORT_HEX,
+	        ms_esc(m->digest),
 	        t->seen[idx] ? "  (see above)" : "");
 }
 
@@ -230,12 +231,15 @@ static void dot_string(FILE *f, const char *s)
 {
 	fputc('"', f);
 	for (; *s; s++) {
-		if (*s == '"' || *s == '\\')
+		unsigned char c = (unsigned char)*s;
+		if (c == '"' || c == '\\')
 			fputc('\\', f);
-		if (*s == '\n')
+		if (c == '\n')
 			fputs("\\n", f);
+		else if (c < 0x20 || c == 0x7f) /* never raw on a terminal */
+			fprintf(f, "\\x%02x", c);
 		else
-			fputc(*s, f);
+			fputc(c, f);
 	}
 	fputc('"', f);
 }

@@ -18,13 +18,22 @@
  * first instead of being glued to its end. */
 atomic_int ms_progress_on_screen;
 
+static char *escape_text(const char *s, int with_backslash);
+
+/* Messages name files, members, keys and labels that others chose: the
+ * whole line is escaped, so none of it can move the cursor or repaint the
+ * terminal. */
 static void vreport(const char *kind, const char *fmt, va_list ap)
 {
+	char *msg = NULL;
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	char *shown = msg ? escape_text(msg, 0) : NULL;
 	if (atomic_exchange(&ms_progress_on_screen, 0))
 		fputs("\r\033[K", stderr);
-	fprintf(stderr, "modelseal: %s", kind);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
+	fprintf(stderr, "modelseal: %s%s\n", kind, shown ? shown : fmt);
+	free(shown);
+	free(msg);
 }
 
 void ms_error(const char *fmt, ...)
@@ -323,6 +332,89 @@ static int utf8_lead(unsigned char lead, unsigned char *lo, unsigned char *hi)
 		return 4;
 	}
 	return 0;
+}
+
+/* Code points a terminal acts on or reorders text by: C1 controls, and the
+ * bidirectional embeddings, overrides and isolates ("Trojan Source"). */
+static int is_unsafe_code_point(uint32_t cp)
+{
+	return (cp >= 0x80 && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) ||
+	       (cp >= 0x2066 && cp <= 0x2069) || cp == 0x200e || cp == 0x200f || cp == 0x061c;
+}
+
+static uint32_t decode_utf8(const unsigned char *u, size_t n)
+{
+	if (n == 2)
+		return (uint32_t)(u[0] & 0x1f) << 6 | (u[1] & 0x3f);
+	if (n == 3)
+		return (uint32_t)(u[0] & 0x0f) << 12 | (uint32_t)(u[1] & 0x3f) << 6 | (u[2] & 0x3f);
+	return (uint32_t)(u[0] & 0x07) << 18 | (uint32_t)(u[1] & 0x3f) << 12 |
+	       (uint32_t)(u[2] & 0x3f) << 6 | (u[3] & 0x3f);
+}
+
+static void escape_byte(struct ms_buf *b, unsigned char c)
+{
+	/* sha256sum's names for the common ones, \xNN for the rest */
+	static const char named[] = {['\t'] = 't', ['\n'] = 'n', ['\r'] = 'r'};
+	if (c < sizeof named && named[c])
+		ms_buf_printf(b, "\\%c", named[c]);
+	else if (c == '\\')
+		ms_buf_append(b, "\\\\", 2);
+	else
+		ms_buf_printf(b, "\\x%02x", c);
+}
+
+/* with_backslash: a backslash becomes \\ too, so that the escaped text
+ * reads back unambiguously (names on stdout); diagnostics keep backslashes
+ * as they are, since some already hold escapes of their own. */
+static char *escape_text(const char *s, int with_backslash)
+{
+	struct ms_buf b = {0};
+	size_t len = strlen(s);
+	const unsigned char *u = (const unsigned char *)s;
+	for (size_t i = 0; i < len;) {
+		unsigned char lo, hi;
+		int n = utf8_lead(u[i], &lo, &hi);
+		if (n == 1) {
+			if (u[i] < 0x20 || u[i] == 0x7f || (u[i] == '\\' && with_backslash))
+				escape_byte(&b, u[i]);
+			else
+				ms_buf_append(&b, &u[i], 1);
+			i++;
+			continue;
+		}
+		size_t ok = ms_utf8_prefix(s + i, (size_t)n <= len - i ? (size_t)n : len - i);
+		if (n == 0 || ok != (size_t)n) { /* not UTF-8: the raw byte */
+			escape_byte(&b, u[i]);
+			i++;
+			continue;
+		}
+		uint32_t cp = decode_utf8(u + i, (size_t)n);
+		if (is_unsafe_code_point(cp))
+			ms_buf_printf(&b, "\\u%04x", (unsigned)cp);
+		else
+			ms_buf_append(&b, &u[i], (size_t)n);
+		i += (size_t)n;
+	}
+	ms_buf_append(&b, "", 1);
+	return b.data;
+}
+
+char *ms_escape(const char *s)
+{
+	return escape_text(s, 1);
+}
+
+const char *ms_esc(const char *s)
+{
+	static char *ring[8];
+	static unsigned next;
+	if (!s)
+		return "(null)";
+	unsigned slot = next++ % MS_ARRAY_LEN(ring);
+	free(ring[slot]);
+	ring[slot] = ms_escape(s);
+	return ring[slot];
 }
 
 size_t ms_utf8_prefix(const char *s, size_t len)

@@ -52,6 +52,15 @@ int ms_write_new(const char *path, const void *data, size_t len, mode_t mode);
  * it is. */
 size_t ms_utf8_prefix(const char *s, size_t len);
 
+/* Text from the model, a bundle, an archive, a certificate or the registry,
+ * made safe to print on a terminal (like ls -b): control bytes as \n, \t,
+ * \r or \xNN, a backslash as \\, bytes that are not UTF-8 as \xNN, C1
+ * controls and bidirectional overrides as \uNNNN; the rest as it is.
+ * ms_escape returns a fresh string; ms_esc one of 8 rotating buffers, for
+ * printf arguments on the main thread. JSON output needs neither. */
+char *ms_escape(const char *s);
+const char *ms_esc(const char *s);
+
 /* Strict parse of a decimal unsigned integer in [min, max]; -1 on anything else. */
 int ms_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 

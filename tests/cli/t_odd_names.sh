@@ -14,7 +14,7 @@ printf 'x' >"m/$bad"
 run 0 "$MS" digest m
 expect_out '^sha256:[0-9a-f]\{64\}$'
 run 0 "$MS" hash --method files m
-check "text format lists the non-UTF-8 name" grep -q "$bad" "$T/out"
+check "text format lists the non-UTF-8 name, escaped" grep -q '^\\[0-9a-f]\{64\}  bad\\xffname$' "$T/out"
 expect_error "$MS" hash --format json m
 expect_err "file name 'bad\\\\xffname' is not valid UTF-8"
 check "no partial JSON on stdout" [ ! -s "$T/out" ]

@@ -138,3 +138,48 @@ for round in 1 2 3; do
 	check "round $round: registry's signer is the signature's ($hint)" \
 		grep -q "\"signer\": \"$hint\"" "$T/show"
 done
+
+# ---- untrusted text never reaches the terminal raw ----
+has_raw_control() { LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177]')" "$@"; }
+mkdir -p esc
+printf 'w' >esc/w.bin
+run 0 "$MS" sign --key k.key --no-record esc
+evil=$(printf 'x\033[2K\rverified OK')
+printf 'z' >"esc/$evil"
+run 1 "$MS" verify --key k.pub esc
+expect_out '^extra: x\\x1b\[2K\\rverified OK (not signed)$'
+check "no raw control byte on stdout" not has_raw_control "$T/out"
+check "no raw control byte on stderr" not has_raw_control "$T/err"
+# JSON stays exact: the name reads back byte for byte
+run 1 "$MS" --json verify --key k.pub esc
+check "JSON carries the exact name" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+assert any(p["path"] == "x\x1b[2K\rverified OK" for p in d["problems"]), d' "$T/out"
+rm "esc/$evil"
+# bidirectional overrides and C1 controls are shown as code points
+rlo=$(printf 'a\342\200\256b')
+printf 'z' >"esc/$rlo"
+run 1 "$MS" verify --key k.pub esc
+expect_out '^extra: a\\u202eb (not signed)$'
+rm "esc/$rlo"
+# a backslash is doubled on stdout, so escapes cannot be faked
+printf 'z' >'esc/a\x1bb'
+run 1 "$MS" verify --key k.pub esc
+expect_out '^extra: a\\\\x1bb (not signed)$'
+rm 'esc/a\x1bb'
+# error messages: a missing key named with a control byte
+run 2 "$MS" verify --key "$(printf 'k\033]0;pwned\007.pub')" esc
+check "no raw control byte in the error" not has_raw_control "$T/err"
+expect_err "k\\\\x1b]0;pwned\\\\x07.pub"
+# labels are refused with control bytes; names edited into the registry
+# behind modelseal's back are escaped when shown
+run 2 "$MS" trust add k.pub --label "$(printf 'ci\033[31mred')"
+run 0 "$MS" sign --key k.key --name clean --version 1 esc
+if command -v sqlite3 >/dev/null 2>&1; then
+	sqlite3 "$MODELSEAL_REGISTRY" "UPDATE models SET name = 'x' || char(27) || '[2Kok' WHERE name = 'clean'" 2>/dev/null
+	"$MS" log >"$T/out" 2>"$T/err"
+	check "log escapes names from the registry" not has_raw_control "$T/out"
+	"$MS" show esc >"$T/out" 2>"$T/err"
+	check "show escapes names from the registry" not has_raw_control "$T/out"
+fi
