@@ -92,6 +92,31 @@ START_TEST(atomic_write_failure_leaves_nothing)
 }
 END_TEST
 
+static void expect_escaped(const char *in, const char *want)
+{
+	char *got = ms_escape(in);
+	ck_assert_str_eq(got, want);
+	free(got);
+}
+
+START_TEST(escape_makes_text_terminal_safe)
+{
+	expect_escaped("plain name.bin", "plain name.bin");
+	expect_escaped("x\033[2K\rverified OK", "x\\x1b[2K\\rverified OK");
+	expect_escaped("a\tb\nc\x7f", "a\\tb\\nc\\x7f");
+	expect_escaped("back\\slash", "back\\\\slash");
+	expect_escaped("bad\xff" "name", "bad\\xff" "name");
+	expect_escaped("trunc\xe2\x80", "trunc\\xe2\\x80");
+	/* U+202E RIGHT-TO-LEFT OVERRIDE and U+0085 (C1) as code points */
+	expect_escaped("a\xe2\x80\xae" "b", "a\\u202e" "b");
+	expect_escaped("c1\xc2\x85", "c1\\u0085");
+	/* other UTF-8 passes: é, 漢, 😀 */
+	expect_escaped("\xc3\xa9\xe6\xbc\xa2\xf0\x9f\x98\x80",
+	               "\xc3\xa9\xe6\xbc\xa2\xf0\x9f\x98\x80");
+	ck_assert_str_eq(ms_esc(NULL), "(null)");
+}
+END_TEST
+
 static Suite *util_suite(void)
 {
 	Suite *s = suite_create("util");
@@ -102,6 +127,7 @@ static Suite *util_suite(void)
 	tcase_add_test(tc, path_parts);
 	tcase_add_test(tc, atomic_write_replaces_whole_file);
 	tcase_add_test(tc, atomic_write_failure_leaves_nothing);
+	tcase_add_test(tc, escape_makes_text_terminal_safe);
 	suite_add_tcase(s, tc);
 	return s;
 }
