@@ -475,16 +475,28 @@ static int load_bundle(const struct ms_verify_request *req, struct ms_verify_res
 	    req->signature ? ms_strdup(req->signature) : ms_default_signature_path(req->model);
 	if (!res->signature)
 		return MS_ERR;
+	/* No signature where it belongs: a verdict (do not deploy), not an
+	 * error; an explicit --signature that is missing stays an error. */
+	if (!req->archive && !req->signature && lstat(res->signature, &st) < 0 && errno == ENOENT) {
+		ms_problems_add(&res->problems, req->model, "unsigned",
+		                ms_asprintf("no signature: '%s' does not exist (sign the model "
+		                            "with 'modelseal sign', or give --signature FILE)",
+		                            res->signature));
+		return MS_FAIL;
+	}
 	if (!req->archive || req->signature || stat(res->signature, &st) == 0)
 		return ms_read_file(res->signature, MS_BUNDLE_MAX, "signature", json, len) < 0
 		           ? MS_ERR
 		           : MS_OK;
 	int found = ms_archive_read_member(req->model, "model.sig", MS_BUNDLE_MAX, json, len,
 	                                   &res->sig_top);
-	if (found == 0)
-		ms_error("no signature for archive '%s': neither '%s' nor a model.sig member",
-		         req->model, res->signature);
-	if (found <= 0)
+	if (found == 0) {
+		ms_problems_add(&res->problems, req->model, "unsigned",
+		                ms_asprintf("no signature: neither '%s' nor a model.sig member",
+		                            res->signature));
+		return MS_FAIL;
+	}
+	if (found < 0)
 		return MS_ERR;
 	free(res->signature);
 	res->signature = ms_asprintf("%s:model.sig", req->model);

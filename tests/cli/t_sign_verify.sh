@@ -153,8 +153,14 @@ expect_err "unsupported bundle mediaType"
 : >m2/model.sig
 expect_error "$MS" verify --key k.pub m2
 rm m2/model.sig
-expect_error "$MS" verify --key k.pub m2
-expect_err "cannot open signature 'm2/model.sig'"
+# no signature at all: do not deploy (exit 1, problem unsigned)
+run 1 "$MS" verify --key k.pub m2
+expect_out "^unsigned: m2 (no signature: 'm2/model.sig' does not exist"
+run 1 "$MS" --json verify --key k.pub m2
+expect_out '"problem": "unsigned"'
+# an explicit --signature that is missing cannot be checked (exit 2)
+expect_error "$MS" verify --key k.pub --signature m2/none.sig m2
+expect_err "cannot open signature 'm2/none.sig'"
 
 # a file's signature does not verify a directory, nor the reverse
 run 1 "$MS" verify --key k.pub --signature model/model.sig one.bin
