@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "modelseal/cli.h"
+#include "modelseal/suggest.h"
 #include "modelseal/util.h"
 
 struct ms_global_opts ms_global;
@@ -57,6 +58,68 @@ static struct option *merge_longopts(const struct option *cmd_opts)
 	return all;
 }
 
+/* The long options that start with the name of arg ("--na" or "--na=x"),
+ * as "--a, --b", or NULL when fewer than two do (one is no ambiguity). */
+static char *prefix_matches(const struct option *opts, const char *name, size_t len)
+{
+	struct ms_buf b = {0};
+	size_t hits = 0;
+	for (const struct option *o = opts; o->name; o++) {
+		if (strncmp(o->name, name, len) != 0)
+			continue;
+		if (strlen(o->name) == len) { /* an exact match is never ambiguous */
+			ms_buf_free(&b);
+			return NULL;
+		}
+		ms_buf_printf(&b, "%s--%s", hits++ ? ", " : "", o->name);
+	}
+	if (hits < 2) {
+		ms_buf_free(&b);
+		return NULL;
+	}
+	return b.data;
+}
+
+/* An unknown or ambiguous long option: name the candidates, or the closest
+ * option when the word looks like a typo of one. Exits 2. */
+static void bad_long_option(const struct option *opts, const char *arg)
+{
+	const char *name = arg + 2;
+	size_t len = strcspn(name, "=");
+	char *word = ms_strndup(name, len);
+	char *amb = prefix_matches(opts, word, len);
+	if (amb)
+		exit(ms_usage_error("option '--%s' is ambiguous for '%s': %s", word,
+				    ms_current->name, amb));
+	size_t n = 0;
+	while (opts[n].name)
+		n++;
+	const char **names = ms_calloc(n + 1, sizeof *names);
+	for (size_t i = 0; i < n; i++)
+		names[i] = opts[i].name;
+	const char *hint = ms_suggest(word, names, n);
+	if (hint)
+		exit(ms_usage_error("unknown option '--%s' for '%s'; did you mean '--%s'?", word,
+				    ms_current->name, hint));
+	exit(ms_usage_error("unknown option '--%s' for '%s'", word, ms_current->name));
+}
+
+int ms_unknown_command(const char *name, const struct ms_command *cmds)
+{
+	size_t n = 0;
+	while (cmds[n].name)
+		n++;
+	const char **names = ms_calloc(n + 1, sizeof *names);
+	for (size_t i = 0; i < n; i++)
+		names[i] = cmds[i].name;
+	const char *hint = ms_suggest(name, names, n);
+	int rc = hint ? ms_usage_error("'%s' is not a modelseal command; did you mean '%s'?",
+				       name, hint)
+		      : ms_usage_error("'%s' is not a modelseal command", name);
+	free(names);
+	return rc;
+}
+
 int ms_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts)
 {
 	static const struct option *merged_for;
@@ -98,6 +161,8 @@ int ms_getopt(int argc, char **argv, const char *shortopts, const struct option 
 			if (optopt && optopt < 0x100)
 				exit(ms_usage_error("unknown option '-%c' for '%s'", optopt,
 						    ms_current->name));
+			if (strncmp(argv[optind - 1], "--", 2) == 0)
+				bad_long_option(merged, argv[optind - 1]);
 			exit(ms_usage_error("unknown option '%s' for '%s'", argv[optind - 1],
 					    ms_current->name));
 		default:

@@ -30,12 +30,13 @@ static const struct ms_command commands[] = {
     COMMAND(revoke, "revoke a key or a model"),
     COMMAND(pack, "write a signed model into one archive"),
     COMMAND(unpack, "verify an archive, then extract it safely"),
+    COMMAND(version, "print modelseal's version (-v: and its libraries')"),
     {NULL, NULL, NULL, NULL},
 };
 
 static const char main_usage[] =
     "usage: modelseal [--registry PATH] [--json] [-q] [-v] [--no-progress] <command> [<args>]\n"
-    "       modelseal --version\n";
+    "       modelseal --version | -V | version\n";
 
 const struct ms_command *ms_command_find(const char *name)
 {
@@ -79,7 +80,7 @@ static int cmd_help(int argc, char **argv)
 /* Global options before the command name; stops at the first operand. */
 static int parse_leading_globals(int argc, char **argv)
 {
-	enum { O_REGISTRY = 0x100, O_JSON, O_NO_PROGRESS, O_VERSION };
+	enum { O_REGISTRY = 0x100, O_JSON, O_NO_PROGRESS };
 	static const struct option opts[] = {
 	    {"registry", required_argument, NULL, O_REGISTRY},
 	    {"json", no_argument, NULL, O_JSON},
@@ -87,12 +88,12 @@ static int parse_leading_globals(int argc, char **argv)
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, O_VERSION},
+	    {"version", no_argument, NULL, 'V'},
 	    {NULL, 0, NULL, 0},
 	};
 	int c;
 	opterr = 0;
-	while ((c = getopt_long(argc, argv, "+:qvh", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "+:qvhV", opts, NULL)) != -1) {
 		switch (c) {
 		case O_REGISTRY:
 			ms_global.registry = optarg;
@@ -112,7 +113,7 @@ static int parse_leading_globals(int argc, char **argv)
 		case 'h':
 			print_overview(stdout);
 			exit(MS_OK);
-		case O_VERSION:
+		case 'V':
 			printf("modelseal %s\n", MODELSEAL_VERSION);
 			exit(MS_OK);
 		case ':':
@@ -153,7 +154,7 @@ int main(int argc, char **argv)
 	const char *name = argv[first];
 	const struct ms_command *cmd = ms_command_find(name);
 	if (!cmd)
-		return ms_usage_error("'%s' is not a modelseal command", name);
+		return ms_unknown_command(name, commands);
 	ms_current = cmd;
 	/* The command parses its own argv, with its name as argv[0]. */
 	optind = 0;

@@ -34,6 +34,10 @@ const struct ms_command *ms_commands(void); /* terminated by a NULL name */
  * only operands remain (argv is permuted so operands come last, from optind). */
 int ms_getopt(int argc, char **argv, const char *shortopts, const struct option *longopts);
 
+/* "'NAME' is not a modelseal command", with the closest command of cmds (a
+ * table ending in a NULL name) when NAME looks like a typo of one; MS_ERR. */
+int ms_unknown_command(const char *name, const struct ms_command *cmds);
+
 /* Error about the command line, with a pointer to -h, and MS_ERR. */
 int ms_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

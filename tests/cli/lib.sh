@@ -31,6 +31,9 @@ check() {
 	if "$@"; then pass "$_desc"; else fail "$_desc"; fi
 }
 
+# not CMD...: CMD fails (its stderr dropped).
+not() { ! "$@" 2>/dev/null; }
+
 out_has() { grep -q -e "$1" "$T/out"; }
 err_has() { grep -q -e "$1" "$T/err"; }
 out_is() { [ "$(cat "$T/out")" = "$1" ]; }

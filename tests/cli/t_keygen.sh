@@ -4,7 +4,6 @@ hex64='^[0-9a-f]\{64\}$'
 # Without a controlling terminal, so that a missing passphrase cannot prompt.
 notty() { setsid -w "$@" </dev/null; }
 mode() { stat -c %a "$1"; }
-not() { ! "$@" 2>/dev/null; }
 absent() { for f; do [ ! -e "$f" ] && [ ! -L "$f" ] || return 1; done; }
 
 MODELSEAL_PASSPHRASE=pw-one run 0 "$MS" keygen

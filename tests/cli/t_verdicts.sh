@@ -2,7 +2,6 @@
 # its signature, file sets are compared before hashing, empty files count,
 # untrusted input cannot hang verify or paint over its verdict.
 unset MODELSEAL_PASSPHRASE
-not() { ! "$@" 2>/dev/null; }
 "$MS" keygen -o k --no-passphrase >/dev/null 2>&1
 
 # ---- a single-file signature copied into a directory ----

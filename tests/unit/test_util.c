@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "check_main.h"
+#include "modelseal/suggest.h"
 #include "modelseal/util.h"
 
 START_TEST(hex_round_trip)
@@ -117,6 +118,26 @@ START_TEST(escape_makes_text_terminal_safe)
 }
 END_TEST
 
+START_TEST(edit_distance_and_suggestions)
+{
+	ck_assert_uint_eq(ms_edit_distance("sign", "sign"), 0);
+	ck_assert_uint_eq(ms_edit_distance("sgin", "sign"), 1); /* transposition */
+	ck_assert_uint_eq(ms_edit_distance("kye", "key"), 1);
+	ck_assert_uint_eq(ms_edit_distance("", "abc"), 3);
+	ck_assert_uint_eq(ms_edit_distance("verfy", "verify"), 1);
+	ck_assert_uint_eq(ms_edit_distance("kitten", "sitting"), 3);
+	static const char *const cmds[] = {"sign", "verify", "show", "log"};
+	ck_assert_str_eq(ms_suggest("sgin", cmds, 4), "sign");
+	ck_assert_str_eq(ms_suggest("verfiy", cmds, 4), "verify");
+	ck_assert_ptr_null(ms_suggest("frobnicate", cmds, 4));
+	ck_assert_ptr_null(ms_suggest("x", cmds, 4)); /* too short to guess */
+	char long_word[100];
+	memset(long_word, 'a', sizeof long_word - 1);
+	long_word[sizeof long_word - 1] = '\0';
+	ck_assert_uint_eq(ms_edit_distance(long_word, "a"), SIZE_MAX);
+}
+END_TEST
+
 static Suite *util_suite(void)
 {
 	Suite *s = suite_create("util");
@@ -128,6 +149,7 @@ static Suite *util_suite(void)
 	tcase_add_test(tc, atomic_write_replaces_whole_file);
 	tcase_add_test(tc, atomic_write_failure_leaves_nothing);
 	tcase_add_test(tc, escape_makes_text_terminal_safe);
+	tcase_add_test(tc, edit_distance_and_suggestions);
 	suite_add_tcase(s, tc);
 	return s;
 }
