@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "modelseal/cli.h"
+#include "modelseal/output.h"
 #include "modelseal/suggest.h"
 #include "modelseal/util.h"
 
@@ -33,10 +34,15 @@ void ms_print_usage(const struct ms_command *cmd, FILE *f)
 int ms_usage_error(const char *fmt, ...)
 {
 	va_list ap;
-	fputs("modelseal: error: ", stderr);
+	char *msg = NULL;
 	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
 	va_end(ap);
+	fprintf(stderr, "modelseal: error: %s", msg ? msg : fmt);
+	if (msg)
+		ms_output_note_error(msg);
+	free(msg);
 	if (ms_current)
 		fprintf(stderr, "\n(see 'modelseal %s -h')\n", ms_current->name);
 	else

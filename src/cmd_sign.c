@@ -4,6 +4,7 @@
 #include <stdlib.h>
 
 #include "modelseal/cli.h"
+#include "modelseal/output.h"
 #include "modelseal/commands.h"
 #include "modelseal/json.h"
 #include "modelseal/sign.h"
@@ -183,6 +184,7 @@ int cmd_sign(int argc, char **argv)
 	if (ms_parse_hashing_command(argc, argv, sign_opts, MS_HASHING_SHORTOPTS "k:s:",
 	                             on_sign_option, &a, &hash, &a.req.model) < 0)
 		goto out;
+	ms_output_context("model", a.req.model);
 	if (!a.key) {
 		rc = ms_usage_error("no secret key given (--key KEY)");
 		goto out;

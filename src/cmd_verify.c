@@ -7,6 +7,7 @@
 #include "modelseal/commands.h"
 #include "modelseal/gate.h"
 #include "modelseal/hashing.h"
+#include "modelseal/output.h"
 #include "modelseal/util.h"
 
 const char cmd_verify_usage[] =
@@ -86,6 +87,7 @@ static int parse_args(int argc, char **argv, struct verify_args *a)
 	if (argc - optind > 1)
 		return ms_usage_error("one MODEL at a time (got '%s' too)", argv[optind + 1]), -1;
 	a->req.model = argv[optind];
+	ms_output_context("model", a->req.model);
 	a->req.ignore = a->opts.ignore;
 	a->req.n_ignore = a->opts.n_ignore;
 	a->req.jobs = a->opts.jobs;

@@ -9,6 +9,7 @@
 
 #include "modelseal/cli.h"
 #include "modelseal/commands.h"
+#include "modelseal/output.h"
 #include "modelseal/util.h"
 
 static int cmd_help(int argc, char **argv);
@@ -136,16 +137,8 @@ static int finish_stdout(int rc)
 	return rc;
 }
 
-int main(int argc, char **argv)
+static int run(int argc, char **argv)
 {
-	if (sodium_init() < 0) {
-		ms_error("cannot initialise libsodium");
-		return MS_ERR;
-	}
-	/* Past a file size limit (ulimit -f) a write fails with EFBIG, reported
-	 * and cleaned up like any write error, instead of the signal killing
-	 * the process with a temp file left behind. */
-	signal(SIGXFSZ, SIG_IGN);
 	int first = parse_leading_globals(argc, argv);
 	if (first >= argc) {
 		print_overview(stderr);
@@ -159,4 +152,20 @@ int main(int argc, char **argv)
 	/* The command parses its own argv, with its name as argv[0]. */
 	optind = 0;
 	return finish_stdout(cmd->fn(argc - first, argv + first));
+}
+
+int main(int argc, char **argv)
+{
+	if (sodium_init() < 0) {
+		ms_error("cannot initialise libsodium");
+		return MS_ERR;
+	}
+	/* Past a file size limit (ulimit -f) a write fails with EFBIG, reported
+	 * and cleaned up like any write error, instead of the signal killing
+	 * the process with a temp file left behind. */
+	signal(SIGXFSZ, SIG_IGN);
+	ms_output_init();
+	int rc = run(argc, argv);
+	ms_output_exit_status(rc);
+	return rc;
 }

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "modelseal/bundle.h"
+#include "modelseal/output.h"
 #include "modelseal/sign.h"
 #include "modelseal/util.h"
 
@@ -75,8 +76,10 @@ int ms_sign_model(const struct ms_sign_request *req, const struct ms_seckey *key
                   struct ms_sign_result *res)
 {
 	memset(res, 0, sizeof *res);
+	ms_output_context("model", req->model);
 	res->signature =
 	    req->signature ? ms_strdup(req->signature) : ms_default_signature_path(req->model);
+	ms_output_context("signature", res->signature);
 	if (!res->signature || exclude_signature(req, res->signature) < 0)
 		goto fail;
 	if (ms_model_hash(req->model, req->hash, &res->manifest) < 0)

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "modelseal/cli.h"
+#include "modelseal/output.h"
 #include "modelseal/progress.h"
 #include "modelseal/util.h"
 
@@ -29,6 +30,8 @@ static void vreport(const char *kind, const char *fmt, va_list ap)
 	if (vasprintf(&msg, fmt, ap) < 0)
 		msg = NULL;
 	char *shown = msg ? escape_text(msg, 0) : NULL;
+	if (msg && strcmp(kind, "error: ") == 0)
+		ms_output_note_error(msg);
 	if (atomic_exchange(&ms_progress_on_screen, 0))
 		fputs("\r\033[K", stderr);
 	fprintf(stderr, "modelseal: %s%s\n", kind, shown ? shown : fmt);

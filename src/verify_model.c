@@ -9,6 +9,7 @@
 
 #include "modelseal/bundle.h"
 #include "modelseal/hashing.h"
+#include "modelseal/output.h"
 #include "modelseal/sign.h"
 #include "modelseal/util.h"
 #include "modelseal/verify.h"
@@ -475,6 +476,7 @@ static int load_bundle(const struct ms_verify_request *req, struct ms_verify_res
 	    req->signature ? ms_strdup(req->signature) : ms_default_signature_path(req->model);
 	if (!res->signature)
 		return MS_ERR;
+	ms_output_context("signature", res->signature);
 	/* No signature where it belongs: a verdict (do not deploy), not an
 	 * error; an explicit --signature that is missing stays an error. */
 	if (!req->archive && !req->signature && lstat(res->signature, &st) < 0 && errno == ENOENT) {
@@ -507,6 +509,7 @@ static int load_bundle(const struct ms_verify_request *req, struct ms_verify_res
 int ms_verify_model(const struct ms_verify_request *req, struct ms_verify_result *res)
 {
 	memset(res, 0, sizeof *res);
+	ms_output_context("model", req->model);
 	char *json;
 	size_t len;
 	int rc = load_bundle(req, res, &json, &len);
