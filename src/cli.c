@@ -6,18 +6,20 @@
 
 #include "modelseal/cli.h"
 #include "modelseal/output.h"
+#include "modelseal/progress.h"
 #include "modelseal/suggest.h"
 #include "modelseal/util.h"
 
 struct ms_global_opts ms_global;
 const struct ms_command *ms_current;
 
-enum { OPT_REGISTRY = 0x100, OPT_JSON, OPT_NO_PROGRESS, OPT_HELP_LONG };
+enum { OPT_REGISTRY = 0x100, OPT_JSON, OPT_NO_PROGRESS, OPT_HELP_LONG, OPT_PROGRESS };
 
 static const struct option global_longopts[] = {
     {"registry", required_argument, NULL, OPT_REGISTRY},
     {"json", no_argument, NULL, OPT_JSON},
     {"no-progress", no_argument, NULL, OPT_NO_PROGRESS},
+    {"progress", required_argument, NULL, OPT_PROGRESS},
     {"quiet", no_argument, NULL, 'q'},
     {"verbose", no_argument, NULL, 'v'},
     {"help", no_argument, NULL, 'h'},
@@ -27,8 +29,17 @@ void ms_print_usage(const struct ms_command *cmd, FILE *f)
 {
 	fputs(cmd->usage, f);
 	fputs("\nGlobal options: --registry PATH, --json, -q/--quiet, -v/--verbose, "
-	      "--no-progress, -h/--help\n",
+	      "--progress auto|bar|plain|none, --no-progress, -h/--help\n",
 	      f);
+}
+
+int ms_global_progress_option(const char *arg)
+{
+	enum ms_progress_mode mode;
+	if (ms_progress_mode_parse(arg, &mode) < 0)
+		return ms_usage_error("--progress '%s': use auto, bar, plain or none", arg), -1;
+	ms_global.progress = (int)mode;
+	return 0;
 }
 
 int ms_usage_error(const char *fmt, ...)
@@ -151,6 +162,10 @@ int ms_getopt(int argc, char **argv, const char *shortopts, const struct option 
 			continue;
 		case OPT_NO_PROGRESS:
 			ms_global.no_progress = 1;
+			continue;
+		case OPT_PROGRESS:
+			if (ms_global_progress_option(optarg) < 0)
+				exit(MS_ERR);
 			continue;
 		case 'q':
 			ms_global.quiet = 1;

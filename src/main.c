@@ -36,7 +36,8 @@ static const struct ms_command commands[] = {
 };
 
 static const char main_usage[] =
-    "usage: modelseal [--registry PATH] [--json] [-q] [-v] [--no-progress] <command> [<args>]\n"
+    "usage: modelseal [--registry PATH] [--json] [-q] [-v] [--progress MODE] <command> "
+    "[<args>]\n"
     "       modelseal --version | -V | version\n";
 
 const struct ms_command *ms_command_find(const char *name)
@@ -81,11 +82,12 @@ static int cmd_help(int argc, char **argv)
 /* Global options before the command name; stops at the first operand. */
 static int parse_leading_globals(int argc, char **argv)
 {
-	enum { O_REGISTRY = 0x100, O_JSON, O_NO_PROGRESS };
+	enum { O_REGISTRY = 0x100, O_JSON, O_NO_PROGRESS, O_PROGRESS };
 	static const struct option opts[] = {
 	    {"registry", required_argument, NULL, O_REGISTRY},
 	    {"json", no_argument, NULL, O_JSON},
 	    {"no-progress", no_argument, NULL, O_NO_PROGRESS},
+	    {"progress", required_argument, NULL, O_PROGRESS},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
@@ -104,6 +106,10 @@ static int parse_leading_globals(int argc, char **argv)
 			break;
 		case O_NO_PROGRESS:
 			ms_global.no_progress = 1;
+			break;
+		case O_PROGRESS:
+			if (ms_global_progress_option(optarg) < 0)
+				exit(MS_ERR);
 			break;
 		case 'q':
 			ms_global.quiet = 1;

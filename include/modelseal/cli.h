@@ -12,6 +12,7 @@ struct ms_global_opts {
 	int quiet;            /* -q */
 	int verbose;          /* -v */
 	int no_progress;      /* --no-progress */
+	int progress;         /* --progress: enum ms_progress_mode (0 auto) */
 };
 extern struct ms_global_opts ms_global;
 
@@ -40,6 +41,9 @@ int ms_unknown_command(const char *name, const struct ms_command *cmds);
 
 /* Error about the command line, with a pointer to -h, and MS_ERR. */
 int ms_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* --progress MODE (a global option): -1 after a usage error. */
+int ms_global_progress_option(const char *arg);
 
 /* Prints the usage text of cmd to f. */
 void ms_print_usage(const struct ms_command *cmd, FILE *f);

@@ -137,7 +137,23 @@ if command -v script >/dev/null 2>&1; then
 	check "--no-progress silences it" sh -c '! grep -q "GB/s" tty.txt'
 	script -qec "'$MS_PLAIN' -q digest slow.bin" /dev/null >tty.txt 2>&1
 	check "-q silences it" sh -c '! grep -q "GB/s" tty.txt'
-	run 0 "$MS_PLAIN" digest slow.bin
-	check "no progress when stderr is not a terminal" [ ! -s "$T/err" ]
+	# a log (stderr not a terminal) gets plain lines, never escape codes
+	# (one thread of BLAKE2b over 6 GiB lasts well past the 2 s before the
+	# first line, even on a fast machine)
+	truncate -s 6G slower.bin
+	run 0 "$MS_PLAIN" --progress plain digest -j 1 --hash blake2b slower.bin
+	expect_err '^modelseal: hashing [0-9]*% ([0-9.]* of 6.0 GiB, [0-9.]* GB/s, ETA [0-9]*s)$'
+	expect_err '^modelseal: hashing done (6.0 GiB in '
+	check "plain progress has no escape codes" not grep -q "$(printf '\033')" "$T/err"
+	rm -f slower.bin
+	run 0 "$MS_PLAIN" --progress none digest slow.bin
+	check "--progress none: nothing on stderr" [ ! -s "$T/err" ]
+	run 0 "$MS_PLAIN" -q digest slow.bin
+	check "-q: nothing on stderr" [ ! -s "$T/err" ]
+	# the bar fits a narrow terminal: no line wider than 39 columns
+	script -qec "stty cols 40; '$MS_PLAIN' --progress bar digest slow.bin" /dev/null >tty.txt 2>&1
+	check "the bar fits 40 columns" sh -c "tr '\r' '\n' <tty.txt | sed 's/$(printf '\033')\[K//g' |
+		awk 'length > 39 && !/^sha256:/ { bad = 1 } END { exit bad }'"
+	expect_error "$MS_PLAIN" --progress sometimes digest slow.bin
 	rm -f slow.bin
 fi
