@@ -62,9 +62,10 @@ int cmd_keygen(int argc, char **argv)
 	struct ms_keygen_opts o = {.prefix = "modelseal"};
 	struct ms_passphrase_src src = {0};
 	int no_passphrase = 0, c;
+	char *out_arg = NULL;
 	while ((c = ms_getopt(argc, argv, "o:", longopts)) != -1) {
 		if (c == 'o')
-			o.prefix = optarg;
+			o.prefix = out_arg = optarg;
 		else if (c == OPT_NO_PASSPHRASE)
 			no_passphrase = 1;
 		else if (c == OPT_PASSPHRASE_FILE)
@@ -76,6 +77,12 @@ int cmd_keygen(int argc, char **argv)
 	}
 	if (optind != argc)
 		return ms_usage_error("unexpected argument '%s'", argv[optind]);
+	/* -o ci.key or -o ci.pub means the pair ci.key and ci.pub (argv is
+	 * ours to shorten) */
+	size_t plen = out_arg ? strlen(out_arg) : 0;
+	if (plen > 4 && (strcmp(out_arg + plen - 4, ".key") == 0 ||
+	                 strcmp(out_arg + plen - 4, ".pub") == 0))
+		out_arg[plen - 4] = '\0';
 	if (!*o.prefix)
 		return ms_usage_error("the output prefix is empty");
 	if (no_passphrase && src.file)

@@ -77,11 +77,14 @@ int ms_hashing_option(int opt, const char *arg, struct ms_hash_opts *o)
 		ms_error("unknown --hash '%s' (use sha256 or blake2b)", arg);
 		return -1;
 	case MS_OPT_SHARD_SIZE:
-		if (ms_parse_u64(arg, 1, (uint64_t)1 << 49, &v) == 0) {
+		if (ms_parse_size(arg, 1, (uint64_t)1 << 49, &v) == 0) {
 			o->shard_size = v;
 			return 1;
 		}
-		ms_error("--shard-size '%s' must be a whole number of bytes from 1 to 2^49", arg);
+		ms_error("--shard-size '%s' must be a size from 1 byte to 512TiB: a whole number "
+			 "of bytes, or with a unit (64MiB, 1GiB: powers of 1024; 1G, 500M: powers "
+			 "of 1000)",
+			 arg);
 		return -1;
 	case MS_OPT_JOBS:
 		if (ms_parse_u64(arg, 1, MAX_JOBS, &v) == 0) {

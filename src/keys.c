@@ -312,6 +312,18 @@ static int seckey_from_seed(const uint8_t *seed, const char *what, struct ms_sec
 	return 0;
 }
 
+/* Whether the file starts like a public key: then a mode of 0644 is not a
+ * leaked secret but the wrong file, and the message should say so. */
+static int holds_public_key(int fd)
+{
+	char head[256];
+	ssize_t n = pread(fd, head, sizeof head - 1, 0);
+	if (n <= 0)
+		return 0;
+	head[n] = '\0';
+	return strstr(head, "-----BEGIN PUBLIC KEY-----") != NULL;
+}
+
 /* Reads a secret key file into secure memory, refusing one that others may
  * read: a key anyone on the machine can copy is no longer secret. */
 static int read_secret_file(const char *path, char **out, size_t *out_len)
@@ -324,6 +336,10 @@ static int read_secret_file(const char *path, char **out, size_t *out_len)
 	struct stat st;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		ms_error("secret key '%s' is not a regular file", path);
+		goto fail;
+	}
+	if (st.st_mode & (S_IRWXG | S_IRWXO) && holds_public_key(fd)) {
+		ms_error("'%s' is a public key; signing needs the secret key (.key)", path);
 		goto fail;
 	}
 	if (st.st_mode & (S_IRWXG | S_IRWXO)) {
@@ -540,8 +556,25 @@ static int refuse_existing(const char *path, int force)
 	return -1;
 }
 
+/* The pair's directory must exist: keygen creates files, not directories. */
+static int check_key_directory(const char *prefix)
+{
+	char *dir = ms_dirname(prefix);
+	struct stat st;
+	int rc = 0;
+	if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+		ms_error("directory '%s' does not exist: create it first (mkdir -p '%s')", dir,
+		         dir);
+		rc = -1;
+	}
+	free(dir);
+	return rc;
+}
+
 int ms_keygen_check(const struct ms_keygen_opts *o)
 {
+	if (check_key_directory(o->prefix) < 0)
+		return -1;
 	char *key_path = ms_asprintf("%s.key", o->prefix);
 	char *pub_path = ms_asprintf("%s.pub", o->prefix);
 	int rc = refuse_existing(key_path, o->force) < 0 || refuse_existing(pub_path, o->force) < 0

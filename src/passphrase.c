@@ -4,6 +4,7 @@
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -77,6 +78,11 @@ static int from_file(const char *path, struct ms_passphrase *out)
 		ms_error("cannot open passphrase file '%s': %s", path, strerror(errno));
 		return -1;
 	}
+	struct stat st; /* a pipe (--passphrase-file <(...)) has no mode to mind */
+	if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & (S_IRWXG | S_IRWXO)))
+		ms_warn("passphrase file '%s' can be read by group or others (mode %04o); run "
+		        "'chmod 600 %s'",
+		        path, (unsigned)(st.st_mode & 07777), path);
 	out->text = secure_alloc();
 	int rc = read_line(fd, out->text, &out->len);
 	int saved = errno;
@@ -97,6 +103,12 @@ static int from_env(const char *value, struct ms_passphrase *out)
 		ms_error("$%s is longer than %d bytes", MS_PASSPHRASE_ENV, MS_PASSPHRASE_MAX);
 		return -1;
 	}
+	/* One trailing newline (or CRLF) goes, as it does from a file: the same
+	 * secret works both ways. */
+	if (len > 0 && value[len - 1] == '\n')
+		len--;
+	if (len > 0 && value[len - 1] == '\r')
+		len--;
 	out->text = secure_alloc();
 	memcpy(out->text, value, len);
 	out->len = len;

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -437,6 +438,50 @@ size_t ms_utf8_prefix(const char *s, size_t len)
 		i += (size_t)n;
 	}
 	return len;
+}
+
+int ms_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out)
+{
+	static const struct {
+		const char *suffix;
+		uint64_t factor;
+	} units[] = {
+	    {"", 1},
+	    {"B", 1},
+	    {"K", 1000},
+	    {"KB", 1000},
+	    {"KiB", 1024},
+	    {"M", 1000000},
+	    {"MB", 1000000},
+	    {"MiB", 1 << 20},
+	    {"G", 1000000000},
+	    {"GB", 1000000000},
+	    {"GiB", 1 << 30},
+	    {"T", 1000000000000},
+	    {"TB", 1000000000000},
+	    {"TiB", (uint64_t)1 << 40},
+	};
+	size_t digits = strspn(s, "0123456789");
+	if (digits == 0 || digits > 20)
+		return -1;
+	char num[21];
+	memcpy(num, s, digits);
+	num[digits] = '\0';
+	uint64_t n;
+	if (ms_parse_u64(num, 0, UINT64_MAX, &n) < 0)
+		return -1;
+	for (size_t i = 0; i < MS_ARRAY_LEN(units); i++) {
+		if (strcasecmp(s + digits, units[i].suffix) != 0)
+			continue;
+		if (n > UINT64_MAX / units[i].factor)
+			return -1;
+		n *= units[i].factor;
+		if (n < min || n > max)
+			return -1;
+		*out = n;
+		return 0;
+	}
+	return -1;
 }
 
 int ms_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out)

@@ -465,6 +465,45 @@ static int check_model(const struct ms_verify_request *req, struct ms_verify_res
 	return res->problems.n ? MS_FAIL : MS_OK;
 }
 
+static int has_suffix(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n > m && strcmp(s + n - m, suffix) == 0;
+}
+
+static int looks_like_archive(const char *path)
+{
+	static const char *const exts[] = {".tar",     ".tar.gz", ".tgz",     ".tar.bz2",
+	                                   ".tar.xz",  ".txz",    ".tar.zst", ".zip"};
+	for (size_t i = 0; i < MS_ARRAY_LEN(exts); i++)
+		if (has_suffix(path, exts[i]))
+			return 1;
+	return 0;
+}
+
+/* MODEL has no signature beside it. A signature given as MODEL is a
+ * mistake to point out (exit 2); otherwise the model is unsigned: do not
+ * deploy (exit 1), with a hint when it looks like an archive. */
+static int unsigned_model(const struct ms_verify_request *req, struct ms_verify_result *res)
+{
+	if (has_suffix(req->model, ".sig")) {
+		char *dir = ms_dirname(req->model);
+		ms_error("'%s' is a signature, not a model: give the model it signs (for "
+		         "model.sig, its directory '%s'; for FILE.sig, FILE)",
+		         req->model, dir);
+		free(dir);
+		return MS_ERR;
+	}
+	const char *hint = looks_like_archive(req->model)
+	                       ? "; for the signature inside an archive, add --archive"
+	                       : "";
+	ms_problems_add(&res->problems, req->model, "unsigned",
+	                ms_asprintf("no signature: '%s' does not exist (sign the model with "
+	                            "'modelseal sign', or give --signature FILE%s)",
+	                            res->signature, hint));
+	return MS_FAIL;
+}
+
 /* The bundle: --signature, else the default file; for an archive without
  * ARCHIVE.sig beside it, its model.sig member (res->signature is then
  * "ARCHIVE:model.sig"). */
@@ -479,13 +518,8 @@ static int load_bundle(const struct ms_verify_request *req, struct ms_verify_res
 	ms_output_context("signature", res->signature);
 	/* No signature where it belongs: a verdict (do not deploy), not an
 	 * error; an explicit --signature that is missing stays an error. */
-	if (!req->archive && !req->signature && lstat(res->signature, &st) < 0 && errno == ENOENT) {
-		ms_problems_add(&res->problems, req->model, "unsigned",
-		                ms_asprintf("no signature: '%s' does not exist (sign the model "
-		                            "with 'modelseal sign', or give --signature FILE)",
-		                            res->signature));
-		return MS_FAIL;
-	}
+	if (!req->archive && !req->signature && lstat(res->signature, &st) < 0 && errno == ENOENT)
+		return unsigned_model(req, res);
 	if (!req->archive || req->signature || stat(res->signature, &st) == 0)
 		return ms_read_file(res->signature, MS_BUNDLE_MAX, "signature", json, len) < 0
 		           ? MS_ERR

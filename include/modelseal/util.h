@@ -64,6 +64,11 @@ const char *ms_esc(const char *s);
 /* Strict parse of a decimal unsigned integer in [min, max]; -1 on anything else. */
 int ms_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);
 
+/* A byte count with an optional unit: "67108864", "64MiB", "1GiB" (powers of
+ * 1024 with "iB"), "1G", "1GB", "500k" (powers of 1000 without), in
+ * [min, max]; -1 on anything else. */
+int ms_parse_size(const char *s, uint64_t min, uint64_t max, uint64_t *out);
+
 /* Whether stderr is a terminal that may show progress and colour. */
 int ms_stderr_is_tty(void);
 

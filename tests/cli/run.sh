@@ -41,9 +41,11 @@ for t in "$here"/t_*.sh; do
 	counts=$(
 		cd "$T" || exit 1
 		PASSED=0 FAILED=0 TEST_NAME=$(basename "$t" .sh)
-		# sign records into a registry: never the user's own
+		# sign records into a registry: never the user's own, also
+		# where a test unsets MODELSEAL_REGISTRY to use the default
 		MODELSEAL_REGISTRY=$T/registry.db
-		export T MODELSEAL_REGISTRY
+		XDG_DATA_HOME=$T/xdg-data
+		export T MODELSEAL_REGISTRY XDG_DATA_HOME
 		. "$here/lib.sh"
 		. "$t" >&2
 		echo "$PASSED $FAILED"
