@@ -57,7 +57,7 @@ enum {
 #define MS_HASHING_USAGE                                                                           \
 	"HASHING:\n"                                                                               \
 	"  --method shards|files   serialization method (default shards)\n"                       \
-	"  --shard-size BYTES      shard size for --method shards (default 67108864)\n"           \
+	"  --shard-size SIZE       shard size for --method shards: bytes, or 64MiB, 1G...\n"      \
 	"  --hash sha256|blake2b   digest of each shard or file (default sha256)\n"               \
 	"  --ignore PATH           leave PATH (relative to the model root) out; repeatable\n"     \
 	"  --no-ignore-git         hash .git, .gitattributes, .github, .gitignore too\n"          \
