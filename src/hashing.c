@@ -435,8 +435,16 @@ int ms_walk_hash(const struct ms_walk *w, const struct ms_hash_opts *o, struct m
 		qsort(tasks, n_tasks, sizeof *tasks, task_cmp);
 
 	unsigned jobs = o->jobs ? o->jobs : ms_online_cpus();
+	ms_debug("plan: %zu file(s), %llu bytes, %zu task(s) (%s), %u thread(s)", w->n_files,
+		 (unsigned long long)m->total_bytes, n_tasks,
+		 o->method == MS_METHOD_SHARDS ? ms_debug_size(o->shard_size) : "one per file",
+		 jobs);
 	struct job j = {.walk = w, .m = m, .tasks = tasks};
+	double t0 = ms_seconds();
 	int rc = run_job(&j, jobs, n_tasks);
+	double took = ms_seconds() - t0;
+	ms_debug("hashed in %.3f s (%.2f GB/s)", took,
+		 took > 0 ? (double)m->total_bytes / took / 1e9 : 0.0);
 	free(tasks);
 	if (rc < 0) {
 		ms_manifest_free(m);
@@ -452,8 +460,10 @@ int ms_model_hash(const char *path, const struct ms_hash_opts *o, struct ms_mani
 		return ms_archive_hash(path, o, NULL, m, NULL);
 	memset(m, 0, sizeof *m);
 	struct ms_walk w;
+	double t0 = ms_seconds();
 	if (ms_walk_model(path, o, &w) < 0)
 		return -1;
+	ms_debug("listed '%s': %zu file(s) in %.3f s", path, w.n_files, ms_seconds() - t0);
 	int rc = ms_walk_hash(&w, o, m);
 	ms_walk_free(&w);
 	return rc;

@@ -92,8 +92,12 @@ int ms_sign_model(const struct ms_sign_request *req, const struct ms_seckey *key
 	res->bundle = ms_bundle_sign((const uint8_t *)res->statement, strlen(res->statement),
 	                             MS_INTOTO_PAYLOAD_TYPE, key);
 	memcpy(res->keyid, ms_pubkey_id(ms_seckey_public(key)), sizeof res->keyid);
-	if (ms_write_atomic(res->signature, res->bundle, strlen(res->bundle), 0644) < 0)
+	if (ms_write_atomic(res->signature, res->bundle, strlen(res->bundle), 0644) < 0) {
+		if (!req->signature && (errno == EACCES || errno == EROFS || errno == EPERM))
+			ms_note("hint: the model's directory is read-only; write the signature "
+			        "elsewhere with --signature FILE");
 		goto fail;
+	}
 	return 0;
 fail:
 	ms_sign_result_free(res);

@@ -82,6 +82,23 @@ static void *oom(void)
 	exit(MS_ERR);
 }
 
+double ms_seconds(void)
+{
+	struct timespec t;
+	clock_gettime(CLOCK_MONOTONIC, &t);
+	return (double)t.tv_sec + (double)t.tv_nsec / 1e9;
+}
+
+const char *ms_debug_size(uint64_t bytes)
+{
+	static char buf[48];
+	if (bytes % (1 << 20) == 0)
+		snprintf(buf, sizeof buf, "shards of %llu MiB", (unsigned long long)(bytes >> 20));
+	else
+		snprintf(buf, sizeof buf, "shards of %llu bytes", (unsigned long long)bytes);
+	return buf;
+}
+
 void *ms_malloc(size_t n)
 {
 	void *p = malloc(n ? n : 1);
@@ -255,8 +272,18 @@ static char *write_temp(const char *path, const void *data, size_t len, mode_t m
 			break;
 	}
 	if (fd < 0) {
-		ms_error("cannot create '%s': %s", tmp, strerror(errno));
+		/* Name the file the user asked for: the temp name means nothing
+		 * to them. */
+		int saved = errno;
+		char *dir = ms_dirname(path);
+		if (saved == EACCES || saved == EROFS || saved == EPERM)
+			ms_error("cannot write '%s': directory '%s' is not writable (%s)", path, dir,
+				 strerror(saved));
+		else
+			ms_error("cannot write '%s': %s", path, strerror(saved));
+		free(dir);
 		free(tmp);
+		errno = saved;
 		return NULL;
 	}
 	const char *step = NULL;

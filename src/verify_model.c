@@ -326,6 +326,7 @@ static int compare_file_sets(const struct ms_verify_request *req, struct ms_veri
 	struct ms_signed_set set;
 	if (ms_signed_set_build(m, &set) < 0)
 		return MS_ERR;
+	double t0 = ms_seconds();
 	if (ms_walk_model(req->model, o, w) < 0) {
 		ms_signed_set_free(&set);
 		return MS_ERR;
@@ -338,8 +339,12 @@ static int compare_file_sets(const struct ms_verify_request *req, struct ms_veri
 	    .foreign_empty = m->method == MS_METHOD_SHARDS && !m->has_empty_files,
 	    .seen = ms_calloc(set.n + 1, 1),
 	};
+	size_t listed = w->n_files;
 	ms_walk_filter(w, keep_signed, &c);
 	report_missing(&c);
+	ms_debug("listed %zu file(s), %zu signed, compared with %zu signed path(s) in %.3f s: "
+		 "%zu problem(s) before hashing",
+		 listed, w->n_files, set.n, ms_seconds() - t0, res->problems.n);
 	if (c.unchecked_empty)
 		ms_warn("%zu empty file(s) in '%s' not checked: the signature (made by another "
 		        "tool) does not record empty files",

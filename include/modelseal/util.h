@@ -21,6 +21,11 @@ void ms_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Only with -v. */
 void ms_debug(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
+/* A monotonic clock in seconds, for timings shown with -v. */
+double ms_seconds(void);
+/* "shards of N MiB" (or bytes) for -v lines; a static buffer. */
+const char *ms_debug_size(uint64_t bytes);
+
 /* Allocation that cannot fail: out of memory ends the process with exit 2. */
 void *ms_malloc(size_t n);
 void *ms_calloc(size_t count, size_t size);

@@ -53,3 +53,30 @@ run 0 env MODELSEAL_PASSPHRASE=pw "$MS" sign --key enc.key --no-record m
 chmod 644 pass.txt
 run 0 "$MS" sign --key enc.key --passphrase-file pass.txt --no-record m
 expect_err "warning: passphrase file 'pass.txt' can be read by group or others (mode 0644)"
+
+# signing into a read-only model directory: the real path and --signature
+mkdir -p ro
+printf 'w' >ro/w.bin
+if chattr +i ro 2>/dev/null; then
+	run 2 "$MS" sign --key ci.key --no-record ro
+	expect_err "cannot write 'ro/model.sig': directory 'ro' is not writable"
+	expect_err "write the signature elsewhere with --signature FILE"
+	check "no temp file named" not err_has '\.tmp'
+	run 0 "$MS" sign --key ci.key --no-record --signature ro.sig ro
+	chattr -i ro
+elif [ "$(id -u)" -ne 0 ]; then
+	chmod a-w ro
+	run 2 "$MS" sign --key ci.key --no-record ro
+	expect_err "write the signature elsewhere with --signature FILE"
+	chmod u+w ro
+else
+	echo "t_messages: read-only directory test skipped (no chattr on this file system)" >&2
+fi
+
+# -v adds detail: the listing, the shard plan and timings
+run 0 "$MS" -v digest --shard-size 1MiB m
+expect_err "^modelseal: debug: listed 'm': 1 file(s) in "
+expect_err "^modelseal: debug: plan: 1 file(s), 1 bytes, 1 task(s) (shards of 1 MiB), [0-9]* thread(s)$"
+expect_err "^modelseal: debug: hashed in "
+run 0 "$MS" digest m
+check "no detail without -v" not err_has debug
