@@ -6,11 +6,13 @@
 
 #include "modelseal/cli.h"
 #include "modelseal/commands.h"
+#include "modelseal/hash_parts.h"
 #include "modelseal/hashing.h"
 #include "modelseal/util.h"
 
 const char cmd_hash_usage[] =
-    "usage: modelseal hash [HASHING] [--format text|json|sha256sum] MODEL\n"
+    "usage: modelseal hash [HASHING] [--format text|json|sha256sum] [--part K/N] MODEL\n"
+    "       modelseal hash --merge PART.json...\n"
     "\n"
     "Print the manifest of MODEL: one line per resource (text), the in-toto\n"
     "statement exactly as sign would sign it (json), or lines that\n"
@@ -18,21 +20,42 @@ const char cmd_hash_usage[] =
     "\n"
     "Options:\n"
     "  --format FORMAT         text (default), json or sha256sum\n"
+    "  --part K/N              hash only part K of N parts of equal bytes and print\n"
+    "                          a part document (for job arrays; implies json)\n"
+    "  --merge                 the operands are the N part documents: check they fit\n"
+    "                          and print the whole statement, as --format json would\n"
     "\n"
     MS_HASHING_USAGE;
 
 enum format { FORMAT_TEXT, FORMAT_JSON, FORMAT_SHA256SUM };
-enum { OPT_FORMAT = 0x300 };
+enum { OPT_FORMAT = 0x300, OPT_PART, OPT_MERGE };
+
+struct hash_args {
+	enum format format;
+	const char *part; /* --part K/N */
+	int merge;
+};
 
 static const struct option hash_opts[] = {
     MS_HASHING_LONGOPTS,
     {"format", required_argument, NULL, OPT_FORMAT},
+    {"part", required_argument, NULL, OPT_PART},
+    {"merge", no_argument, NULL, OPT_MERGE},
     {NULL, 0, NULL, 0},
 };
 
 static int on_format(int opt, const char *arg, void *ctx)
 {
-	enum format *f = ctx;
+	struct hash_args *a = ctx;
+	enum format *f = &a->format;
+	if (opt == OPT_PART) {
+		a->part = arg;
+		return 1;
+	}
+	if (opt == OPT_MERGE) {
+		a->merge = 1;
+		return 1;
+	}
 	if (opt != OPT_FORMAT)
 		return 0;
 	if (strcmp(arg, "text") == 0)
@@ -100,42 +123,98 @@ static int print_sha256sum(const struct ms_manifest *m)
 	return 0;
 }
 
-int cmd_hash(int argc, char **argv)
+static int print_statement(const struct ms_manifest *m)
 {
-	struct ms_hash_opts o;
-	const char *model;
-	enum format format = FORMAT_TEXT;
-	ms_hash_opts_init(&o);
-	if (ms_parse_hashing_command(argc, argv, hash_opts, MS_HASHING_SHORTOPTS, on_format,
-				     &format, &o, &model) < 0) {
-		ms_hash_opts_free(&o);
+	char *json = ms_statement_to_json(m);
+	if (json)
+		fputs(json, stdout);
+	free(json);
+	return json ? 0 : -1;
+}
+
+/* hash --merge PART.json...: the whole statement from its parts. */
+static int merge(int argc, char **argv)
+{
+	if (optind == argc)
+		return ms_usage_error("--merge needs the part documents (PART.json...)");
+	struct ms_manifest m;
+	if (ms_hash_merge(argv + optind, (size_t)(argc - optind), &m) < 0)
 		return MS_ERR;
-	}
-	if (ms_global.json)
-		format = FORMAT_JSON;
+	int rc = print_statement(&m);
+	ms_manifest_free(&m);
+	return rc < 0 ? MS_ERR : MS_OK;
+}
+
+static int part(const char *spec, const char *model, const struct ms_hash_opts *o)
+{
+	unsigned k, n;
+	char *json;
+	if (ms_part_spec_parse(spec, &k, &n) < 0)
+		return MS_ERR;
+	if (ms_hash_part(model, o, k, n, &json) < 0)
+		return MS_ERR;
+	fputs(json, stdout);
+	free(json);
+	return MS_OK;
+}
+
+static int whole(const char *model, const struct ms_hash_opts *o, enum format format)
+{
+	struct ms_manifest m;
+	if (ms_model_hash(model, o, &m) < 0)
+		return MS_ERR;
+	int rc = 0;
+	if (format == FORMAT_JSON)
+		rc = print_statement(&m);
+	else if (format == FORMAT_SHA256SUM)
+		rc = print_sha256sum(&m);
+	else
+		print_text(&m);
+	ms_manifest_free(&m);
+	return rc < 0 ? MS_ERR : MS_OK;
+}
+
+static int check_operands(int argc, char **argv, const struct hash_args *a,
+                          const struct ms_hash_opts *o)
+{
+	if (a->merge && (a->part || o->archive))
+		return ms_usage_error("--merge takes part documents only, without --part or "
+		                      "--archive");
+	if (a->part && o->archive)
+		return ms_usage_error("--part hashes a directory or file, not an --archive");
+	if (a->part && a->format == FORMAT_SHA256SUM)
+		return ms_usage_error("--part writes a part document (JSON), not sha256sum lines");
+	if (a->merge)
+		return MS_OK;
+	if (optind == argc)
+		return ms_usage_error("no MODEL given");
+	if (argc - optind > 1)
+		return ms_usage_error("one MODEL at a time (got '%s' too)", argv[optind + 1]);
 	/* Refuse before hashing a large model for nothing. */
-	if (format == FORMAT_SHA256SUM && (o.method != MS_METHOD_FILES || o.alg != MS_HASH_SHA256)) {
-		ms_hash_opts_free(&o);
+	if (a->format == FORMAT_SHA256SUM && (o->method != MS_METHOD_FILES || o->alg != MS_HASH_SHA256)) {
 		ms_error("--format sha256sum needs --method files and --hash sha256");
 		return MS_ERR;
 	}
-	struct ms_manifest m;
-	int rc = ms_model_hash(model, &o, &m);
+	return MS_OK;
+}
+
+int cmd_hash(int argc, char **argv)
+{
+	struct ms_hash_opts o;
+	struct hash_args a = {.format = FORMAT_TEXT};
+	ms_hash_opts_init(&o);
+	int rc = ms_parse_hashing_command(argc, argv, hash_opts, MS_HASHING_SHORTOPTS, on_format,
+	                                  &a, &o, NULL) < 0
+	             ? MS_ERR
+	             : MS_OK;
+	if (ms_global.json)
+		a.format = FORMAT_JSON;
+	if (rc == MS_OK)
+		rc = check_operands(argc, argv, &a, &o);
+	if (rc == MS_OK)
+		rc = a.merge  ? merge(argc, argv)
+		     : a.part ? part(a.part, argv[optind], &o)
+		              : whole(argv[optind], &o, a.format);
 	ms_hash_opts_free(&o);
-	if (rc < 0)
-		return MS_ERR;
-	if (format == FORMAT_JSON) {
-		char *json = ms_statement_to_json(&m);
-		if (json)
-			fputs(json, stdout);
-		else
-			rc = -1;
-		free(json);
-	} else if (format == FORMAT_SHA256SUM) {
-		rc = print_sha256sum(&m);
-	} else {
-		print_text(&m);
-	}
-	ms_manifest_free(&m);
-	return rc < 0 ? MS_ERR : MS_OK;
+	return rc;
 }

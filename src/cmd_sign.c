@@ -14,7 +14,8 @@
 const char cmd_sign_usage[] =
     "usage: modelseal sign --key KEY [--signature FILE] [--passphrase-file FILE]\n"
     "                      [--name N] [--version V] [--parent REF=RELATION]...\n"
-    "                      [--dataset REF]... [--no-record] [HASHING] MODEL\n"
+    "                      [--dataset REF]... [--no-record] [--statement FILE]\n"
+    "                      [HASHING] MODEL\n"
     "\n"
     "Hash MODEL (a directory or a file), sign the OMS statement with the Ed25519\n"
     "secret KEY and write the Sigstore bundle to MODEL/model.sig (directory) or\n"
@@ -30,6 +31,9 @@ const char cmd_sign_usage[] =
     "                           quantized, or merge (one --parent per merged model)\n"
     "  --dataset REF            the model was trained on the dataset REF\n"
     "  --no-record              do not record the model in the registry\n"
+    "  --statement FILE         sign FILE (from 'hash --merge') instead of hashing,\n"
+    "                           once it is checked to cover exactly MODEL's files\n"
+    "                           and sizes\n"
     "  REF: NAME@VERSION, sha256:<hex or unique prefix>, or a signed model's path.\n"
     "  With parents or datasets, a signed SLSA provenance statement is written\n"
     "  beside the signature (MODEL/model.provenance.sig, FILE.provenance.sig).\n"
@@ -46,6 +50,7 @@ enum {
 	OPT_PARENT,
 	OPT_DATASET,
 	OPT_NO_RECORD,
+	OPT_STATEMENT,
 };
 
 static const struct option sign_opts[] = {
@@ -60,6 +65,7 @@ static const struct option sign_opts[] = {
     {"parent", required_argument, NULL, OPT_PARENT},
     {"dataset", required_argument, NULL, OPT_DATASET},
     {"no-record", no_argument, NULL, OPT_NO_RECORD},
+    {"statement", required_argument, NULL, OPT_STATEMENT},
     {NULL, 0, NULL, 0},
 };
 
@@ -100,6 +106,9 @@ static int on_sign_option(int opt, const char *arg, void *ctx)
 		return 1;
 	case OPT_NO_RECORD:
 		a->lin.no_record = 1;
+		return 1;
+	case OPT_STATEMENT:
+		a->req.statement = arg;
 		return 1;
 	}
 	return 0;

@@ -423,7 +423,36 @@ static int run_job(struct job *j, unsigned jobs, size_t n_tasks)
 	return rc;
 }
 
-int ms_walk_hash(const struct ms_walk *w, const struct ms_hash_opts *o, struct ms_manifest *m)
+/* Part k of n (0-based) owns the resources whose first byte, counted over
+ * the whole model in manifest order, falls in its n-th of the bytes: parts
+ * of equal size, each resource in exactly one. With no bytes at all, part 0
+ * owns everything. */
+static void assign_parts(const struct ms_manifest *m, unsigned n, uint16_t *part_of)
+{
+	uint64_t total = 0, at = 0;
+	for (size_t i = 0; i < m->n_res; i++)
+		total += m->res[i].end - m->res[i].start;
+	uint64_t chunk = total / n + (total % n != 0);
+	for (size_t i = 0; i < m->n_res; i++) {
+		uint64_t p = chunk ? at / chunk : 0;
+		part_of[i] = (uint16_t)(p < n ? p : n - 1);
+		at += m->res[i].end - m->res[i].start;
+	}
+}
+
+/* Keeps the tasks whose resource is in part k. Returns how many remain. */
+static size_t keep_part_tasks(struct task *tasks, size_t n_tasks, const uint16_t *part_of,
+			      unsigned k)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < n_tasks; i++)
+		if (part_of[tasks[i].res] == k)
+			tasks[kept++] = tasks[i];
+	return kept;
+}
+
+static int hash_walk(const struct ms_walk *w, const struct ms_hash_opts *o, struct ms_manifest *m,
+		     unsigned part, unsigned parts, uint16_t **part_of)
 {
 	memset(m, 0, sizeof *m);
 	fill_manifest_header(w, o, m);
@@ -431,6 +460,11 @@ int ms_walk_hash(const struct ms_walk *w, const struct ms_hash_opts *o, struct m
 	m->res = ms_calloc(n + 1, sizeof *m->res);
 	struct task *tasks = ms_calloc(n + 1, sizeof *tasks);
 	size_t n_tasks = plan(w, o, m, tasks);
+	if (parts) {
+		*part_of = ms_calloc(m->n_res + 1, sizeof **part_of);
+		assign_parts(m, parts, *part_of);
+		n_tasks = keep_part_tasks(tasks, n_tasks, *part_of, part);
+	}
 	if (n_tasks > 1)
 		qsort(tasks, n_tasks, sizeof *tasks, task_cmp);
 
@@ -448,10 +482,25 @@ int ms_walk_hash(const struct ms_walk *w, const struct ms_hash_opts *o, struct m
 	free(tasks);
 	if (rc < 0) {
 		ms_manifest_free(m);
+		if (parts) {
+			free(*part_of);
+			*part_of = NULL;
+		}
 		return -1;
 	}
 	ms_manifest_compute_root(m);
 	return 0;
+}
+
+int ms_walk_hash(const struct ms_walk *w, const struct ms_hash_opts *o, struct ms_manifest *m)
+{
+	return hash_walk(w, o, m, 0, 0, NULL);
+}
+
+int ms_walk_hash_part(const struct ms_walk *w, const struct ms_hash_opts *o, unsigned part,
+		      unsigned parts, struct ms_manifest *m, uint16_t **part_of)
+{
+	return hash_walk(w, o, m, part, parts, part_of);
 }
 
 int ms_model_hash(const char *path, const struct ms_hash_opts *o, struct ms_manifest *m)

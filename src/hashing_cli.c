@@ -20,6 +20,8 @@ int ms_parse_hashing_command(int argc, char **argv, const struct option *longopt
 			return -1;
 		}
 	}
+	if (!model) /* the caller takes the operands from optind */
+		return 0;
 	if (optind == argc) {
 		ms_usage_error("no MODEL given");
 		return -1;

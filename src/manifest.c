@@ -221,7 +221,7 @@ void ms_signed_set_free(struct ms_signed_set *s)
 
 /* ---- statement out ---- */
 
-static cJSON *serialization_json(const struct ms_manifest *m)
+cJSON *ms_serialization_json(const struct ms_manifest *m)
 {
 	cJSON *s = cJSON_CreateObject();
 	cJSON_AddStringToObject(s, "method", ms_method_name(m->method));
@@ -235,7 +235,7 @@ static cJSON *serialization_json(const struct ms_manifest *m)
 	return s;
 }
 
-static cJSON *resources_json(const struct ms_manifest *m)
+cJSON *ms_resources_json(const struct ms_manifest *m)
 {
 	cJSON *arr = cJSON_CreateArray();
 	char *algorithm = ms_resource_algorithm(m);
@@ -321,8 +321,8 @@ char *ms_statement_to_json(const struct ms_manifest *m)
 	cJSON_AddItemToArray(subjects, subject);
 	cJSON_AddStringToObject(st, "predicateType", MS_OMS_PREDICATE_TYPE);
 	cJSON *pred = cJSON_AddObjectToObject(st, "predicate");
-	cJSON_AddItemToObject(pred, "serialization", serialization_json(m));
-	cJSON_AddItemToObject(pred, "resources", resources_json(m));
+	cJSON_AddItemToObject(pred, "serialization", ms_serialization_json(m));
+	cJSON_AddItemToObject(pred, "resources", ms_resources_json(m));
 	/* OMS v1.0 verifiers ignore predicate fields they do not know. */
 	if (m->method == MS_METHOD_SHARDS && m->has_empty_files) {
 		cJSON *empty = cJSON_AddArrayToObject(pred, "empty_files");
@@ -339,7 +339,7 @@ char *ms_statement_to_json(const struct ms_manifest *m)
 
 static const char *const what = "statement";
 
-static int parse_serialization(const cJSON *ser, struct ms_manifest *m)
+int ms_serialization_parse(const cJSON *ser, struct ms_manifest *m)
 {
 	const char *method = ms_json_string(ser, "method", what);
 	const char *hash = ms_json_string(ser, "hash_type", what);
@@ -413,7 +413,7 @@ static int parse_shard_name(const char *name, struct ms_resource *r)
 	return 0;
 }
 
-static int parse_resource(const cJSON *item, const char *algorithm, struct ms_manifest *m,
+int ms_resource_parse(const cJSON *item, const char *algorithm, struct ms_manifest *m,
                           struct ms_resource *r)
 {
 	const char *name = ms_json_string(item, "name", "statement resource");
@@ -604,7 +604,7 @@ static int parse_statement(const cJSON *st, struct ms_manifest *m)
 	const cJSON *pred = ms_json_object(st, "predicate", what);
 	const cJSON *ser = pred ? ms_json_object(pred, "serialization", what) : NULL;
 	const cJSON *res = pred ? ms_json_array(pred, "resources", what) : NULL;
-	if (!ser || !res || parse_serialization(ser, m) < 0)
+	if (!ser || !res || ms_serialization_parse(ser, m) < 0)
 		return -1;
 
 	char *algorithm = ms_resource_algorithm(m);
@@ -613,7 +613,7 @@ static int parse_statement(const cJSON *st, struct ms_manifest *m)
 	int rc = 0;
 	cJSON_ArrayForEach(item, res)
 	{
-		if ((rc = parse_resource(item, algorithm, m, &m->res[m->n_res++])) < 0)
+		if ((rc = ms_resource_parse(item, algorithm, m, &m->res[m->n_res++])) < 0)
 			break;
 	}
 	free(algorithm);

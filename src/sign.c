@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "modelseal/bundle.h"
+#include "modelseal/hash_parts.h"
 #include "modelseal/output.h"
 #include "modelseal/sign.h"
 #include "modelseal/util.h"
@@ -72,6 +73,34 @@ static int exclude_signature(const struct ms_sign_request *req, const char *sign
 	return rc;
 }
 
+/* sign --statement FILE: a statement made elsewhere (hash --merge), signed
+ * only when it is modelseal's canonical form and covers exactly the model's
+ * files and sizes. */
+static int load_statement(const struct ms_sign_request *req, struct ms_sign_result *res)
+{
+	char *text;
+	size_t len;
+	if (ms_read_file(req->statement, MS_BUNDLE_MAX, "statement", &text, &len) < 0)
+		return -1;
+	int rc = ms_statement_parse(text, len, &res->manifest);
+	char *canonical = rc == 0 ? ms_statement_to_json(&res->manifest) : NULL;
+	if (rc == 0 && (!canonical || strcmp(canonical, text) != 0)) {
+		ms_error("statement '%s' is not in modelseal's own form (make it with 'modelseal "
+		         "hash --format json' or 'hash --merge')",
+		         req->statement);
+		rc = -1;
+	}
+	free(canonical);
+	free(text);
+	if (rc == 0)
+		rc = ms_statement_covers_model(&res->manifest, req->model, res->signature);
+	if (rc < 0)
+		return -1;
+	for (size_t i = 0; i < res->manifest.n_res; i++)
+		res->manifest.total_bytes += res->manifest.res[i].end - res->manifest.res[i].start;
+	return 0;
+}
+
 int ms_sign_model(const struct ms_sign_request *req, const struct ms_seckey *key,
                   struct ms_sign_result *res)
 {
@@ -82,7 +111,8 @@ int ms_sign_model(const struct ms_sign_request *req, const struct ms_seckey *key
 	ms_output_context("signature", res->signature);
 	if (!res->signature || exclude_signature(req, res->signature) < 0)
 		goto fail;
-	if (ms_model_hash(req->model, req->hash, &res->manifest) < 0)
+	if (req->statement ? load_statement(req, res) < 0
+	                   : ms_model_hash(req->model, req->hash, &res->manifest) < 0)
 		goto fail;
 	if (req->before_sign && req->before_sign(&res->manifest, req->before_sign_ctx) != 0)
 		goto fail;

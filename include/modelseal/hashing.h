@@ -70,7 +70,8 @@ int ms_hashing_option(int opt, const char *arg, struct ms_hash_opts *o);
 
 /* Option loop of a command that takes HASHING options and one MODEL operand:
  * hashing options go to o, others to on_extra (1 consumed, 0 unknown, -1
- * bad value, reported). -1 after reporting a usage error. */
+ * bad value, reported). -1 after reporting a usage error. With model NULL
+ * the operands are left at optind for the caller. */
 struct option;
 int ms_parse_hashing_command(int argc, char **argv, const struct option *longopts,
 			     const char *shortopts,
@@ -89,6 +90,15 @@ int ms_model_hash(const char *path, const struct ms_hash_opts *o, struct ms_mani
  * files before any is read). The same result as ms_model_hash otherwise. */
 struct ms_walk;
 int ms_walk_hash(const struct ms_walk *w, const struct ms_hash_opts *o, struct ms_manifest *m);
+
+#define MS_MAX_PARTS 4096
+/* Hashes only part `part` (0-based) of `parts` (at most MS_MAX_PARTS) balanced parts
+ * of the walk: m then holds every resource of the whole model in manifest
+ * order, but only those with (*part_of)[i] == part carry digests. Part k
+ * owns the resources whose first byte, counted over the whole model, lies
+ * in the k-th n-th of its bytes. *part_of is freshly allocated. */
+int ms_walk_hash_part(const struct ms_walk *w, const struct ms_hash_opts *o, unsigned part,
+		      unsigned parts, struct ms_manifest *m, uint16_t **part_of);
 
 /* Online CPUs, at least 1. */
 unsigned ms_online_cpus(void);

@@ -95,6 +95,17 @@ int ms_path_is_safe(const char *path);
  * faithfully. */
 char *ms_statement_to_json(const struct ms_manifest *m);
 
+/* The pieces of a statement, for formats built from them (hash --part):
+ * predicate.serialization and predicate.resources out, and in (-1 after
+ * reporting; ms_resource_parse checks the name is safe and the digest well
+ * formed, not the order). */
+typedef struct cJSON cJSON;
+cJSON *ms_serialization_json(const struct ms_manifest *m);
+cJSON *ms_resources_json(const struct ms_manifest *m);
+int ms_serialization_parse(const cJSON *ser, struct ms_manifest *m);
+int ms_resource_parse(const cJSON *item, const char *algorithm, struct ms_manifest *m,
+                      struct ms_resource *r);
+
 /* Parses and checks a statement: _type, predicateType, one subject, method,
  * hash, resources (safe names, known algorithm, well-formed digests, shard
  * ranges consistent with shard_size), and that the subject digest equals the

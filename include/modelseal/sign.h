@@ -16,6 +16,9 @@ struct ms_sign_request {
 	const char *version;
 	struct ms_hash_opts *hash; /* HASHING options; the signature path is added
 	                              to its ignore list when it lies in the model */
+	const char *statement;     /* --statement FILE: sign this statement (from
+	                              hash --merge) instead of hashing, after
+	                              checking it covers exactly the model */
 	/* Called once the model is hashed, before anything is signed or
 	 * written (the registry checks NAME@VERSION against the digest); a
 	 * non-zero return stops signing, the callback having reported why. */
