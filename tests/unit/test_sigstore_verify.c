@@ -19,13 +19,13 @@ static void teardown(void)
 	ms_trusted_root_free(&prod);
 }
 
-static int verify(const char *path, const struct ms_trusted_root *tr, const char *identity,
+static int verify(const char *path, const struct ms_trusted_root *root, const char *identity,
                   const char *issuer, struct ms_sigstore_result *res)
 {
 	size_t len;
 	char *json = ss_read(path, &len);
-	int rc =
-	    ms_sigstore_verify(json, len, path, tr, MS_INTOTO_PAYLOAD_TYPE, identity, issuer, res);
+	int rc = ms_sigstore_verify(json, len, path, root, MS_INTOTO_PAYLOAD_TYPE, identity, issuer,
+	                            res);
 	free(json);
 	return rc;
 }
