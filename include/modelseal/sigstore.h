@@ -174,4 +174,13 @@ int ms_sigstore_verify(const char *json, size_t len, const char *what,
                        const char *identity, const char *issuer, struct ms_sigstore_result *res);
 void ms_sigstore_result_free(struct ms_sigstore_result *res);
 
+/* model.c: step 1 of ms_verify_model for a keyless bundle: verifies it with
+ * req->trusted_root, req->identity and req->issuer and fills res (payload,
+ * identity, issuer, signing time) or adds the failed check to
+ * res->problems. Without a trusted root it fails, saying what to give. */
+struct ms_verify_request;
+struct ms_verify_result;
+int ms_sigstore_check_signature(const struct ms_verify_request *req, struct ms_verify_result *res,
+                                const char *json, size_t len);
+
 #endif
