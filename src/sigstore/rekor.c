@@ -2,7 +2,8 @@
  * certificate and payload (else a valid entry for something else could be
  * replayed, CVE-2022-36056), and the log's signed entry timestamp (SET)
  * must verify. Bodies: Rekor v1 dsse 0.0.1 and intoto 0.0.2, Rekor v2
- * hashedrekord 0.0.2 (how Rekor v2 records a DSSE envelope). */
+ * hashedrekord 0.0.2 (how Rekor v2 records a DSSE envelope today) and
+ * dsse 0.0.2. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -51,6 +52,16 @@ static int b64_pem_is_cert(const char *text, X509 *leaf)
 	BIO_free(bio);
 	free(pem);
 	return eq;
+}
+
+/* {"rawBytes": base64 DER} of the leaf (Rekor v2). */
+static int der_is_cert(const cJSON *o, X509 *leaf)
+{
+	unsigned char *der = NULL;
+	int der_len = i2d_X509(leaf, &der);
+	int same = der_len > 0 && b64_equals(get_str(o, "rawBytes"), der, (size_t)der_len);
+	OPENSSL_free(der);
+	return same;
 }
 
 /* {"algorithm":"sha256","value":HEX} of the payload. */
@@ -133,11 +144,26 @@ static int check_hashedrekord_v002(const cJSON *spec, const struct ms_sigstore_b
 		return ms_ss_fail(why, "log entry: its digest is not that of the envelope");
 	if (!b64_equals(get_str(sig, "content"), b->sig, b->sig_len))
 		return ms_ss_fail(why, "log entry: its signature is not the envelope's");
-	unsigned char *der = NULL;
-	int der_len = i2d_X509(b->cert, &der);
-	int same = der_len > 0 && b64_equals(get_str(cert, "rawBytes"), der, (size_t)der_len);
-	OPENSSL_free(der);
-	if (!same)
+	if (!der_is_cert(cert, b->cert))
+		return ms_ss_fail(why, "log entry: its certificate is not the bundle's");
+	return 0;
+}
+
+/* Rekor v2 dsse 0.0.2: payloadHash over the payload, one signature with
+ * the certificate as verifier. */
+static int check_dsse_v002(const cJSON *spec, const struct ms_sigstore_bundle *b, char **why)
+{
+	const cJSON *d = get(spec, "dsseV002");
+	const cJSON *h = get(d, "payloadHash");
+	const char *alg = get_str(h, "algorithm");
+	uint8_t md[32];
+	SHA256(b->payload, b->payload_len, md);
+	if (!alg || strcmp(alg, "SHA2_256") != 0 || !b64_equals(get_str(h, "digest"), md, 32))
+		return ms_ss_fail(why, "log entry: its payload hash is not the payload's");
+	const cJSON *s = only_signature(d);
+	if (!s || !b64_equals(get_str(s, "content"), b->sig, b->sig_len))
+		return ms_ss_fail(why, "log entry: its signature is not the envelope's");
+	if (!der_is_cert(get(get(s, "verifier"), "x509Certificate"), b->cert))
 		return ms_ss_fail(why, "log entry: its certificate is not the bundle's");
 	return 0;
 }
@@ -158,6 +184,8 @@ int ms_rekor_body_check(const struct ms_tlog_entry *e, const struct ms_sigstore_
 		rc = check_dsse_v001(spec, b, why);
 	else if (strcmp(kind, "intoto") == 0 && strcmp(version, "0.0.2") == 0)
 		rc = check_intoto_v002(spec, b, why);
+	else if (strcmp(kind, "dsse") == 0 && strcmp(version, "0.0.2") == 0)
+		rc = check_dsse_v002(spec, b, why);
 	else if (strcmp(kind, "hashedrekord") == 0 && strcmp(version, "0.0.2") == 0)
 		rc = check_hashedrekord_v002(spec, b, why);
 	else

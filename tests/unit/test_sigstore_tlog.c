@@ -298,6 +298,40 @@ START_TEST(intoto_v002_bodies)
 }
 END_TEST
 
+START_TEST(dsse_v002_bodies)
+{
+	uint8_t md[32];
+	unsigned char *der = NULL;
+	int der_len = i2d_X509(b031.cert, &der);
+	SHA256(b031.payload, b031.payload_len, md);
+	char *sig = ms_b64_encode(b031.sig, b031.sig_len), *hash = ms_b64_encode(md, 32);
+	char *cert = ms_b64_encode(der, (size_t)der_len);
+	const char *fmt =
+	    "{\"apiVersion\":\"0.0.2\",\"kind\":\"dsse\",\"spec\":{\"dsseV002\":{"
+	    "\"payloadHash\":{\"algorithm\":\"%s\",\"digest\":\"%s\"},\"signatures\":"
+	    "[{\"content\":\"%s\",\"verifier\":{\"keyDetails\":"
+	    "\"PKIX_ECDSA_P256_SHA_256\",\"x509Certificate\":{\"rawBytes\":\"%s\"}}}]}}}";
+	char *good = ms_asprintf(fmt, "SHA2_256", hash, sig, cert);
+	ck_assert_int_eq(body_check(good, "dsse", "0.0.2", &b031), 0);
+	ck_assert_int_eq(body_check(good, "dsse", "0.0.2", &b110), -1);
+	char *cases[] = {
+	    ms_asprintf(fmt, "SHA2_384", hash, sig, cert),
+	    ms_asprintf(fmt, "SHA2_256", sig, sig, cert),
+	    ms_asprintf(fmt, "SHA2_256", hash, hash, cert),
+	    ms_asprintf(fmt, "SHA2_256", hash, sig, sig),
+	};
+	for (size_t i = 0; i < MS_ARRAY_LEN(cases); i++) {
+		ck_assert_msg(body_check(cases[i], "dsse", "0.0.2", &b031) == -1, "case %zu", i);
+		free(cases[i]);
+	}
+	free(good);
+	free(sig);
+	free(hash);
+	free(cert);
+	OPENSSL_free(der);
+}
+END_TEST
+
 START_TEST(rekor_v2_body)
 {
 	struct ms_sigstore_bundle b2;
@@ -327,6 +361,7 @@ static Suite *sigstore_tlog_suite(void)
 	tcase_add_test(tc, set_covers_every_field);
 	tcase_add_test(tc, dsse_v001_bodies);
 	tcase_add_test(tc, intoto_v002_bodies);
+	tcase_add_test(tc, dsse_v002_bodies);
 	tcase_add_test(tc, rekor_v2_body);
 	suite_add_tcase(s, tc);
 	return s;
