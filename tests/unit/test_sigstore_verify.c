@@ -1,7 +1,10 @@
 /* Unit tests for src/sigstore/verify.c: whole keyless bundles, good and
- * mutated (tests/data/sigstore/mutants/, made by make-mutants.py). */
+ * mutated (tests/data/sigstore/mutants/, made by make-mutants.py), and the
+ * DSSE cases of sigstore-conformance. */
+#include <dirent.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "check_main.h"
 #include "modelseal/bundle.h"
@@ -116,6 +119,48 @@ START_TEST(every_mutant_fails)
 }
 END_TEST
 
+#define CONF "tests/data/sigstore/conformance/"
+#define BEACON_ID                                                                                  \
+	"https://github.com/sigstore-conformance/extremely-dangerous-public-oidc-beacon/"          \
+	".github/workflows/extremely-dangerous-oidc-beacon.yml@refs/heads/main"
+#define BEACON_ISSUER "https://token.actions.githubusercontent.com"
+
+/* The DSSE cases of sigstore-conformance: *_fail must fail, the rest pass. */
+START_TEST(conformance_cases)
+{
+	DIR *d = opendir(CONF);
+	ck_assert_ptr_nonnull(d);
+	struct dirent *de;
+	size_t n = 0, failing = 0;
+	while ((de = readdir(d))) {
+		if (de->d_name[0] == '.')
+			continue;
+		char *root_path = ms_asprintf(CONF "%s/trusted_root.json", de->d_name);
+		char *bundle = ms_asprintf(CONF "%s/bundle.sigstore.json", de->d_name);
+		struct ms_trusted_root custom, *root = &prod;
+		if (access(root_path, F_OK) == 0) {
+			ss_root(root_path, &custom);
+			root = &custom;
+		}
+		int fail = strstr(de->d_name, "_fail") != NULL;
+		struct ms_sigstore_result r;
+		int rc = verify(bundle, root, BEACON_ID, BEACON_ISSUER, &r);
+		ck_assert_msg(rc == (fail ? MS_FAIL : MS_OK), "%s: %d (%s)", de->d_name, rc,
+		              r.problem ? r.problem : "");
+		ms_sigstore_result_free(&r);
+		if (root == &custom)
+			ms_trusted_root_free(&custom);
+		free(root_path);
+		free(bundle);
+		n++;
+		failing += fail;
+	}
+	closedir(d);
+	ck_assert_uint_eq(n, 14);
+	ck_assert_uint_eq(failing, 11);
+}
+END_TEST
+
 START_TEST(malformed_or_other_payload_is_an_error)
 {
 	struct ms_sigstore_result r;
@@ -139,6 +184,7 @@ static Suite *sigstore_verify_suite(void)
 	tcase_add_test(tc, wrong_identity_or_issuer_fails);
 	tcase_add_test(tc, rekor_v2_bundle_verifies);
 	tcase_add_test(tc, every_mutant_fails);
+	tcase_add_test(tc, conformance_cases);
 	tcase_add_test(tc, malformed_or_other_payload_is_an_error);
 	suite_add_tcase(s, tc);
 	return s;
