@@ -35,10 +35,13 @@ static int chain_with_ca(const struct ms_tr_ca *ca, X509 *leaf, STACK_OF(X509) *
 		goto out;
 	X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx), (time_t)t);
 	ok = X509_verify_cert(ctx) == 1;
-	if (!ok)
+	STACK_OF(X509) *chain = ok ? X509_STORE_CTX_get0_chain(ctx) : NULL;
+	if (!ok) {
 		*err = X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx));
-	else if (issuer) {
-		STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
+	} else if (sk_X509_num(chain) < 2) { /* the root itself: it signs nothing */
+		ok = 0;
+		*err = "the certificate is the CA's own";
+	} else if (issuer) {
 		*issuer = sk_X509_value(chain, 1);
 		X509_up_ref(*issuer);
 	}

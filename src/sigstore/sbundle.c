@@ -71,17 +71,19 @@ static int parse_proof(const cJSON *p, const char *what, struct ms_tlog_entry *e
 	const cJSON *h;
 	cJSON_ArrayForEach(h, hashes)
 	{
-		uint8_t *d;
-		size_t len;
-		if (!cJSON_IsString(h) ||
-		    ms_b64_decode(h->valuestring, strlen(h->valuestring), what, &d, &len) < 0 ||
-		    (len != 32 && (free(d), 1))) {
+		uint8_t *d = NULL;
+		size_t len = 0;
+		int ok = cJSON_IsString(h) &&
+		         ms_ss_b64_quiet(h->valuestring, strlen(h->valuestring), &d, &len) == 0 &&
+		         len == 32;
+		if (ok)
+			memcpy(e->hashes[e->n_hashes++], d, 32);
+		free(d);
+		if (!ok) {
 			ms_error("%s: inclusion proof hash %zu is not a base64 SHA-256 hash", what,
 			         e->n_hashes);
 			return -1;
 		}
-		memcpy(e->hashes[e->n_hashes++], d, 32);
-		free(d);
 	}
 	e->checkpoint = ms_strdup(env);
 	e->has_proof = 1;

@@ -41,6 +41,12 @@ START_TEST(fulcio_chain_at_signing_time)
 	/* Ten minutes after signing, it had too. */
 	ck_assert_int_eq(
 	    ms_fulcio_chain_verify(&tr, b031.cert, b031.chain, SS_V031_TIME + 601, NULL, &why), -1);
+	/* The CA's own certificates in place of a leaf. */
+	for (int i = 0; i < 2; i++) {
+		X509 *ca = sk_X509_value(tr.cas[1].chain, i);
+		ck_assert_int_eq(ms_fulcio_chain_verify(&tr, ca, NULL, SS_V031_TIME, &issuer, &why),
+		                 -1);
+	}
 	/* Without the CA that issued it (only the 2021 one, valid until 2022). */
 	tr.n_cas = 1;
 	ck_assert_int_eq(
