@@ -117,16 +117,18 @@ int ms_sig_verify(EVP_PKEY *key, const uint8_t *msg, size_t len, const uint8_t *
                   size_t sig_len);
 
 /* cert.c: the leaf chains to a Fulcio CA of the root valid at t, checked at
- * t, with KeyUsage digitalSignature and EKU codeSigning. *issuer (when not
- * NULL) gets the certificate that issued the leaf (free it). */
+ * t, with KeyUsage digitalSignature and EKU codeSigning; a CA certificate
+ * itself is no leaf. On success *issuer (when not NULL) gets the
+ * certificate that issued the leaf (free it). */
 int ms_fulcio_chain_verify(const struct ms_trusted_root *tr, X509 *leaf, STACK_OF(X509) * extra,
                            int64_t t, X509 **issuer, char **why);
 /* cert.c: the leaf embeds at least one SCT, and every embedded SCT verifies
  * (over the precertificate's TBS) with a CT log key of the root valid at the
  * SCT's time. */
 int ms_sct_verify(const struct ms_trusted_root *tr, X509 *leaf, X509 *issuer, char **why);
-/* cert.c: the SAN values (email, URI, DNS; first that matches) and the OIDC
- * issuer (extension 1.3.6.1.4.1.57264.1.8, else .1.1). NULL when absent;
+/* cert.c: the SAN (email, URI or DNS) equal to want, else the first one,
+ * for the message; and the OIDC issuer (extension 1.3.6.1.4.1.57264.1.8,
+ * else .1.1; both and different: NULL with *why). NULL when absent;
  * malloc'd. */
 char *ms_cert_identity(X509 *leaf, const char *want);
 char *ms_cert_issuer(X509 *leaf, char **why);
@@ -142,8 +144,9 @@ int ms_merkle_inclusion(const uint8_t *body, size_t body_len, uint64_t index, ui
 int ms_checkpoint_verify(const char *note, const struct ms_tr_log *log, uint64_t tree_size,
                          const uint8_t root[32], char **why);
 
-/* rekor.c: the entry's canonicalized body (dsse 0.0.1, intoto 0.0.2, Rekor
- * v2 dsse 0.0.2) records this bundle's signature, certificate and payload. */
+/* rekor.c: the entry's canonicalized body (Rekor v1 dsse 0.0.1 and intoto
+ * 0.0.2, Rekor v2 hashedrekord and dsse 0.0.2) records this bundle's
+ * signature, certificate and payload. */
 int ms_rekor_body_check(const struct ms_tlog_entry *e, const struct ms_sigstore_bundle *b,
                         char **why);
 /* rekor.c: the signed entry timestamp over RFC 8785 JSON

@@ -72,8 +72,15 @@ int ms_fulcio_chain_verify(const struct ms_trusted_root *tr, X509 *leaf, STACK_O
 		const struct ms_tr_ca *ca = &tr->cas[i];
 		if (t < ca->valid.start || t > ca->valid.end)
 			continue;
-		if (chain_with_ca(ca, leaf, extra, t, issuer, &err))
-			return usage_ok(leaf, why);
+		if (!chain_with_ca(ca, leaf, extra, t, issuer, &err))
+			continue;
+		if (usage_ok(leaf, why) == 0)
+			return 0;
+		if (issuer) { /* only a leaf that passes has an issuer to hand back */
+			X509_free(*issuer);
+			*issuer = NULL;
+		}
+		return -1;
 	}
 	return ms_ss_fail(why,
 	                  "certificate: does not chain to a Fulcio CA of the trusted root at "
