@@ -43,9 +43,15 @@ static const struct ms_tr_log *entry_log(const struct ms_trusted_root *tr,
                                          char **why)
 {
 	int64_t when = e->integrated_time ? e->integrated_time : t->n ? t->v[0] : -1;
+	if (when < 0) {
+		ms_ss_fail(why,
+		           "no trusted time: log entry %llu has no integrated time and the "
+		           "bundle no timestamp",
+		           (unsigned long long)e->log_index);
+		return NULL;
+	}
 	const struct ms_tr_log *log =
-	    when < 0 ? NULL
-	             : ms_tr_find_log(tr->tlogs, tr->n_tlogs, e->log_id, e->log_id_len, when);
+	    ms_tr_find_log(tr->tlogs, tr->n_tlogs, e->log_id, e->log_id_len, when);
 	if (!log)
 		ms_ss_fail(why,
 		           "log entry %llu: its log is not in the trusted root (or was not "

@@ -82,6 +82,18 @@ START_TEST(rekor_v2_bundle_verifies)
 	                 MS_OK);
 	ck_assert_str_eq(r.time_source, "timestamp authority");
 	ms_sigstore_result_free(&r);
+	/* Without its timestamp a Rekor v2 entry has no time at all. */
+	size_t len;
+	char *json = ss_read(SS_REKOR2, &len);
+	char *tvd = strstr(json, "\"rfc3161Timestamps\"");
+	ck_assert_ptr_nonnull(tvd);
+	memcpy(tvd, "\"rfc3161TimestampX\"", 19);
+	ck_assert_int_eq(
+	    ms_sigstore_verify(json, len, "b", &staging, MS_INTOTO_PAYLOAD_TYPE, NULL, NULL, &r),
+	    MS_FAIL);
+	ck_assert_ptr_nonnull(strstr(r.problem, "no trusted time"));
+	ms_sigstore_result_free(&r);
+	free(json);
 	/* Not against the production root: other logs, CAs, TSA. */
 	ck_assert_int_eq(verify(SS_REKOR2, &prod, NULL, NULL, &r), MS_FAIL);
 	ms_sigstore_result_free(&r);
