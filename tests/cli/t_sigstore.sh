@@ -62,3 +62,10 @@ printf '{"mediaType":"application/vnd.dev.sigstore.trustedroot+json;version=0.1"
 expect_error "$MS" verify --trusted-root root.json --identity a --issuer b "$OMS/v0.3.1-sigstore"
 run 2 "$MS" --json verify --trusted-root nonexistent.json --identity a --issuer b "$OMS/v0.3.1-sigstore"
 check "json error document" jq -e '.error.message' "$T/out"
+
+# An archive with the keyless signature as its model.sig member.
+cp -R "$OMS/v0.3.1-sigstore" am
+chmod -R u+w am
+tar cf am.tar am
+run 0 "$MS" verify --archive $KL am.tar
+expect_out "signed by $ID (issuer $ISS)"
