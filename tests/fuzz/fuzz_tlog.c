@@ -2,8 +2,10 @@
  * (ms_sigstore_bundle_parse), then every check that reads what the log
  * entry carries: the Rekor body, the inclusion proof, the checkpoint note,
  * the signed entry timestamp, and the certificate's identity and issuer,
- * with the public Rekor key. An entry that passes the checkpoint check has
- * a note naming the proof's tree size. */
+ * with the public Rekor key, and the whole verification. An entry that
+ * passes the checkpoint check has a note naming the proof's tree size; a
+ * bundle that verifies hands back a payload and a signer, one that does not
+ * hands back nothing. */
 #include "fuzz.h"
 #include "modelseal/b64.h"
 #include "modelseal/sigstore.h"
@@ -11,7 +13,29 @@
 
 #include <openssl/sha.h>
 
-MS_FUZZ_INIT
+/* The production trusted root, found from the fuzzer's path
+ * (build-fuzz/fuzz_tlog -> tests/interop/sigstore/) or
+ * $MS_FUZZ_TRUSTED_ROOT, so whole bundles also go through
+ * ms_sigstore_verify: chain, SCT, timestamps, identity. */
+static struct ms_trusted_root root;
+static int have_root;
+
+int LLVMFuzzerInitialize(int *argc, char ***argv)
+{
+	(void)argc;
+	ms_fuzz_quiet();
+	const char *env = getenv("MS_FUZZ_TRUSTED_ROOT");
+	char *dir = ms_dirname((*argv)[0]);
+	char *path =
+	    env ? ms_strdup(env)
+	        : ms_asprintf("%s/../tests/interop/sigstore/trusted_root.production.json", dir);
+	have_root = ms_trusted_root_load(path, &root) == 0;
+	if (!have_root)
+		dprintf(2, "fuzz_tlog: no trusted root at %s: bundles are only parsed\n", path);
+	free(path);
+	free(dir);
+	return 0;
+}
 
 /* rekor.sigstore.dev's key, as the production trusted root has it. */
 static const char rekor_spki[] = "MFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE2G2Y+2tabdTV5BcGiBIx0a9fAF"
@@ -74,5 +98,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	free(ms_cert_issuer(b.cert, &why));
 	free(why);
 	ms_sigstore_bundle_free(&b);
+	struct ms_sigstore_result r = {0};
+	if (have_root &&
+	    ms_sigstore_verify((const char *)data, size, "bundle", &root,
+	                       "application/vnd.in-toto+json", NULL, NULL, &r) == MS_OK)
+		MS_FUZZ_ASSERT(r.payload && r.identity && r.issuer && r.time > 0 && !r.problem);
+	else if (have_root)
+		MS_FUZZ_ASSERT(!r.payload);
+	ms_sigstore_result_free(&r);
 	return 0;
 }
