@@ -33,7 +33,9 @@ static int chain_with_ca(const struct ms_tr_ca *ca, X509 *leaf, STACK_OF(X509) *
 		sk_X509_push(untrusted, sk_X509_value(ca->chain, i));
 	if (!X509_STORE_CTX_init(ctx, store, leaf, untrusted))
 		goto out;
-	X509_VERIFY_PARAM_set_time(X509_STORE_CTX_get0_param(ctx), (time_t)t);
+	X509_VERIFY_PARAM *param = X509_STORE_CTX_get0_param(ctx);
+	X509_VERIFY_PARAM_set_time(param, (time_t)t);
+	X509_VERIFY_PARAM_set_flags(param, X509_V_FLAG_X509_STRICT);
 	ok = X509_verify_cert(ctx) == 1;
 	STACK_OF(X509) *chain = ok ? X509_STORE_CTX_get0_chain(ctx) : NULL;
 	if (!ok) {
@@ -56,6 +58,8 @@ out:
 static int usage_ok(X509 *leaf, char **why)
 {
 	uint32_t flags = X509_get_extension_flags(leaf);
+	if (X509_check_ca(leaf) != 0)
+		return ms_ss_fail(why, "certificate: a CA certificate cannot sign as a leaf");
 	if (!(flags & EXFLAG_KUSAGE) || !(X509_get_key_usage(leaf) & KU_DIGITAL_SIGNATURE))
 		return ms_ss_fail(why, "certificate: key usage lacks digitalSignature");
 	if (!(flags & EXFLAG_XKUSAGE) || !(X509_get_extended_key_usage(leaf) & XKU_CODE_SIGN))

@@ -46,6 +46,8 @@ START_TEST(fulcio_chain_at_signing_time)
 		X509 *ca = sk_X509_value(tr.cas[1].chain, i);
 		ck_assert_int_eq(ms_fulcio_chain_verify(&tr, ca, NULL, SS_V031_TIME, &issuer, &why),
 		                 -1);
+		ck_assert_ptr_null(issuer);
+		ck_assert_ptr_nonnull(strstr(why, i == 0 ? "a CA certificate" : "the CA's own"));
 	}
 	/* Without the CA that issued it (only the 2021 one, valid until 2022). */
 	tr.n_cas = 1;
