@@ -54,7 +54,7 @@ else
 Q := @
 endif
 
-LIB_SRCS  := $(filter-out src/main.c,$(sort $(wildcard src/*.c)))
+LIB_SRCS  := $(filter-out src/main.c,$(sort $(wildcard src/*.c src/sigstore/*.c)))
 LIB_OBJS  := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
 MAIN_OBJ  := $(BUILD)/obj/main.o
 LIB       := $(BUILD)/libmodelseal.a
@@ -91,7 +91,7 @@ $(BIN): $(MAIN_OBJ) $(LIB)
 	@[ "$(V)" = 1 ] || echo "  LINK    $@"
 	$(Q)$(CC) $(ALL_LDFLAGS) -o $@ $^ $(PKG_LIBS)
 
-$(BUILD)/tests/%: tests/unit/%.c tests/unit/check_main.h $(LIB) $(BUILD)/.flags
+$(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(LIB) $(BUILD)/.flags
 	@mkdir -p $(dir $@)
 	@[ "$(V)" = 1 ] || echo "  TEST    $@"
 	$(Q)$(CC) $(ALL_CFLAGS) $(CHECK_CFLAGS) -Itests/unit -o $@ $< $(LIB) \
@@ -179,7 +179,7 @@ uninstall:
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MANPAGES)))
 
 format:
-	clang-format -i src/*.c include/modelseal/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.[ch]
+	clang-format -i src/*.c src/sigstore/*.[ch] include/modelseal/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.[ch]
 
 clean:
 	rm -rf $(BUILD) $(FUZZ_BUILD)

@@ -8,16 +8,19 @@
 #include "modelseal/gate.h"
 #include "modelseal/hashing.h"
 #include "modelseal/output.h"
+#include "modelseal/sigstore.h"
 #include "modelseal/util.h"
 
 const char cmd_verify_usage[] =
     "usage: modelseal verify [--key PUB]... [--policy FILE] [--trust-file FILE] [--signature "
     "FILE]\n"
+    "                        [--trusted-root FILE --identity ID --issuer URL]\n"
     "                        [--ignore PATH]... [--ignore-unsigned-files] [-j N] [--archive] "
     "MODEL\n"
     "\n"
     "Verify the signature of MODEL (MODEL/model.sig or MODEL.sig) with a trusted\n"
-    "key, then re-hash MODEL with the settings recorded in the signed statement\n"
+    "key (a Sigstore keyless one with --trusted-root, for --identity at --issuer),\n"
+    "then re-hash MODEL with the settings recorded in the signed statement\n"
     "and report every modified, missing or extra file, every revocation and\n"
     "every policy rule that fails. Exit 0 only when all passes.\n"
     "\n"
@@ -28,6 +31,11 @@ const char cmd_verify_usage[] =
     "  -t, --trust-file FILE      trusted keys and revocations from FILE ('trust\n"
     "                             export') instead of the registry's keys\n"
     "  -s, --signature FILE       read the bundle from FILE instead\n"
+    "  --trusted-root FILE        verify Sigstore keyless bundles (Fulcio certificate,\n"
+    "                             Rekor entry) offline against this trusted_root.json\n"
+    "  --identity ID              ... signed by this identity (certificate SAN: email,\n"
+    "                             URI or DNS name, exactly)\n"
+    "  --issuer URL               ... whose OIDC issuer is exactly this\n"
     "  --ignore PATH              also leave PATH (relative to the model) out; repeatable\n"
     "  --ignore-unsigned-files    files that were not signed are not an error\n"
     "  -j, --jobs N               hashing threads (default: online CPUs)\n"
@@ -39,7 +47,10 @@ enum {
 	OPT_POLICY = 'p',
 	OPT_TRUST_FILE = 't',
 	OPT_SIGNATURE = 's',
-	OPT_IGNORE_UNSIGNED = 0x300
+	OPT_IGNORE_UNSIGNED = 0x300,
+	OPT_TRUSTED_ROOT,
+	OPT_IDENTITY,
+	OPT_ISSUER
 };
 
 static const struct option verify_opts[] = {
@@ -49,6 +60,9 @@ static const struct option verify_opts[] = {
     {"signature", required_argument, NULL, OPT_SIGNATURE},
     {"ignore", required_argument, NULL, MS_OPT_IGNORE},
     {"ignore-unsigned-files", no_argument, NULL, OPT_IGNORE_UNSIGNED},
+    {"trusted-root", required_argument, NULL, OPT_TRUSTED_ROOT},
+    {"identity", required_argument, NULL, OPT_IDENTITY},
+    {"issuer", required_argument, NULL, OPT_ISSUER},
     {"jobs", required_argument, NULL, MS_OPT_JOBS},
     {"archive", no_argument, NULL, MS_OPT_ARCHIVE},
     {NULL, 0, NULL, 0},
@@ -57,7 +71,7 @@ static const struct option verify_opts[] = {
 struct verify_args {
 	const char **key_paths;
 	size_t n_key_paths;
-	const char *policy, *trust_file;
+	const char *policy, *trust_file, *trusted_root;
 	struct ms_hash_opts opts; /* only --ignore, --jobs and --archive */
 	struct ms_verify_request req;
 };
@@ -78,10 +92,24 @@ static int parse_args(int argc, char **argv, struct verify_args *a)
 			a->req.signature = optarg;
 		} else if (c == OPT_IGNORE_UNSIGNED) {
 			a->req.ignore_unsigned = 1;
+		} else if (c == OPT_TRUSTED_ROOT) {
+			a->trusted_root = optarg;
+		} else if (c == OPT_IDENTITY) {
+			a->req.identity = optarg;
+		} else if (c == OPT_ISSUER) {
+			a->req.issuer = optarg;
 		} else if (ms_hashing_option(c, optarg, &a->opts) < 0) {
 			return -1;
 		}
 	}
+	/* A keyless signature proves only that someone with an OIDC account
+	 * signed: without the expected signer it proves nothing. */
+	if (a->trusted_root && (!a->req.identity || !a->req.issuer))
+		return ms_usage_error("--trusted-root needs --identity and --issuer: who must have "
+		                      "signed"),
+		       -1;
+	if ((a->req.issuer || a->req.identity) && !a->trusted_root)
+		return ms_usage_error("--identity and --issuer only apply with --trusted-root"), -1;
 	if (optind == argc)
 		return ms_usage_error("no MODEL given"), -1;
 	if (argc - optind > 1)
@@ -99,9 +127,12 @@ int cmd_verify(int argc, char **argv)
 {
 	struct verify_args a = {0};
 	struct ms_gate g = {0};
+	struct ms_trusted_root tr = {0};
 	int rc = MS_ERR;
 	ms_hash_opts_init(&a.opts);
-	if (parse_args(argc, argv, &a) == 0) {
+	if (parse_args(argc, argv, &a) == 0 &&
+	    (!a.trusted_root || ms_trusted_root_load(a.trusted_root, &tr) == 0)) {
+		a.req.trusted_root = a.trusted_root ? &tr : NULL;
 		g.key_paths = a.key_paths;
 		g.n_key_paths = a.n_key_paths;
 		g.policy_path = a.policy;
@@ -112,6 +143,7 @@ int cmd_verify(int argc, char **argv)
 			ms_gate_print(&g);
 	}
 	ms_gate_free(&g);
+	ms_trusted_root_free(&tr);
 	free(a.key_paths);
 	ms_hash_opts_free(&a.opts);
 	return rc;

@@ -79,7 +79,10 @@ static int verify_with(struct ms_gate *g, int revoked)
 			keys[n++] = g->cands[i];
 	g->req.keys = keys;
 	g->req.n_keys = n;
-	int rc = !n             ? MS_FAIL
+	/* A trusted root verifies keyless bundles without any key; the pass
+	 * over revoked keys needs keys. */
+	int none = !n && (revoked || !g->req.trusted_root);
+	int rc = none           ? MS_FAIL
 	         : g->verify_fn ? g->verify_fn(&g->req, &g->res, g->verify_ctx)
 	                        : ms_verify_model(&g->req, &g->res);
 	g->req.keys = NULL;
@@ -102,9 +105,9 @@ static int check_revocations(struct ms_gate *g, int rc)
 {
 	char hex[2 * MS_ROOT_LEN + 1];
 	const struct ms_revocation *r;
-	if (!g->res.signer)
+	if (!g->res.signer && !g->res.identity)
 		return rc;
-	if ((r = key_revoked(g, g->res.signer))) {
+	if (g->res.signer && (r = key_revoked(g, g->res.signer))) {
 		char *what = ms_asprintf("signing key %s", ms_pubkey_id(g->res.signer));
 		add_revocation_problem(g, g->res.signature, what, r);
 		free(what);
@@ -121,7 +124,7 @@ static int check_revocations(struct ms_gate *g, int rc)
 static int run_verify(struct ms_gate *g)
 {
 	int rc = verify_with(g, 0);
-	if (rc == MS_FAIL && !g->res.signer) {
+	if (rc == MS_FAIL && !g->res.signer && !g->res.identity && g->n_cands) {
 		struct ms_verify_result first = g->res;
 		memset(&g->res, 0, sizeof g->res);
 		int rc2 = verify_with(g, 1);
@@ -144,6 +147,23 @@ static int run_policy(struct ms_gate *g)
 	return ms_policy_evaluate(g->policy, &in, &g->report);
 }
 
+/* The signer in --json and in events: the key id, or for a keyless
+ * signature {identity, issuer, time, time_source}; null when none verified. */
+static cJSON *signer_json(const struct ms_verify_result *res)
+{
+	char when[32];
+	if (res->signer)
+		return cJSON_CreateString(ms_pubkey_id(res->signer));
+	if (!res->identity)
+		return cJSON_CreateNull();
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "identity", res->identity);
+	cJSON_AddStringToObject(o, "issuer", res->issuer);
+	cJSON_AddStringToObject(o, "time", ms_time_format(res->signed_time, when, sizeof when));
+	cJSON_AddStringToObject(o, "time_source", res->time_source);
+	return o;
+}
+
 /* A 'verified' or 'failed' event where a writable registry already exists:
  * deploy hosts without one are neither slowed down nor failed. */
 static void note_in_registry(const struct ms_gate *g)
@@ -153,10 +173,12 @@ static void note_in_registry(const struct ms_gate *g)
 	char *subject;
 	cJSON *d = cJSON_CreateObject();
 	cJSON_AddStringToObject(d, "model", g->req.model);
-	if (res->signer) { /* the statement is trusted: name the model by its root */
+	/* A verified signer means the statement is trusted: name the model by
+	 * its root. */
+	if (res->signer || res->identity) {
 		ms_hex_encode(res->signed_manifest.root, MS_ROOT_LEN, hex);
 		subject = ms_asprintf("sha256:%s", hex);
-		cJSON_AddStringToObject(d, "signer", ms_pubkey_id(res->signer));
+		cJSON_AddItemToObject(d, "signer", signer_json(res));
 	} else {
 		char *abs = realpath(g->req.model, NULL);
 		subject = ms_strdup(abs ? abs : g->req.model);
@@ -188,7 +210,7 @@ int ms_gate_run(struct ms_gate *g)
 		return MS_ERR;
 	if (g->policy && ms_policy_allow_unsigned(g->policy) >= 0)
 		g->req.ignore_unsigned = ms_policy_allow_unsigned(g->policy);
-	if (g->n_cands == 0) {
+	if (g->n_cands == 0 && !g->req.trusted_root) {
 		ms_problems_add(
 		    &g->res.problems, g->req.model, "untrusted",
 		    ms_strdup("no key is trusted: add one with 'modelseal trust add PUB', "
@@ -239,12 +261,12 @@ cJSON *ms_gate_to_json(const struct ms_gate *g)
 	add_string_or_null(j, "signature", res->signature);
 	char hex[2 * MS_ROOT_LEN + 1];
 	char *digest = NULL;
-	if (res->signer) {
+	if (res->signer || res->identity) {
 		ms_hex_encode(res->signed_manifest.root, MS_ROOT_LEN, hex);
 		digest = ms_asprintf("sha256:%s", hex);
 	}
 	add_string_or_null(j, "digest", digest);
-	add_string_or_null(j, "signer", res->signer ? ms_pubkey_id(res->signer) : NULL);
+	cJSON_AddItemToObject(j, "signer", signer_json(res));
 	free(digest);
 	cJSON *problems = cJSON_AddArrayToObject(j, "problems");
 	for (size_t i = 0; i < res->problems.n; i++) {
@@ -271,6 +293,18 @@ cJSON *ms_gate_to_json(const struct ms_gate *g)
 	return j;
 }
 
+/* "KEYID", or "IDENTITY (issuer URL) at TIME (SOURCE)" for a keyless
+ * signature. */
+static void print_signer(const struct ms_verify_result *res)
+{
+	char when[32];
+	if (res->signer)
+		printf("%s", ms_pubkey_id(res->signer));
+	else
+		printf("%s (issuer %s) at %s (%s)", res->identity, res->issuer,
+		       ms_time_format(res->signed_time, when, sizeof when), res->time_source);
+}
+
 /* One line on success; on failure every problem and every rule on stdout
  * and a summary on stderr. */
 static void print_text(const struct ms_gate *g)
@@ -279,7 +313,8 @@ static void print_text(const struct ms_gate *g)
 	if (g->verified) {
 		char hex[2 * MS_ROOT_LEN + 1];
 		ms_hex_encode(res->signed_manifest.root, MS_ROOT_LEN, hex);
-		printf("verified sha256:%s signed by %s", hex, ms_pubkey_id(res->signer));
+		printf("verified sha256:%s signed by ", hex);
+		print_signer(res);
 		if (g->has_policy)
 			printf("; policy: %zu rule%s pass", g->report.n,
 			       g->report.n == 1 ? "" : "s");

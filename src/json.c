@@ -1,5 +1,7 @@
 /* Strict JSON reading and stable printing over cJSON. */
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -52,11 +54,29 @@ static int has_duplicate_keys(const cJSON *item, const char **dup)
  * space; bytes that are not UTF-8 pass through. Refuse all of that before
  * cJSON sees the text. Outside strings a '"' always opens one in a
  * well-formed document, and a malformed one fails in cJSON anyway. */
+/* Set while ms_json_parse_quiet runs: the checks are the same, the
+ * messages are not printed. */
+static _Thread_local int quiet;
+
+__attribute__((format(printf, 1, 2))) static void parse_error(const char *fmt, ...)
+{
+	if (quiet)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	char *msg = NULL;
+	if (vasprintf(&msg, fmt, ap) < 0)
+		msg = NULL;
+	va_end(ap);
+	ms_error("%s", msg ? msg : "malformed JSON");
+	free(msg);
+}
+
 static int check_text(const char *text, size_t len, const char *what)
 {
 	size_t valid = ms_utf8_prefix(text, len);
 	if (valid < len) {
-		ms_error("%s is not valid UTF-8 (byte %zu)", what, valid);
+		parse_error("%s is not valid UTF-8 (byte %zu)", what, valid);
 		return -1;
 	}
 	int in_string = 0;
@@ -66,21 +86,21 @@ static int check_text(const char *text, size_t len, const char *what)
 		if (!in_string && (c == ',' || c == '[' || c == '{'))
 			values++;
 		if (!in_string && (c == '[' || c == '{') && ++depth > MS_JSON_MAX_DEPTH) {
-			ms_error("%s nests deeper than %d levels (byte %zu)", what,
+			parse_error("%s nests deeper than %d levels (byte %zu)", what,
 				 MS_JSON_MAX_DEPTH, i);
 			return -1;
 		}
 		if (!in_string && (c == ']' || c == '}') && depth > 0)
 			depth--;
 		if (c < 0x20 && (in_string || !strchr(" \t\r\n", c) || c == 0)) {
-			ms_error("%s has a control character (0x%02x) at byte %zu", what, c, i);
+			parse_error("%s has a control character (0x%02x) at byte %zu", what, c, i);
 			return -1;
 		}
 		if (c == '"') {
 			in_string = !in_string;
 		} else if (in_string && c == '\\' && i + 1 < len) {
 			if (len - i >= 6 && memcmp(text + i + 1, "u0000", 5) == 0) {
-				ms_error("%s has a NUL character (\\u0000) in a string at byte %zu",
+				parse_error("%s has a NUL character (\\u0000) in a string at byte %zu",
 					 what, i);
 				return -1;
 			}
@@ -91,7 +111,7 @@ static int check_text(const char *text, size_t len, const char *what)
 	 * 40 times its size. Real documents have far fewer values per byte, so
 	 * this bounds the parse to a few times the input. */
 	if (values > len / MS_JSON_BYTES_PER_VALUE + 4096) {
-		ms_error("%s has too many JSON values for its size (%zu in %zu bytes; at most one "
+		parse_error("%s has too many JSON values for its size (%zu in %zu bytes; at most one "
 			 "per %d bytes)",
 			 what, values, len, MS_JSON_BYTES_PER_VALUE);
 		return -1;
@@ -103,7 +123,7 @@ cJSON *ms_json_parse(const char *text, size_t len, const char *what)
 {
 	const char *end = NULL;
 	if (len == 0) {
-		ms_error("%s is empty", what);
+		parse_error("%s is empty", what);
 		return NULL;
 	}
 	if (check_text(text, len, what) < 0)
@@ -112,22 +132,30 @@ cJSON *ms_json_parse(const char *text, size_t len, const char *what)
 	if (!root) {
 		const char *at = cJSON_GetErrorPtr();
 		size_t off = at && at >= text && at <= text + len ? (size_t)(at - text) : 0;
-		ms_error("%s is not valid JSON (near byte %zu)", what, off);
+		parse_error("%s is not valid JSON (near byte %zu)", what, off);
 		return NULL;
 	}
 	while (end && end < text + len && strchr(" \t\r\n", *end) && *end)
 		end++;
 	if (end && end < text + len) {
-		ms_error("%s has trailing data after the JSON document", what);
+		parse_error("%s has trailing data after the JSON document", what);
 		cJSON_Delete(root);
 		return NULL;
 	}
 	const char *dup;
 	if (has_duplicate_keys(root, &dup)) {
-		ms_error("%s has the key '%s' twice in one object", what, dup);
+		parse_error("%s has the key '%s' twice in one object", what, dup);
 		cJSON_Delete(root);
 		return NULL;
 	}
+	return root;
+}
+
+cJSON *ms_json_parse_quiet(const char *text, size_t len)
+{
+	quiet = 1;
+	cJSON *root = ms_json_parse(text, len, "");
+	quiet = 0;
 	return root;
 }
 

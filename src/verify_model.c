@@ -11,6 +11,7 @@
 #include "modelseal/hashing.h"
 #include "modelseal/output.h"
 #include "modelseal/sign.h"
+#include "modelseal/sigstore.h"
 #include "modelseal/util.h"
 #include "modelseal/verify.h"
 #include "modelseal/walk.h"
@@ -35,6 +36,8 @@ void ms_problems_free(struct ms_problems *p)
 void ms_verify_result_free(struct ms_verify_result *res)
 {
 	free(res->signature);
+	free(res->identity);
+	free(res->issuer);
 	free(res->payload);
 	free(res->archive_root);
 	free(res->sig_top);
@@ -178,10 +181,14 @@ void ms_manifest_diff(const struct ms_manifest *want, const struct ms_manifest *
 /* ---- the steps ---- */
 
 /* Step 1: read the bundle and verify its signature before anything is
- * parsed from the payload. */
+ * parsed from the payload. A Sigstore keyless bundle (certificate and log
+ * entries) goes to src/sigstore/ and the trusted root; any other to the
+ * keys. */
 static int check_signature(const struct ms_verify_request *req, struct ms_verify_result *res,
 			   char *json, size_t len)
 {
+	if (ms_sigstore_bundle_is_keyless(json, len))
+		return ms_sigstore_check_signature(req, res, json, len);
 	size_t which = 0;
 	uint8_t *payload;
 	char *what = ms_asprintf("signature '%s'", res->signature);
@@ -190,9 +197,9 @@ static int check_signature(const struct ms_verify_request *req, struct ms_verify
 	free(what);
 	if (rc == MS_FAIL) {
 		ms_problems_add(&res->problems, res->signature, "signature",
-		                ms_strdup(req->n_keys == 1
-		                              ? "does not verify with the given key"
-		                              : "does not verify with any of the given keys"));
+		                ms_strdup(req->n_keys == 0   ? "a key-based bundle, and no key is given"
+		                          : req->n_keys == 1 ? "does not verify with the given key"
+		                                             : "does not verify with any of the given keys"));
 	} else if (rc == MS_OK) {
 		res->signer = req->keys[which];
 		res->payload = ms_malloc(res->payload_len + 1);

@@ -20,6 +20,11 @@
  * "signature bundle"). NULL after reporting. */
 cJSON *ms_json_parse(const char *text, size_t len, const char *what);
 
+/* The same checks, without a message: NULL when the text is not a strict
+ * JSON document (for a first look at a document that is parsed again,
+ * with messages, on the path that needs it). */
+cJSON *ms_json_parse_quiet(const char *text, size_t len);
+
 /* Field getters: NULL / -1 after reporting "<what>: field 'key' ..." when the
  * field is missing or of the wrong type. The _opt forms accept absence. */
 const cJSON *ms_json_object(const cJSON *obj, const char *key, const char *what);

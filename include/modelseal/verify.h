@@ -5,10 +5,13 @@
 #define MODELSEAL_VERIFY_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "modelseal/archive.h"
 #include "modelseal/keys.h"
 #include "modelseal/manifest.h"
+
+struct ms_trusted_root;
 
 /* One difference. kind is "signature", "modified", "missing", "extra",
  * "type" (file versus directory) or "untrusted" (no key to verify with);
@@ -39,12 +42,21 @@ struct ms_verify_request {
 	                                       MODEL.sig if that exists, else the model.sig member */
 	const struct ms_archive_sink *sink; /* archive only: sees the members as they
 	                                       are hashed (unpack), or NULL */
+	/* Sigstore keyless bundles (a Fulcio certificate and log entries) are
+	 * verified against this trusted root, for this signer; keys are not
+	 * used for them. NULL: such bundles fail. */
+	const struct ms_trusted_root *trusted_root;
+	const char *identity, *issuer; /* --identity, --issuer */
 };
 
 struct ms_verify_result {
 	int verified;                   /* signature good and no problem */
 	char *signature;                /* bundle path read */
 	const struct ms_pubkey *signer; /* the key that verified, or NULL */
+	char *identity, *issuer;        /* keyless: the certificate's SAN and OIDC
+	                                   issuer that verified, else NULL */
+	int64_t signed_time;            /* keyless: the verified signing time */
+	const char *time_source;        /* ... "transparency log" or "timestamp authority" */
 	char *payload;                  /* the signed statement bytes (NUL-terminated) */
 	size_t payload_len;
 	struct ms_manifest signed_manifest; /* from the statement */
