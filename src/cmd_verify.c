@@ -10,8 +10,8 @@
 #include "modelseal/util.h"
 
 const char cmd_verify_usage[] =
-    "usage: modelseal verify [--key PUB]... [--policy FILE] [--trust-file FILE] [--signature "
-    "FILE]\n"
+    "usage: modelseal verify [--key PUB]... [--ca PEM]... [--identity ID] [--ignore-certificate]\n"
+    "                        [--policy FILE] [--trust-file FILE] [--signature FILE]\n"
     "                        [--ignore PATH]... [--ignore-unsigned-files] [-j N] [--archive] "
     "MODEL\n"
     "\n"
@@ -23,6 +23,12 @@ const char cmd_verify_usage[] =
     "Options:\n"
     "  -k, --key PUB              trust this public key (Ed25519 or ECDSA P-256/384/521\n"
     "                             PEM) instead of the trust store; repeatable\n"
+    "  --ca PEM                   trust these X.509 root certificates for bundles that\n"
+    "                             carry a certificate chain; repeatable\n"
+    "  --identity ID              the signing certificate must carry ID (SAN email,\n"
+    "                             URI or DNS name, or subject CN)\n"
+    "  --ignore-certificate       check a bundle that carries a certificate with a bare\n"
+    "                             --key instead (recorded in the verdict)\n"
     "  -p, --policy FILE          also apply this deploy policy (JSON)\n"
     "  -t, --trust-file FILE      trusted keys and revocations from FILE ('trust\n"
     "                             export') instead of the registry's keys\n"
@@ -38,7 +44,10 @@ enum {
 	OPT_POLICY = 'p',
 	OPT_TRUST_FILE = 't',
 	OPT_SIGNATURE = 's',
-	OPT_IGNORE_UNSIGNED = 0x300
+	OPT_IGNORE_UNSIGNED = 0x300,
+	OPT_CA,
+	OPT_IDENTITY,
+	OPT_IGNORE_CERTIFICATE,
 };
 
 static const struct option verify_opts[] = {
@@ -48,6 +57,9 @@ static const struct option verify_opts[] = {
     {"signature", required_argument, NULL, OPT_SIGNATURE},
     {"ignore", required_argument, NULL, MS_OPT_IGNORE},
     {"ignore-unsigned-files", no_argument, NULL, OPT_IGNORE_UNSIGNED},
+    {"ca", required_argument, NULL, OPT_CA},
+    {"identity", required_argument, NULL, OPT_IDENTITY},
+    {"ignore-certificate", no_argument, NULL, OPT_IGNORE_CERTIFICATE},
     {"jobs", required_argument, NULL, MS_OPT_JOBS},
     {"archive", no_argument, NULL, MS_OPT_ARCHIVE},
     {NULL, 0, NULL, 0},
@@ -56,6 +68,8 @@ static const struct option verify_opts[] = {
 struct verify_args {
 	const char **key_paths;
 	size_t n_key_paths;
+	const char **ca_paths;
+	size_t n_ca_paths;
 	const char *policy, *trust_file;
 	struct ms_hash_opts opts; /* only --ignore, --jobs and --archive */
 	struct ms_verify_request req;
@@ -77,6 +91,16 @@ static int parse_args(int argc, char **argv, struct verify_args *a)
 			a->req.signature = optarg;
 		} else if (c == OPT_IGNORE_UNSIGNED) {
 			a->req.ignore_unsigned = 1;
+		} else if (c == OPT_CA) {
+			a->ca_paths =
+			    ms_reallocarray(a->ca_paths, a->n_ca_paths + 1, sizeof *a->ca_paths);
+			a->ca_paths[a->n_ca_paths++] = optarg;
+		} else if (c == OPT_IDENTITY) {
+			if (!*optarg)
+				return ms_usage_error("--identity is empty"), -1;
+			a->req.identity = optarg;
+		} else if (c == OPT_IGNORE_CERTIFICATE) {
+			a->req.ignore_certificate = 1;
 		} else if (ms_hashing_option(c, optarg, &a->opts) < 0) {
 			return -1;
 		}
@@ -102,6 +126,8 @@ int cmd_verify(int argc, char **argv)
 	if (parse_args(argc, argv, &a) == 0) {
 		g.key_paths = a.key_paths;
 		g.n_key_paths = a.n_key_paths;
+		g.ca_paths = a.ca_paths;
+		g.n_ca_paths = a.n_ca_paths;
 		g.policy_path = a.policy;
 		g.trust_file = a.trust_file;
 		g.req = a.req;
@@ -111,6 +137,7 @@ int cmd_verify(int argc, char **argv)
 	}
 	ms_gate_free(&g);
 	free(a.key_paths);
+	free(a.ca_paths);
 	ms_hash_opts_free(&a.opts);
 	return rc;
 }

@@ -205,8 +205,8 @@ static int check_utf8(const char *name, const char *kind)
 		return 0;
 	char *shown = escape_non_utf8(name);
 	ms_error("%s '%s' is not valid UTF-8, and a statement can only name UTF-8 paths "
-		 "(rename it, or move it out of the model)",
-		 kind, shown);
+	         "(rename it, or move it out of the model)",
+	         kind, shown);
 	free(shown);
 	return -1;
 }
@@ -318,7 +318,7 @@ static int parse_shard_name(const char *name, struct ms_resource *r)
 		return -1;
 	}
 	int bad = parse_offset(c1 + 1, (size_t)(c2 - c1 - 1), 0, &r->start) < 0 ||
-		  parse_offset(c2 + 1, strlen(c2 + 1), 1, &r->end) < 0 || r->start >= r->end;
+	          parse_offset(c2 + 1, strlen(c2 + 1), 1, &r->end) < 0 || r->start >= r->end;
 	if (bad) {
 		ms_error("statement: shard resource '%s' has a malformed byte range", name);
 		return -1;
@@ -328,7 +328,7 @@ static int parse_shard_name(const char *name, struct ms_resource *r)
 }
 
 static int parse_resource(const cJSON *item, const char *algorithm, struct ms_manifest *m,
-			  struct ms_resource *r)
+                          struct ms_resource *r)
 {
 	const char *name = ms_json_string(item, "name", "statement resource");
 	const char *alg = ms_json_string(item, "algorithm", "statement resource");
@@ -337,7 +337,7 @@ static int parse_resource(const cJSON *item, const char *algorithm, struct ms_ma
 		return -1;
 	if (strcmp(alg, algorithm) != 0) {
 		ms_error("statement: resource '%s' uses algorithm '%s', expected '%s'", name, alg,
-			 algorithm);
+		         algorithm);
 		return -1;
 	}
 	if (m->method == MS_METHOD_SHARDS) {
@@ -356,15 +356,15 @@ static int parse_resource(const cJSON *item, const char *algorithm, struct ms_ma
 	return 0;
 }
 
-/* Strictly increasing order, and for shards a gapless tiling of each file. */
+/* In manifest order: no duplicates, and for shards a gapless tiling of each
+ * file. */
 static int check_resource_order(const struct ms_manifest *m)
 {
 	for (size_t i = 0; i < m->n_res; i++) {
 		const struct ms_resource *r = &m->res[i], *prev = i ? &m->res[i - 1] : NULL;
 		int same_file = prev && strcmp(prev->path, r->path) == 0;
 		if (prev && resource_cmp(prev, r) >= 0) {
-			ms_error("statement: resources are duplicated or out of order at '%s'",
-				 r->path);
+			ms_error("statement: resource '%s' is listed twice", r->path);
 			return -1;
 		}
 		if (strcmp(r->path, ".") == 0 && m->n_res > 1 && m->method == MS_METHOD_FILES) {
@@ -377,8 +377,8 @@ static int check_resource_order(const struct ms_manifest *m)
 		int prev_full = !same_file || prev->end - prev->start == m->shard_size;
 		if (r->start != want_start || !prev_full || r->end - r->start > m->shard_size) {
 			ms_error("statement: shards of '%s' overlap, leave a gap or have the wrong "
-				 "size",
-				 r->path);
+			         "size",
+			         r->path);
 			return -1;
 		}
 	}
@@ -429,7 +429,7 @@ static int check_not_ignored(const struct ms_manifest *m)
 		const char *ign = ignored_prefix(sorted, m->n_ignore_paths, m->res[i].path);
 		if (ign) {
 			ms_error("statement: resource '%s' lies in the ignored path '%s'",
-				 m->res[i].path, ign);
+			         m->res[i].path, ign);
 			rc = -1;
 		}
 	}
@@ -444,7 +444,7 @@ static int parse_subject(const cJSON *st, struct ms_manifest *m, uint8_t root[MS
 		return -1;
 	if (cJSON_GetArraySize(subjects) != 1) {
 		ms_error("statement: expected exactly one subject, found %d",
-			 cJSON_GetArraySize(subjects));
+		         cJSON_GetArraySize(subjects));
 		return -1;
 	}
 	const cJSON *subject = cJSON_GetArrayItem(subjects, 0);
@@ -461,30 +461,57 @@ static int parse_subject(const cJSON *st, struct ms_manifest *m, uint8_t root[MS
 	return 0;
 }
 
-static int parse_statement(const cJSON *st, struct ms_manifest *m)
+/* One subject of a legacy statement: a file, its SHA-256 and, if present,
+ * the annotation model_signing 0.2.0 wrote. */
+static int parse_legacy_subject(const cJSON *item, struct ms_resource *r)
 {
-	const char *type = ms_json_string(st, "_type", what);
-	const char *ptype = ms_json_string(st, "predicateType", what);
-	if (!type || !ptype)
+	const char *name = ms_json_string(item, "name", "statement subject");
+	const cJSON *digest = name ? ms_json_object(item, "digest", "statement subject") : NULL;
+	const char *hex = digest ? ms_json_string(digest, "sha256", "statement subject") : NULL;
+	if (!hex)
 		return -1;
-	if (strcmp(type, MS_STATEMENT_TYPE) != 0) {
-		ms_error("statement: _type is '%s', expected '%s'", type, MS_STATEMENT_TYPE);
+	const cJSON *ann = cJSON_GetObjectItemCaseSensitive(item, "annotations");
+	const cJSON *alg = cJSON_GetObjectItemCaseSensitive(ann, "actual_hash_algorithm");
+	if (ann && (!cJSON_IsObject(ann) ||
+	            (alg && (!cJSON_IsString(alg) || strcmp(alg->valuestring, "file-sha256"))))) {
+		ms_error("statement: subject '%s' is not hashed with file-sha256", name);
 		return -1;
 	}
-	if (strcmp(ptype, MS_OMS_PREDICATE_TYPE) != 0) {
-		ms_error("statement: predicateType is '%s', expected '%s'", ptype,
-			 MS_OMS_PREDICATE_TYPE);
+	r->path = ms_strdup(name);
+	if (!ms_path_is_safe(r->path) || strcmp(r->path, ".") == 0) {
+		ms_error("statement: subject name '%s' is not a safe relative path", name);
 		return -1;
 	}
-	uint8_t claimed[MS_ROOT_LEN];
-	if (parse_subject(st, m, claimed) < 0)
+	if (ms_hex_decode(hex, r->digest, MS_ROOT_LEN) < 0) {
+		ms_error("statement: subject '%s' has a malformed digest", name);
 		return -1;
-	const cJSON *pred = ms_json_object(st, "predicate", what);
-	const cJSON *ser = pred ? ms_json_object(pred, "serialization", what) : NULL;
-	const cJSON *res = pred ? ms_json_array(pred, "resources", what) : NULL;
-	if (!ser || !res || parse_serialization(ser, m) < 0)
-		return -1;
+	}
+	return 0;
+}
 
+/* model_signing 0.2.0's statement (Digests/v0.1): one subject per file,
+ * SHA-256 of each whole file, nothing else recorded. It reads as a files
+ * manifest without a name or an ignore list. */
+static int parse_legacy(const cJSON *st, struct ms_manifest *m)
+{
+	const cJSON *subjects = ms_json_array(st, "subject", what);
+	if (!subjects)
+		return -1;
+	m->legacy = 1;
+	m->method = MS_METHOD_FILES;
+	m->alg = MS_HASH_SHA256;
+	m->res = ms_calloc((size_t)cJSON_GetArraySize(subjects) + 1, sizeof *m->res);
+	const cJSON *item;
+	cJSON_ArrayForEach(item, subjects)
+	{
+		if (parse_legacy_subject(item, &m->res[m->n_res++]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int parse_resources(const cJSON *res, struct ms_manifest *m)
+{
 	char *algorithm = ms_resource_algorithm(m);
 	m->res = ms_calloc((size_t)cJSON_GetArraySize(res) + 1, sizeof *m->res);
 	const cJSON *item;
@@ -495,14 +522,52 @@ static int parse_statement(const cJSON *st, struct ms_manifest *m)
 			break;
 	}
 	free(algorithm);
-	if (rc < 0 || check_resource_order(m) < 0 || check_not_ignored(m) < 0)
+	return rc;
+}
+
+/* The current predicate: one subject carrying the root, and resources. */
+static int parse_oms(const cJSON *st, struct ms_manifest *m, uint8_t claimed[MS_ROOT_LEN])
+{
+	if (parse_subject(st, m, claimed) < 0)
 		return -1;
+	const cJSON *pred = ms_json_object(st, "predicate", what);
+	const cJSON *ser = pred ? ms_json_object(pred, "serialization", what) : NULL;
+	const cJSON *res = pred ? ms_json_array(pred, "resources", what) : NULL;
+	if (!ser || !res || parse_serialization(ser, m) < 0)
+		return -1;
+	return parse_resources(res, m);
+}
+
+static int parse_statement(const cJSON *st, struct ms_manifest *m)
+{
+	const char *type = ms_json_string(st, "_type", what);
+	const char *ptype = ms_json_string(st, "predicateType", what);
+	if (!type || !ptype)
+		return -1;
+	if (strcmp(type, MS_STATEMENT_TYPE) != 0) {
+		ms_error("statement: _type is '%s', expected '%s'", type, MS_STATEMENT_TYPE);
+		return -1;
+	}
+	int legacy = strcmp(ptype, MS_LEGACY_PREDICATE_TYPE) == 0;
+	if (!legacy && strcmp(ptype, MS_OMS_PREDICATE_TYPE) != 0) {
+		ms_error("statement: predicateType is '%s', expected '%s'", ptype,
+		         MS_OMS_PREDICATE_TYPE);
+		return -1;
+	}
+	uint8_t claimed[MS_ROOT_LEN];
+	if ((legacy ? parse_legacy(st, m) : parse_oms(st, m, claimed)) < 0)
+		return -1;
+	/* The root is over the resources as listed (the OMS spec orders them by
+	 * code point, model_signing by path components and offsets; both
+	 * verifiers hash the list as it stands); everything after works on
+	 * manifest order, where duplicates are neighbours. */
 	ms_manifest_compute_root(m);
-	if (memcmp(m->root, claimed, MS_ROOT_LEN) != 0) {
+	if (!legacy && memcmp(m->root, claimed, MS_ROOT_LEN) != 0) {
 		ms_error("statement: subject digest does not match its resources");
 		return -1;
 	}
-	return 0;
+	ms_manifest_sort(m);
+	return check_resource_order(m) < 0 || check_not_ignored(m) < 0 ? -1 : 0;
 }
 
 int ms_statement_parse(const char *json, size_t len, struct ms_manifest *m)

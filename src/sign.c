@@ -8,6 +8,7 @@
 #include "modelseal/bundle.h"
 #include "modelseal/sign.h"
 #include "modelseal/util.h"
+#include "modelseal/x509.h"
 
 char *ms_default_signature_path(const char *model)
 {
@@ -71,10 +72,26 @@ static int exclude_signature(const struct ms_sign_request *req, const char *sign
 	return rc;
 }
 
+/* A certificate bundle whose leaf names another key would verify nowhere:
+ * refuse it before hashing. */
+static int check_chain(const struct ms_sign_chain *chain, const struct ms_seckey *key)
+{
+	if (!chain || chain->n == 0)
+		return 0;
+	int has = ms_x509_cert_has_key(chain->ders[0], chain->lens[0], ms_seckey_public(key),
+	                               "certificate chain");
+	if (has == 0)
+		ms_error("the first certificate of the chain is not for the signing key; put the "
+		         "certificate of --key first, then its intermediates");
+	return has == 1 ? 0 : -1;
+}
+
 int ms_sign_model(const struct ms_sign_request *req, const struct ms_seckey *key,
                   struct ms_sign_result *res)
 {
 	memset(res, 0, sizeof *res);
+	if (check_chain(req->chain, key) < 0)
+		return -1;
 	res->signature =
 	    req->signature ? ms_strdup(req->signature) : ms_default_signature_path(req->model);
 	if (!res->signature || exclude_signature(req, res->signature) < 0)
@@ -86,8 +103,8 @@ int ms_sign_model(const struct ms_sign_request *req, const struct ms_seckey *key
 	res->statement = ms_statement_to_json(&res->manifest);
 	if (!res->statement) /* a name JSON cannot carry, reported */
 		goto fail;
-	res->bundle = ms_bundle_sign((const uint8_t *)res->statement, strlen(res->statement),
-	                             MS_INTOTO_PAYLOAD_TYPE, key);
+	res->bundle = ms_bundle_sign_chain((const uint8_t *)res->statement, strlen(res->statement),
+	                                   MS_INTOTO_PAYLOAD_TYPE, key, req->chain);
 	memcpy(res->keyid, ms_pubkey_id(ms_seckey_public(key)), sizeof res->keyid);
 	if (ms_write_atomic(res->signature, res->bundle, strlen(res->bundle), 0644) < 0)
 		goto fail;

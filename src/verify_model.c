@@ -151,24 +151,27 @@ void ms_manifest_diff(const struct ms_manifest *want, const struct ms_manifest *
 static int check_signature(const struct ms_verify_request *req, struct ms_verify_result *res,
 			   char *json, size_t len)
 {
-	size_t which = 0;
-	uint8_t *payload;
+	struct ms_bundle_trust trust = {req->keys, req->n_keys, req->cas, req->identity,
+	                                req->ignore_certificate, 0};
+	struct ms_bundle_result br;
 	char *what = ms_asprintf("signature '%s'", res->signature);
-	int rc = ms_bundle_verify(json, len, what, MS_INTOTO_PAYLOAD_TYPE, req->keys, req->n_keys,
-	                          &payload, &res->payload_len, &which);
+	int rc = ms_bundle_verify_trust(json, len, what, MS_INTOTO_PAYLOAD_TYPE, &trust, &br);
 	free(what);
 	if (rc == MS_FAIL) {
-		ms_problems_add(&res->problems, res->signature, "signature",
-		                ms_strdup(req->n_keys == 1
-		                              ? "does not verify with the given key"
-		                              : "does not verify with any of the given keys"));
+		ms_problems_add(&res->problems, res->signature, "signature", br.why);
+		br.why = NULL;
 	} else if (rc == MS_OK) {
-		res->signer = req->keys[which];
+		res->signer = br.signer;
+		res->has_cert = br.has_cert;
+		res->cert = br.cert;
+		res->certificate_ignored = br.certificate_ignored;
+		res->legacy_signature = br.legacy_signature;
+		res->payload_len = br.payload_len;
 		res->payload = ms_malloc(res->payload_len + 1);
-		memcpy(res->payload, payload, res->payload_len);
+		memcpy(res->payload, br.payload, res->payload_len);
 		res->payload[res->payload_len] = '\0';
-		free(payload);
 	}
+	ms_bundle_result_free(&br);
 	return rc;
 }
 

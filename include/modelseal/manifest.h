@@ -14,6 +14,8 @@ enum ms_hash_alg { MS_HASH_SHA256, MS_HASH_BLAKE2B };
 
 #define MS_STATEMENT_TYPE "https://in-toto.io/Statement/v1"
 #define MS_OMS_PREDICATE_TYPE "https://model_signing/signature/v1.0"
+/* model_signing 0.2.0: one in-toto subject per file, no resources */
+#define MS_LEGACY_PREDICATE_TYPE "https://model_signing/Digests/v0.1"
 
 struct ms_resource {
 	char *path;     /* relative POSIX path; "." for a single-file model */
@@ -33,6 +35,7 @@ struct ms_manifest {
 	struct ms_resource *res;
 	size_t n_res;
 	uint8_t root[MS_ROOT_LEN];
+	int legacy;           /* read from a MS_LEGACY_PREDICATE_TYPE statement */
 	uint64_t total_bytes; /* bytes hashed (informational) */
 	size_t n_files;       /* files hashed (informational) */
 };
@@ -40,8 +43,8 @@ struct ms_manifest {
 void ms_manifest_free(struct ms_manifest *m);
 
 size_t ms_digest_len(enum ms_hash_alg alg);
-const char *ms_hash_alg_name(enum ms_hash_alg alg);  /* "sha256", "blake2b" */
-const char *ms_method_name(enum ms_method method);   /* "shards", "files" */
+const char *ms_hash_alg_name(enum ms_hash_alg alg); /* "sha256", "blake2b" */
+const char *ms_method_name(enum ms_method method);  /* "shards", "files" */
 int ms_hash_alg_parse(const char *s, enum ms_hash_alg *out);
 int ms_method_parse(const char *s, enum ms_method *out);
 

@@ -9,6 +9,7 @@
 #include "modelseal/archive.h"
 #include "modelseal/keys.h"
 #include "modelseal/manifest.h"
+#include "modelseal/x509.h"
 
 /* One difference. kind is "signature", "modified", "missing", "extra",
  * "type" (file versus directory) or "untrusted" (no key to verify with);
@@ -33,12 +34,16 @@ struct ms_verify_request {
 	size_t n_keys;
 	char *const *ignore; /* --ignore paths, on top of the statement's */
 	size_t n_ignore;
-	int ignore_unsigned; /* --ignore-unsigned-files: extra files are fine */
-	unsigned jobs;       /* 0: online CPUs */
-	int archive;         /* --archive: MODEL is an archive file; its signature is
-	                        MODEL.sig if that exists, else the model.sig member */
+	int ignore_unsigned;                /* --ignore-unsigned-files: extra files are fine */
+	unsigned jobs;                      /* 0: online CPUs */
+	int archive;                        /* --archive: MODEL is an archive file; its signature is
+	                                       MODEL.sig if that exists, else the model.sig member */
 	const struct ms_archive_sink *sink; /* archive only: sees the members as they
 	                                       are hashed (unpack), or NULL */
+	struct ms_x509_roots *cas;          /* --ca roots for certificate bundles, or NULL */
+	const char *identity;               /* --identity: the certificate must carry it */
+	int ignore_certificate;             /* --ignore-certificate: a certificate bundle may
+	                                       verify with a bare key (the verdict says so) */
 };
 
 struct ms_verify_result {
@@ -53,6 +58,11 @@ struct ms_verify_result {
 	                       root, or NULL */
 	int sig_member;     /* archive: the bundle came from its model.sig member */
 	char *sig_top;      /* ... found under this top-level directory, or NULL */
+	/* who signed, beyond the key (ms_bundle_verify_trust's result) */
+	int has_cert;               /* signer is a certificate's key (owned by req->cas) */
+	struct ms_x509_signer cert; /* ... whose subject, root and check time */
+	int certificate_ignored;    /* --ignore-certificate set a certificate aside */
+	int legacy_signature;       /* model_signing 0.2.0's pre-standard signature */
 };
 
 /* MS_OK: verified. MS_FAIL: bad signature, wrong key or a difference (all in
