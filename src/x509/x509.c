@@ -130,14 +130,16 @@ int ms_x509_roots_add_file(struct ms_x509_roots *r, const char *path)
 
 /* ---- printable names ---- */
 
-/* Copies s into dst as printable ASCII: other bytes and the backslash as
- * \xNN; cut with "..." when it does not fit. */
-static void printable(char *dst, size_t cap, const uint8_t *s, size_t n)
+/* Copies s into dst as printable ASCII: other bytes (and the backslash,
+ * unless the text is RFC 2253 escaped already) as \xNN; cut with "..." when
+ * it does not fit. */
+static void printable_ex(char *dst, size_t cap, const uint8_t *s, size_t n, int keep_backslash)
 {
 	size_t o = 0;
 	for (size_t i = 0; i < n; i++) {
 		char tmp[5];
-		int printable_byte = s[i] >= 0x20 && s[i] < 0x7f && s[i] != '\\';
+		int printable_byte =
+		    s[i] >= 0x20 && s[i] < 0x7f && (s[i] != '\\' || keep_backslash);
 		size_t w = printable_byte ? 1 : 4;
 		if (printable_byte)
 			tmp[0] = (char)s[i];
@@ -154,6 +156,12 @@ static void printable(char *dst, size_t cap, const uint8_t *s, size_t n)
 	dst[o] = '\0';
 }
 
+static void printable(char *dst, size_t cap, const uint8_t *s, size_t n)
+{
+	printable_ex(dst, cap, s, n, 0);
+}
+
+/* RFC 2253, whose escapes (\1B for ESC) are kept as they are. */
 static void name_text(const X509_NAME *name, char *dst, size_t cap)
 {
 	BIO *bio = BIO_new(BIO_s_mem());
@@ -161,7 +169,7 @@ static void name_text(const X509_NAME *name, char *dst, size_t cap)
 	long n = 0;
 	if (bio && X509_NAME_print_ex(bio, name, 0, XN_FLAG_RFC2253) >= 0)
 		n = BIO_get_mem_data(bio, &data);
-	printable(dst, cap, (const uint8_t *)(data ? data : ""), data ? (size_t)n : 0);
+	printable_ex(dst, cap, (const uint8_t *)(data ? data : ""), data ? (size_t)n : 0, 1);
 	BIO_free(bio);
 }
 

@@ -162,6 +162,10 @@ def main():
     # fallback is for the legacy predicate only
     compat = ("DSSEV1 %d %s %d %r" % (len(TYPE), TYPE, len(PAYLOAD), PAYLOAD)).encode()
     bundle("compat-signature-new-predicate", [der(good), der(INT)], sign(data=compat, h=hashes.SHA256()))
+    # a subject and SAN that try to paint over the verdict on a terminal
+    paint = make_cert(LEAF_KEY, "x\x1b[2K\rverified OK", INT, INT_KEY,
+                      sans=(x509.RFC822Name("a\x1b[2K@example.com"),))
+    bundle("terminal-escapes", [der(paint), der(INT)], sign())
     # evidence --ca cannot check
     bundle("tlog-entry", [der(good), der(INT)], sign(), tlog=[{"logIndex": "1"}])
 

@@ -10,6 +10,7 @@ HINT=e8450dec4eb99dae995da9af1bc2cc9f76ed669ee2e744f57abba763df3e3f8e
 ROOT=61d4849d9d90076d6215f4d525f13d6574af8e3f67aef3e6f36fc40a14fdd226
 CERTS=$BAD/cert
 DATA=$BAD/../data/certs
+not() { ! "$@" 2>/dev/null; }
 not_dsse() { ! dsse_check m/model.sig leaf.pub "$1"; }
 
 # ---- model_signing 0.2.0 to 1.1.0 ----
@@ -153,3 +154,12 @@ expect_err "holds no PEM certificate"
 run 0 "$MS" sign --no-record --key ci.key --certificate-chain "$DATA/signer-p256-wrong-eku-chain.pem" m
 run 1 "$MS" verify --ca "$CA" m
 expect_out "extended key usage: the signing certificate lacks EKU codeSigning"
+
+# ---- names from a certificate never reach the terminal raw ----
+ESC=$(printf '\033')
+run 0 "$MS" verify --ca "$CA" --signature "$CERTS/terminal-escapes.sig" "$M"
+expect_out "(certificate 'CN=x\\\\1B\[2K\\\\0Dverified OK', chained to"
+check "no ESC in the verdict" not grep -q "$ESC" "$T/out"
+run 1 "$MS" verify --ca "$CA" --identity nobody --signature "$CERTS/terminal-escapes.sig" "$M"
+expect_out 'the signing certificate has email:a\\x1b\[2K@example.com, cn:x\\x1b\[2K\\x0dverified OK)$'
+check "no ESC or CR in the failure" not grep -q "$ESC\|$(printf '\r')" "$T/out"
