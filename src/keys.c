@@ -566,6 +566,21 @@ static int seckey_from_p8(PKCS8_PRIV_KEY_INFO *p8, const char *path, struct ms_s
 	return seckey_from_ec(pkey, path, out);
 }
 
+/* A PKCS#8 EC key carries its public point beside the private scalar, and
+ * nothing makes them agree: a key whose halves differ would sign bundles
+ * that its own public key (the key id in them) never verifies. One
+ * signature, checked, proves they match. */
+static int check_pair(const struct ms_seckey *k, const char *path)
+{
+	static const uint8_t probe[] = "modelseal key pair check";
+	uint8_t sig[MS_SIG_MAX];
+	size_t n = ms_seckey_signature(k, probe, sizeof probe, sig);
+	if (n && ms_pubkey_verify(k->pub, probe, sizeof probe, sig, n))
+		return 0;
+	ms_error("secret key '%s': its public key does not match its private key", path);
+	return -1;
+}
+
 int ms_seckey_load(const char *path, const struct ms_passphrase_src *src, struct ms_seckey **out)
 {
 	char *text;
@@ -578,6 +593,11 @@ int ms_seckey_load(const char *path, const struct ms_passphrase_src *src, struct
 	PKCS8_PRIV_KEY_INFO *p8 = bio ? decode_p8(bio, path, src) : NULL;
 	if (p8)
 		rc = seckey_from_p8(p8, path, out);
+	if (rc == 0 && check_pair(*out, path) < 0) {
+		ms_seckey_free(*out);
+		*out = NULL;
+		rc = -1;
+	}
 	PKCS8_PRIV_KEY_INFO_free(p8);
 	BIO_free(bio);
 	sodium_free(text);
