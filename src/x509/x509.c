@@ -258,6 +258,9 @@ static int build_path(struct ms_x509_roots *roots, X509 *leaf, STACK_OF(X509) * 
 	}
 	X509_VERIFY_PARAM *vp = X509_STORE_CTX_get0_param(ctx);
 	X509_VERIFY_PARAM_set_time(vp, (time_t)c->time);
+	/* RFC 5280's rules in full (as the Sigstore clients apply them), so a
+	 * malformed extension or CA certificate is not waved through */
+	X509_VERIFY_PARAM_set_flags(vp, X509_V_FLAG_X509_STRICT);
 	/* no X509_V_FLAG_PARTIAL_CHAIN: the path must end at a self-signed root
 	 * the user gave, so an intermediate given as --ca does not suffice */
 	int ok = X509_verify_cert(ctx) == 1;
