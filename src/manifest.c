@@ -96,7 +96,7 @@ void ms_manifest_sort(struct ms_manifest *m)
 		qsort(m->res, m->n_res, sizeof *m->res, resource_cmp);
 }
 
-void ms_manifest_compute_root(struct ms_manifest *m)
+void ms_manifest_root(const struct ms_manifest *m, uint8_t out[MS_ROOT_LEN])
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	size_t dlen = ms_digest_len(m->alg);
@@ -107,8 +107,13 @@ void ms_manifest_compute_root(struct ms_manifest *m)
 	}
 	for (size_t i = 0; i < m->n_res; i++)
 		EVP_DigestUpdate(ctx, m->res[i].digest, dlen);
-	EVP_DigestFinal_ex(ctx, m->root, &outlen);
+	EVP_DigestFinal_ex(ctx, out, &outlen);
 	EVP_MD_CTX_free(ctx);
+}
+
+void ms_manifest_compute_root(struct ms_manifest *m)
+{
+	ms_manifest_root(m, m->root);
 }
 
 char *ms_resource_name(const struct ms_manifest *m, const struct ms_resource *r)

@@ -53,6 +53,10 @@ int ms_path_cmp(const char *a, const char *b);
 void ms_manifest_sort(struct ms_manifest *m);
 /* root = SHA-256 over the raw digests of all resources, in order. */
 void ms_manifest_compute_root(struct ms_manifest *m);
+/* The same into out, m unchanged. For a parsed statement the resources are
+ * in manifest order by then, so this is the root a fresh hash of the same
+ * files has, while m->root stays the signed one (over the listed order). */
+void ms_manifest_root(const struct ms_manifest *m, uint8_t out[MS_ROOT_LEN]);
 
 /* Resource name as it appears in the statement: "path" or "path:start:end".
  * Freshly allocated. */

@@ -187,6 +187,12 @@ START_TEST(statement_any_order_root_over_listed_order)
 	ck_assert_mem_eq(m.root, root, MS_ROOT_LEN); /* the signed subject digest */
 	ck_assert_str_eq(m.res[0].path, "a");        /* then in manifest order */
 	ck_assert_str_eq(m.res[2].path, "b/c");
+	struct ms_manifest sorted = sample(MS_METHOD_FILES);
+	uint8_t fresh[MS_ROOT_LEN];
+	ms_manifest_root(&m, fresh); /* what hashing the same files gives */
+	ck_assert_mem_eq(fresh, sorted.root, MS_ROOT_LEN);
+	ck_assert_int_ne(memcmp(fresh, m.root, MS_ROOT_LEN), 0);
+	ms_manifest_free(&sorted);
 	ms_manifest_free(&m);
 	free(json);
 	/* the root of the sorted list does not match a list in another order */
