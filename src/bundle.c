@@ -428,8 +428,23 @@ static size_t try_keys(const struct ms_dsse_sig *s, const char *hint, const uint
 	return n_keys;
 }
 
-/* model_signing 0.2.0's predicate: the only payload for which its
- * pre-standard signature form is accepted. */
+/* model_signing 0.2.0's statements name a file per subject and stay small;
+ * the compat form (up to four bytes per payload byte) is never built for
+ * more. */
+#define LEGACY_PAYLOAD_MAX ((size_t)16 << 20)
+
+/* Could this be model_signing 0.2.0's statement? A cheap look, before any
+ * work: the predicate's name must appear in it. */
+static int maybe_legacy(const struct ms_bundle *b)
+{
+	return b->payload_len <= LEGACY_PAYLOAD_MAX &&
+	       memmem(b->payload, b->payload_len, MS_LEGACY_PREDICATE_TYPE,
+	              strlen(MS_LEGACY_PREDICATE_TYPE)) != NULL;
+}
+
+/* Is it? Parsed only once a trusted key signed it, so that an unsigned
+ * payload costs no JSON parse: the predicate must be exactly Digests/v0.1,
+ * the only one for which the pre-standard signature form is accepted. */
 static int legacy_payload(const struct ms_bundle *b)
 {
 	cJSON *st = cJSON_ParseWithLength((const char *)b->payload, b->payload_len);
@@ -451,12 +466,14 @@ static size_t find_signer(const struct ms_bundle *b, struct ms_pubkey *const *ke
 		found = try_keys(&b->sigs[i], b->hint, pae, pae_len, keys, n_keys, 0);
 	free(pae);
 	*legacy = 0;
-	if (found < n_keys || !legacy_payload(b))
+	if (found < n_keys || !maybe_legacy(b))
 		return found;
 	pae = ms_dsse_pae_compat(b->payload_type, b->payload, b->payload_len, &pae_len);
 	for (size_t i = 0; i < b->n_sigs && found == n_keys; i++)
 		found = try_keys(&b->sigs[i], b->hint, pae, pae_len, keys, n_keys, 1);
 	free(pae);
+	if (found < n_keys && !legacy_payload(b))
+		found = n_keys;
 	*legacy = found < n_keys;
 	return found;
 }

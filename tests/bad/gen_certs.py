@@ -160,8 +160,15 @@ def main():
     bundle("hash-not-curve", [der(good), der(INT)], sign(h=hashes.SHA256()))
     # model_signing 0.2.0's compat signature over a current statement: the
     # fallback is for the legacy predicate only
-    compat = ("DSSEV1 %d %s %d %r" % (len(TYPE), TYPE, len(PAYLOAD), PAYLOAD)).encode()
-    bundle("compat-signature-new-predicate", [der(good), der(INT)], sign(data=compat, h=hashes.SHA256()))
+    def compat(payload):
+        return ("DSSEV1 %d %s %d %r" % (len(TYPE), TYPE, len(payload), payload)).encode()
+    bundle("compat-signature-new-predicate", [der(good), der(INT)],
+           sign(data=compat(PAYLOAD), h=hashes.SHA256()))
+    # ... also when the legacy predicate's name appears elsewhere in it
+    mention = PAYLOAD.replace(b'"predicate": {', b'"note": "https://model_signing/Digests/v0.1",\n  "predicate": {', 1)
+    assert mention != PAYLOAD
+    bundle("compat-signature-mentions-legacy", [der(good), der(INT)],
+           sign(data=compat(mention), h=hashes.SHA256()), payload=mention)
     # a subject and SAN that try to paint over the verdict on a terminal
     paint = make_cert(LEAF_KEY, "x\x1b[2K\rverified OK", INT, INT_KEY,
                       sans=(x509.RFC822Name("a\x1b[2K@example.com"),))

@@ -77,6 +77,7 @@ chain-reversed|key usage: the signing certificate lacks KeyUsage digitalSignatur
 leaf-of-another-key|signature: does not verify with the signing certificate's key
 hash-not-curve|signature: does not verify with the signing certificate's key
 compat-signature-new-predicate|signature: does not verify with the signing certificate's key
+compat-signature-mentions-legacy|signature: does not verify with the signing certificate's key
 tlog-entry|evidence: the bundle carries 1 transparency log entry
 EOF
 run 0 "$MS" verify --ca "$CERTS/other-ca-root.pem" --signature "$CERTS/other-ca.sig" "$M"
