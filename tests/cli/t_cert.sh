@@ -164,3 +164,16 @@ check "no ESC in the verdict" not grep -q "$ESC" "$T/out"
 run 1 "$MS" verify --ca "$CA" --identity nobody --signature "$CERTS/terminal-escapes.sig" "$M"
 expect_out 'the signing certificate has email:a\\x1b\[2K@example.com, cn:x\\x1b\[2K\\x0dverified OK)$'
 check "no ESC or CR in the failure" not grep -q "$ESC\|$(printf '\r')" "$T/out"
+
+# ---- archives: the same checks through --archive, and unpack refuses a
+# certificate bundle it can only check with a bare key ----
+run 0 "$MS" sign --no-record --key ci.key --certificate-chain "$DATA/signer-p256-chain.pem" m
+run 0 "$MS" pack -o m.tar m
+run 0 "$MS" verify --archive --ca "$CA" --identity ci@example.com m.tar
+expect_out "(certificate 'CN=modelseal ci' for email:ci@example.com"
+run 1 "$MS" verify --archive --ca "$INT" m.tar
+expect_out "certificate chain: "
+openssl x509 -in leaf.pem -pubkey -noout >ci.pub 2>/dev/null
+run 1 "$MS" unpack --key ci.pub m.tar dest
+expect_out "certificate: the bundle carries an X.509 certificate chain"
+check "unpack wrote nothing" not test -e dest
