@@ -169,6 +169,10 @@ static void note_in_registry(const struct ms_gate *g)
 		ms_hex_encode(res->signed_manifest.root, MS_ROOT_LEN, hex);
 		subject = ms_asprintf("sha256:%s", hex);
 		cJSON_AddStringToObject(d, "signer", ms_pubkey_id(res->signer));
+		if (res->has_cert)
+			cJSON_AddStringToObject(d, "certificate", res->cert.subject);
+		if (res->certificate_ignored)
+			cJSON_AddBoolToObject(d, "certificate_ignored", 1);
 	} else {
 		char *abs = realpath(g->req.model, NULL);
 		subject = ms_strdup(abs ? abs : g->req.model);

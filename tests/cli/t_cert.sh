@@ -114,6 +114,13 @@ expect_out "no key is trusted for a bundle without certificate"
 "$MS" trust add "$PUB" >/dev/null 2>&1
 run 1 "$MS" verify "$OMS/v1.1.0-certificate"
 expect_out "certificate: the bundle carries an X.509 certificate chain"
+# the registry's event names the certificate, and an ignored one
+run 0 "$MS" verify --ca "$CA" "$OMS/v1.1.0-certificate"
+check "event names the certificate" sh -c \
+	'sqlite3 "$MODELSEAL_REGISTRY" "SELECT detail FROM events WHERE kind = '\''verified'\'' ORDER BY id DESC LIMIT 1" | grep -q "\"certificate\":\"CN=intermediate-ca\""'
+run 0 "$MS" verify --ignore-certificate "$OMS/v1.1.0-certificate"
+check "event records the ignored certificate" sh -c \
+	'sqlite3 "$MODELSEAL_REGISTRY" "SELECT detail FROM events WHERE kind = '\''verified'\'' ORDER BY id DESC LIMIT 1" | grep -q "\"certificate_ignored\":true"'
 # a Sigstore keyless bundle: refused with a bare key as well
 run 1 "$MS" verify --key "$PUB" "$OMS/v1.1.0-sigstore"
 expect_out "certificate: the bundle carries a Sigstore certificate (keyless signature), which a bare key does not check"
