@@ -63,13 +63,20 @@ static int load_keys(struct ms_gate *g)
 	return 0;
 }
 
+/* Roots for certificate bundles: --ca, and the policy's trusted_cas (as its
+ * key files join the keys). */
 static int load_cas(struct ms_gate *g)
 {
-	if (!g->n_ca_paths)
+	size_t n = 0;
+	const char *const *pol = g->policy ? ms_policy_ca_files(g->policy, &n) : NULL;
+	if (!g->n_ca_paths && !n)
 		return 0;
 	g->cas = ms_x509_roots_new();
 	for (size_t i = 0; i < g->n_ca_paths; i++)
 		if (ms_x509_roots_add_file(g->cas, g->ca_paths[i]) < 0)
+			return -1;
+	for (size_t i = 0; i < n; i++)
+		if (ms_x509_roots_add_file(g->cas, pol[i]) < 0)
 			return -1;
 	g->req.cas = g->cas;
 	return 0;

@@ -26,6 +26,8 @@ int ms_x509_roots_add_file(struct ms_x509_roots *r, const char *path);
 /* The same from PEM text in memory; what names it in messages. */
 int ms_x509_roots_add_pem(struct ms_x509_roots *r, const char *pem, size_t len, const char *what);
 size_t ms_x509_roots_count(const struct ms_x509_roots *r);
+/* 1 when a root whose DER has this hex SHA-256 was added, else 0. */
+int ms_x509_roots_has(const struct ms_x509_roots *r, const char *sha256_hex);
 /* Frees the roots and every leaf key ms_x509_verify handed out with them. */
 void ms_x509_roots_free(struct ms_x509_roots *r);
 
@@ -35,6 +37,7 @@ void ms_x509_roots_free(struct ms_x509_roots *r);
 struct ms_x509_signer {
 	char subject[MS_X509_TEXT_MAX];  /* leaf subject, RFC 2253 */
 	char root[MS_X509_TEXT_MAX];     /* subject of the trusted root reached */
+	char root_sha256[65];            /* hex SHA-256 of that root's DER */
 	char identity[MS_X509_TEXT_MAX]; /* what matched --identity: "email:..",
 	                                    "uri:..", "dns:.." or "cn:.."; else "" */
 	char time[32];                   /* the time of the check, ISO 8601 UTC */

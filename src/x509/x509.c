@@ -6,6 +6,7 @@
 #include <openssl/asn1.h>
 #include <openssl/bio.h>
 #include <openssl/err.h>
+#include <openssl/evp.h>
 #include <openssl/pem.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -19,6 +20,7 @@
 struct ms_x509_roots {
 	X509_STORE *store;
 	size_t n;
+	char (*fps)[65];         /* hex SHA-256 of each root's DER, in order added */
 	struct ms_pubkey **keys; /* leaf keys handed out, freed with the roots */
 	size_t n_keys;
 };
@@ -53,6 +55,7 @@ void ms_x509_roots_free(struct ms_x509_roots *r)
 	if (!r)
 		return;
 	X509_STORE_free(r->store);
+	free(r->fps);
 	for (size_t i = 0; i < r->n_keys; i++)
 		ms_pubkey_free(r->keys[i]);
 	free(r->keys);
@@ -94,6 +97,26 @@ static int each_pem_cert(const char *pem, size_t len, const char *what,
 	return n;
 }
 
+/* Hex SHA-256 of the certificate's DER: what names a root in a policy. */
+static void fingerprint(const X509 *x, char out[65])
+{
+	unsigned char md[32];
+	unsigned int n = 0;
+	if (X509_digest(x, EVP_sha256(), md, &n) != 1 || n != sizeof md) {
+		ms_error("cannot hash a certificate");
+		exit(MS_ERR);
+	}
+	ms_hex_encode(md, sizeof md, out);
+}
+
+int ms_x509_roots_has(const struct ms_x509_roots *r, const char *sha256_hex)
+{
+	for (size_t i = 0; r && i < r->n; i++)
+		if (strcmp(r->fps[i], sha256_hex) == 0)
+			return 1;
+	return 0;
+}
+
 static int add_root(X509 *x, void *ctx)
 {
 	struct ms_x509_roots *r = ctx;
@@ -106,7 +129,8 @@ static int add_root(X509 *x, void *ctx)
 		}
 		ERR_clear_error();
 	}
-	r->n++;
+	r->fps = ms_reallocarray(r->fps, r->n + 1, sizeof *r->fps);
+	fingerprint(x, r->fps[r->n++]);
 	return 0;
 }
 
@@ -268,6 +292,7 @@ static int build_path(struct ms_x509_roots *roots, X509 *leaf, STACK_OF(X509) * 
 		STACK_OF(X509) *chain = X509_STORE_CTX_get0_chain(ctx);
 		X509 *top = sk_X509_value(chain, sk_X509_num(chain) - 1);
 		name_text(X509_get_subject_name(top), s->root, sizeof s->root);
+		fingerprint(top, s->root_sha256);
 	} else {
 		*why = path_failure(ctx, s);
 	}

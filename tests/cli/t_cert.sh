@@ -184,3 +184,37 @@ openssl x509 -in leaf.pem -pubkey -noout >ci.pub 2>/dev/null
 run 1 "$MS" unpack --key ci.pub m.tar dest
 expect_out "certificate: the bundle carries an X.509 certificate chain"
 check "unpack wrote nothing" not test -e dest
+
+# ---- a policy's trusted_cas: roots for verification and a rule ----
+mkdir -p pol
+cp "$CA" pol/ca.pem
+cp "$CERTS/other-ca-root.pem" pol/other.pem
+printf '{"version": 1, "trusted_cas": ["ca.pem"]}\n' >pol/cas.json
+run 0 "$MS" verify --policy pol/cas.json "$OMS/v1.1.0-certificate"
+expect_out "; policy: 1 rule pass$"
+run 0 "$MS" --json verify --policy pol/cas.json "$OMS/v1.1.0-certificate"
+check "json: trusted_cas rule" [ "$(jq -r '.policy[0].rule + " " + (.policy[0].ok|tostring)' "$T/out")" = "trusted_cas true" ]
+check "json: the rule names the certificate" sh -c 'jq -r ".policy[0].detail" "$1" | grep -q "signed by certificate .CN=intermediate-ca. from .CN=root-ca."' _ "$T/out"
+# a bare key does not satisfy a CA-only policy
+run 1 "$MS" verify --key "$PUB" --policy pol/cas.json "$OMS/v1.1.0-elliptic-key"
+expect_out "policy FAILED: trusted_cas: signed by the bare key $HINT, not by a certificate from a CA the policy trusts"
+# a root given with --ca verifies the chain, but the policy trusts another
+printf '{"version": 1, "trusted_cas": ["other.pem"]}\n' >pol/other.json
+run 1 "$MS" verify --ca "$CA" --policy pol/other.json "$OMS/v1.1.0-certificate"
+expect_out "policy FAILED: trusted_cas: certificate 'CN=intermediate-ca' chains to 'CN=root-ca', not to a CA the policy trusts"
+# keys and CAs together: each signer passes the rule of its kind
+cp "$PUB" pol/key.pem
+printf '{"version": 1, "trusted_keys": ["key.pem"], "trusted_cas": ["ca.pem"]}\n' >pol/both.json
+run 0 "$MS" verify --policy pol/both.json "$OMS/v1.1.0-certificate"
+expect_out "; policy: 2 rules pass$"
+run 0 "$MS" verify --policy pol/both.json "$OMS/v1.1.0-elliptic-key"
+run 0 "$MS" verify --policy pol/both.json --signature "$CERTS/good.sig" "$M"
+# malformed
+printf '{"version": 1, "trusted_cas": ["missing.pem"]}\n' >pol/bad1.json
+expect_error "$MS" verify --policy pol/bad1.json "$M"
+expect_err "trusted CA 'missing.pem' cannot be used"
+printf '{"version": 1, "trusted_cas": ["key.pem"]}\n' >pol/bad2.json
+expect_error "$MS" verify --policy pol/bad2.json "$M"
+expect_err "holds no PEM certificate"
+printf '{"version": 1, "trusted_cas": "ca.pem"}\n' >pol/bad3.json
+expect_error "$MS" verify --policy pol/bad3.json "$M"
