@@ -83,7 +83,14 @@ static int check_chain(const struct ms_sign_chain *chain, const struct ms_seckey
 	if (has == 0)
 		ms_error("the first certificate of the chain is not for the signing key; put the "
 		         "certificate of --key first, then its intermediates");
-	return has == 1 ? 0 : -1;
+	if (has != 1)
+		return -1;
+	/* signed all the same: the certificate may be meant for other checks */
+	char *why = ms_x509_cert_usage_problem(chain->ders[0], chain->lens[0]);
+	if (why)
+		ms_warn("%s: verifiers will refuse this signature", why);
+	free(why);
+	return 0;
 }
 
 int ms_sign_model(const struct ms_sign_request *req, const struct ms_seckey *key,

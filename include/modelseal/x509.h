@@ -69,6 +69,10 @@ int ms_x509_verify(struct ms_x509_roots *roots, const struct ms_x509_check *c, c
  * DER, in file order (leaf first). -1 after reporting. */
 int ms_x509_chain_load(const char *path, uint8_t ***ders, size_t **lens, size_t *n);
 void ms_x509_chain_free(uint8_t **ders, size_t *lens, size_t n);
+/* Why the DER certificate may not sign code (the usage check of
+ * ms_x509_verify), freshly allocated, or NULL when it may (or does not
+ * parse: ms_x509_cert_has_key reports that). */
+char *ms_x509_cert_usage_problem(const uint8_t *der, size_t len);
 /* 1 when the public key of the DER certificate is k, 0 when it is another
  * key, -1 (reported) when the certificate does not parse. */
 int ms_x509_cert_has_key(const uint8_t *der, size_t len, const struct ms_pubkey *k,

@@ -495,6 +495,18 @@ void ms_x509_chain_free(uint8_t **ders, size_t *lens, size_t n)
 	free(lens);
 }
 
+char *ms_x509_cert_usage_problem(const uint8_t *der, size_t len)
+{
+	const unsigned char *p = der;
+	X509 *x = len && len <= MS_X509_CERT_MAX ? d2i_X509(NULL, &p, (long)len) : NULL;
+	char *why = NULL;
+	if (x && p == der + len)
+		check_usage(x, &why);
+	X509_free(x);
+	drop_errors();
+	return why;
+}
+
 int ms_x509_cert_has_key(const uint8_t *der, size_t len, const struct ms_pubkey *k,
                          const char *what)
 {

@@ -160,6 +160,7 @@ expect_error "$MS" sign --no-record --key ci.key --certificate-chain "$PUB" m
 expect_err "holds no PEM certificate"
 # a chain whose leaf may not sign code is signed, and refused on verify
 run 0 "$MS" sign --no-record --key ci.key --certificate-chain "$DATA/signer-p256-wrong-eku-chain.pem" m
+expect_err "extended key usage: the signing certificate lacks EKU codeSigning: verifiers will refuse this signature"
 run 1 "$MS" verify --ca "$CA" m
 expect_out "extended key usage: the signing certificate lacks EKU codeSigning"
 
