@@ -72,6 +72,7 @@ static int each_pem_cert(const char *pem, size_t len, const char *what,
 		ms_error("%s is too large", what);
 		return -1;
 	}
+	ERR_clear_error(); /* the queue must say why this read stopped */
 	BIO *bio = BIO_new_mem_buf(pem, (int)len);
 	int n = 0;
 	for (X509 *x; bio && (x = PEM_read_bio_X509(bio, NULL, NULL, NULL)); n++) {
