@@ -94,9 +94,12 @@ def pae(payload=PAYLOAD):
     return b"DSSEv1 %d %s %d " % (len(TYPE), TYPE.encode(), len(payload)) + payload
 
 
-def bundle(name_, chain_ders, sig, *, payload=PAYLOAD, tlog=None):
-    vm = {"x509CertificateChain": {"certificates": [
-        {"rawBytes": base64.b64encode(d).decode()} for d in chain_ders]}}
+def bundle(name_, chain_ders, sig, *, payload=PAYLOAD, tlog=None, single=False):
+    if single:  # v0.3's verificationMaterial.certificate: the leaf alone
+        vm = {"certificate": {"rawBytes": base64.b64encode(chain_ders[0]).decode()}}
+    else:
+        vm = {"x509CertificateChain": {"certificates": [
+            {"rawBytes": base64.b64encode(d).decode()} for d in chain_ders]}}
     if tlog is not None:
         vm["tlogEntries"] = tlog
     b = {"mediaType": BASE["mediaType"], "verificationMaterial": vm,
@@ -169,6 +172,10 @@ def main():
     assert mention != PAYLOAD
     bundle("compat-signature-mentions-legacy", [der(good), der(INT)],
            sign(data=compat(mention), h=hashes.SHA256()), payload=mention)
+    # the v0.3 'certificate' field: the leaf alone, its issuer from the roots
+    bundle("single-certificate", [der(good)], sign(), single=True)
+    from_root = make_cert(LEAF_KEY, "modelseal test signer", ROOT, ROOT_KEY, sans=SANS)
+    bundle("single-certificate-from-root", [der(from_root)], sign(), single=True)
     # a subject and SAN that try to paint over the verdict on a terminal
     paint = make_cert(LEAF_KEY, "x\x1b[2K\rverified OK", INT, INT_KEY,
                       sans=(x509.RFC822Name("a\x1b[2K@example.com"),))

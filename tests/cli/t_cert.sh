@@ -82,6 +82,17 @@ tlog-entry|evidence: the bundle carries 1 transparency log entry
 EOF
 run 0 "$MS" verify --ca "$CERTS/other-ca-root.pem" --signature "$CERTS/other-ca.sig" "$M"
 
+# the v0.3 'certificate' field: the leaf alone; its issuers come from --ca
+run 0 "$MS" verify --ca "$CA" --signature "$CERTS/single-certificate-from-root.sig" "$M"
+expect_out "(certificate 'CN=modelseal test signer', chained to 'CN=root-ca' at "
+run 1 "$MS" verify --ca "$CA" --signature "$CERTS/single-certificate.sig" "$M"
+expect_out "certificate chain: certificate 0 'CN=modelseal test signer': unable to get local issuer certificate"
+run 0 "$MS" verify --ca "$CA" --ca "$INT" --signature "$CERTS/single-certificate.sig" "$M"
+run 1 "$MS" verify --ca "$INT" --signature "$CERTS/single-certificate.sig" "$M"
+expect_out "certificate chain: certificate 1 'CN=intermediate-ca': unable to get issuer certificate"
+run 1 "$MS" verify --key "$PUB" --signature "$CERTS/single-certificate.sig" "$M"
+expect_out "certificate: the bundle carries an X.509 certificate, which a bare key does not check"
+
 # ---- --identity ----
 for id in signer@example.com https://example.com/ci build.example.com "modelseal test signer"; do
 	run 0 "$MS" verify --ca "$CA" --identity "$id" --signature "$CERTS/good.sig" "$M"
