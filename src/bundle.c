@@ -524,8 +524,11 @@ static int verify_keys(const struct ms_bundle *b, const struct ms_bundle_trust *
                        struct ms_bundle_result *r)
 {
 	if (t->identity) {
-		r->why = ms_strdup("identity: the bundle is signed by a bare key, which carries "
-		                   "no identity to match --identity");
+		r->why = ms_strdup(b->cert_kind != MS_BUNDLE_NO_CERT
+		                       ? "identity: --identity needs the certificate that "
+		                         "--ignore-certificate sets aside"
+		                       : "identity: the bundle is signed by a bare key, which "
+		                         "carries no identity to match --identity");
 		return MS_FAIL;
 	}
 	size_t found = find_signer(b, t->keys, t->n_keys, &r->legacy_signature);

@@ -107,6 +107,8 @@ run 1 "$MS" verify --ca "$CA" --identity SIGNER@example.com --signature "$CERTS/
 run 1 "$MS" verify --key "$PUB" --identity signer@example.com "$OMS/v1.1.0-elliptic-key"
 expect_out "identity: the bundle is signed by a bare key"
 expect_error "$MS" verify --ca "$CA" --identity "" "$M"
+run 1 "$MS" verify --key "$PUB" --ignore-certificate --identity signer@example.com "$M"
+expect_out "identity: --identity needs the certificate that --ignore-certificate sets aside"
 
 # ---- issue 10, class 8: certificate material and a bare key ----
 for v in v0.3.1 v1.1.0; do
