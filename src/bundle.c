@@ -543,6 +543,10 @@ static int verify_keys(const struct ms_bundle *b, const struct ms_bundle_trust *
 	return MS_OK;
 }
 
+/* Which verifier the bundle's material calls for. A Sigstore keyless
+ * verifier (--trusted-root) belongs beside verify_cert: it takes the
+ * bundles with a certificate and tlog entries or timestamps, which verify_cert
+ * refuses for want of the authorities to check them. */
 static int verify_parsed(const struct ms_bundle *b, const char *what,
                          const struct ms_bundle_trust *t, struct ms_bundle_result *r)
 {
