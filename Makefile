@@ -54,7 +54,7 @@ else
 Q := @
 endif
 
-LIB_SRCS  := $(filter-out src/main.c,$(sort $(wildcard src/*.c src/sigstore/*.c)))
+LIB_SRCS  := $(filter-out src/main.c,$(sort $(wildcard src/*.c src/*/*.c)))
 LIB_OBJS  := $(LIB_SRCS:src/%.c=$(BUILD)/obj/%.o)
 MAIN_OBJ  := $(BUILD)/obj/main.o
 LIB       := $(BUILD)/libmodelseal.a

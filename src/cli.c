@@ -105,9 +105,13 @@ static void bad_long_option(const struct option *opts, const char *arg)
 	size_t len = strcspn(name, "=");
 	char *word = ms_strndup(name, len);
 	char *amb = prefix_matches(opts, word, len);
-	if (amb)
-		exit(ms_usage_error("option '--%s' is ambiguous for '%s': %s", word,
-				    ms_current->name, amb));
+	if (amb) {
+		ms_usage_error("option '--%s' is ambiguous for '%s': %s", word, ms_current->name,
+			       amb);
+		free(amb);
+		free(word);
+		exit(MS_ERR);
+	}
 	size_t n = 0;
 	while (opts[n].name)
 		n++;
@@ -116,9 +120,13 @@ static void bad_long_option(const struct option *opts, const char *arg)
 		names[i] = opts[i].name;
 	const char *hint = ms_suggest(word, names, n);
 	if (hint)
-		exit(ms_usage_error("unknown option '--%s' for '%s'; did you mean '--%s'?", word,
-				    ms_current->name, hint));
-	exit(ms_usage_error("unknown option '--%s' for '%s'", word, ms_current->name));
+		ms_usage_error("unknown option '--%s' for '%s'; did you mean '--%s'?", word,
+			       ms_current->name, hint);
+	else
+		ms_usage_error("unknown option '--%s' for '%s'", word, ms_current->name);
+	free(names);
+	free(word);
+	exit(MS_ERR);
 }
 
 int ms_unknown_command(const char *name, const struct ms_command *cmds)

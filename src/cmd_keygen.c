@@ -1,4 +1,5 @@
-/* modelseal keygen: a new Ed25519 key pair. */
+/* modelseal keygen: a new key pair (Ed25519, or ECDSA for verifiers that
+ * know no Ed25519, such as model_signing). */
 #include <cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,13 +11,17 @@
 #include "modelseal/util.h"
 
 const char cmd_keygen_usage[] =
-    "usage: modelseal keygen [-o PREFIX] [--no-passphrase] [--passphrase-file FILE] [--force]\n"
+    "usage: modelseal keygen [-o PREFIX] [--type TYPE] [--no-passphrase] [--passphrase-file "
+    "FILE]\n"
+    "                        [--force]\n"
     "\n"
-    "Writes an Ed25519 key pair: PREFIX.key (secret, PKCS#8 PEM, mode 0600, encrypted\n"
-    "with the passphrase) and PREFIX.pub (public, SPKI PEM). Prints the key id.\n"
+    "Writes a key pair: PREFIX.key (secret, PKCS#8 PEM, mode 0600, encrypted with the\n"
+    "passphrase) and PREFIX.pub (public, SPKI PEM). Prints the key id.\n"
     "\n"
     "Options:\n"
     "  -o, --output PREFIX       file name prefix (default: modelseal)\n"
+    "  -t, --type TYPE           ed25519 (default), ecdsa-p256, ecdsa-p384 or ecdsa-p521;\n"
+    "                            model_signing verifies ECDSA keys only\n"
     "  --no-passphrase           leave the secret key unencrypted\n"
     "  --passphrase-file FILE    read the passphrase from the first line of FILE\n"
     "                            (else $MODELSEAL_PASSPHRASE, else a prompt on the terminal)\n"
@@ -31,7 +36,7 @@ static void report(const struct ms_keygen_opts *o, const char *keyid)
 	if (ms_global.json) {
 		cJSON *j = cJSON_CreateObject();
 		cJSON_AddStringToObject(j, "keyid", keyid);
-		cJSON_AddStringToObject(j, "algorithm", "ed25519");
+		cJSON_AddStringToObject(j, "algorithm", ms_key_alg_name(o->alg));
 		cJSON_AddStringToObject(j, "public_key", pub_path);
 		cJSON_AddStringToObject(j, "secret_key", key_path);
 		cJSON_AddBoolToObject(j, "encrypted", o->passphrase != NULL);
@@ -52,6 +57,7 @@ int cmd_keygen(int argc, char **argv)
 {
 	static const struct option longopts[] = {
 	    {"output", required_argument, NULL, 'o'},
+	    {"type", required_argument, NULL, 't'},
 	    {"no-passphrase", no_argument, NULL, OPT_NO_PASSPHRASE},
 	    {"passphrase-file", required_argument, NULL, OPT_PASSPHRASE_FILE},
 	    {"force", no_argument, NULL, OPT_FORCE},
@@ -63,9 +69,13 @@ int cmd_keygen(int argc, char **argv)
 	struct ms_passphrase_src src = {0};
 	int no_passphrase = 0, c;
 	char *out_arg = NULL;
-	while ((c = ms_getopt(argc, argv, "o:", longopts)) != -1) {
+	while ((c = ms_getopt(argc, argv, "o:t:", longopts)) != -1) {
 		if (c == 'o')
 			o.prefix = out_arg = optarg;
+		else if (c == 't' && ms_key_alg_parse(optarg, &o.alg) < 0)
+			return ms_usage_error("unknown key type '%s' (ed25519, ecdsa-p256, "
+			                      "ecdsa-p384 or ecdsa-p521)",
+			                      optarg);
 		else if (c == OPT_NO_PASSPHRASE)
 			no_passphrase = 1;
 		else if (c == OPT_PASSPHRASE_FILE)

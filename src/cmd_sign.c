@@ -10,19 +10,23 @@
 #include "modelseal/sign.h"
 #include "modelseal/sign_lineage.h"
 #include "modelseal/util.h"
+#include "modelseal/x509.h"
 
 const char cmd_sign_usage[] =
-    "usage: modelseal sign --key KEY [--signature FILE] [--passphrase-file FILE]\n"
+    "usage: modelseal sign --key KEY [--certificate-chain PEM] [--signature FILE]\n"
+    "                      [--passphrase-file FILE]\n"
     "                      [--name N] [--version V] [--parent REF=RELATION]...\n"
     "                      [--dataset REF]... [--no-record] [--statement FILE]\n"
     "                      [HASHING] MODEL\n"
     "\n"
-    "Hash MODEL (a directory or a file), sign the OMS statement with the Ed25519\n"
-    "secret KEY and write the Sigstore bundle to MODEL/model.sig (directory) or\n"
-    "MODEL.sig (file). Prints the root digest, the key id and the signature path.\n"
+    "Hash MODEL (a directory or a file), sign the OMS statement with the secret KEY\n"
+    "(Ed25519 or ECDSA) and write the Sigstore bundle to MODEL/model.sig (directory)\n"
+    "or MODEL.sig (file). Prints the root digest, the key id and the signature path.\n"
     "\n"
     "Options:\n"
-    "  -k, --key KEY            Ed25519 secret key (PKCS#8 PEM, mode 0600)\n"
+    "  -k, --key KEY            secret key (PKCS#8 PEM, mode 0600): Ed25519 or ECDSA\n"
+    "  --certificate-chain PEM  X.509 certificate of KEY, then its intermediates: the\n"
+    "                           bundle carries the chain instead of a key hint\n"
     "  -s, --signature FILE     write the bundle to FILE instead\n"
     "  --passphrase-file FILE   read the key's passphrase from the first line of FILE\n"
     "                           (else $MODELSEAL_PASSPHRASE, else a prompt on the terminal)\n"
@@ -37,8 +41,7 @@ const char cmd_sign_usage[] =
     "  REF: NAME@VERSION, sha256:<hex or unique prefix>, or a signed model's path.\n"
     "  With parents or datasets, a signed SLSA provenance statement is written\n"
     "  beside the signature (MODEL/model.provenance.sig, FILE.provenance.sig).\n"
-    "\n"
-    MS_HASHING_USAGE;
+    "\n" MS_HASHING_USAGE;
 
 enum {
 	OPT_KEY = 'k',
@@ -51,6 +54,7 @@ enum {
 	OPT_DATASET,
 	OPT_NO_RECORD,
 	OPT_STATEMENT,
+	OPT_CERTIFICATE_CHAIN,
 };
 
 static const struct option sign_opts[] = {
@@ -66,11 +70,14 @@ static const struct option sign_opts[] = {
     {"dataset", required_argument, NULL, OPT_DATASET},
     {"no-record", no_argument, NULL, OPT_NO_RECORD},
     {"statement", required_argument, NULL, OPT_STATEMENT},
+    {"certificate-chain", required_argument, NULL, OPT_CERTIFICATE_CHAIN},
     {NULL, 0, NULL, 0},
 };
 
 struct sign_args {
 	const char *key;
+	const char *chain_path; /* --certificate-chain */
+	struct ms_sign_chain chain;
 	struct ms_passphrase_src pass;
 	struct ms_sign_request req;
 	struct ms_sign_lineage lin; /* --parent, --dataset, --no-record, registry */
@@ -109,6 +116,9 @@ static int on_sign_option(int opt, const char *arg, void *ctx)
 		return 1;
 	case OPT_STATEMENT:
 		a->req.statement = arg;
+		return 1;
+	case OPT_CERTIFICATE_CHAIN:
+		a->chain_path = arg;
 		return 1;
 	}
 	return 0;
@@ -202,8 +212,11 @@ int cmd_sign(int argc, char **argv)
 	 * passphrase prompt, and a wrong passphrase must not cost a full hash. */
 	if (ms_sign_lineage_prepare(&a.lin) < 0 ||
 	    ms_sign_lineage_exclude_provenance(&a.lin, a.req.model, a.req.signature, &hash) < 0 ||
+	    (a.chain_path &&
+	     ms_x509_chain_load(a.chain_path, &a.chain.ders, &a.chain.lens, &a.chain.n) < 0) ||
 	    ms_seckey_load(a.key, &a.pass, &key) < 0)
 		goto out;
+	a.req.chain = &a.chain;
 	a.req.before_sign = before_sign;
 	a.req.before_sign_ctx = &a.lin;
 	struct ms_sign_result res;
@@ -216,6 +229,7 @@ int cmd_sign(int argc, char **argv)
 	ms_sign_result_free(&res);
 out:
 	ms_seckey_free(key);
+	ms_x509_chain_free(a.chain.ders, a.chain.lens, a.chain.n);
 	ms_hash_opts_free(&hash);
 	ms_sign_lineage_free(&a.lin);
 	free(a.provenance);

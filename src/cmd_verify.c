@@ -12,9 +12,9 @@
 #include "modelseal/util.h"
 
 const char cmd_verify_usage[] =
-    "usage: modelseal verify [--key PUB]... [--policy FILE] [--trust-file FILE] [--signature "
-    "FILE]\n"
-    "                        [--trusted-root FILE --identity ID --issuer URL]\n"
+    "usage: modelseal verify [--key PUB]... [--ca PEM]... [--trusted-root FILE] [--identity ID]\n"
+    "                        [--issuer URL] [--ignore-certificate] [--policy FILE]\n"
+    "                        [--trust-file FILE] [--signature FILE]\n"
     "                        [--ignore PATH]... [--ignore-unsigned-files] [-j N] [--archive] "
     "MODEL\n"
     "\n"
@@ -27,15 +27,21 @@ const char cmd_verify_usage[] =
     "Options:\n"
     "  -k, --key PUB              trust this public key (Ed25519 or ECDSA P-256/384/521\n"
     "                             PEM) instead of the trust store; repeatable\n"
+    "  --ca PEM                   trust these X.509 root certificates for bundles that\n"
+    "                             carry a certificate chain; repeatable\n"
+    "  --identity ID              the signer: with --ca the certificate must carry ID\n"
+    "                             (SAN email, URI or DNS name, or subject CN); with\n"
+    "                             --trusted-root its SAN must be ID exactly\n"
+    "  --ignore-certificate       check a bundle that carries a certificate with a bare\n"
+    "                             --key instead (recorded in the verdict)\n"
     "  -p, --policy FILE          also apply this deploy policy (JSON)\n"
     "  -t, --trust-file FILE      trusted keys and revocations from FILE ('trust\n"
     "                             export') instead of the registry's keys\n"
     "  -s, --signature FILE       read the bundle from FILE instead\n"
     "  --trusted-root FILE        verify Sigstore keyless bundles (Fulcio certificate,\n"
     "                             Rekor entry) offline against this trusted_root.json\n"
-    "  --identity ID              ... signed by this identity (certificate SAN: email,\n"
-    "                             URI or DNS name, exactly)\n"
-    "  --issuer URL               ... whose OIDC issuer is exactly this\n"
+    "  --issuer URL               ... whose OIDC issuer is exactly this (needs\n"
+    "                             --identity)\n"
     "  --ignore PATH              also leave PATH (relative to the model) out; repeatable\n"
     "  --ignore-unsigned-files    files that were not signed are not an error\n"
     "  -j, --jobs N               hashing threads (default: online CPUs)\n"
@@ -49,8 +55,10 @@ enum {
 	OPT_SIGNATURE = 's',
 	OPT_IGNORE_UNSIGNED = 0x300,
 	OPT_TRUSTED_ROOT,
+	OPT_ISSUER,
+	OPT_CA,
 	OPT_IDENTITY,
-	OPT_ISSUER
+	OPT_IGNORE_CERTIFICATE,
 };
 
 static const struct option verify_opts[] = {
@@ -61,8 +69,10 @@ static const struct option verify_opts[] = {
     {"ignore", required_argument, NULL, MS_OPT_IGNORE},
     {"ignore-unsigned-files", no_argument, NULL, OPT_IGNORE_UNSIGNED},
     {"trusted-root", required_argument, NULL, OPT_TRUSTED_ROOT},
-    {"identity", required_argument, NULL, OPT_IDENTITY},
     {"issuer", required_argument, NULL, OPT_ISSUER},
+    {"ca", required_argument, NULL, OPT_CA},
+    {"identity", required_argument, NULL, OPT_IDENTITY},
+    {"ignore-certificate", no_argument, NULL, OPT_IGNORE_CERTIFICATE},
     {"jobs", required_argument, NULL, MS_OPT_JOBS},
     {"archive", no_argument, NULL, MS_OPT_ARCHIVE},
     {NULL, 0, NULL, 0},
@@ -71,6 +81,8 @@ static const struct option verify_opts[] = {
 struct verify_args {
 	const char **key_paths;
 	size_t n_key_paths;
+	const char **ca_paths;
+	size_t n_ca_paths;
 	const char *policy, *trust_file, *trusted_root;
 	struct ms_hash_opts opts; /* only --ignore, --jobs and --archive */
 	struct ms_verify_request req;
@@ -94,10 +106,18 @@ static int parse_args(int argc, char **argv, struct verify_args *a)
 			a->req.ignore_unsigned = 1;
 		} else if (c == OPT_TRUSTED_ROOT) {
 			a->trusted_root = optarg;
-		} else if (c == OPT_IDENTITY) {
-			a->req.identity = optarg;
 		} else if (c == OPT_ISSUER) {
 			a->req.issuer = optarg;
+		} else if (c == OPT_CA) {
+			a->ca_paths =
+			    ms_reallocarray(a->ca_paths, a->n_ca_paths + 1, sizeof *a->ca_paths);
+			a->ca_paths[a->n_ca_paths++] = optarg;
+		} else if (c == OPT_IDENTITY) {
+			if (!*optarg)
+				return ms_usage_error("--identity is empty"), -1;
+			a->req.identity = optarg;
+		} else if (c == OPT_IGNORE_CERTIFICATE) {
+			a->req.ignore_certificate = 1;
 		} else if (ms_hashing_option(c, optarg, &a->opts) < 0) {
 			return -1;
 		}
@@ -108,8 +128,8 @@ static int parse_args(int argc, char **argv, struct verify_args *a)
 		return ms_usage_error("--trusted-root needs --identity and --issuer: who must have "
 		                      "signed"),
 		       -1;
-	if ((a->req.issuer || a->req.identity) && !a->trusted_root)
-		return ms_usage_error("--identity and --issuer only apply with --trusted-root"), -1;
+	if (a->req.issuer && !a->trusted_root)
+		return ms_usage_error("--issuer only applies with --trusted-root"), -1;
 	if (optind == argc)
 		return ms_usage_error("no MODEL given"), -1;
 	if (argc - optind > 1)
@@ -135,6 +155,8 @@ int cmd_verify(int argc, char **argv)
 		a.req.trusted_root = a.trusted_root ? &tr : NULL;
 		g.key_paths = a.key_paths;
 		g.n_key_paths = a.n_key_paths;
+		g.ca_paths = a.ca_paths;
+		g.n_ca_paths = a.n_ca_paths;
 		g.policy_path = a.policy;
 		g.trust_file = a.trust_file;
 		g.req = a.req;
@@ -145,6 +167,7 @@ int cmd_verify(int argc, char **argv)
 	ms_gate_free(&g);
 	ms_trusted_root_free(&tr);
 	free(a.key_paths);
+	free(a.ca_paths);
 	ms_hash_opts_free(&a.opts);
 	return rc;
 }

@@ -63,6 +63,25 @@ static int load_keys(struct ms_gate *g)
 	return 0;
 }
 
+/* Roots for certificate bundles: --ca, and the policy's trusted_cas (as its
+ * key files join the keys). */
+static int load_cas(struct ms_gate *g)
+{
+	size_t n = 0;
+	const char *const *pol = g->policy ? ms_policy_ca_files(g->policy, &n) : NULL;
+	if (!g->n_ca_paths && !n)
+		return 0;
+	g->cas = ms_x509_roots_new();
+	for (size_t i = 0; i < g->n_ca_paths; i++)
+		if (ms_x509_roots_add_file(g->cas, g->ca_paths[i]) < 0)
+			return -1;
+	for (size_t i = 0; i < n; i++)
+		if (ms_x509_roots_add_file(g->cas, pol[i]) < 0)
+			return -1;
+	g->req.cas = g->cas;
+	return 0;
+}
+
 static const struct ms_revocation *key_revoked(const struct ms_gate *g, const struct ms_pubkey *k)
 {
 	return ms_trust_revocation(&g->trust, "key", ms_pubkey_id(k));
@@ -79,9 +98,9 @@ static int verify_with(struct ms_gate *g, int revoked)
 			keys[n++] = g->cands[i];
 	g->req.keys = keys;
 	g->req.n_keys = n;
-	/* A trusted root verifies keyless bundles without any key; the pass
-	 * over revoked keys needs keys. */
-	int none = !n && (revoked || !g->req.trusted_root);
+	/* A trusted root verifies keyless bundles, and CAs certificate bundles,
+	 * without any key; the pass over revoked keys needs keys. */
+	int none = !n && (revoked || (!g->req.trusted_root && !g->cas));
 	int rc = none           ? MS_FAIL
 	         : g->verify_fn ? g->verify_fn(&g->req, &g->res, g->verify_ctx)
 	                        : ms_verify_model(&g->req, &g->res);
@@ -179,6 +198,10 @@ static void note_in_registry(const struct ms_gate *g)
 		ms_hex_encode(res->signed_manifest.root, MS_ROOT_LEN, hex);
 		subject = ms_asprintf("sha256:%s", hex);
 		cJSON_AddItemToObject(d, "signer", signer_json(res));
+		if (res->has_cert)
+			cJSON_AddStringToObject(d, "certificate", res->cert.subject);
+		if (res->certificate_ignored)
+			cJSON_AddBoolToObject(d, "certificate_ignored", 1);
 	} else {
 		char *abs = realpath(g->req.model, NULL);
 		subject = ms_strdup(abs ? abs : g->req.model);
@@ -206,16 +229,16 @@ int ms_gate_run(struct ms_gate *g)
 {
 	if (g->policy_path && ms_policy_load(g->policy_path, &g->policy) < 0)
 		return MS_ERR;
-	if (load_trust(g) < 0 || load_keys(g) < 0)
+	if (load_trust(g) < 0 || load_keys(g) < 0 || load_cas(g) < 0)
 		return MS_ERR;
 	if (g->policy && ms_policy_allow_unsigned(g->policy) >= 0)
 		g->req.ignore_unsigned = ms_policy_allow_unsigned(g->policy);
-	if (g->n_cands == 0 && !g->req.trusted_root) {
+	if (g->n_cands == 0 && !g->req.trusted_root && !g->cas) {
 		ms_problems_add(
 		    &g->res.problems, g->req.model, "untrusted",
 		    ms_strdup("no key is trusted: add one with 'modelseal trust add PUB', "
-		              "or give --key PUB, --trust-file FILE or a policy with "
-		              "trusted_keys"));
+		              "or give --key PUB, --ca ROOT.pem, --trust-file FILE or a policy "
+		              "with trusted_keys"));
 		return MS_FAIL;
 	}
 	int rc = run_verify(g);
@@ -237,6 +260,7 @@ void ms_gate_free(struct ms_gate *g)
 		ms_pubkey_free(g->own_keys[i]);
 	free(g->own_keys);
 	free(g->cands);
+	ms_x509_roots_free(g->cas);
 	ms_trust_free(&g->trust);
 	ms_policy_free(g->policy);
 	ms_registry_close(g->reg);
@@ -250,6 +274,34 @@ static void add_string_or_null(cJSON *o, const char *key, const char *s)
 		cJSON_AddStringToObject(o, key, s);
 	else
 		cJSON_AddNullToObject(o, key);
+}
+
+/* model_signing 0.2.0's formats, accepted only as a fallback: say so. */
+static const char *legacy_format(const struct ms_verify_result *res)
+{
+	if (!res->signer || (!res->legacy_signature && !res->signed_manifest.legacy))
+		return NULL;
+	return res->legacy_signature
+	           ? "model_signing 0.2.0: Digests/v0.1 statement, pre-standard DSSE signature"
+	           : "model_signing 0.2.0: Digests/v0.1 statement";
+}
+
+/* Who signed beyond the key id: the certificate, or that one was ignored. */
+static void add_signer_json(cJSON *j, const struct ms_verify_result *res)
+{
+	if (res->signer && res->has_cert) {
+		const struct ms_x509_signer *c = &res->cert;
+		cJSON *o = cJSON_AddObjectToObject(j, "certificate");
+		cJSON_AddStringToObject(o, "subject", c->subject);
+		cJSON_AddStringToObject(o, "root", c->root);
+		add_string_or_null(o, "identity", c->identity[0] ? c->identity : NULL);
+		cJSON_AddStringToObject(o, "checked_at", c->time);
+		cJSON_AddStringToObject(o, "time_source", c->time_source);
+	} else {
+		cJSON_AddNullToObject(j, "certificate");
+	}
+	cJSON_AddBoolToObject(j, "certificate_ignored", res->signer && res->certificate_ignored);
+	add_string_or_null(j, "legacy_format", legacy_format(res));
 }
 
 cJSON *ms_gate_to_json(const struct ms_gate *g)
@@ -268,6 +320,7 @@ cJSON *ms_gate_to_json(const struct ms_gate *g)
 	add_string_or_null(j, "digest", digest);
 	cJSON_AddItemToObject(j, "signer", signer_json(res));
 	free(digest);
+	add_signer_json(j, res);
 	cJSON *problems = cJSON_AddArrayToObject(j, "problems");
 	for (size_t i = 0; i < res->problems.n; i++) {
 		const struct ms_problem *p = &res->problems.v[i];
@@ -301,8 +354,25 @@ static void print_signer(const struct ms_verify_result *res)
 	if (res->signer)
 		printf("%s", ms_pubkey_id(res->signer));
 	else
-		printf("%s (issuer %s) at %s (%s)", res->identity, res->issuer,
+		printf("%s (issuer %s) at %s (%s)", ms_esc(res->identity), ms_esc(res->issuer),
 		       ms_time_format(res->signed_time, when, sizeof when), res->time_source);
+}
+
+/* The certificate behind the key, after "signed by KEYID". Its names are
+ * printable ASCII already (x509.h). */
+static void print_signer_text(const struct ms_verify_result *res)
+{
+	const struct ms_x509_signer *c = &res->cert;
+	if (res->has_cert) {
+		printf(" (certificate '%s'", c->subject);
+		if (c->identity[0])
+			printf(" for %s", c->identity);
+		printf(", chained to '%s' at %s, %s)", c->root, c->time, c->time_source);
+	}
+	if (res->certificate_ignored)
+		printf(" (the bundle's certificate was IGNORED: --ignore-certificate)");
+	if (legacy_format(res))
+		printf("; legacy format: %s", legacy_format(res));
 }
 
 /* One line on success; on failure every problem and every rule on stdout
@@ -315,6 +385,7 @@ static void print_text(const struct ms_gate *g)
 		ms_hex_encode(res->signed_manifest.root, MS_ROOT_LEN, hex);
 		printf("verified sha256:%s signed by ", hex);
 		print_signer(res);
+		print_signer_text(res);
 		if (g->has_policy)
 			printf("; policy: %zu rule%s pass", g->report.n,
 			       g->report.n == 1 ? "" : "s");
@@ -324,7 +395,7 @@ static void print_text(const struct ms_gate *g)
 	for (size_t i = 0; i < res->problems.n; i++) {
 		const struct ms_problem *p = &res->problems.v[i];
 		printf("%s: %s%s%s%s\n", p->kind, ms_esc(p->path), p->detail ? " (" : "",
-		       p->detail ? ms_esc(p->detail) : "", p->detail ? ")" : "");
+		       p->detail ? ms_esc_message(p->detail) : "", p->detail ? ")" : "");
 	}
 	if (res->problems.n == 1 && strcmp(res->problems.v[0].kind, "untrusted") == 0) {
 		fflush(stdout);
@@ -336,7 +407,7 @@ static void print_text(const struct ms_gate *g)
 		const struct ms_policy_rule *r = &g->report.v[i];
 		failed += !r->ok;
 		printf("policy %s: %s: %s\n", r->ok ? "ok" : "FAILED", r->rule,
-		       r->detail ? ms_esc(r->detail) : "");
+		       r->detail ? ms_esc_message(r->detail) : "");
 	}
 	fflush(stdout); /* the details before the summary, also in one merged log */
 	if (res->problems.n && failed)

@@ -40,7 +40,8 @@ struct ms_pubkey {
 };
 
 struct ms_seckey {
-	uint8_t *sk; /* libsodium's 64 bytes (seed || public), sodium_malloc */
+	uint8_t *sk;  /* Ed25519: libsodium's 64 bytes (seed || public), sodium_malloc */
+	EVP_PKEY *ec; /* ECDSA: libcrypto's key, which it cleanses when freed */
 	struct ms_pubkey *pub;
 };
 
@@ -221,6 +222,19 @@ int ms_pubkey_parse(const char *pem, size_t len, const char *what, struct ms_pub
 	return pubkey_from_evp(pkey, what, out);
 }
 
+int ms_pubkey_parse_der(const uint8_t *der, size_t len, const char *what, struct ms_pubkey **out)
+{
+	const unsigned char *p = der;
+	EVP_PKEY *pkey = len <= LONG_MAX ? d2i_PUBKEY(NULL, &p, (long)len) : NULL;
+	if (!pkey || p != der + len) {
+		EVP_PKEY_free(pkey);
+		drop_openssl_errors();
+		ms_error("%s: malformed public key", what);
+		return -1;
+	}
+	return pubkey_from_evp(pkey, what, out);
+}
+
 int ms_pubkey_load(const char *path, struct ms_pubkey **out)
 {
 	char *text;
@@ -238,12 +252,18 @@ int ms_pubkey_load(const char *path, struct ms_pubkey **out)
 	return rc;
 }
 
-static int verify_ecdsa(const struct ms_pubkey *k, const uint8_t *msg, size_t msg_len,
-                        const uint8_t *sig, size_t sig_len)
+/* The hash that goes with the curve, as model_signing and the Sigstore
+ * clients pair them. */
+static const EVP_MD *curve_md(enum ms_key_alg alg)
 {
-	const EVP_MD *md = k->alg == MS_KEY_ECDSA_P256   ? EVP_sha256()
-	                   : k->alg == MS_KEY_ECDSA_P384 ? EVP_sha384()
-	                                                 : EVP_sha512();
+	return alg == MS_KEY_ECDSA_P256   ? EVP_sha256()
+	       : alg == MS_KEY_ECDSA_P384 ? EVP_sha384()
+	                                  : EVP_sha512();
+}
+
+static int verify_ecdsa(const struct ms_pubkey *k, const EVP_MD *md, const uint8_t *msg,
+                        size_t msg_len, const uint8_t *sig, size_t sig_len)
+{
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	int ok = ctx && EVP_DigestVerifyInit(ctx, NULL, md, NULL, k->pkey) == 1 &&
 	         EVP_DigestVerify(ctx, sig, sig_len, msg, msg_len) == 1;
@@ -258,7 +278,14 @@ int ms_pubkey_verify(const struct ms_pubkey *k, const uint8_t *msg, size_t msg_l
 	if (k->alg == MS_KEY_ED25519)
 		return sig_len == crypto_sign_BYTES &&
 		       crypto_sign_verify_detached(sig, msg, msg_len, k->ed25519) == 0;
-	return verify_ecdsa(k, msg, msg_len, sig, sig_len);
+	return verify_ecdsa(k, curve_md(k->alg), msg, msg_len, sig, sig_len);
+}
+
+int ms_pubkey_verify_sha256(const struct ms_pubkey *k, const uint8_t *msg, size_t msg_len,
+                            const uint8_t *sig, size_t sig_len)
+{
+	return k->alg != MS_KEY_ED25519 &&
+	       verify_ecdsa(k, EVP_sha256(), msg, msg_len, sig, sig_len);
 }
 
 /* ---- secret keys ---- */
@@ -280,6 +307,7 @@ void ms_seckey_free(struct ms_seckey *k)
 		return;
 	if (k->sk)
 		sodium_free(k->sk);
+	EVP_PKEY_free(k->ec);
 	ms_pubkey_free(k->pub);
 	free(k);
 }
@@ -292,7 +320,31 @@ const struct ms_pubkey *ms_seckey_public(const struct ms_seckey *k)
 void ms_seckey_sign(const struct ms_seckey *k, const uint8_t *msg, size_t msg_len,
                     uint8_t sig[MS_ED25519_SIG_LEN])
 {
+	if (!k->sk) {
+		ms_error("internal error: Ed25519 signature asked of an ECDSA key");
+		exit(MS_ERR);
+	}
 	crypto_sign_detached(sig, NULL, msg, msg_len, k->sk);
+}
+
+size_t ms_seckey_signature(const struct ms_seckey *k, const uint8_t *msg, size_t msg_len,
+                           uint8_t sig[MS_SIG_MAX])
+{
+	if (k->sk) {
+		crypto_sign_detached(sig, NULL, msg, msg_len, k->sk);
+		return MS_ED25519_SIG_LEN;
+	}
+	size_t n = MS_SIG_MAX;
+	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+	int ok = ctx && EVP_DigestSignInit(ctx, NULL, curve_md(k->pub->alg), NULL, k->ec) == 1 &&
+	         EVP_DigestSign(ctx, sig, &n, msg, msg_len) == 1;
+	EVP_MD_CTX_free(ctx);
+	if (!ok) {
+		drop_openssl_errors();
+		ms_error("ECDSA signing failed");
+		return 0;
+	}
+	return n;
 }
 
 /* The secret key for a seed, with its public half. The seed is not kept. */
@@ -445,40 +497,104 @@ static const char *find_pkcs8(const char *text, size_t len, const char *path)
 		         path);
 	else if (find(text, len, BEGIN_PUBLIC))
 		ms_error("'%s' is a public key; signing needs the secret key (.key)", path);
+	else if (find(text, len, "-----BEGIN EC PRIVATE KEY-----"))
+		ms_error("secret key '%s' is a SEC1 EC key; convert it to PKCS#8 with 'openssl "
+		         "pkcs8 -topk8 -in %s -out NEW.key'",
+		         path, path);
 	else if (find(text, len, " PRIVATE KEY-----"))
-		ms_error("secret key '%s' is not an Ed25519 PKCS#8 key; modelseal signs with "
-		         "Ed25519 only",
+		ms_error("secret key '%s' is not a PKCS#8 key; modelseal signs with Ed25519 or "
+		         "ECDSA P-256/P-384/P-521 PKCS#8 keys",
 		         path);
 	else
 		ms_error("'%s' holds no PKCS#8 PEM secret key (no '%s' line)", path, BEGIN_PLAIN);
 	return NULL;
 }
 
-/* The 32-byte Ed25519 seed of a decoded PKCS#8 key into secure memory. */
-static uint8_t *seed_from_p8(PKCS8_PRIV_KEY_INFO *p8, const char *path)
+/* The 32-byte Ed25519 seed of a key into secure memory, or NULL. */
+static uint8_t *ed25519_seed(EVP_PKEY *pkey, const char *path)
+{
+	uint8_t *seed = secure_malloc(crypto_sign_SEEDBYTES);
+	size_t n = crypto_sign_SEEDBYTES;
+	if (EVP_PKEY_get_raw_private_key(pkey, seed, &n) != 1 || n != crypto_sign_SEEDBYTES) {
+		ms_error("secret key '%s': malformed Ed25519 key", path);
+		sodium_free(seed);
+		return NULL;
+	}
+	return seed;
+}
+
+static int seckey_from_ed25519(EVP_PKEY *pkey, const char *path, struct ms_seckey **out)
+{
+	uint8_t *seed = ed25519_seed(pkey, path);
+	if (!seed)
+		return -1;
+	char *what = ms_asprintf("public half of '%s'", path);
+	int rc = seckey_from_seed(seed, what, out);
+	free(what);
+	sodium_free(seed);
+	return rc;
+}
+
+/* Takes ownership of pkey, an ECDSA key on one of the supported curves. */
+static int seckey_from_ec(EVP_PKEY *pkey, const char *path, struct ms_seckey **out)
+{
+	char *what = ms_asprintf("public half of '%s'", path);
+	unsigned char *spki = NULL;
+	int n = i2d_PUBKEY(pkey, &spki);
+	struct ms_seckey *k = ms_calloc(1, sizeof *k);
+	k->ec = pkey;
+	int rc = n > 0 ? ms_pubkey_parse_der(spki, (size_t)n, what, &k->pub) : -1;
+	if (n <= 0)
+		ms_error("%s cannot be encoded", what);
+	OPENSSL_free(spki);
+	free(what);
+	if (rc < 0) {
+		ms_seckey_free(k);
+		return -1;
+	}
+	*out = k;
+	return 0;
+}
+
+/* The secret key of a decoded PKCS#8 structure: Ed25519 (into libsodium's
+ * secure memory) or ECDSA P-256/384/521 (kept by libcrypto). */
+static int seckey_from_p8(PKCS8_PRIV_KEY_INFO *p8, const char *path, struct ms_seckey **out)
 {
 	EVP_PKEY *pkey = EVP_PKCS82PKEY(p8);
 	if (!pkey) {
 		ms_error("secret key '%s': malformed PKCS#8 key", path);
-		return NULL;
+		return -1;
 	}
-	uint8_t *seed = NULL;
-	if (EVP_PKEY_get_base_id(pkey) != EVP_PKEY_ED25519) {
-		const char *name = EVP_PKEY_get0_type_name(pkey);
-		ms_error("secret key '%s' is a%s %s key; modelseal signs with Ed25519 only", path,
-		         name && strchr("AEIOUaeiou", name[0]) ? "n" : "", name ? name : "unknown");
-	} else {
-		seed = secure_malloc(crypto_sign_SEEDBYTES);
-		size_t n = crypto_sign_SEEDBYTES;
-		if (EVP_PKEY_get_raw_private_key(pkey, seed, &n) != 1 ||
-		    n != crypto_sign_SEEDBYTES) {
-			ms_error("secret key '%s': malformed Ed25519 key", path);
-			sodium_free(seed);
-			seed = NULL;
-		}
+	int id = EVP_PKEY_get_base_id(pkey);
+	enum ms_key_alg alg;
+	if (id == EVP_PKEY_ED25519) {
+		int rc = seckey_from_ed25519(pkey, path, out);
+		EVP_PKEY_free(pkey); /* libcrypto cleanses the key it held */
+		return rc;
 	}
-	EVP_PKEY_free(pkey); /* libcrypto cleanses the key it held */
-	return seed;
+	char *what = ms_asprintf("secret key '%s'", path);
+	int supported = classify(pkey, what, &alg) == 0;
+	free(what);
+	if (!supported) {
+		EVP_PKEY_free(pkey);
+		return -1;
+	}
+	return seckey_from_ec(pkey, path, out);
+}
+
+/* A PKCS#8 EC key carries its public point beside the private scalar, and
+ * nothing makes them agree: a key whose halves differ would sign bundles
+ * that its own public key (the key id in them) never verifies. One
+ * signature, checked, proves they match. */
+static int check_pair(const struct ms_seckey *k, const char *path)
+{
+	static const uint8_t probe[] = "modelseal key pair check";
+	uint8_t sig[MS_SIG_MAX];
+	size_t n = ms_seckey_signature(k, probe, sizeof probe, sig);
+	if (n && ms_pubkey_verify(k->pub, probe, sizeof probe, sig, n))
+		return 0;
+	ms_error("secret key '%s': its public key does not match its private key", path);
+	return -1;
 }
 
 int ms_seckey_load(const char *path, const struct ms_passphrase_src *src, struct ms_seckey **out)
@@ -491,12 +607,12 @@ int ms_seckey_load(const char *path, const struct ms_passphrase_src *src, struct
 	const char *begin = find_pkcs8(text, len, path);
 	BIO *bio = begin ? BIO_new_mem_buf(begin, (int)(len - (size_t)(begin - text))) : NULL;
 	PKCS8_PRIV_KEY_INFO *p8 = bio ? decode_p8(bio, path, src) : NULL;
-	uint8_t *seed = p8 ? seed_from_p8(p8, path) : NULL;
-	if (seed) {
-		char *what = ms_asprintf("public half of '%s'", path);
-		rc = seckey_from_seed(seed, what, out);
-		free(what);
-		sodium_free(seed);
+	if (p8)
+		rc = seckey_from_p8(p8, path, out);
+	if (rc == 0 && check_pair(*out, path) < 0) {
+		ms_seckey_free(*out);
+		*out = NULL;
+		rc = -1;
 	}
 	PKCS8_PRIV_KEY_INFO_free(p8);
 	BIO_free(bio);
@@ -505,14 +621,18 @@ int ms_seckey_load(const char *path, const struct ms_passphrase_src *src, struct
 	return rc;
 }
 
+enum ms_key_alg ms_seckey_alg(const struct ms_seckey *k)
+{
+	return k->pub->alg;
+}
+
 /* ---- key generation ---- */
 
-/* PKCS#8 PEM of the Ed25519 seed, encrypted with PBES2 (scrypt + AES-256-CBC)
+/* PKCS#8 PEM of the secret key, encrypted with PBES2 (scrypt + AES-256-CBC)
  * when a passphrase is given. Written into secure heap memory (BIO_s_secmem),
  * which libcrypto wipes when the BIO is freed. */
-static BIO *encode_secret(const uint8_t *seed, const struct ms_passphrase *pass)
+static BIO *encode_secret(const EVP_PKEY *pkey, const struct ms_passphrase *pass)
 {
-	EVP_PKEY *pkey = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed, 32);
 	PKCS8_PRIV_KEY_INFO *p8 = pkey ? EVP_PKEY2PKCS8(pkey) : NULL;
 	BIO *bio = BIO_new(BIO_s_secmem());
 	int ok = 0;
@@ -530,7 +650,6 @@ static BIO *encode_secret(const uint8_t *seed, const struct ms_passphrase *pass)
 		X509_SIG_free(enc);
 	}
 	PKCS8_PRIV_KEY_INFO_free(p8);
-	EVP_PKEY_free(pkey);
 	if (!ok) {
 		drop_openssl_errors();
 		ms_error("cannot encode the secret key");
@@ -608,23 +727,57 @@ out:
 	return rc;
 }
 
+/* A new key as libcrypto holds it: Ed25519 from a libsodium seed (the seed
+ * is wiped here), ECDSA from libcrypto's generator. */
+static EVP_PKEY *generate(enum ms_key_alg alg)
+{
+	static const char *const curves[] = {NULL, "P-256", "P-384", "P-521"};
+	EVP_PKEY *pkey;
+	if (alg == MS_KEY_ED25519) {
+		uint8_t *seed = secure_malloc(crypto_sign_SEEDBYTES);
+		randombytes_buf(seed, crypto_sign_SEEDBYTES);
+		pkey = EVP_PKEY_new_raw_private_key(EVP_PKEY_ED25519, NULL, seed,
+		                                    crypto_sign_SEEDBYTES);
+		sodium_free(seed);
+	} else {
+		pkey = EVP_PKEY_Q_keygen(NULL, NULL, "EC", curves[alg]);
+	}
+	if (!pkey) {
+		drop_openssl_errors();
+		ms_error("cannot generate a %s key", ms_key_alg_name(alg));
+	}
+	return pkey;
+}
+
+int ms_key_alg_parse(const char *s, enum ms_key_alg *out)
+{
+	for (enum ms_key_alg a = MS_KEY_ED25519; a <= MS_KEY_ECDSA_P521; a++)
+		if (strcmp(s, ms_key_alg_name(a)) == 0) {
+			*out = a;
+			return 0;
+		}
+	return -1;
+}
+
 int ms_keygen(const struct ms_keygen_opts *o, char keyid[MS_KEYID_HEX + 1])
 {
-	uint8_t *seed = secure_malloc(crypto_sign_SEEDBYTES);
-	randombytes_buf(seed, crypto_sign_SEEDBYTES);
-	struct ms_seckey *k = NULL;
+	EVP_PKEY *pkey = generate(o->alg);
+	unsigned char *spki = NULL;
+	int n = pkey ? i2d_PUBKEY(pkey, &spki) : -1;
+	struct ms_pubkey *pub = NULL;
 	BIO *secret = NULL;
 	int rc = -1;
-	if (seckey_from_seed(seed, "new key", &k) < 0)
+	if (n <= 0 || ms_pubkey_parse_der(spki, (size_t)n, "new key", &pub) < 0)
 		goto out;
-	secret = encode_secret(seed, o->passphrase);
-	if (!secret || write_pair(o, secret, k->pub) < 0)
+	secret = encode_secret(pkey, o->passphrase);
+	if (!secret || write_pair(o, secret, pub) < 0)
 		goto out;
-	memcpy(keyid, k->pub->id, sizeof k->pub->id);
+	memcpy(keyid, pub->id, sizeof pub->id);
 	rc = 0;
 out:
+	OPENSSL_free(spki);
 	BIO_free(secret);
-	ms_seckey_free(k);
-	sodium_free(seed);
+	ms_pubkey_free(pub);
+	EVP_PKEY_free(pkey);
 	return rc;
 }

@@ -114,7 +114,7 @@ void ms_manifest_add_empty_file(struct ms_manifest *m, const char *path)
 	m->empty_files[m->n_empty_files++] = ms_strdup(path);
 }
 
-void ms_manifest_compute_root(struct ms_manifest *m)
+void ms_manifest_root(const struct ms_manifest *m, uint8_t out[MS_ROOT_LEN])
 {
 	EVP_MD_CTX *ctx = EVP_MD_CTX_new();
 	size_t dlen = ms_digest_len(m->alg);
@@ -125,8 +125,13 @@ void ms_manifest_compute_root(struct ms_manifest *m)
 	}
 	for (size_t i = 0; i < m->n_res; i++)
 		EVP_DigestUpdate(ctx, m->res[i].digest, dlen);
-	EVP_DigestFinal_ex(ctx, m->root, &outlen);
+	EVP_DigestFinal_ex(ctx, out, &outlen);
 	EVP_MD_CTX_free(ctx);
+}
+
+void ms_manifest_compute_root(struct ms_manifest *m)
+{
+	ms_manifest_root(m, m->root);
 }
 
 char *ms_resource_name(const struct ms_manifest *m, const struct ms_resource *r)
@@ -442,15 +447,15 @@ int ms_resource_parse(const cJSON *item, const char *algorithm, struct ms_manife
 	return 0;
 }
 
-/* Strictly increasing order, and for shards a gapless tiling of each file. */
+/* In manifest order: no duplicates, and for shards a gapless tiling of each
+ * file. */
 static int check_resource_order(const struct ms_manifest *m)
 {
 	for (size_t i = 0; i < m->n_res; i++) {
 		const struct ms_resource *r = &m->res[i], *prev = i ? &m->res[i - 1] : NULL;
 		int same_file = prev && strcmp(prev->path, r->path) == 0;
 		if (prev && resource_cmp(prev, r) >= 0) {
-			ms_error("statement: resources are duplicated or out of order at '%s'",
-			         r->path);
+			ms_error("statement: resource '%s' is listed twice", r->path);
 			return -1;
 		}
 		if (strcmp(r->path, ".") == 0 && m->n_res > 1 && m->method == MS_METHOD_FILES) {
@@ -583,30 +588,57 @@ static int parse_subject(const cJSON *st, struct ms_manifest *m, uint8_t root[MS
 	return 0;
 }
 
-static int parse_statement(const cJSON *st, struct ms_manifest *m)
+/* One subject of a legacy statement: a file, its SHA-256 and, if present,
+ * the annotation model_signing 0.2.0 wrote. */
+static int parse_legacy_subject(const cJSON *item, struct ms_resource *r)
 {
-	const char *type = ms_json_string(st, "_type", what);
-	const char *ptype = ms_json_string(st, "predicateType", what);
-	if (!type || !ptype)
+	const char *name = ms_json_string(item, "name", "statement subject");
+	const cJSON *digest = name ? ms_json_object(item, "digest", "statement subject") : NULL;
+	const char *hex = digest ? ms_json_string(digest, "sha256", "statement subject") : NULL;
+	if (!hex)
 		return -1;
-	if (strcmp(type, MS_STATEMENT_TYPE) != 0) {
-		ms_error("statement: _type is '%s', expected '%s'", type, MS_STATEMENT_TYPE);
+	const cJSON *ann = cJSON_GetObjectItemCaseSensitive(item, "annotations");
+	const cJSON *alg = cJSON_GetObjectItemCaseSensitive(ann, "actual_hash_algorithm");
+	if (ann && (!cJSON_IsObject(ann) ||
+	            (alg && (!cJSON_IsString(alg) || strcmp(alg->valuestring, "file-sha256"))))) {
+		ms_error("statement: subject '%s' is not hashed with file-sha256", name);
 		return -1;
 	}
-	if (strcmp(ptype, MS_OMS_PREDICATE_TYPE) != 0) {
-		ms_error("statement: predicateType is '%s', expected '%s'", ptype,
-		         MS_OMS_PREDICATE_TYPE);
+	r->path = ms_strdup(name);
+	if (!ms_path_is_safe(r->path) || strcmp(r->path, ".") == 0) {
+		ms_error("statement: subject name '%s' is not a safe relative path", name);
 		return -1;
 	}
-	uint8_t claimed[MS_ROOT_LEN];
-	if (parse_subject(st, m, claimed) < 0)
+	if (ms_hex_decode(hex, r->digest, MS_ROOT_LEN) < 0) {
+		ms_error("statement: subject '%s' has a malformed digest", name);
 		return -1;
-	const cJSON *pred = ms_json_object(st, "predicate", what);
-	const cJSON *ser = pred ? ms_json_object(pred, "serialization", what) : NULL;
-	const cJSON *res = pred ? ms_json_array(pred, "resources", what) : NULL;
-	if (!ser || !res || ms_serialization_parse(ser, m) < 0)
-		return -1;
+	}
+	return 0;
+}
 
+/* model_signing 0.2.0's statement (Digests/v0.1): one subject per file,
+ * SHA-256 of each whole file, nothing else recorded. It reads as a files
+ * manifest without a name or an ignore list. */
+static int parse_legacy(const cJSON *st, struct ms_manifest *m)
+{
+	const cJSON *subjects = ms_json_array(st, "subject", what);
+	if (!subjects)
+		return -1;
+	m->legacy = 1;
+	m->method = MS_METHOD_FILES;
+	m->alg = MS_HASH_SHA256;
+	m->res = ms_calloc((size_t)cJSON_GetArraySize(subjects) + 1, sizeof *m->res);
+	const cJSON *item;
+	cJSON_ArrayForEach(item, subjects)
+	{
+		if (parse_legacy_subject(item, &m->res[m->n_res++]) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+static int parse_resources(const cJSON *res, struct ms_manifest *m)
+{
 	char *algorithm = ms_resource_algorithm(m);
 	m->res = ms_calloc((size_t)cJSON_GetArraySize(res) + 1, sizeof *m->res);
 	const cJSON *item;
@@ -617,15 +649,52 @@ static int parse_statement(const cJSON *st, struct ms_manifest *m)
 			break;
 	}
 	free(algorithm);
-	if (rc < 0 || check_resource_order(m) < 0 || check_not_ignored(m) < 0 ||
-	    parse_empty_files(pred, m) < 0)
+	return rc;
+}
+
+/* The current predicate: one subject carrying the root, and resources. */
+static int parse_oms(const cJSON *st, struct ms_manifest *m, uint8_t claimed[MS_ROOT_LEN])
+{
+	if (parse_subject(st, m, claimed) < 0)
 		return -1;
+	const cJSON *pred = ms_json_object(st, "predicate", what);
+	const cJSON *ser = pred ? ms_json_object(pred, "serialization", what) : NULL;
+	const cJSON *res = pred ? ms_json_array(pred, "resources", what) : NULL;
+	if (!ser || !res || ms_serialization_parse(ser, m) < 0)
+		return -1;
+	return parse_resources(res, m) < 0 || parse_empty_files(pred, m) < 0 ? -1 : 0;
+}
+
+static int parse_statement(const cJSON *st, struct ms_manifest *m)
+{
+	const char *type = ms_json_string(st, "_type", what);
+	const char *ptype = ms_json_string(st, "predicateType", what);
+	if (!type || !ptype)
+		return -1;
+	if (strcmp(type, MS_STATEMENT_TYPE) != 0) {
+		ms_error("statement: _type is '%s', expected '%s'", type, MS_STATEMENT_TYPE);
+		return -1;
+	}
+	int legacy = strcmp(ptype, MS_LEGACY_PREDICATE_TYPE) == 0;
+	if (!legacy && strcmp(ptype, MS_OMS_PREDICATE_TYPE) != 0) {
+		ms_error("statement: predicateType is '%s', expected '%s'", ptype,
+		         MS_OMS_PREDICATE_TYPE);
+		return -1;
+	}
+	uint8_t claimed[MS_ROOT_LEN];
+	if ((legacy ? parse_legacy(st, m) : parse_oms(st, m, claimed)) < 0)
+		return -1;
+	/* The root is over the resources as listed (the OMS spec orders them by
+	 * code point, model_signing by path components and offsets; both
+	 * verifiers hash the list as it stands); everything after works on
+	 * manifest order, where duplicates are neighbours. */
 	ms_manifest_compute_root(m);
-	if (memcmp(m->root, claimed, MS_ROOT_LEN) != 0) {
+	if (!legacy && memcmp(m->root, claimed, MS_ROOT_LEN) != 0) {
 		ms_error("statement: subject digest does not match its resources");
 		return -1;
 	}
-	return 0;
+	ms_manifest_sort(m);
+	return check_resource_order(m) < 0 || check_not_ignored(m) < 0 ? -1 : 0;
 }
 
 int ms_statement_parse(const char *json, size_t len, struct ms_manifest *m)

@@ -19,6 +19,10 @@ void ms_policy_free(struct ms_policy *p)
 		ms_pubkey_free(p->key_files[i]);
 	for (size_t i = 0; i < p->n_ancestors; i++)
 		free(p->ancestors[i]);
+	for (size_t i = 0; i < p->n_ca_files; i++)
+		free(p->ca_files[i]);
+	free(p->ca_files);
+	ms_x509_roots_free(p->cas);
 	free(p->key_ids);
 	free(p->key_files);
 	free(p->ancestors);
@@ -30,6 +34,12 @@ struct ms_pubkey *const *ms_policy_key_files(const struct ms_policy *p, size_t *
 {
 	*n = p->n_key_files;
 	return p->key_files;
+}
+
+const char *const *ms_policy_ca_files(const struct ms_policy *p, size_t *n)
+{
+	*n = p->n_ca_files;
+	return (const char *const *)p->ca_files;
 }
 
 int ms_policy_allow_unsigned(const struct ms_policy *p)
@@ -96,6 +106,25 @@ static int load_trusted_key(struct ms_policy *p, const char *entry, const char *
 	return 0;
 }
 
+/* A root certificate file relative to the policy's directory, read now so
+ * that a typo is an error at load time. */
+static int load_trusted_ca(struct ms_policy *p, const char *entry, const char *what)
+{
+	char *dir = ms_dirname(p->path);
+	char *path = entry[0] == '/' ? ms_strdup(entry) : ms_asprintf("%s/%s", dir, entry);
+	free(dir);
+	if (!p->cas)
+		p->cas = ms_x509_roots_new();
+	if (ms_x509_roots_add_file(p->cas, path) < 0) {
+		ms_error("%s: trusted CA '%s' cannot be used", what, entry);
+		free(path);
+		return -1;
+	}
+	p->ca_files = ms_reallocarray(p->ca_files, p->n_ca_files + 1, sizeof *p->ca_files);
+	p->ca_files[p->n_ca_files++] = path;
+	return 0;
+}
+
 static int valid_ancestor(const char *s)
 {
 	if (strncmp(s, "sha256:", 7) == 0)
@@ -113,6 +142,13 @@ static int parse_rules(struct ms_policy *p, const cJSON *doc, const char *what)
 		p->has_keys = 1;
 		for (const cJSON *c = arr->child; c; c = c->next)
 			if (load_trusted_key(p, c->valuestring, what) < 0)
+				return -1;
+	}
+	if (cJSON_GetObjectItemCaseSensitive(doc, "trusted_cas")) {
+		if (!(arr = string_array(doc, "trusted_cas", what)))
+			return -1;
+		for (const cJSON *c = arr->child; c; c = c->next)
+			if (load_trusted_ca(p, c->valuestring, what) < 0)
 				return -1;
 	}
 	if (cJSON_GetObjectItemCaseSensitive(doc, "require_ancestor")) {
@@ -139,8 +175,9 @@ static int parse_rules(struct ms_policy *p, const cJSON *doc, const char *what)
 
 static int parse_policy(struct ms_policy *p, const cJSON *doc, const char *what)
 {
-	static const char *const fields[] = {"version", "trusted_keys", "require_ancestor",
-	                                     "allow_unsigned_files", "max_signature_age_days"};
+	static const char *const fields[] = {
+	    "version",          "trusted_keys",         "trusted_cas",
+	    "require_ancestor", "allow_unsigned_files", "max_signature_age_days"};
 	uint64_t version;
 	if (!cJSON_IsObject(doc)) {
 		ms_error("%s must be a JSON object", what);
@@ -153,7 +190,8 @@ static int parse_policy(struct ms_policy *p, const cJSON *doc, const char *what)
 		if (i == MS_ARRAY_LEN(fields)) {
 			ms_error(
 			    "%s: unknown field '%s' (a policy only has: version, trusted_keys, "
-			    "require_ancestor, allow_unsigned_files, max_signature_age_days)",
+			    "trusted_cas, require_ancestor, allow_unsigned_files, "
+			    "max_signature_age_days)",
 			    what, c->string);
 			return -1;
 		}
@@ -210,6 +248,16 @@ void ms_policy_report_free(struct ms_policy_report *r)
 	memset(r, 0, sizeof *r);
 }
 
+/* A certificate signer chaining to one of trusted_cas; 0 when the
+ * policy names no CA or the signer is no certificate. */
+static int cert_trusted(const struct ms_policy *p, const struct ms_verify_result *res)
+{
+	return p->cas && res->signer && res->has_cert &&
+	       ms_x509_roots_has(p->cas, res->cert.root_sha256);
+}
+
+/* trusted_keys names bare keys, trusted_cas certificate roots: with both, a
+ * signer passes the rule of its kind, and the other rule says so. */
 static void rule_trusted_keys(const struct ms_policy *p, const struct ms_policy_input *in,
                               struct ms_policy_report *r)
 {
@@ -221,10 +269,39 @@ static void rule_trusted_keys(const struct ms_policy *p, const struct ms_policy_
 	const char *id = ms_pubkey_id(signer);
 	if (policy_trusts(p, id))
 		add_rule(r, "trusted_keys", 1, ms_asprintf("signed by %s", id));
+	else if (cert_trusted(p, in->res))
+		add_rule(r, "trusted_keys", 1,
+		         ms_asprintf("signed by a certificate from a trusted CA (trusted_cas)"));
 	else
 		add_rule(r, "trusted_keys", 0,
 		         ms_asprintf("signer %s is not one of the %zu key%s the policy trusts", id,
 		                     p->n_key_ids, p->n_key_ids == 1 ? "" : "s"));
+}
+
+static void rule_trusted_cas(const struct ms_policy *p, const struct ms_policy_input *in,
+                             struct ms_policy_report *r)
+{
+	const struct ms_verify_result *res = in->res;
+	if (!res->signer)
+		add_rule(r, "trusted_cas", 0, ms_strdup("no valid signature"));
+	else if (cert_trusted(p, res))
+		add_rule(r, "trusted_cas", 1,
+		         ms_asprintf("signed by certificate '%s' from '%s'", res->cert.subject,
+		                     res->cert.root));
+	else if (res->has_cert)
+		add_rule(r, "trusted_cas", 0,
+		         ms_asprintf("certificate '%s' chains to '%s', not to a CA the policy "
+		                     "trusts",
+		                     res->cert.subject, res->cert.root));
+	else if (p->has_keys && policy_trusts(p, ms_pubkey_id(res->signer)))
+		add_rule(r, "trusted_cas", 1,
+		         ms_asprintf("signed by the bare key %s (trusted_keys)",
+		                     ms_pubkey_id(res->signer)));
+	else
+		add_rule(r, "trusted_cas", 0,
+		         ms_asprintf("signed by the bare key %s, not by a certificate from a CA "
+		                     "the policy trusts",
+		                     ms_pubkey_id(res->signer)));
 }
 
 /* Files that were not signed show up as "extra" problems unless the policy
@@ -257,6 +334,8 @@ int ms_policy_evaluate(const struct ms_policy *p, const struct ms_policy_input *
 	out->ok = 1;
 	if (p->has_keys)
 		rule_trusted_keys(p, in, out);
+	if (p->cas)
+		rule_trusted_cas(p, in, out);
 	struct provenance_store *s = provenance_store_new(p, in);
 	int rc = 0;
 	char *detail = NULL;

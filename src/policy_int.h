@@ -4,6 +4,7 @@
 #define MODELSEAL_POLICY_INT_H
 
 #include "modelseal/policy.h"
+#include "modelseal/x509.h"
 
 struct ms_policy {
 	char *path;
@@ -12,6 +13,9 @@ struct ms_policy {
 	size_t n_key_ids;
 	struct ms_pubkey **key_files;
 	size_t n_key_files;
+	struct ms_x509_roots *cas; /* trusted_cas, or NULL */
+	char **ca_files;           /* their paths, resolved */
+	size_t n_ca_files;
 	char **ancestors; /* "sha256:<hex>" or "NAME@VERSION", as written */
 	size_t n_ancestors;
 	int allow_unsigned;    /* -1: not set */

@@ -10,6 +10,7 @@
 #include "modelseal/output.h"
 #include "modelseal/sign.h"
 #include "modelseal/util.h"
+#include "modelseal/x509.h"
 
 char *ms_default_signature_path(const char *model)
 {
@@ -101,11 +102,34 @@ static int load_statement(const struct ms_sign_request *req, struct ms_sign_resu
 	return 0;
 }
 
+/* A certificate bundle whose leaf names another key would verify nowhere:
+ * refuse it before hashing. */
+static int check_chain(const struct ms_sign_chain *chain, const struct ms_seckey *key)
+{
+	if (!chain || chain->n == 0)
+		return 0;
+	int has = ms_x509_cert_has_key(chain->ders[0], chain->lens[0], ms_seckey_public(key),
+	                               "certificate chain");
+	if (has == 0)
+		ms_error("the first certificate of the chain is not for the signing key; put the "
+		         "certificate of --key first, then its intermediates");
+	if (has != 1)
+		return -1;
+	/* signed all the same: the certificate may be meant for other checks */
+	char *why = ms_x509_cert_usage_problem(chain->ders[0], chain->lens[0]);
+	if (why)
+		ms_warn("%s: verifiers will refuse this signature", why);
+	free(why);
+	return 0;
+}
+
 int ms_sign_model(const struct ms_sign_request *req, const struct ms_seckey *key,
                   struct ms_sign_result *res)
 {
 	memset(res, 0, sizeof *res);
 	ms_output_context("model", req->model);
+	if (check_chain(req->chain, key) < 0)
+		return -1;
 	res->signature =
 	    req->signature ? ms_strdup(req->signature) : ms_default_signature_path(req->model);
 	ms_output_context("signature", res->signature);
@@ -119,8 +143,8 @@ int ms_sign_model(const struct ms_sign_request *req, const struct ms_seckey *key
 	res->statement = ms_statement_to_json(&res->manifest);
 	if (!res->statement) /* a name JSON cannot carry, reported */
 		goto fail;
-	res->bundle = ms_bundle_sign((const uint8_t *)res->statement, strlen(res->statement),
-	                             MS_INTOTO_PAYLOAD_TYPE, key);
+	res->bundle = ms_bundle_sign_chain((const uint8_t *)res->statement, strlen(res->statement),
+	                                   MS_INTOTO_PAYLOAD_TYPE, key, req->chain);
 	memcpy(res->keyid, ms_pubkey_id(ms_seckey_public(key)), sizeof res->keyid);
 	if (ms_write_atomic(res->signature, res->bundle, strlen(res->bundle), 0644) < 0) {
 		if (!req->signature && (errno == EACCES || errno == EROFS || errno == EPERM))

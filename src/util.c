@@ -436,7 +436,7 @@ char *ms_escape(const char *s)
 	return escape_text(s, 1);
 }
 
-const char *ms_esc(const char *s)
+static const char *esc_ring(const char *s, int with_backslash)
 {
 	static char *ring[8];
 	static unsigned next;
@@ -444,8 +444,18 @@ const char *ms_esc(const char *s)
 		return "(null)";
 	unsigned slot = next++ % MS_ARRAY_LEN(ring);
 	free(ring[slot]);
-	ring[slot] = ms_escape(s);
+	ring[slot] = escape_text(s, with_backslash);
 	return ring[slot];
+}
+
+const char *ms_esc(const char *s)
+{
+	return esc_ring(s, 1);
+}
+
+const char *ms_esc_message(const char *s)
+{
+	return esc_ring(s, 0);
 }
 
 size_t ms_utf8_prefix(const char *s, size_t len)

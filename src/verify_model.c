@@ -189,24 +189,27 @@ static int check_signature(const struct ms_verify_request *req, struct ms_verify
 {
 	if (ms_sigstore_bundle_is_keyless(json, len))
 		return ms_sigstore_check_signature(req, res, json, len);
-	size_t which = 0;
-	uint8_t *payload;
+	struct ms_bundle_trust trust = {req->keys, req->n_keys, req->cas, req->identity,
+	                                req->ignore_certificate, 0};
+	struct ms_bundle_result br;
 	char *what = ms_asprintf("signature '%s'", res->signature);
-	int rc = ms_bundle_verify(json, len, what, MS_INTOTO_PAYLOAD_TYPE, req->keys, req->n_keys,
-	                          &payload, &res->payload_len, &which);
+	int rc = ms_bundle_verify_trust(json, len, what, MS_INTOTO_PAYLOAD_TYPE, &trust, &br);
 	free(what);
 	if (rc == MS_FAIL) {
-		ms_problems_add(&res->problems, res->signature, "signature",
-		                ms_strdup(req->n_keys == 0   ? "a key-based bundle, and no key is given"
-		                          : req->n_keys == 1 ? "does not verify with the given key"
-		                                             : "does not verify with any of the given keys"));
+		ms_problems_add(&res->problems, res->signature, "signature", br.why);
+		br.why = NULL;
 	} else if (rc == MS_OK) {
-		res->signer = req->keys[which];
+		res->signer = br.signer;
+		res->has_cert = br.has_cert;
+		res->cert = br.cert;
+		res->certificate_ignored = br.certificate_ignored;
+		res->legacy_signature = br.legacy_signature;
+		res->payload_len = br.payload_len;
 		res->payload = ms_malloc(res->payload_len + 1);
-		memcpy(res->payload, payload, res->payload_len);
+		memcpy(res->payload, br.payload, res->payload_len);
 		res->payload[res->payload_len] = '\0';
-		free(payload);
 	}
+	ms_bundle_result_free(&br);
 	return rc;
 }
 
@@ -467,9 +470,13 @@ static int check_model(const struct ms_verify_request *req, struct ms_verify_res
 		return rc;
 	}
 	ms_manifest_diff(&res->signed_manifest, &got, flags, shown, &res->problems);
-	/* Belt and braces: with nothing left out, equal resources mean equal roots. */
+	/* Belt and braces: with nothing left out, equal resources mean equal
+	 * roots, in manifest order (the subject's root may be over another
+	 * order: any order is accepted when parsing). */
+	uint8_t want_root[MS_ROOT_LEN];
+	ms_manifest_root(&res->signed_manifest, want_root);
 	if (res->problems.n == 0 && !req->ignore_unsigned &&
-	    sodium_memcmp(got.root, res->signed_manifest.root, MS_ROOT_LEN) != 0)
+	    sodium_memcmp(got.root, want_root, MS_ROOT_LEN) != 0)
 		ms_problems_add(&res->problems, shown, "modified",
 		                ms_strdup("root digest differs"));
 	free(shown);

@@ -18,6 +18,8 @@ struct ms_gate {
 	/* in */
 	const char *const *key_paths; /* --key */
 	size_t n_key_paths;
+	const char *const *ca_paths; /* --ca: roots for certificate bundles */
+	size_t n_ca_paths;
 	const char *trust_file;       /* --trust-file, or NULL */
 	const char *policy_path;      /* --policy, or NULL */
 	struct ms_verify_request req; /* all but keys, which the gate fills */
@@ -40,7 +42,8 @@ struct ms_gate {
 	struct ms_trust trust;
 	struct ms_policy *policy;
 	struct ms_registry *reg;
-	struct ms_pubkey **cands; /* borrowed from the above */
+	struct ms_x509_roots *cas; /* from ca_paths, or NULL */
+	struct ms_pubkey **cands;  /* borrowed from the above */
 	size_t n_cands;
 };
 
@@ -49,9 +52,11 @@ struct ms_gate {
 int ms_gate_run(struct ms_gate *g);
 
 /* The verdict: with --json one document {"verified", "model", "signature",
- * "digest", "signer", "problems": [{path, problem, detail}], "policy":
- * [{rule, ok, detail}] or null}; else one line on success and every problem
- * and rule on failure. */
+ * "digest", "signer", "certificate": {subject, root, identity, checked_at,
+ * time_source} or null, "certificate_ignored", "legacy_format": text or
+ * null, "problems": [{path, problem, detail}], "policy": [{rule, ok,
+ * detail}] or null}; else one line on success and every problem and rule on
+ * failure. */
 void ms_gate_print(const struct ms_gate *g);
 /* The --json document alone, for commands that add to it (unpack). */
 cJSON *ms_gate_to_json(const struct ms_gate *g);

@@ -14,6 +14,8 @@ enum ms_hash_alg { MS_HASH_SHA256, MS_HASH_BLAKE2B };
 
 #define MS_STATEMENT_TYPE "https://in-toto.io/Statement/v1"
 #define MS_OMS_PREDICATE_TYPE "https://model_signing/signature/v1.0"
+/* model_signing 0.2.0: one in-toto subject per file, no resources */
+#define MS_LEGACY_PREDICATE_TYPE "https://model_signing/Digests/v0.1"
 
 struct ms_resource {
 	char *path;     /* relative POSIX path; "." for a single-file model */
@@ -41,6 +43,7 @@ struct ms_manifest {
 	size_t n_empty_files;
 	int has_empty_files;
 	uint8_t root[MS_ROOT_LEN];
+	int legacy;           /* read from a MS_LEGACY_PREDICATE_TYPE statement */
 	uint64_t total_bytes; /* bytes hashed (informational) */
 	size_t n_files;       /* files hashed (informational) */
 };
@@ -60,6 +63,10 @@ void ms_manifest_sort(struct ms_manifest *m);
 void ms_manifest_add_empty_file(struct ms_manifest *m, const char *path);
 /* root = SHA-256 over the raw digests of all resources, in order. */
 void ms_manifest_compute_root(struct ms_manifest *m);
+/* The same into out, m unchanged. For a parsed statement the resources are
+ * in manifest order by then, so this is the root a fresh hash of the same
+ * files has, while m->root stays the signed one (over the listed order). */
+void ms_manifest_root(const struct ms_manifest *m, uint8_t out[MS_ROOT_LEN]);
 
 /* The files a manifest signs, one entry a path (resources grouped by path,
  * plus the empty files), sorted by strcmp for lookup. size is the signed

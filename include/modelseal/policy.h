@@ -35,6 +35,9 @@ void ms_policy_free(struct ms_policy *p);
 /* The keys the policy names by file: verify may check the signature with
  * them (a deploy host needs nothing but the policy and its key files). */
 struct ms_pubkey *const *ms_policy_key_files(const struct ms_policy *p, size_t *n);
+/* The root certificate files of trusted_cas, as paths verify can read
+ * (relative entries resolved against the policy's directory). */
+const char *const *ms_policy_ca_files(const struct ms_policy *p, size_t *n);
 /* allow_unsigned_files: 1 or 0, or -1 when the policy does not say. The
  * caller hashes with it: a policy that says false overrides
  * --ignore-unsigned-files. */

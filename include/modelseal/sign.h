@@ -5,6 +5,7 @@
 #ifndef MODELSEAL_SIGN_H
 #define MODELSEAL_SIGN_H
 
+#include "modelseal/bundle.h"
 #include "modelseal/hashing.h"
 #include "modelseal/keys.h"
 #include "modelseal/manifest.h"
@@ -14,11 +15,13 @@ struct ms_sign_request {
 	const char *signature; /* where the bundle goes; NULL: the default */
 	const char *name;      /* --name, --version: for the registry; may be NULL */
 	const char *version;
-	struct ms_hash_opts *hash; /* HASHING options; the signature path is added
-	                              to its ignore list when it lies in the model */
-	const char *statement;     /* --statement FILE: sign this statement (from
-	                              hash --merge) instead of hashing, after
-	                              checking it covers exactly the model */
+	struct ms_hash_opts *hash;         /* HASHING options; the signature path is added
+	                                      to its ignore list when it lies in the model */
+	const char *statement;             /* --statement FILE: sign this statement (from
+	                                      hash --merge) instead of hashing, after
+	                                      checking it covers exactly the model */
+	const struct ms_sign_chain *chain; /* --certificate-chain: leaf (for the
+	                                      key) first, or NULL for a key bundle */
 	/* Called once the model is hashed, before anything is signed or
 	 * written (the registry checks NAME@VERSION against the digest); a
 	 * non-zero return stops signing, the callback having reported why. */

@@ -65,6 +65,9 @@ size_t ms_utf8_prefix(const char *s, size_t len);
  * printf arguments on the main thread. JSON output needs neither. */
 char *ms_escape(const char *s);
 const char *ms_esc(const char *s);
+/* The same, but a backslash stays as it is: for messages of ours that may
+ * carry escapes made earlier (a certificate's names), as on stderr. */
+const char *ms_esc_message(const char *s);
 
 /* Strict parse of a decimal unsigned integer in [min, max]; -1 on anything else. */
 int ms_parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *out);

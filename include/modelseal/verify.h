@@ -10,6 +10,7 @@
 #include "modelseal/archive.h"
 #include "modelseal/keys.h"
 #include "modelseal/manifest.h"
+#include "modelseal/x509.h"
 
 struct ms_trusted_root;
 
@@ -43,10 +44,14 @@ struct ms_verify_request {
 	const struct ms_archive_sink *sink; /* archive only: sees the members as they
 	                                       are hashed (unpack), or NULL */
 	/* Sigstore keyless bundles (a Fulcio certificate and log entries) are
-	 * verified against this trusted root, for this signer; keys are not
-	 * used for them. NULL: such bundles fail. */
+	 * verified against this trusted root, for identity at issuer; keys are
+	 * not used for them. NULL: such bundles are refused (see below). */
 	const struct ms_trusted_root *trusted_root;
-	const char *identity, *issuer; /* --identity, --issuer */
+	const char *issuer;         /* --issuer */
+	struct ms_x509_roots *cas;  /* --ca roots for certificate bundles, or NULL */
+	const char *identity;       /* --identity: the certificate must carry it */
+	int ignore_certificate;     /* --ignore-certificate: a certificate bundle may
+	                               verify with a bare key (the verdict says so) */
 };
 
 struct ms_verify_result {
@@ -65,6 +70,11 @@ struct ms_verify_result {
 	                       root, or NULL */
 	int sig_member;     /* archive: the bundle came from its model.sig member */
 	char *sig_top;      /* ... found under this top-level directory, or NULL */
+	/* who signed, beyond the key (ms_bundle_verify_trust's result) */
+	int has_cert;               /* signer is a certificate's key (owned by req->cas) */
+	struct ms_x509_signer cert; /* ... whose subject, root and check time */
+	int certificate_ignored;    /* --ignore-certificate set a certificate aside */
+	int legacy_signature;       /* model_signing 0.2.0's pre-standard signature */
 };
 
 /* MS_OK: verified. MS_FAIL: bad signature, wrong key or a difference (all in

@@ -82,3 +82,25 @@ case("payload-tampered", setp(["dsseEnvelope", "payload"],
 case("payload-type-changed", setp(["dsseEnvelope", "payloadType"], "application/json"))
 # A lying hint (naming another key) must not matter: the key that verifies does.
 case("hint-lies", setp(["verificationMaterial", "publicKey", "hint"], "00" * 32))
+# Certificate material beside a signature by the trusted key (issue 10,
+# class 8): never passes on a bare key. The certificate's bytes do not
+# matter for that; the parser only checks their shape.
+cert = json.load(open("../interop/oms/v1.1.0-certificate/model.sig"))["verificationMaterial"]
+chain = cert["x509CertificateChain"]
+leaf_raw = chain["certificates"][0]["rawBytes"]
+
+
+def material(vm):
+    def change(b):
+        b["verificationMaterial"] = vm
+    return change
+
+
+case("with-x509-chain", material({"x509CertificateChain": chain}))
+case("with-certificate", material({"certificate": {"rawBytes": leaf_raw}, "tlogEntries": [{}]}))
+case("hint-and-chain", material({"publicKey": {"hint": "00" * 32}, "x509CertificateChain": chain}))
+case("chain-empty", material({"x509CertificateChain": {"certificates": []}}))
+case("chain-nine-certificates", material({"x509CertificateChain": {"certificates": chain["certificates"] * 5}}))
+case("chain-rawbytes-not-base64", material({"x509CertificateChain": {"certificates": [{"rawBytes": "%%"}]}}))
+case("certificate-rawbytes-missing", material({"certificate": {}}))
+case("tlog-entries-object", material({"publicKey": {"hint": "00" * 32}, "tlogEntries": {}}))

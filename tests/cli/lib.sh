@@ -53,3 +53,17 @@ expect_error() {
 	run 2 "$@"
 	expect_err '^modelseal: error: '
 }
+
+# dsse_check BUNDLE PUB.pem HASH: the bundle's first signature verifies over
+# the DSSE PAE of its payload with the openssl command alone (ECDSA, DER,
+# HASH as openssl dgst names it: sha256, sha384, sha512), not with modelseal.
+dsse_check() {
+	jq -r .dsseEnvelope.payload "$1" | base64 -d >"$T/dsse-payload"
+	_type=$(jq -r .dsseEnvelope.payloadType "$1")
+	jq -r '.dsseEnvelope.signatures[0].sig' "$1" | base64 -d >"$T/dsse-sig"
+	{
+		printf 'DSSEv1 %s %s %s ' "${#_type}" "$_type" "$(wc -c <"$T/dsse-payload" | tr -d ' ')"
+		cat "$T/dsse-payload"
+	} >"$T/dsse-pae"
+	openssl dgst "-$3" -verify "$2" -signature "$T/dsse-sig" "$T/dsse-pae" >/dev/null 2>&1
+}

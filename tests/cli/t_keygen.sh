@@ -80,3 +80,35 @@ expect_err "never taken from the command line"
 check "the refused passphrase is not echoed" not grep -q secret "$T/err"
 run 2 "$MS" keygen -o no/such/dir/k --no-passphrase
 check "nothing left behind in a failed run" sh -c '! ls no 2>/dev/null'
+
+# ---- --type: ECDSA keys that model_signing verifies ----
+mkdir -p ec/m && printf 'weights' >ec/m/w.bin && printf 'cfg' >ec/m/c.json
+for t in ecdsa-p256:prime256v1:sha256 ecdsa-p384:secp384r1:sha384 ecdsa-p521:secp521r1:sha512; do
+	type=${t%%:*} rest=${t#*:}
+	curve=${rest%%:*} hash=${rest#*:}
+	run 0 "$MS" --json keygen --type "$type" -o "ec/$type" --no-passphrase
+	check "$type: json algorithm" [ "$(jq -r .algorithm "$T/out")" = "$type" ]
+	id=$(jq -r .keyid "$T/out")
+	check "$type: openssl reads the curve" \
+		sh -c 'openssl pkey -in "$1" -noout -text 2>/dev/null | grep -q "ASN1 OID: $2"' _ "ec/$type.key" "$curve"
+	check "$type: key id is sha256 of the public PEM" [ "$(sha256sum <"ec/$type.pub" | cut -c1-64)" = "$id" ]
+	run 0 "$MS" sign --no-record --key "ec/$type.key" --method files --hash sha256 \
+		--signature "ec/$type.sig" ec/m
+	check "$type: hint is the key id" [ "$(jq -r .verificationMaterial.publicKey.hint "ec/$type.sig")" = "$id" ]
+	check "$type: openssl verifies the DER signature over the PAE with $hash" \
+		dsse_check "ec/$type.sig" "ec/$type.pub" "$hash"
+	if [ "$hash" != sha256 ]; then
+		check "$type: and not with sha256" not dsse_check "ec/$type.sig" "ec/$type.pub" sha256
+	fi
+	run 0 "$MS" verify --key "ec/$type.pub" --signature "ec/$type.sig" ec/m
+	expect_out "signed by $id$"
+done
+MODELSEAL_PASSPHRASE=pw-ec run 0 "$MS" keygen --type ecdsa-p384 -o ec/enc
+check "encrypted ECDSA key: openssl reads it" openssl pkey -in ec/enc.key -passin pass:pw-ec -noout
+MODELSEAL_PASSPHRASE=pw-ec run 0 "$MS" sign --no-record --key ec/enc.key --signature ec/enc.sig ec/m
+run 0 "$MS" verify --key ec/enc.pub --signature ec/enc.sig ec/m
+run 0 "$MS" keygen --type ed25519 -o ec/ed --no-passphrase
+check "ed25519 by name" sh -c 'openssl pkey -in ec/ed.key -noout -text 2>/dev/null | grep -q ED25519'
+expect_error "$MS" keygen --type rsa -o ec/rsa --no-passphrase
+expect_err "unknown key type 'rsa'"
+check "no key files for a refused type" absent ec/rsa.key ec/rsa.pub

@@ -40,7 +40,7 @@ policy pol/all.json '{"version": 1, "trusted_keys": ["keys/release.pub"],
 run 0 "$MS" verify --policy pol/all.json models/q
 expect_out_is "verified sha256:$Q signed by $KID; policy: 4 rules pass"
 run 0 "$MS" --json verify --policy pol/all.json models/q
-check "json: top-level fields" [ "$(jq -c 'keys_unsorted' "$T/out")" = '["verified","model","signature","digest","signer","problems","policy"]' ]
+check "json: top-level fields" [ "$(jq -c 'keys_unsorted' "$T/out")" = '["verified","model","signature","digest","signer","certificate","certificate_ignored","legacy_format","problems","policy"]' ]
 check "json: verified, problems []" [ "$(jq -c '[.verified, .problems, .digest, .signer]' "$T/out")" = "[true,[],\"sha256:$Q\",\"$KID\"]" ]
 check "json: four rules, each {rule, ok, detail}" [ "$(jq -c '[.policy[] | keys_unsorted] | unique' "$T/out")" = '[["rule","ok","detail"]]' ]
 check "json: rules in order" [ "$(jq -c '[.policy[].rule]' "$T/out")" = '["trusted_keys","require_ancestor","allow_unsigned_files","max_signature_age_days"]' ]

@@ -225,8 +225,13 @@ run 0 "$MS" sign --key ossl-enc.key --passphrase-file ossl-pass.txt m2
 run 0 "$MS" verify --key ossl.pub m2
 openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-256 -out ec.key 2>/dev/null
 chmod 600 ec.key
-expect_error "$MS" sign --key ec.key m2
-expect_err "Ed25519 only"
+openssl pkey -in ec.key -pubout -out ec.pub 2>/dev/null
+run 0 "$MS" sign --key ec.key m2
+run 0 "$MS" verify --key ec.pub m2
+openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:secp256k1 -out k1.key 2>/dev/null
+chmod 600 k1.key
+expect_error "$MS" sign --key k1.key m2
+expect_err "curve secp256k1 is not supported"
 
 # ---- sign --json ----
 MODELSEAL_PASSPHRASE=pw-sign run 0 "$MS" --json sign --key k.key --name demo --version 1.0 $H model

@@ -48,14 +48,14 @@ expect_out "keyless bundle: verify it with --trusted-root"
 run 1 "$MS" verify --trusted-root "$INTEROP/sigstore/trusted_root.staging.json" --identity "$ID" --issuer "$ISS" "$OMS/v1.1.0-sigstore"
 # A key-based bundle with only a trusted root: no key to verify it with.
 run 1 "$MS" verify $KL --ignore ignore-me "$OMS/v1.1.0-elliptic-key"
-expect_out "a key-based bundle, and no key is given"
+expect_out "the bundle is signed by a bare key, which carries no identity to match --identity"
 
 # The option rules, and a broken root.
 expect_error "$MS" verify --trusted-root "$ROOT" "$OMS/v0.3.1-sigstore"
 expect_err "needs --identity and --issuer"
 expect_error "$MS" verify --trusted-root "$ROOT" --identity "$ID" "$OMS/v0.3.1-sigstore"
 expect_error "$MS" verify --identity "$ID" --issuer "$ISS" "$OMS/v0.3.1-sigstore"
-expect_err "only apply with --trusted-root"
+expect_err "only applies with --trusted-root"
 expect_error "$MS" verify --trusted-root "$OMS/v0.3.1-sigstore/model.sig" --identity a --issuer b "$OMS/v0.3.1-sigstore"
 expect_err "is not a Sigstore trusted root"
 printf '{"mediaType":"application/vnd.dev.sigstore.trustedroot+json;version=0.1","tlogs":[]}' >root.json

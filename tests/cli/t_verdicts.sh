@@ -182,3 +182,26 @@ if command -v sqlite3 >/dev/null 2>&1; then
 	"$MS" show esc >"$T/out" 2>"$T/err"
 	check "show escapes names from the registry" not has_raw_control "$T/out"
 fi
+
+# ---- statements in any resource order (OMS orders by code point,
+# model_signing by path components): the root is over the listed order ----
+mkdir -p ord/a
+printf 'one' >ord/a/x
+printf 'two' >ord/a-b
+printf 'three' >ord/b
+"$MS" hash --method files --format json ord >sorted.json
+python3 - sorted.json reordered.json <<'PY'
+import hashlib, json, sys
+st = json.load(open(sys.argv[1]))
+res = st["predicate"]["resources"]
+res.sort(key=lambda r: r["name"].encode())  # code point order: a-b before a/x
+assert [r["name"] for r in res] != [r["name"] for r in json.load(open(sys.argv[1]))["predicate"]["resources"]]
+root = hashlib.sha256(b"".join(bytes.fromhex(r["digest"]) for r in res)).hexdigest()
+st["subject"][0]["digest"]["sha256"] = root
+open(sys.argv[2], "w").write(json.dumps(st, indent=2))
+PY
+"$MS_TOOL" sign k.key application/vnd.in-toto+json reordered.json >ord.sig 2>/dev/null
+run 0 "$MS" verify --key k.pub --signature ord.sig ord
+printf 'TWO' >ord/a-b
+run 1 "$MS" verify --key k.pub --signature ord.sig ord
+expect_out "^modified: a-b (content differs)$"

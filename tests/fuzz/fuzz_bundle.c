@@ -14,8 +14,8 @@
 
 /* tests/data/keys/ed25519.key, a test key. */
 static const char test_key[] = "-----BEGIN PRIVATE KEY-----\n"
-			       "MC4CAQAwBQYDK2VwBCIEIDNLd7TUmAiLEIHW1awbQJu69TAYHg+d7fpYtstpUo8A\n"
-			       "-----END PRIVATE KEY-----\n";
+                               "MC4CAQAwBQYDK2VwBCIEIDNLd7TUmAiLEIHW1awbQJu69TAYHg+d7fpYtstpUo8A\n"
+                               "-----END PRIVATE KEY-----\n";
 /* The model_signing interop key (P-384), so its bundles verify too. */
 static const char interop_pub[] =
     "-----BEGIN PUBLIC KEY-----\n"
@@ -59,7 +59,7 @@ static int verify(const char *json, size_t len, uint8_t **payload, size_t *paylo
 {
 	size_t which;
 	int rc = ms_bundle_verify(json, len, "bundle", MS_INTOTO_PAYLOAD_TYPE, keys, 2, payload,
-				  payload_len, &which);
+	                          payload_len, &which);
 	MS_FUZZ_ASSERT(rc == MS_OK || rc == MS_FAIL || rc == MS_ERR);
 	MS_FUZZ_ASSERT(rc != MS_OK || which < 2);
 	if (rc == MS_OK) {
@@ -115,10 +115,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			int rc = verify(text, strlen(text), &out, &out_len);
 			/* Well-formed, signed by a trusted key, the right type: it
 			 * verifies, and to the very bytes that were signed. */
-			if (strcmp(type, MS_INTOTO_PAYLOAD_TYPE) == 0) {
+			if (strcmp(type, MS_INTOTO_PAYLOAD_TYPE) == 0 &&
+			    again.cert_kind != MS_BUNDLE_NO_CERT) {
+				/* certificate material never passes on a bare key */
+				MS_FUZZ_ASSERT(rc == MS_FAIL);
+			} else if (strcmp(type, MS_INTOTO_PAYLOAD_TYPE) == 0) {
 				MS_FUZZ_ASSERT(rc == MS_OK);
 				MS_FUZZ_ASSERT(out_len == signed_len &&
-					       memcmp(out, signed_payload, out_len) == 0);
+				               memcmp(out, signed_payload, out_len) == 0);
 			} else {
 				MS_FUZZ_ASSERT(rc == MS_ERR);
 			}

@@ -54,15 +54,17 @@ static int parse(const char *kind, const char *path)
 
 /* Adds a signature of the same payload by a second key to the bundle. */
 static char *add_signature(char *bundle, const struct ms_seckey *k2, const char *type,
-			   const char *payload, size_t len)
+                           const char *payload, size_t len)
 {
 	cJSON *b = cJSON_Parse(bundle);
 	cJSON *sigs = cJSON_GetObjectItem(cJSON_GetObjectItem(b, "dsseEnvelope"), "signatures");
 	size_t pae_len;
 	uint8_t *pae = ms_dsse_pae(type, (const uint8_t *)payload, len, &pae_len);
-	uint8_t sig[MS_ED25519_SIG_LEN];
-	ms_seckey_sign(k2, pae, pae_len, sig);
-	char *sig64 = ms_b64_encode(sig, sizeof sig);
+	uint8_t sig[MS_SIG_MAX];
+	size_t n = ms_seckey_signature(k2, pae, pae_len, sig);
+	if (n == 0)
+		exit(MS_ERR);
+	char *sig64 = ms_b64_encode(sig, n);
 	cJSON *entry = cJSON_CreateObject();
 	cJSON_AddStringToObject(entry, "sig", sig64);
 	cJSON_AddStringToObject(entry, "keyid", ms_pubkey_id(ms_seckey_public(k2)));

@@ -188,6 +188,51 @@ START_TEST(openssl_ed25519_keys_sign)
 }
 END_TEST
 
+/* Every key type keygen makes signs with ms_seckey_signature, and the
+ * signature is what ms_pubkey_verify (and so model_signing) expects: DER
+ * ECDSA with the curve's hash. */
+START_TEST(every_key_type_signs_and_verifies)
+{
+	make_scratch();
+	for (enum ms_key_alg alg = MS_KEY_ED25519; alg <= MS_KEY_ECDSA_P521; alg++) {
+		char *prefix = ms_asprintf("%s/%s", scratch, ms_key_alg_name(alg));
+		struct ms_keygen_opts o = {.prefix = prefix, .alg = alg};
+		char id[MS_KEYID_HEX + 1];
+		ck_assert_int_eq(ms_keygen(&o, id), 0);
+		char *key = ms_asprintf("%s.key", prefix), *pubp = ms_asprintf("%s.pub", prefix);
+		struct ms_seckey *sk;
+		struct ms_pubkey *pk;
+		ck_assert_int_eq(ms_seckey_load(key, NULL, &sk), 0);
+		ck_assert_int_eq(ms_pubkey_load(pubp, &pk), 0);
+		ck_assert_int_eq(ms_seckey_alg(sk), alg);
+		ck_assert_int_eq(ms_pubkey_alg(pk), alg);
+		ck_assert_str_eq(ms_pubkey_id(pk), id);
+		uint8_t sig[MS_SIG_MAX];
+		size_t n = ms_seckey_signature(sk, (const uint8_t *)"msg", 3, sig);
+		ck_assert_uint_gt(n, 0);
+		ck_assert_int_eq(ms_pubkey_verify(pk, (const uint8_t *)"msg", 3, sig, n), 1);
+		ck_assert_int_eq(ms_pubkey_verify(pk, (const uint8_t *)"msh", 3, sig, n), 0);
+		if (alg != MS_KEY_ED25519) {
+			ck_assert_uint_eq(sig[0], 0x30); /* a DER SEQUENCE */
+			/* the curve's hash, not SHA-256, except for P-256 */
+			ck_assert_int_eq(
+			    ms_pubkey_verify_sha256(pk, (const uint8_t *)"msg", 3, sig, n),
+			    alg == MS_KEY_ECDSA_P256);
+		}
+		ms_seckey_free(sk);
+		ms_pubkey_free(pk);
+		free(key);
+		free(pubp);
+		free(prefix);
+	}
+	enum ms_key_alg a;
+	ck_assert_int_eq(ms_key_alg_parse("ecdsa-p384", &a), 0);
+	ck_assert_int_eq(a, MS_KEY_ECDSA_P384);
+	ck_assert_int_eq(ms_key_alg_parse("rsa", &a), -1);
+	remove_scratch();
+}
+END_TEST
+
 START_TEST(refuses_exposed_or_unsuitable_secret_keys)
 {
 	make_scratch();
@@ -196,8 +241,16 @@ START_TEST(refuses_exposed_or_unsuitable_secret_keys)
 	ck_assert_int_eq(ms_seckey_load(open_key, NULL, &k), -1); /* group-readable */
 	chmod(open_key, 0604);
 	ck_assert_int_eq(ms_seckey_load(open_key, NULL, &k), -1); /* world-readable */
-	char *ec = copy_key("p256.key", 0600);
-	ck_assert_int_eq(ms_seckey_load(ec, NULL, &k), -1); /* ECDSA cannot sign here */
+	char *ec =
+	    write_scratch("k1.key",
+	                  "-----BEGIN PRIVATE KEY-----\n"
+	                  "MIGEAgEAMBAGByqGSM49AgEGBSuBBAAKBG0wawIBAQQgm6hd8MUoR+bixGIHLIqe\n"
+	                  "3nPellGJhHO0hQOk5UIu/xihRANCAASmIfvRtBMoxQO6stMJjulsL7kvpSJy5IGH\n"
+	                  "i3Li9etyMQSvpPVOK07Gw4ceQ66kRqbuKW0n6lNEi3IVOlKZD6FP\n"
+	                  "-----END PRIVATE KEY-----\n",
+	                  0600);
+	ck_assert_int_eq(ms_seckey_load(ec, NULL, &k),
+	                 -1); /* secp256k1: not a curve we sign with */
 	char *pub = copy_key("ed25519.pub", 0600);
 	ck_assert_int_eq(ms_seckey_load(pub, NULL, &k), -1);
 	char *cut = write_scratch("cut.key", "-----BEGIN PRIVATE KEY-----\nMC4CAQAw\n", 0600);
@@ -281,6 +334,7 @@ static Suite *keys_suite(void)
 	tcase_add_test(tc, openssl_ed25519_keys_sign);
 	tcase_add_test(tc, refuses_exposed_or_unsuitable_secret_keys);
 	tcase_add_test(tc, keygen_writes_usable_pair);
+	tcase_add_test(tc, every_key_type_signs_and_verifies);
 	suite_add_tcase(s, tc);
 	return s;
 }

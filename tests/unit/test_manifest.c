@@ -46,8 +46,8 @@ static struct ms_manifest sample(enum ms_method method)
 	const char *paths[] = {"a", "a", "b/c"};
 	const uint64_t starts[] = {0, 8, 0}, ends[] = {8, 12, 3};
 	for (size_t i = 0; i < 3; i++) {
-		m.res[i].path = ms_strdup(method == MS_METHOD_FILES ? (const char *[]){"a", "b", "b/c"}[i]
-								    : paths[i]);
+		m.res[i].path = ms_strdup(
+		    method == MS_METHOD_FILES ? (const char *[]){"a", "b", "b/c"}[i] : paths[i]);
 		m.res[i].start = starts[i];
 		m.res[i].end = ends[i];
 		memset(m.res[i].digest, (int)i + 1, 32);
@@ -92,8 +92,8 @@ static void expect_rejected(const char *from, const char *to)
 	char *at = strstr(json, from);
 	ck_assert_msg(at != NULL, "fixture lacks %s", from);
 	char *bad = ms_asprintf("%.*s%s%s", (int)(at - json), json, to, at + strlen(from));
-	ck_assert_msg(ms_statement_parse(bad, strlen(bad), &back) == -1, "accepted: %s -> %s",
-		      from, to);
+	ck_assert_msg(ms_statement_parse(bad, strlen(bad), &back) == -1, "accepted: %s -> %s", from,
+	              to);
 	free(bad);
 	free(json);
 	ms_manifest_free(&m);
@@ -103,11 +103,10 @@ START_TEST(statement_rejects_hostile_shapes)
 {
 	expect_rejected("\"name\": \"a:0:8\"", "\"name\": \"/etc/passwd:0:8\"");
 	expect_rejected("\"name\": \"a:0:8\"", "\"name\": \"../a:0:8\"");
-	expect_rejected("\"name\": \"a:0:8\"", "\"name\": \"a:0:9\"");       /* wrong size */
-	expect_rejected("\"name\": \"a:8:12\"", "\"name\": \"a:9:12\"");     /* gap */
-	expect_rejected("\"name\": \"a:8:12\"", "\"name\": \"a:4:12\"");     /* overlap */
-	expect_rejected("\"name\": \"a:8:12\"", "\"name\": \"a:0:8\"");      /* duplicate */
-	expect_rejected("\"name\": \"b/c:0:3\"", "\"name\": \"0:0:3\"");     /* unsorted */
+	expect_rejected("\"name\": \"a:0:8\"", "\"name\": \"a:0:9\"");   /* wrong size */
+	expect_rejected("\"name\": \"a:8:12\"", "\"name\": \"a:9:12\""); /* gap */
+	expect_rejected("\"name\": \"a:8:12\"", "\"name\": \"a:4:12\""); /* overlap */
+	expect_rejected("\"name\": \"a:8:12\"", "\"name\": \"a:0:8\"");  /* duplicate */
 	expect_rejected("\"name\": \"a:0:8\"", "\"name\": \"a:x:8\"");
 	/* Offsets in canonical decimal only (found by fuzz_resource_name):
 	 * "a:8:012" would read as a:8:12 but print differently. */
@@ -123,10 +122,10 @@ START_TEST(statement_rejects_hostile_shapes)
 	expect_rejected("\"hash_type\": \"sha256\"", "\"hash_type\": \"md5\"");
 	expect_rejected("\"_type\": \"https://in-toto.io/Statement/v1\"", "\"_type\": \"x\"");
 	expect_rejected("\"predicateType\": \"https://model_signing/signature/v1.0\"",
-			"\"predicateType\": \"https://slsa.dev/provenance/v1\"");
-	expect_rejected("\"digest\": \"01", "\"digest\": \"zz");             /* not hex */
-	expect_rejected("\"digest\": \"01", "\"digest\": \"0101");           /* too long */
-	expect_rejected("\"sha256\": \"", "\"sha256\": \"00");               /* root mismatch */
+	                "\"predicateType\": \"https://slsa.dev/provenance/v1\"");
+	expect_rejected("\"digest\": \"01", "\"digest\": \"zz");   /* not hex */
+	expect_rejected("\"digest\": \"01", "\"digest\": \"0101"); /* too long */
+	expect_rejected("\"sha256\": \"", "\"sha256\": \"00");     /* root mismatch */
 	expect_rejected("\"ignore_paths\": []", "\"ignore_paths\": [\"../x\"]");
 	expect_rejected("\"ignore_paths\": []", "\"ignore_paths\": 3");
 	/* A resource the statement's own ignore list excludes. */
@@ -162,6 +161,82 @@ START_TEST(statement_accepts_python_floats_and_missing_ignore_paths)
 }
 END_TEST
 
+/* A files statement listing b/c, b, a with the root over that order. */
+static char *reversed_statement(int root_of_listed_order, uint8_t root[MS_ROOT_LEN])
+{
+	struct ms_manifest m = sample(MS_METHOD_FILES);
+	for (size_t i = 0; i < m.n_res / 2; i++) {
+		struct ms_resource t = m.res[i];
+		m.res[i] = m.res[m.n_res - 1 - i];
+		m.res[m.n_res - 1 - i] = t;
+	}
+	if (root_of_listed_order)
+		ms_manifest_compute_root(&m);
+	memcpy(root, m.root, MS_ROOT_LEN);
+	char *json = ms_statement_to_json(&m);
+	ms_manifest_free(&m);
+	return json;
+}
+
+START_TEST(statement_any_order_root_over_listed_order)
+{
+	uint8_t root[MS_ROOT_LEN];
+	char *json = reversed_statement(1, root);
+	struct ms_manifest m;
+	ck_assert_int_eq(ms_statement_parse(json, strlen(json), &m), 0);
+	ck_assert_mem_eq(m.root, root, MS_ROOT_LEN); /* the signed subject digest */
+	ck_assert_str_eq(m.res[0].path, "a");        /* then in manifest order */
+	ck_assert_str_eq(m.res[2].path, "b/c");
+	struct ms_manifest sorted = sample(MS_METHOD_FILES);
+	uint8_t fresh[MS_ROOT_LEN];
+	ms_manifest_root(&m, fresh); /* what hashing the same files gives */
+	ck_assert_mem_eq(fresh, sorted.root, MS_ROOT_LEN);
+	ck_assert_int_ne(memcmp(fresh, m.root, MS_ROOT_LEN), 0);
+	ms_manifest_free(&sorted);
+	ms_manifest_free(&m);
+	free(json);
+	/* the root of the sorted list does not match a list in another order */
+	json = reversed_statement(0, root);
+	ck_assert_int_eq(ms_statement_parse(json, strlen(json), &m), -1);
+	free(json);
+}
+END_TEST
+
+START_TEST(statement_legacy_digests_v01)
+{
+	const char *json = "{\"_type\":\"https://in-toto.io/Statement/v1\",\"subject\":["
+	                   "{\"name\":\"w/b\",\"digest\":{\"sha256\":\""
+	                   "0202020202020202020202020202020202020202020202020202020202020202"
+	                   "\"},\"annotations\":{\"actual_hash_algorithm\":\"file-sha256\"}},"
+	                   "{\"name\":\"a\",\"digest\":{\"sha256\":\""
+	                   "0101010101010101010101010101010101010101010101010101010101010101"
+	                   "\"}}],\"predicateType\":\"https://model_signing/Digests/v0.1\","
+	                   "\"predicate\":{\"unused\":\"x\"}}";
+	struct ms_manifest m;
+	ck_assert_int_eq(ms_statement_parse(json, strlen(json), &m), 0);
+	ck_assert_int_eq(m.legacy, 1);
+	ck_assert_int_eq(m.method, MS_METHOD_FILES);
+	ck_assert_uint_eq(m.n_res, 2);
+	ck_assert_str_eq(m.res[0].path, "a");
+	ck_assert_ptr_null(m.ignore_paths);
+	ms_manifest_free(&m);
+	static const char *const bad[][2] = {
+	    {"file-sha256", "file-blake2b"},        /* another hash */
+	    {"w/b", "../b"},                        /* unsafe name */
+	    {"\"name\":\"a\"", "\"name\":\"w/b\""}, /* listed twice */
+	    {"0101010101", "01010101zz"},           /* not hex */
+	};
+	for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+		const char *at = strstr(json, bad[i][0]);
+		ck_assert_ptr_nonnull(at);
+		char *b = ms_asprintf("%.*s%s%s", (int)(at - json), json, bad[i][1],
+		                      at + strlen(bad[i][0]));
+		ck_assert_msg(ms_statement_parse(b, strlen(b), &m) == -1, "accepted %s", b);
+		free(b);
+	}
+}
+END_TEST
+
 START_TEST(statement_refuses_non_utf8_names)
 {
 	struct ms_manifest m = sample(MS_METHOD_FILES);
@@ -190,6 +265,8 @@ static Suite *manifest_suite(void)
 	tcase_add_test(tc, statement_rejects_hostile_shapes);
 	tcase_add_test(tc, statement_accepts_python_floats_and_missing_ignore_paths);
 	tcase_add_test(tc, statement_refuses_non_utf8_names);
+	tcase_add_test(tc, statement_any_order_root_over_listed_order);
+	tcase_add_test(tc, statement_legacy_digests_v01);
 	suite_add_tcase(s, tc);
 	return s;
 }
