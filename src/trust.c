@@ -77,21 +77,6 @@ void ms_trust_free(struct ms_trust *t)
 
 /* ---- the trust file ---- */
 
-/* Unknown fields are refused so a misspelt field is never silently ignored. */
-static int only_fields(const cJSON *o, const char *const *allowed, size_t n, const char *what)
-{
-	for (const cJSON *c = o->child; c; c = c->next) {
-		size_t i = 0;
-		while (i < n && strcmp(c->string, allowed[i]) != 0)
-			i++;
-		if (i == n) {
-			ms_error("%s: unknown field '%s'", what, c->string);
-			return -1;
-		}
-	}
-	return 0;
-}
-
 static int parse_key(const cJSON *o, const char *what, struct ms_trust *t)
 {
 	static const char *const fields[] = {"keyid", "label", "algorithm", "pem"};
@@ -99,7 +84,7 @@ static int parse_key(const cJSON *o, const char *what, struct ms_trust *t)
 		ms_error("%s must be an object", what);
 		return -1;
 	}
-	if (only_fields(o, fields, MS_ARRAY_LEN(fields), what) < 0)
+	if (ms_json_only_fields(o, fields, MS_ARRAY_LEN(fields), what) < 0)
 		return -1;
 	const char *keyid = ms_json_string(o, "keyid", what);
 	const char *alg = keyid ? ms_json_string(o, "algorithm", what) : NULL;
@@ -132,7 +117,7 @@ static int parse_revocation(const cJSON *o, const char *what, struct ms_trust *t
 		ms_error("%s must be an object", what);
 		return -1;
 	}
-	if (only_fields(o, fields, MS_ARRAY_LEN(fields), what) < 0)
+	if (ms_json_only_fields(o, fields, MS_ARRAY_LEN(fields), what) < 0)
 		return -1;
 	const char *kind = ms_json_string(o, "kind", what);
 	const char *subject = kind ? ms_json_string(o, "subject", what) : NULL;
@@ -195,7 +180,7 @@ int ms_trust_parse(const char *json, size_t len, const char *what, struct ms_tru
 	int rc = -1;
 	if (!cJSON_IsObject(doc))
 		ms_error("%s must be a JSON object", what);
-	else if (only_fields(doc, fields, MS_ARRAY_LEN(fields), what) < 0 ||
+	else if (ms_json_only_fields(doc, fields, MS_ARRAY_LEN(fields), what) < 0 ||
 	         ms_json_u64(doc, "modelseal_trust", 0, 1000, what, &version) < 0)
 		;
 	else if (version != MS_TRUST_FILE_VERSION)
