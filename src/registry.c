@@ -299,7 +299,9 @@ static int migrate(struct ms_registry *r)
 		}
 		char set[64];
 		snprintf(set, sizeof set, "PRAGMA user_version = %d", v + 1);
-		if (reg_exec(r, ms_registry_migrations[v]) < 0 || reg_exec(r, set) < 0)
+		if (reg_exec(r, ms_registry_migrations[v]) < 0 ||
+		    (ms_registry_migration_hooks[v] && ms_registry_migration_hooks[v](r) < 0) ||
+		    reg_exec(r, set) < 0)
 			goto fail;
 		if (reg_commit(r) < 0)
 			return -1;

@@ -10,9 +10,6 @@
 #include "modelseal/util.h"
 #include "registry_int.h"
 
-static const char zero_hash[MS_HEX_LEN + 1] =
-    "0000000000000000000000000000000000000000000000000000000000000000";
-
 static const char *const kind_names[] = {"signed",  "verified", "failed",
                                          "revoked", "trusted",  "untrusted"};
 
@@ -71,7 +68,7 @@ int reg_append_event(struct ms_registry *r, const char *kind, const char *subjec
 {
 	char prev[MS_HEX_LEN + 1], hash[MS_HEX_LEN + 1];
 	int64_t id = 1;
-	memcpy(prev, zero_hash, sizeof prev);
+	memcpy(prev, reg_zero_hash, sizeof prev);
 	sqlite3_stmt *st = reg_prepare(r, "SELECT id, hash FROM events ORDER BY id DESC LIMIT 1");
 	if (!st)
 		return -1;
@@ -207,6 +204,8 @@ int ms_registry_trust_add(struct ms_registry *reg, const char *keyid, const char
 	cJSON *d = cJSON_CreateObject();
 	if (label)
 		cJSON_AddStringToObject(d, "label", label);
+	/* The key itself, so that the log alone says what is trusted. */
+	cJSON_AddStringToObject(d, "pem", pem);
 	return write_with_event(reg, st, "trusted", keyid, d);
 }
 

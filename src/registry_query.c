@@ -284,6 +284,12 @@ int ms_registry_get_model(struct ms_registry *reg, const char *digest, unsigned 
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW)
 		return rc < 0 ? -1 : 1;
+	/* Only what the event log backs: an unbacked row is not a record. */
+	rc = reg_model_check(reg, out, (what & MS_INFO_FULL) != 0);
+	if (rc <= 0) {
+		ms_model_info_free(out);
+		return rc < 0 ? -1 : 1;
+	}
 	if (what & MS_INFO_PARENTS) {
 		st = reg_prepare(reg, PARENTS_SQL);
 		if (!st || read_links(reg, st, digest, &out->parents, &out->n_parents) < 0) {
@@ -310,9 +316,11 @@ int ms_registry_log(struct ms_registry *reg, const char *name, uint64_t limit,
 		while (!stop && (rc = reg_step(reg, st)) == SQLITE_ROW) {
 			struct ms_model_info m;
 			read_model_row(st, &m);
-			if (read_links(reg, pst, m.digest, &m.parents, &m.n_parents) < 0)
+			int backed = reg_model_check(reg, &m, 0);
+			if (backed < 0 || (backed && read_links(reg, pst, m.digest, &m.parents,
+			                                        &m.n_parents) < 0))
 				rc = -1, stop = 1;
-			else
+			else if (backed && (!name || (m.name && strcmp(m.name, name) == 0)))
 				stop = fn(&m, ctx);
 			ms_model_info_free(&m);
 		}

@@ -1,10 +1,12 @@
 /* Trusted keys and revocations in memory, and the trust file. */
 #include <cJSON.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "modelseal/checkpoint.h"
 #include "modelseal/json.h"
 #include "modelseal/trust.h"
 #include "modelseal/util.h"
@@ -73,7 +75,6 @@ void ms_trust_free(struct ms_trust *t)
 	free(t->revs);
 	memset(t, 0, sizeof *t);
 }
-
 
 /* ---- the trust file ---- */
 
@@ -242,4 +243,14 @@ char *ms_trust_to_json(const struct ms_trust *t)
 	char *text = ms_json_print(doc);
 	cJSON_Delete(doc);
 	return text;
+}
+
+/* What a checkpoint's trust_sha256 commits to: the export's exact bytes. */
+void ms_trust_digest(const struct ms_trust *t, char out[MS_HEX_LEN + 1])
+{
+	uint8_t md[32];
+	char *text = ms_trust_to_json(t);
+	EVP_Digest(text, strlen(text), md, NULL, EVP_sha256(), NULL);
+	ms_hex_encode(md, sizeof md, out);
+	free(text);
 }

@@ -19,5 +19,6 @@ MS_DECLARE_COMMAND(lineage);
 MS_DECLARE_COMMAND(audit);
 MS_DECLARE_COMMAND(trust);
 MS_DECLARE_COMMAND(revoke);
+MS_DECLARE_COMMAND(checkpoint);
 
 #endif
