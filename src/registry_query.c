@@ -420,3 +420,15 @@ void ms_lineage_free(struct ms_lineage *l)
 	free(l->edges);
 	memset(l, 0, sizeof *l);
 }
+
+int ms_registry_count_signed_by(struct ms_registry *reg, const char *keyid, uint64_t *n)
+{
+	sqlite3_stmt *st = reg_prepare(reg, "SELECT count(*) FROM models WHERE signer = ?1");
+	if (!st)
+		return -1;
+	reg_bind_text(st, 1, keyid);
+	int rc = reg_step(reg, st);
+	*n = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : 0;
+}

@@ -178,6 +178,9 @@ int ms_registry_revoke(struct ms_registry *reg, const char *kind, const char *su
 int ms_registry_revocation(struct ms_registry *reg, const char *kind, const char *subject,
                            char **reason, int64_t *time);
 
+/* How many recorded models keyid signed (revoke's confirmation). */
+int ms_registry_count_signed_by(struct ms_registry *reg, const char *keyid, uint64_t *n);
+
 /* Trusted keys (issue 6 adds the command). Each change appends a
  * 'trusted'/'untrusted' event in the same transaction. remove matches the
  * key id or the label; 0 removed, 1 no such key, -1 error. */
