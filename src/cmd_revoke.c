@@ -146,8 +146,9 @@ static void describe(struct ms_registry *reg, const struct ms_trust *trust, cons
 	struct ms_model_info m = {0};
 	int found = ms_registry_get_model(reg, t->subject, 0, &m) == 0;
 	int named = found && m.name;
-	fprintf(stderr, "About to revoke model sha256:%s%s%s%s%s.\n", t->subject, named ? " (" : "",
-	        named ? m.name : "", named ? "@" : "", named ? m.version : "");
+	fprintf(stderr, "About to revoke model sha256:%s%s%s%s%s%s.\n", t->subject,
+	        named ? " (" : "", named ? m.name : "", named ? "@" : "", named ? m.version : "",
+	        named ? ")" : "");
 	fprintf(stderr, "It will fail verification, whoever signed it (%s).\n",
 	        found ? "1 recorded model" : "not recorded here");
 	if (found)
