@@ -92,9 +92,6 @@ int ms_checkpoint_verify(const char *bundle, size_t len, const char *what,
 	size_t plen = 0, which;
 	int rc = ms_bundle_verify(bundle, len, what, MS_CHECKPOINT_PAYLOAD_TYPE, keys, n_keys,
 	                          &payload, &plen, &which);
-	if (rc == MS_FAIL)
-		ms_error("%s: the signature does not verify with %s", what,
-		         n_keys == 1 ? "the given key" : "any of the given keys");
 	if (rc != MS_OK)
 		return rc;
 	char *w = ms_asprintf("%s: payload", what);
@@ -113,6 +110,9 @@ int ms_checkpoint_load(const char *path, struct ms_pubkey *const *keys, size_t n
 		return MS_ERR;
 	char *what = ms_asprintf("checkpoint '%s'", path);
 	int rc = ms_checkpoint_verify(text, len, what, keys, n_keys, out);
+	if (rc == MS_FAIL)
+		ms_error("%s: the signature does not verify with %s", what,
+		         n_keys == 1 ? "the given key" : "any of the given keys");
 	free(what);
 	free(text);
 	return rc;
@@ -261,4 +261,109 @@ int ms_registry_check_checkpoint(struct ms_registry *reg, const struct ms_checkp
 		free(msg);
 	}
 	return 1;
+}
+
+int ms_checkpoint_peek(const char *bundle, const char *what, struct ms_checkpoint *out)
+{
+	struct ms_bundle b;
+	if (ms_bundle_parse(bundle, strlen(bundle), what, &b) < 0)
+		return -1;
+	int rc = strcmp(b.payload_type, MS_CHECKPOINT_PAYLOAD_TYPE) == 0
+	             ? ms_checkpoint_parse((const char *)b.payload, b.payload_len, what, out)
+	             : -1;
+	if (rc < 0 && strcmp(b.payload_type, MS_CHECKPOINT_PAYLOAD_TYPE) != 0)
+		ms_error("%s: not a checkpoint (payloadType '%.100s')", what, b.payload_type);
+	ms_bundle_free(&b);
+	return rc;
+}
+
+/* Whether any trust file with a checkpoint was imported here. */
+static int imported_before(struct ms_registry *reg, int *yes)
+{
+	char own[MS_REGISTRY_ID_HEX + 1];
+	if (ms_registry_id(reg, own) < 0)
+		return -1;
+	sqlite3_stmt *st =
+	    reg_prepare(reg, "SELECT count(*) FROM checkpoints WHERE registry <> ?1");
+	if (!st)
+		return -1;
+	reg_bind_text(st, 1, own);
+	int rc = reg_step(reg, st);
+	*yes = rc == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0;
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : 0;
+}
+
+/* The keys a checkpoint of an imported file may be signed by. */
+static struct ms_pubkey **checkpoint_keys(const struct ms_trust *have, const struct ms_trust *in,
+                                          size_t *n)
+{
+	const struct ms_trust *from = have->n_keys ? have : in;
+	struct ms_pubkey **keys = ms_calloc(from->n_keys ? from->n_keys : 1, sizeof *keys);
+	for (size_t i = 0; i < from->n_keys; i++)
+		keys[i] = from->keys[i].key;
+	*n = from->n_keys;
+	return keys;
+}
+
+static int not_rolled_back(struct ms_registry *reg, const struct ms_checkpoint *c)
+{
+	struct ms_checkpoint seen;
+	int rc = ms_registry_checkpoint_newest(reg, c->registry, &seen, NULL);
+	if (rc <= 0)
+		return rc < 0 ? MS_ERR : MS_OK;
+	if (c->size < seen.size) {
+		ms_error(
+		    "trust file rolled back: its checkpoint covers %llu events of registry %s, "
+		    "but this host already imported one covering %llu; get the newest trust "
+		    "file",
+		    (unsigned long long)c->size, c->registry, (unsigned long long)seen.size);
+		return MS_FAIL;
+	}
+	if (c->size == seen.size && strcmp(c->head, seen.head) != 0) {
+		ms_error(
+		    "trust file forked: its checkpoint of registry %s at %llu events has another "
+		    "head than the one this host imported",
+		    c->registry, (unsigned long long)c->size);
+		return MS_FAIL;
+	}
+	return MS_OK;
+}
+
+int ms_registry_check_trust_file(struct ms_registry *reg, const struct ms_trust *have,
+                                 const struct ms_trust *in, struct ms_checkpoint *c, int *has)
+{
+	*has = 0;
+	if (!in->checkpoint) {
+		int before;
+		if (imported_before(reg, &before) < 0)
+			return MS_ERR;
+		if (!before)
+			return MS_OK;
+		ms_error(
+		    "the trust file carries no checkpoint, but this host imported checkpointed "
+		    "trust files before: refusing a possible rollback (export it again after "
+		    "'modelseal checkpoint')");
+		return MS_FAIL;
+	}
+	size_t n;
+	struct ms_pubkey **keys = checkpoint_keys(have, in, &n);
+	int rc = ms_checkpoint_verify(in->checkpoint, strlen(in->checkpoint),
+	                              "trust file checkpoint", keys, n, c);
+	free(keys);
+	if (rc == MS_FAIL)
+		ms_error("the trust file's checkpoint is not signed by a key %s",
+		         have->n_keys ? "this host trusts" : "of the file (first import)");
+	if (rc != MS_OK)
+		return rc;
+	char digest[MS_HEX_LEN + 1];
+	ms_trust_digest(in, digest);
+	if (strcmp(digest, c->trust_sha256) != 0) {
+		ms_error("the trust file's keys and revocations are not the ones its checkpoint "
+		         "signs (edited after export?)");
+		return MS_FAIL;
+	}
+	rc = not_rolled_back(reg, c);
+	*has = rc == MS_OK;
+	return rc;
 }

@@ -73,6 +73,7 @@ void ms_trust_free(struct ms_trust *t)
 		free(t->revs[i].reason);
 	free(t->keys);
 	free(t->revs);
+	free(t->checkpoint);
 	memset(t, 0, sizeof *t);
 }
 
@@ -170,9 +171,25 @@ static int parse_list(const cJSON *doc, const char *key, const char *what, struc
 	return 0;
 }
 
+/* Kept as text: the signature is checked by whoever relies on it (trust
+ * import), against keys it already trusts. */
+static int parse_checkpoint(const cJSON *doc, const char *what, struct ms_trust *t)
+{
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(doc, "checkpoint");
+	if (!c)
+		return 0;
+	if (!cJSON_IsObject(c)) {
+		ms_error("%s: field 'checkpoint' must be an object (a checkpoint bundle)", what);
+		return -1;
+	}
+	t->checkpoint = cJSON_PrintUnformatted(c);
+	return 0;
+}
+
 int ms_trust_parse(const char *json, size_t len, const char *what, struct ms_trust *out)
 {
-	static const char *const fields[] = {"modelseal_trust", "keys", "revocations"};
+	static const char *const fields[] = {"modelseal_trust", "keys", "revocations",
+	                                     "checkpoint"};
 	uint64_t version;
 	memset(out, 0, sizeof *out);
 	cJSON *doc = ms_json_parse(json, len, what);
@@ -188,7 +205,8 @@ int ms_trust_parse(const char *json, size_t len, const char *what, struct ms_tru
 		ms_error("%s: version %llu is not supported (this modelseal reads %d)", what,
 		         (unsigned long long)version, MS_TRUST_FILE_VERSION);
 	else if (parse_list(doc, "keys", what, out, parse_key) == 0 &&
-	         parse_list(doc, "revocations", what, out, parse_revocation) == 0)
+	         parse_list(doc, "revocations", what, out, parse_revocation) == 0 &&
+	         parse_checkpoint(doc, what, out) == 0)
 		rc = 0;
 	cJSON_Delete(doc);
 	if (rc < 0)
@@ -240,6 +258,9 @@ char *ms_trust_to_json(const struct ms_trust *t)
 		cJSON_AddItemToArray(revs, o);
 		free(subject);
 	}
+	cJSON *cp = t->checkpoint ? cJSON_Parse(t->checkpoint) : NULL;
+	if (cp)
+		cJSON_AddItemToObject(doc, "checkpoint", cp);
 	char *text = ms_json_print(doc);
 	cJSON_Delete(doc);
 	return text;
@@ -249,7 +270,9 @@ char *ms_trust_to_json(const struct ms_trust *t)
 void ms_trust_digest(const struct ms_trust *t, char out[MS_HEX_LEN + 1])
 {
 	uint8_t md[32];
-	char *text = ms_trust_to_json(t);
+	struct ms_trust bare = *t;
+	bare.checkpoint = NULL;
+	char *text = ms_trust_to_json(&bare);
 	EVP_Digest(text, strlen(text), md, NULL, EVP_sha256(), NULL);
 	ms_hex_encode(md, sizeof md, out);
 	free(text);

@@ -39,12 +39,17 @@ char *ms_checkpoint_payload(const struct ms_checkpoint *c);
 /* Parses a payload strictly; -1 after an error naming what is wrong. */
 int ms_checkpoint_parse(const char *json, size_t len, const char *what, struct ms_checkpoint *out);
 /* Verifies a checkpoint bundle with keys and parses its payload: MS_OK,
- * MS_FAIL (no key verifies it; reported), MS_ERR (malformed; reported). */
+ * MS_FAIL (no key verifies it; not reported: the caller knows how to say
+ * it), MS_ERR (malformed; reported). _load reports MS_FAIL too. */
 int ms_checkpoint_verify(const char *bundle, size_t len, const char *what,
                          struct ms_pubkey *const *keys, size_t n_keys, struct ms_checkpoint *out);
 /* The same, for a file. */
 int ms_checkpoint_load(const char *path, struct ms_pubkey *const *keys, size_t n_keys,
                        struct ms_checkpoint *out);
+
+/* Parses a checkpoint bundle's payload without checking its signature:
+ * only for a checkpoint this registry stored itself. */
+int ms_checkpoint_peek(const char *bundle, const char *what, struct ms_checkpoint *out);
 
 /* SHA-256 of the trust state as 'trust export' writes it (no checkpoint). */
 void ms_trust_digest(const struct ms_trust *t, char out[MS_HEX_LEN + 1]);
@@ -66,5 +71,16 @@ int ms_registry_checkpoint_newest(struct ms_registry *reg, const char *id, struc
  * -1 error. */
 int ms_registry_check_checkpoint(struct ms_registry *reg, const struct ms_checkpoint *c,
                                  struct ms_audit *a);
+
+/* trust import's rollback check of a trust file (in) against what this
+ * registry has seen (have: its trust state). A checkpoint in the file must
+ * verify with a key this registry trusts (with the file's own keys when it
+ * trusts none yet: the first import), be of the file's exact content, and
+ * not be older than the newest checkpoint of the same registry seen here; a
+ * file without one is refused once checkpointed files were imported. MS_OK
+ * (*has set when c holds the file's checkpoint), MS_FAIL refused
+ * (reported), MS_ERR. */
+int ms_registry_check_trust_file(struct ms_registry *reg, const struct ms_trust *have,
+                                 const struct ms_trust *in, struct ms_checkpoint *c, int *has);
 
 #endif

@@ -40,8 +40,8 @@ struct ms_manifest {
 void ms_manifest_free(struct ms_manifest *m);
 
 size_t ms_digest_len(enum ms_hash_alg alg);
-const char *ms_hash_alg_name(enum ms_hash_alg alg);  /* "sha256", "blake2b" */
-const char *ms_method_name(enum ms_method method);   /* "shards", "files" */
+const char *ms_hash_alg_name(enum ms_hash_alg alg); /* "sha256", "blake2b" */
+const char *ms_method_name(enum ms_method method);  /* "shards", "files" */
 int ms_hash_alg_parse(const char *s, enum ms_hash_alg *out);
 int ms_method_parse(const char *s, enum ms_method *out);
 

@@ -33,10 +33,10 @@ struct ms_verify_request {
 	size_t n_keys;
 	char *const *ignore; /* --ignore paths, on top of the statement's */
 	size_t n_ignore;
-	int ignore_unsigned; /* --ignore-unsigned-files: extra files are fine */
-	unsigned jobs;       /* 0: online CPUs */
-	int archive;         /* --archive: MODEL is an archive file; its signature is
-	                        MODEL.sig if that exists, else the model.sig member */
+	int ignore_unsigned;                /* --ignore-unsigned-files: extra files are fine */
+	unsigned jobs;                      /* 0: online CPUs */
+	int archive;                        /* --archive: MODEL is an archive file; its signature is
+	                                       MODEL.sig if that exists, else the model.sig member */
 	const struct ms_archive_sink *sink; /* archive only: sees the members as they
 	                                       are hashed (unpack), or NULL */
 };

@@ -20,9 +20,9 @@ struct ms_file {
 };
 
 struct ms_walk {
-	int root_fd;    /* the model directory (or the file's directory) */
-	char *name;     /* subject name: the model's base name */
-	int single;     /* the model is one file */
+	int root_fd;           /* the model directory (or the file's directory) */
+	char *name;            /* subject name: the model's base name */
+	int single;            /* the model is one file */
 	struct ms_file *files; /* sorted into manifest order */
 	size_t n_files;
 	char **ignored; /* effective ignore list, as recorded in the statement */
