@@ -302,31 +302,69 @@ int ms_registry_get_model(struct ms_registry *reg, const char *digest, unsigned 
 	return 0;
 }
 
-int ms_registry_log(struct ms_registry *reg, const char *name, uint64_t limit,
-                    int (*fn)(const struct ms_model_info *m, void *ctx), void *ctx)
+struct log_pass {
+	struct ms_registry *reg;
+	const char *name;
+	int (*fn)(const struct ms_model_info *m, void *ctx);
+	void *ctx;
+	int renamed; /* a row's name was not its event's */
+};
+
+/* One row: checked against its event, then handed on when (still) named
+ * as asked. 1 to stop, 0 to go on, -1 error. */
+static int log_row(struct log_pass *p, sqlite3_stmt *pst, struct ms_model_info *m)
 {
-	sqlite3_stmt *st = reg_prepare(reg, "SELECT " MODEL_COLS " FROM models m"
-	                                    " WHERE ?1 IS NULL OR m.name = ?1"
-	                                    " ORDER BY m.created DESC, m.id DESC LIMIT ?2");
-	sqlite3_stmt *pst = reg_prepare(reg, PARENTS_SQL);
+	char *row_name = m->name ? ms_strdup(m->name) : NULL;
+	int backed = reg_model_check(p->reg, m, 0), rc = 0;
+	if (backed != 1 || (row_name && m->name && strcmp(row_name, m->name) != 0) ||
+	    (row_name && !m->name))
+		p->renamed = 1;
+	free(row_name);
+	if (backed < 0 ||
+	    (backed && read_links(p->reg, pst, m->digest, &m->parents, &m->n_parents) < 0))
+		rc = -1;
+	else if (backed && (!p->name || (m->name && strcmp(m->name, p->name) == 0)))
+		rc = p->fn(m, p->ctx) ? 1 : 0;
+	ms_model_info_free(m);
+	return rc;
+}
+
+static int log_pass(struct log_pass *p, const char *sql, uint64_t limit)
+{
+	sqlite3_stmt *st = reg_prepare(p->reg, sql);
+	sqlite3_stmt *pst = reg_prepare(p->reg, PARENTS_SQL);
 	int rc = -1, stop = 0;
 	if (st && pst) {
-		reg_bind_text(st, 1, name);
+		reg_bind_text(st, 1, p->name);
 		sqlite3_bind_int64(st, 2, limit ? (int64_t)limit : -1);
-		while (!stop && (rc = reg_step(reg, st)) == SQLITE_ROW) {
+		while (!stop && (rc = reg_step(p->reg, st)) == SQLITE_ROW) {
 			struct ms_model_info m;
 			read_model_row(st, &m);
-			int backed = reg_model_check(reg, &m, 0);
-			if (backed < 0 || (backed && read_links(reg, pst, m.digest, &m.parents,
-			                                        &m.n_parents) < 0))
-				rc = -1, stop = 1;
-			else if (backed && (!name || (m.name && strcmp(m.name, name) == 0)))
-				stop = fn(&m, ctx);
-			ms_model_info_free(&m);
+			stop = log_row(p, pst, &m);
+			if (stop < 0)
+				rc = -1;
 		}
 	}
 	sqlite3_finalize(st);
 	sqlite3_finalize(pst);
+	return rc < 0 ? -1 : stop;
+}
+
+int ms_registry_log(struct ms_registry *reg, const char *name, uint64_t limit,
+                    int (*fn)(const struct ms_model_info *m, void *ctx), void *ctx)
+{
+	struct log_pass p = {reg, name, fn, ctx, 0};
+	int rc = log_pass(&p,
+	                  "SELECT " MODEL_COLS " FROM models m WHERE ?1 IS NULL OR m.name = ?1"
+	                  " ORDER BY m.created DESC, m.id DESC LIMIT ?2",
+	                  limit);
+	/* A renamed row may hide the model that really has the name: then
+	 * every other row is checked too (slow, only on a tampered registry). */
+	if (rc == 0 && name && p.renamed)
+		rc = log_pass(&p,
+		              "SELECT " MODEL_COLS " FROM models m WHERE m.name IS NOT ?1"
+		              " ORDER BY m.created DESC, m.id DESC LIMIT ?2",
+		              limit);
 	return rc < 0 ? -1 : 0;
 }
 
