@@ -30,7 +30,8 @@ const char cmd_checkpoint_usage[] =
     "  -o, --output FILE        write the checkpoint to FILE instead of stdout\n"
     "  --passphrase-file FILE   read the key's passphrase from the first line of FILE\n";
 
-enum { OPT_PASSPHRASE_FILE = 256, OPT_PASSPHRASE };
+/* Above the global options' values (cli.c). */
+enum { OPT_PASSPHRASE_FILE = 0x300, OPT_PASSPHRASE };
 
 struct checkpoint_args {
 	const char *key, *output;
