@@ -15,6 +15,7 @@ struct ms_registry {
 	int readonly; /* opened read-only: writes are refused up front */
 	int silent;   /* verify's event path: errors only with -v */
 	int held;     /* ms_registry_lock()'s transaction awaits the next write */
+	int wrote;    /* committed a write: checkpoints the WAL when closed */
 };
 
 /* "registry PATH: ..." as an error, or as a debug line when silent. */
