@@ -294,18 +294,10 @@ static int check_edges(struct ms_registry *r, const char *digest, struct ms_audi
 	return rc < 0 ? -1 : 0;
 }
 
+/* The row's columns as reg_read_model_row reads them, then its texts. */
 static void read_model(sqlite3_stmt *st, struct ms_model_info *m)
 {
-	memset(m, 0, sizeof *m);
-	snprintf(m->digest, sizeof m->digest, "%s", col(st, 0));
-	m->name = reg_column_dup(st, 1);
-	m->version = reg_column_dup(st, 2);
-	m->method = reg_column_dup(st, 3);
-	m->hash = reg_column_dup(st, 4);
-	m->size = (uint64_t)sqlite3_column_int64(st, 5);
-	m->n_files = (uint64_t)sqlite3_column_int64(st, 6);
-	m->signer = reg_column_dup(st, 7);
-	m->created = sqlite3_column_int64(st, 8);
+	reg_read_model_row(st, m);
 	m->statement = reg_column_dup(st, 9);
 	m->bundle = reg_column_dup(st, 10);
 	m->provenance = reg_column_dup(st, 11);

@@ -122,6 +122,10 @@ struct reg_trust_replay {
 int reg_trust_replay_log(struct reg_trust_replay *p);
 void reg_trust_replay_free(struct reg_trust_replay *p);
 
+/* Fills m from a row whose columns start with digest, name, version,
+ * method, hash, size, files, signer, created (registry_query.c). */
+void reg_read_model_row(sqlite3_stmt *st, struct ms_model_info *m);
+
 /* SHA-256 of a string, lower-case hex. */
 void reg_sha256_hex(const char *s, char out[MS_HEX_LEN + 1]);
 

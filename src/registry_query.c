@@ -198,8 +198,7 @@ void ms_model_info_free(struct ms_model_info *m)
 	memset(m, 0, sizeof *m);
 }
 
-/* Fills m from a row that starts with MODEL_COLS. */
-static void read_model_row(sqlite3_stmt *st, struct ms_model_info *m)
+void reg_read_model_row(sqlite3_stmt *st, struct ms_model_info *m)
 {
 	memset(m, 0, sizeof *m);
 	snprintf(m->digest, sizeof m->digest, "%s", sqlite3_column_text(st, 0));
@@ -274,7 +273,7 @@ int ms_registry_get_model(struct ms_registry *reg, const char *digest, unsigned 
 	reg_bind_text(st, 1, digest);
 	int rc = reg_step(reg, st);
 	if (rc == SQLITE_ROW) {
-		read_model_row(st, out);
+		reg_read_model_row(st, out);
 		if (what & MS_INFO_FULL) {
 			out->statement = reg_column_dup(st, 9);
 			out->bundle = reg_column_dup(st, 10);
@@ -339,7 +338,7 @@ static int log_pass(struct log_pass *p, const char *sql, uint64_t limit)
 		sqlite3_bind_int64(st, 2, limit ? (int64_t)limit : -1);
 		while (!stop && (rc = reg_step(p->reg, st)) == SQLITE_ROW) {
 			struct ms_model_info m;
-			read_model_row(st, &m);
+			reg_read_model_row(st, &m);
 			stop = log_row(p, pst, &m);
 			if (stop < 0)
 				rc = -1;
@@ -396,7 +395,7 @@ static int lineage_nodes(struct ms_registry *r, const char *digest, int down, st
 	while ((rc = reg_step(r, st)) == SQLITE_ROW) {
 		if (l->n_nodes == cap)
 			l->nodes = ms_reallocarray(l->nodes, cap *= 2, sizeof *l->nodes);
-		read_model_row(st, &l->nodes[l->n_nodes++]);
+		reg_read_model_row(st, &l->nodes[l->n_nodes++]);
 	}
 	sqlite3_finalize(st);
 	return rc < 0 ? -1 : 0;

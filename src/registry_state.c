@@ -322,35 +322,51 @@ static void correct(struct ms_model_info *m, const struct reg_model_fields *ev)
 	reg_fields_free(&row);
 }
 
-int reg_model_check(struct ms_registry *r, struct ms_model_info *m, int texts)
+/* m against its newest 'signed' event: 1 with *ev (the event's fields,
+ * older details compared only in what they record when partial) and the
+ * differing field names in diff, 0 when there is no intact event with a
+ * readable detail, -1 error. */
+static int against_event(struct ms_registry *r, const struct ms_model_info *m, int texts,
+                         int partial, struct reg_model_fields *ev, int64_t *id, struct ms_buf *diff)
 {
 	struct reg_event e = {0};
+	struct reg_model_fields row;
 	int rc = reg_latest_signed(r, m->digest, &e);
 	if (rc > 0)
 		rc = reg_event_intact(r, &e);
+	if (rc > 0 && reg_fields_from_detail(e.detail, ev) < 0)
+		rc = 0;
+	if (rc > 0) {
+		if (partial)
+			ev->complete = 0;
+		reg_fields_from_info(m, texts, &row);
+		reg_fields_diff(&row, ev, diff);
+		reg_fields_free(&row);
+		*id = e.id;
+	}
+	reg_event_free(&e);
+	return rc;
+}
+
+int reg_model_check(struct ms_registry *r, struct ms_model_info *m, int texts)
+{
+	struct reg_model_fields ev;
+	struct ms_buf diff = {0};
+	int64_t id = 0;
+	int rc = against_event(r, m, texts, 0, &ev, &id, &diff);
 	if (rc == 0)
 		ms_warn("registry %s: model sha256:%.12s... has no intact 'signed' event; its "
 		        "record is ignored (run 'modelseal audit')",
 		        r->path, m->digest);
-	struct reg_model_fields ev, row;
-	if (rc > 0 && reg_fields_from_detail(e.detail, &ev) == 0) {
-		struct ms_buf diff = {0};
-		reg_fields_from_info(m, texts, &row);
-		reg_fields_diff(&row, &ev, &diff);
-		if (diff.len) {
-			ms_warn(
-			    "registry %s: the record of sha256:%.12s... differs from its 'signed' "
-			    "event %lld (%s); the event's values are used (run 'modelseal audit')",
-			    r->path, m->digest, (long long)e.id, diff.data);
-			correct(m, &ev);
-		}
-		ms_buf_free(&diff);
-		reg_fields_free(&row);
-		reg_fields_free(&ev);
-	} else if (rc > 0) {
-		rc = 0;
+	if (rc > 0 && diff.len) {
+		ms_warn("registry %s: the record of sha256:%.12s... differs from its 'signed' "
+		        "event %lld (%s); the event's values are used (run 'modelseal audit')",
+		        r->path, m->digest, (long long)id, diff.data);
+		correct(m, &ev);
 	}
-	reg_event_free(&e);
+	if (rc > 0)
+		reg_fields_free(&ev);
+	ms_buf_free(&diff);
 	return rc;
 }
 
@@ -360,30 +376,21 @@ int reg_model_check(struct ms_registry *r, struct ms_model_info *m, int texts)
 static int row_agrees(struct ms_registry *r, sqlite3_stmt *st)
 {
 	struct ms_model_info m = {0};
-	struct reg_event e = {0};
+	struct reg_model_fields ev;
+	struct ms_buf diff = {0};
+	int64_t id;
 	snprintf(m.digest, sizeof m.digest, "%s", text_or_empty(st, 0));
 	m.name = reg_column_dup(st, 1);
 	m.version = reg_column_dup(st, 2);
 	m.signer = reg_column_dup(st, 3);
 	m.bundle = reg_column_dup(st, 4);
 	m.provenance = reg_column_dup(st, 5);
-	int rc = reg_latest_signed(r, m.digest, &e);
-	if (rc > 0)
-		rc = reg_event_intact(r, &e);
-	struct reg_model_fields row, ev;
-	if (rc > 0 && reg_fields_from_detail(e.detail, &ev) == 0) {
-		struct ms_buf diff = {0};
-		reg_fields_from_info(&m, 1, &row);
-		ev.complete = 0; /* older details: compare what they record */
-		reg_fields_diff(&row, &ev, &diff);
+	int rc = against_event(r, &m, 1, 1, &ev, &id, &diff);
+	if (rc > 0) {
 		rc = diff.len == 0;
-		ms_buf_free(&diff);
-		reg_fields_free(&row);
 		reg_fields_free(&ev);
-	} else if (rc > 0) {
-		rc = 0;
 	}
-	reg_event_free(&e);
+	ms_buf_free(&diff);
 	ms_model_info_free(&m);
 	return rc;
 }
