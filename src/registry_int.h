@@ -3,6 +3,7 @@
 #ifndef MODELSEAL_REGISTRY_INT_H
 #define MODELSEAL_REGISTRY_INT_H
 
+#include <cJSON.h>
 #include <sqlite3.h>
 
 #include "modelseal/registry.h"
@@ -125,6 +126,9 @@ void reg_trust_replay_free(struct reg_trust_replay *p);
 /* Fills m from a row whose columns start with digest, name, version,
  * method, hash, size, files, signer, created (registry_query.c). */
 void reg_read_model_row(sqlite3_stmt *st, struct ms_model_info *m);
+
+/* A JSON number as an integer, fallback when it is none or out of range. */
+int64_t reg_json_int(const cJSON *n, int64_t fallback);
 
 /* SHA-256 of a string, lower-case hex. */
 void reg_sha256_hex(const char *s, char out[MS_HEX_LEN + 1]);

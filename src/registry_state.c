@@ -112,10 +112,19 @@ static char *json_dup(const cJSON *o, const char *key)
 	return s ? ms_strdup(s) : NULL;
 }
 
+int64_t reg_json_int(const cJSON *n, int64_t fallback)
+{
+	/* Details come from the file: a number out of range must not reach the
+	 * cast (undefined behaviour). 2^63 is exact as a double. */
+	if (!cJSON_IsNumber(n) ||
+	    !(n->valuedouble >= -9223372036854775808.0 && n->valuedouble < 9223372036854775808.0))
+		return fallback;
+	return (int64_t)n->valuedouble;
+}
+
 static int64_t json_int(const cJSON *o, const char *key)
 {
-	const cJSON *n = cJSON_GetObjectItemCaseSensitive(o, key);
-	return cJSON_IsNumber(n) ? (int64_t)n->valuedouble : -1;
+	return reg_json_int(cJSON_GetObjectItemCaseSensitive(o, key), -1);
 }
 
 static void json_hex(const cJSON *o, const char *key, char out[MS_HEX_LEN + 1])

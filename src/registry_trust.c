@@ -99,12 +99,11 @@ static int replay_revocation(struct reg_trust_replay *p, const struct reg_event 
 		if (strcmp(r->kind, kind) == 0 && strcmp(r->subject, subject) == 0) {
 			free(r->reason);
 			r->reason = ms_strdup(reason);
-			r->time = cJSON_IsNumber(when) ? (int64_t)when->valuedouble : e->time;
+			r->time = reg_json_int(when, e->time);
 			return 0;
 		}
 	}
-	ms_trust_add_revocation(&p->revs, kind, subject, reason,
-	                        cJSON_IsNumber(when) ? (int64_t)when->valuedouble : e->time);
+	ms_trust_add_revocation(&p->revs, kind, subject, reason, reg_json_int(when, e->time));
 	return 0;
 }
 

@@ -141,6 +141,18 @@ restore
 run 0 "$MS" audit
 run 0 "$MS" verify bad
 
+# Numbers out of range in a rewritten (and re-hashed) detail: named, never
+# undefined behaviour (the sanitizer run checks), and no pass.
+restore
+"$MS_TOOL" rechain "$REG" "UPDATE events SET detail = json_set(detail, '\$.created', 1e300)
+	WHERE kind = 'signed' AND subject = 'sha256:$BASE';
+	UPDATE events SET detail = json_set(detail, '\$.time', -1e300) WHERE kind = 'revoked'"
+run 1 "$MS" audit
+expect_out "^  models row sha256:$BASE differs from its 'signed' event [0-9]* in: created$"
+run 1 "$MS" verify --policy age.json base
+run 1 "$MS" verify bad
+expect_out "^revoked: bad/model.sig (signing key $LEAKED was revoked "
+
 # Every problem at once, each on its own line; --json lists them.
 restore
 sq "DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete;
