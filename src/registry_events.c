@@ -165,6 +165,37 @@ int ms_registry_revoke(struct ms_registry *reg, const char *kind, const char *su
 	return rc;
 }
 
+/* The newest 'revoked' event of a subject: what show and log report when
+ * the row was deleted (revocations fail closed, as in verify). */
+static int revocation_event(struct ms_registry *reg, const char *kind, const char *subject,
+                            char **reason, int64_t *when)
+{
+	sqlite3_stmt *st = reg_prepare(reg, "SELECT detail, time FROM events WHERE subject = ?1"
+	                                    " AND kind = 'revoked' ORDER BY id DESC LIMIT 1");
+	if (!st)
+		return -1;
+	char *ev_subject =
+	    strcmp(kind, "model") == 0 ? ms_asprintf("sha256:%s", subject) : ms_strdup(subject);
+	reg_bind_text(st, 1, ev_subject);
+	free(ev_subject);
+	int rc = reg_step(reg, st), found = 0;
+	if (rc == SQLITE_ROW) {
+		cJSON *d = cJSON_Parse((const char *)sqlite3_column_text(st, 0));
+		const char *k = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "kind"));
+		const char *why =
+		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "reason"));
+		found = k && why && strcmp(k, kind) == 0;
+		if (found && reason)
+			*reason = ms_strdup(why);
+		if (found && when)
+			*when = reg_json_int(cJSON_GetObjectItemCaseSensitive(d, "time"),
+			                     sqlite3_column_int64(st, 1));
+		cJSON_Delete(d);
+	}
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : found;
+}
+
 int ms_registry_revocation(struct ms_registry *reg, const char *kind, const char *subject,
                            char **reason, int64_t *when)
 {
@@ -182,7 +213,9 @@ int ms_registry_revocation(struct ms_registry *reg, const char *kind, const char
 			*when = sqlite3_column_int64(st, 1);
 	}
 	sqlite3_finalize(st);
-	return rc < 0 ? -1 : rc == SQLITE_ROW;
+	if (rc == SQLITE_DONE)
+		return revocation_event(reg, kind, subject, reason, when);
+	return rc < 0 ? -1 : 1;
 }
 
 int ms_registry_trust_add(struct ms_registry *reg, const char *keyid, const char *pem,

@@ -69,6 +69,8 @@ tamper() {
 tamper "revocations deleted" "DELETE FROM revocations" \
 	"^  key $LEAKED is revoked in the log, but its revocations row is missing (deleted)$"
 expect_out "^  model sha256:$Q4 is revoked in the log, but its revocations row is missing"
+run 0 "$MS" show base-ft-q4@1
+expect_out "^revoked     REVOKED .*: bad quantization$"
 tamper "revocation reason edited" "UPDATE revocations SET reason = 'fine'" \
 	"^  revocations row key $LEAKED: reason differs from its 'revoked' event$"
 tamper "trusted_keys row inserted" \
