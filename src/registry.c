@@ -75,6 +75,33 @@ sqlite3_stmt *reg_prepare(struct ms_registry *r, const char *sql)
 	return st;
 }
 
+sqlite3_stmt *reg_prepare_cached(struct ms_registry *r, const char *sql)
+{
+	size_t i = 0, n = MS_ARRAY_LEN(r->cached);
+	while (i < n && r->cached_sql[i] && r->cached_sql[i] != sql)
+		i++;
+	if (i < n && r->cached_sql[i] == sql) {
+		sqlite3_reset(r->cached[i]);
+		sqlite3_clear_bindings(r->cached[i]);
+		return r->cached[i];
+	}
+	sqlite3_stmt *st = reg_prepare(r, sql);
+	if (st && i == n) { /* full: callers reset, never finalize, so keep it */
+		sqlite3_finalize(r->cached[n - 1]);
+		i = n - 1;
+	}
+	if (st) {
+		r->cached_sql[i] = sql;
+		r->cached[i] = st;
+	}
+	return st;
+}
+
+void reg_done(sqlite3_stmt *st)
+{
+	sqlite3_reset(st);
+}
+
 int reg_step(struct ms_registry *r, sqlite3_stmt *st)
 {
 	int rc = sqlite3_step(st);
@@ -246,6 +273,8 @@ void ms_registry_close(struct ms_registry *reg)
 	 * verify never waits for that fsync. */
 	if (reg->db && (!reg->wrote || reg->silent))
 		sqlite3_db_config(reg->db, SQLITE_DBCONFIG_NO_CKPT_ON_CLOSE, 1, NULL);
+	for (size_t i = 0; i < MS_ARRAY_LEN(reg->cached); i++)
+		sqlite3_finalize(reg->cached[i]);
 	sqlite3_close_v2(reg->db);
 	free(reg->path);
 	free(reg);

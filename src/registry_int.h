@@ -17,6 +17,9 @@ struct ms_registry {
 	int silent;   /* verify's event path: errors only with -v */
 	int held;     /* ms_registry_lock()'s transaction awaits the next write */
 	int wrote;    /* committed a write: checkpoints the WAL when closed */
+	/* reg_prepare_cached: statements run once per model or event */
+	const char *cached_sql[4];
+	sqlite3_stmt *cached[4];
 };
 
 /* "registry PATH: ..." as an error, or as a debug line when silent. */
@@ -26,6 +29,11 @@ void reg_error(struct ms_registry *r, const char *fmt, ...) __attribute__((forma
  * returns SQLITE_ROW or SQLITE_DONE, or -1 after reporting (naming the SQL). */
 sqlite3_stmt *reg_prepare(struct ms_registry *r, const char *sql);
 int reg_step(struct ms_registry *r, sqlite3_stmt *st);
+/* A statement kept prepared in the handle (sql: a string literal, told
+ * apart by its address), reset and unbound. Never finalize it; reset it
+ * (reg_done) as soon as its row is read, so that it holds no snapshot. */
+sqlite3_stmt *reg_prepare_cached(struct ms_registry *r, const char *sql);
+void reg_done(sqlite3_stmt *st);
 /* Runs every statement of sql (no parameters) to completion. */
 int reg_exec(struct ms_registry *r, const char *sql);
 /* Binds text (NULL binds SQL NULL). */

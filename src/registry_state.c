@@ -48,16 +48,18 @@ void reg_event_free(struct reg_event *e)
 
 /* The hash column of event id, or "" when there is no such event (with
  * want_prev: its prev_hash column instead). 0, or -1 on error. */
+static const char prev_hash_sql[] = "SELECT prev_hash FROM events WHERE id = ?1";
+static const char hash_sql[] = "SELECT hash FROM events WHERE id = ?1";
+
 static int neighbour(struct ms_registry *r, int64_t id, int want_prev, char out[MS_HEX_LEN + 1])
 {
-	sqlite3_stmt *st = reg_prepare(r, want_prev ? "SELECT prev_hash FROM events WHERE id = ?1"
-	                                            : "SELECT hash FROM events WHERE id = ?1");
+	sqlite3_stmt *st = reg_prepare_cached(r, want_prev ? prev_hash_sql : hash_sql);
 	if (!st)
 		return -1;
 	sqlite3_bind_int64(st, 1, id);
 	int rc = reg_step(r, st);
 	snprintf(out, MS_HEX_LEN + 1, "%s", rc == SQLITE_ROW ? text_or_empty(st, 0) : "");
-	sqlite3_finalize(st);
+	reg_done(st);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -77,11 +79,13 @@ int reg_event_intact(struct ms_registry *r, const struct reg_event *e)
 	return !*after || strcmp(after, e->hash) == 0;
 }
 
+static const char latest_signed_sql[] = "SELECT " REG_EVENT_COLS " FROM events"
+                                        " WHERE subject = ?1 AND kind = 'signed'"
+                                        " ORDER BY id DESC LIMIT 1";
+
 int reg_latest_signed(struct ms_registry *r, const char *digest, struct reg_event *e)
 {
-	sqlite3_stmt *st = reg_prepare(r, "SELECT " REG_EVENT_COLS " FROM events"
-	                                  " WHERE subject = ?1 AND kind = 'signed'"
-	                                  " ORDER BY id DESC LIMIT 1");
+	sqlite3_stmt *st = reg_prepare_cached(r, latest_signed_sql);
 	if (!st)
 		return -1;
 	char *subject = ms_asprintf("sha256:%s", digest);
@@ -90,7 +94,7 @@ int reg_latest_signed(struct ms_registry *r, const char *digest, struct reg_even
 	int rc = reg_step(r, st);
 	if (rc == SQLITE_ROW)
 		reg_event_from_row(st, e);
-	sqlite3_finalize(st);
+	reg_done(st);
 	return rc < 0 ? -1 : rc == SQLITE_ROW;
 }
 
