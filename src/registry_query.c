@@ -52,24 +52,33 @@ static int match_prefix(struct ms_registry *r, const char *ref, const char *hex,
 	return n == 1 ? 0 : 1;
 }
 
+struct version_match {
+	const char *version;
+	char *digest;
+	int found;
+};
+
+static int match_version(const struct ms_model_info *m, void *ctx)
+{
+	struct version_match *v = ctx;
+	if (!m->version || strcmp(m->version, v->version) != 0)
+		return 0;
+	memcpy(v->digest, m->digest, MS_HEX_LEN + 1);
+	v->found = 1;
+	return 1;
+}
+
+/* Through ms_registry_log, so that NAME@VERSION means the model whose
+ * 'signed' event carries that name, whatever the rows were edited to
+ * (sign --parent writes it into signed provenance). */
 static int match_name(struct ms_registry *r, const char *ref, char digest[MS_HEX_LEN + 1])
 {
 	const char *at = strrchr(ref, '@');
 	char *name = ms_strndup(ref, (size_t)(at - ref));
-	sqlite3_stmt *st =
-	    reg_prepare(r, "SELECT digest FROM models WHERE name = ?1 AND version = ?2");
-	int rc = -1;
-	if (st) {
-		reg_bind_text(st, 1, name);
-		reg_bind_text(st, 2, at + 1);
-		rc = reg_step(r, st);
-		if (rc == SQLITE_ROW)
-			snprintf(digest, MS_HEX_LEN + 1, "%s", sqlite3_column_text(st, 0));
-		sqlite3_finalize(st);
-		rc = rc < 0 ? -1 : rc == SQLITE_ROW ? 0 : 1;
-	}
+	struct version_match v = {at + 1, digest, 0};
+	int rc = ms_registry_log(r, name, 0, match_version, &v);
 	free(name);
-	return rc;
+	return rc < 0 ? -1 : v.found ? 0 : 1;
 }
 
 /* s as 4 to 64 hex digits of either case, lower-cased into out. */

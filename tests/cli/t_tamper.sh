@@ -84,6 +84,10 @@ tamper "model names swapped" \
 	 UPDATE models SET name = 'other' WHERE name = 'x'" \
 	"^  models row sha256:$BASE differs from its 'signed' event [0-9]* in: name@version$"
 expect_out "^  models row sha256:$OTHER differs from its 'signed' event [0-9]* in: name@version$"
+# ... and NAME@VERSION still means the model its event names (sign --parent
+# writes it into signed provenance)
+run 0 "$MS" show base@1
+expect_out "^model       sha256:$BASE$"
 tamper "models.created set to 0" "UPDATE models SET created = 0" \
 	"^  models row sha256:$BASE differs from its 'signed' event [0-9]* in: created$"
 tamper "models.signer changed" "UPDATE models SET signer = '$EVIL' WHERE digest = '$FT'" \

@@ -152,6 +152,19 @@ START_TEST(v1_database_is_migrated)
 	                  " signer, statement, bundle, created) VALUES ('"
 	                  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',"
 	                  " 'old', '1', 'files', 'sha256', 1, 1, 'k', '{}', '{}', 1)");
+	/* ... and its 'signed' event, as version 1 wrote it. */
+	char bundle_sha[MS_HEX_LEN + 1], h[MS_HEX_LEN + 1];
+	reg_sha256_hex("{}", bundle_sha);
+	char *detail = ms_asprintf("{\"bundle_sha256\":\"%s\"}", bundle_sha);
+	const char *subject =
+	    "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+	ms_event_hash(1, 1, "signed", subject, detail, reg_zero_hash, h);
+	char *sql =
+	    ms_asprintf("INSERT INTO events VALUES (1, 1, 'signed', '%s', '%s', '%s', '%s')",
+	                subject, detail, reg_zero_hash, h);
+	exec_sql(db_path, sql);
+	free(sql);
+	free(detail);
 	ck_assert_int_eq(query_int(db_path, "PRAGMA user_version"), 1);
 	struct ms_registry *reg;
 	ck_assert_int_eq(ms_registry_open(db_path, 0, &reg), 0);
@@ -165,9 +178,15 @@ START_TEST(v1_database_is_migrated)
 	ck_assert_int_eq(query_int(db_path, "PRAGMA user_version"), MS_REGISTRY_SCHEMA_VERSION);
 	ck_assert_int_eq(query_int(db_path, "SELECT count(*) FROM models WHERE provenance IS NULL"),
 	                 1);
-	/* The row had no 'signed' event: step 3 cannot bind it, audit names it. */
-	ck_assert_int_eq(query_int(db_path, "SELECT count(*) FROM events WHERE kind = 'signed'"),
-	                 0);
+	/* Step 3 bound the row to a new event that records all of it. */
+	ck_assert_int_eq(query_int(db_path, "SELECT count(*) FROM events WHERE kind = 'signed'"
+	                                    " AND json_extract(detail, '$.migrated')"),
+	                 1);
+	ck_assert_int_eq(ms_registry_open(db_path, 0, &reg), 0);
+	struct ms_audit a;
+	ck_assert_int_eq(ms_registry_audit(reg, &a), 0);
+	ms_audit_free(&a);
+	ms_registry_close(reg);
 }
 END_TEST
 
