@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "modelseal/cli.h"
 #include "modelseal/commands.h"
@@ -13,17 +14,20 @@
 #include "modelseal/util.h"
 
 const char cmd_revoke_usage[] =
-    "usage: modelseal revoke KEYID|REF --reason TEXT\n"
+    "usage: modelseal revoke KEYID|REF --reason TEXT [--yes]\n"
     "\n"
     "Revokes a key or one model. A revoked key's signatures no longer verify;\n"
     "a revoked model no longer verifies, whoever signed it. The revocation is\n"
     "an event in the registry's chained log and travels in 'trust export'.\n"
+    "It is final: there is no command to undo it. On a terminal, revoke shows\n"
+    "what it will revoke and how many recorded models that affects, and asks.\n"
     "\n"
     "  KEYID  a key id (64 hex digits), a trusted key's label, or a PUB file\n"
     "  REF    sha256:<hex or unique prefix>, NAME@VERSION, or a signed model\n"
     "\n"
     "Options:\n"
-    "  -r, --reason TEXT   why (required; shown whenever verification fails)\n";
+    "  -r, --reason TEXT   why (required; shown whenever verification fails)\n"
+    "  -y, --yes           do not ask for confirmation (scripts)\n";
 
 struct target {
 	const char *kind; /* "key" or "model" */
@@ -123,16 +127,64 @@ static void report(const struct target *t, const char *reason)
 	cJSON_Delete(o);
 }
 
+/* What the revocation will hit, for the confirmation prompt. */
+static void describe(struct ms_registry *reg, const struct ms_trust *trust, const struct target *t)
+{
+	uint64_t n = 0;
+	if (strcmp(t->kind, "key") == 0) {
+		const struct ms_trust_key *k = ms_trust_find_key(trust, t->subject);
+		if (ms_registry_count_signed_by(reg, t->subject, &n) < 0)
+			n = 0;
+		fprintf(stderr, "About to revoke key %s%s%s%s.\n", t->subject,
+		        k && k->label ? " (" : "", k && k->label ? k->label : "",
+		        k && k->label ? ")" : "");
+		fprintf(stderr,
+		        "Every signature by it will fail: %llu recorded model%s signed by it.\n",
+		        (unsigned long long)n, n == 1 ? "" : "s");
+		return;
+	}
+	struct ms_model_info m = {0};
+	int found = ms_registry_get_model(reg, t->subject, 0, &m) == 0;
+	int named = found && m.name;
+	fprintf(stderr, "About to revoke model sha256:%s%s%s%s%s%s.\n", t->subject,
+	        named ? " (" : "", named ? m.name : "", named ? "@" : "", named ? m.version : "",
+	        named ? ")" : "");
+	fprintf(stderr, "It will fail verification, whoever signed it (%s).\n",
+	        found ? "1 recorded model" : "not recorded here");
+	if (found)
+		ms_model_info_free(&m);
+}
+
+/* On a terminal only; scripts pass --yes (or have no terminal). */
+static int confirmed(struct ms_registry *reg, const struct ms_trust *trust, const struct target *t)
+{
+	char line[16];
+	describe(reg, trust, t);
+	fputs("This is final and cannot be undone. Revoke? [y/N] ", stderr);
+	fflush(stderr);
+	if (!fgets(line, sizeof line, stdin))
+		line[0] = '\0';
+	if (strcmp(line, "y\n") == 0 || strcmp(line, "yes\n") == 0)
+		return 1;
+	ms_error("nothing revoked: not confirmed (--yes skips the question)");
+	return 0;
+}
+
 int cmd_revoke(int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"reason", required_argument, NULL, 'r'},
+	    {"yes", no_argument, NULL, 'y'},
 	    {NULL, 0, NULL, 0},
 	};
 	const char *reason = NULL;
-	int c;
-	while ((c = ms_getopt(argc, argv, "r:", opts)) != -1)
-		reason = optarg;
+	int c, yes = 0;
+	while ((c = ms_getopt(argc, argv, "r:y", opts)) != -1) {
+		if (c == 'y')
+			yes = 1;
+		else
+			reason = optarg;
+	}
 	if (optind == argc)
 		return ms_usage_error("no KEYID or REF given");
 	if (argc - optind > 1)
@@ -148,7 +200,9 @@ int cmd_revoke(int argc, char **argv)
 		ms_registry_close(reg);
 		return MS_ERR;
 	}
+	int ask = !yes && isatty(STDIN_FILENO) && isatty(STDERR_FILENO);
 	int rc = resolve(reg, &trust, argv[optind], &t) < 0 ||
+	                 (ask && !confirmed(reg, &trust, &t)) ||
 	                 ms_registry_revoke(reg, t.kind, t.subject, reason) < 0
 	             ? MS_ERR
 	             : MS_OK;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "modelseal/checkpoint.h"
 #include "modelseal/cli.h"
 #include "modelseal/commands.h"
 #include "modelseal/json.h"
@@ -21,9 +22,10 @@ const char cmd_trust_usage[] =
     "  add PUB [--label L]   trust the public key in PUB (Ed25519 or ECDSA PEM)\n"
     "  list                  the trusted keys, with revocations\n"
     "  remove KEYID|LABEL    stop trusting a key\n"
-    "  export [-o FILE]      trusted keys and revocations as one JSON file\n"
-    "                        (unsigned: the deploy system must protect it)\n"
-    "  import FILE           merge such a file into this registry\n"
+    "  export [-o FILE]      trusted keys and revocations as one JSON file, with\n"
+    "                        the newest checkpoint when it signs exactly them\n"
+    "  import FILE           merge such a file into this registry; refuses (exit 1)\n"
+    "                        a file older than one imported before (checkpoint)\n"
     "\n"
     "Options:\n"
     "  -l, --label L         a short name for the key (add)\n"
@@ -206,6 +208,31 @@ static int trust_remove(const struct trust_args *a)
 	return rc == 0 ? MS_OK : MS_ERR;
 }
 
+/* The newest checkpoint goes along when it signs exactly this trust state,
+ * so that a deploy host can refuse an older file (trust import). */
+static int add_checkpoint(struct ms_registry *reg, struct ms_trust *t)
+{
+	struct ms_checkpoint c, now;
+	char *bundle = NULL, digest[MS_HEX_LEN + 1];
+	int rc = ms_registry_checkpoint_newest(reg, NULL, &c, &bundle);
+	if (rc <= 0)
+		return rc;
+	if (ms_checkpoint_peek(bundle, "stored checkpoint", &now) < 0) {
+		free(bundle);
+		return -1;
+	}
+	ms_trust_digest(t, digest);
+	if (strcmp(digest, now.trust_sha256) == 0) {
+		t->checkpoint = bundle;
+		return 0;
+	}
+	ms_warn("trust changed since the newest checkpoint (%llu events): exported without one; "
+	        "run 'modelseal checkpoint' first so that deploy hosts can refuse older files",
+	        (unsigned long long)now.size);
+	free(bundle);
+	return 0;
+}
+
 static int trust_export(const struct trust_args *a)
 {
 	struct ms_registry *reg;
@@ -215,6 +242,11 @@ static int trust_export(const struct trust_args *a)
 	int have = ms_registry_open_if_exists(&reg);
 	if (have < 0 || (have && ms_registry_trust_load(reg, &t) < 0)) {
 		ms_registry_close(reg);
+		return MS_ERR;
+	}
+	if (have && add_checkpoint(reg, &t) < 0) {
+		ms_registry_close(reg);
+		ms_trust_free(&t);
 		return MS_ERR;
 	}
 	ms_registry_close(reg);
@@ -274,7 +306,14 @@ static int trust_import(const struct trust_args *a)
 		ms_trust_free(&in);
 		return MS_ERR;
 	}
-	int rc = import_into(reg, &have, &in, &n_keys, &n_revs) < 0 ? MS_ERR : MS_OK;
+	struct ms_checkpoint c;
+	int has_cp = 0;
+	int rc = ms_registry_check_trust_file(reg, &have, &in, &c, &has_cp);
+	if (rc == MS_OK)
+		rc = import_into(reg, &have, &in, &n_keys, &n_revs) < 0 ||
+		             (has_cp && ms_registry_checkpoint_store(reg, &c, in.checkpoint) < 0)
+		         ? MS_ERR
+		         : MS_OK;
 	if (rc == MS_OK && ms_global.json)
 		printf("{\n  \"keys_added\": %zu,\n  \"revocations_added\": %zu\n}\n", n_keys,
 		       n_revs);

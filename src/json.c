@@ -243,3 +243,18 @@ char *ms_json_print(const cJSON *item)
 	free(tabs);
 	return b.data;
 }
+
+/* Unknown fields are refused so a misspelt field is never silently ignored. */
+int ms_json_only_fields(const cJSON *o, const char *const *allowed, size_t n, const char *what)
+{
+	for (const cJSON *c = o->child; c; c = c->next) {
+		size_t i = 0;
+		while (i < n && strcmp(c->string, allowed[i]) != 0)
+			i++;
+		if (i == n) {
+			ms_error("%s: unknown field '%s'", what, c->string);
+			return -1;
+		}
+	}
+	return 0;
+}

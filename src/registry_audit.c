@@ -1,7 +1,9 @@
-/* Audit: the database's own consistency, the event chain, and that each
- * model's stored signature is the one its 'signed' event vouches for. */
+/* Audit: rebuilds the registry's state from its event log and reports, row
+ * by row, every difference: the database's own consistency, its schema and
+ * triggers, every event of the chain, every models, edges, trusted_keys and
+ * revocations row against the events that back it, and every event whose
+ * row is missing. */
 #include <cJSON.h>
-#include <openssl/evp.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -10,52 +12,32 @@
 #include "modelseal/util.h"
 #include "registry_int.h"
 
-static int found(struct ms_audit *a, int64_t id, const char *fmt, ...)
+/* Enough to name every row of a badly damaged registry without flooding. */
+#define MAX_PROBLEMS 1000
+
+static void found(struct ms_audit *a, int64_t id, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-static int found(struct ms_audit *a, int64_t id, const char *fmt, ...)
+static void found(struct ms_audit *a, int64_t id, const char *fmt, ...)
 {
 	va_list ap;
-	char msg[512];
+	char msg[1024];
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof msg, fmt, ap);
 	va_end(ap);
-	a->bad_id = id;
-	a->problem = ms_strdup(msg);
-	return 1;
-}
-
-/* PRAGMA integrity_check and foreign_key_check: 0 fine, 1 problem, -1 error. */
-static int check_database(struct ms_registry *r, struct ms_audit *a)
-{
-	sqlite3_stmt *st = reg_prepare(r, "PRAGMA integrity_check");
-	if (!st)
-		return -1;
-	int rc = reg_step(r, st);
-	if (rc == SQLITE_ROW) {
-		const char *msg = (const char *)sqlite3_column_text(st, 0);
-		if (!msg || strcmp(msg, "ok") != 0) {
-			rc = found(a, 0, "database damaged: %s", msg ? msg : "?");
-			for (char *p = a->problem; *p; p++) /* one line */
-				if (*p == '\n')
-					*p = ' ';
-		} else
-			rc = 0;
+	for (char *p = msg; *p; p++) /* one line each */
+		if (*p == '\n')
+			*p = ' ';
+	if (!a->problem) {
+		a->bad_id = id;
+		a->problem = ms_strdup(msg);
 	}
-	sqlite3_finalize(st);
-	if (rc != 0)
-		return rc < 0 ? -1 : 1;
-	st = reg_prepare(r, "PRAGMA foreign_key_check");
-	if (!st)
-		return -1;
-	rc = reg_step(r, st);
-	if (rc == SQLITE_ROW)
-		rc = found(a, 0, "database inconsistent: a row of table %s refers to a missing %s",
-		           sqlite3_column_text(st, 0), sqlite3_column_text(st, 2));
-	else
-		rc = rc < 0 ? -1 : 0;
-	sqlite3_finalize(st);
-	return rc;
+	if (a->n_problems == MAX_PROBLEMS) {
+		a->n_more++;
+		return;
+	}
+	a->problems = ms_reallocarray(a->problems, a->n_problems + 1, sizeof *a->problems);
+	a->problems[a->n_problems++] = ms_strdup(msg);
 }
 
 static const char *col(sqlite3_stmt *st, int i)
@@ -64,112 +46,473 @@ static const char *col(sqlite3_stmt *st, int i)
 	return s ? s : "";
 }
 
-/* One event against the one before: 0 fine, 1 problem. */
-static int check_event(sqlite3_stmt *st, int64_t want_id, const char *prev, struct ms_audit *a)
+/* PRAGMA integrity_check and foreign_key_check. A damaged file stops the
+ * audit there: nothing read from it can be believed. */
+static int check_database(struct ms_registry *r, struct ms_audit *a)
 {
-	int64_t id = sqlite3_column_int64(st, 0);
+	sqlite3_stmt *st = reg_prepare(r, "PRAGMA integrity_check");
+	if (!st)
+		return -1;
+	int rc = reg_step(r, st), damaged = 0;
+	if (rc == SQLITE_ROW && strcmp(col(st, 0), "ok") != 0) {
+		found(a, 0, "database damaged: %s", col(st, 0));
+		damaged = 1;
+	}
+	sqlite3_finalize(st);
+	if (rc < 0 || damaged)
+		return rc < 0 ? -1 : 1;
+	st = reg_prepare(r, "PRAGMA foreign_key_check");
+	if (!st)
+		return -1;
+	while ((rc = reg_step(r, st)) == SQLITE_ROW)
+		found(a, 0, "database inconsistent: row %lld of table %s refers to a missing %s",
+		      (long long)sqlite3_column_int64(st, 1), col(st, 0), col(st, 2));
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : 0;
+}
+
+/* ---- schema: what the migrations make, and nothing else ---- */
+
+struct schema_item {
+	char *type, *name, *sql;
+};
+
+static void schema_free(struct schema_item *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(v[i].type);
+		free(v[i].name);
+		free(v[i].sql);
+	}
+	free(v);
+}
+
+/* SQLite's own catalogue; another backend compares its own. */
+static int read_schema(sqlite3 *db, struct schema_item **out, size_t *n)
+{
+	sqlite3_stmt *st;
+	*out = NULL;
+	*n = 0;
+	if (sqlite3_prepare_v2(db,
+	                       "SELECT type, name, coalesce(sql, '') FROM sqlite_master"
+	                       " WHERE name NOT LIKE 'sqlite\\_stat%' ESCAPE '\\'"
+	                       " AND name <> 'sqlite_sequence' ORDER BY type, name",
+	                       -1, &st, NULL) != SQLITE_OK)
+		return -1;
+	int rc;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*out = ms_reallocarray(*out, *n + 1, sizeof **out);
+		(*out)[(*n)++] = (struct schema_item){ms_strdup(col(st, 0)), ms_strdup(col(st, 1)),
+		                                      ms_strdup(col(st, 2))};
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/* The schema the migration steps build, in a scratch in-memory database. */
+static int expected_schema(struct schema_item **out, size_t *n)
+{
+	sqlite3 *db;
+	int rc =
+	    sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK ? 0 : -1;
+	for (int i = 0; rc == 0 && i < MS_REGISTRY_SCHEMA_VERSION; i++)
+		rc = sqlite3_exec(db, ms_registry_migrations[i], NULL, NULL, NULL) == SQLITE_OK
+		         ? 0
+		         : -1;
+	if (rc == 0)
+		rc = read_schema(db, out, n);
+	sqlite3_close(db);
+	if (rc < 0)
+		ms_error("cannot build the expected registry schema (SQLite in-memory database)");
+	return rc;
+}
+
+static const struct schema_item *schema_find(const struct schema_item *v, size_t n,
+                                             const struct schema_item *want)
+{
+	for (size_t i = 0; i < n; i++)
+		if (strcmp(v[i].type, want->type) == 0 && strcmp(v[i].name, want->name) == 0)
+			return &v[i];
+	return NULL;
+}
+
+static int check_schema(struct ms_registry *r, struct ms_audit *a)
+{
+	struct schema_item *want = NULL, *have = NULL;
+	size_t n_want = 0, n_have = 0;
+	int rc = expected_schema(&want, &n_want);
+	if (rc == 0 && read_schema(r->db, &have, &n_have) < 0) {
+		reg_error(r, "cannot read the schema: %s", sqlite3_errmsg(r->db));
+		rc = -1;
+	}
+	for (size_t i = 0; rc == 0 && i < n_want; i++) {
+		const struct schema_item *h = schema_find(have, n_have, &want[i]);
+		if (!h)
+			found(a, 0, "schema: %s %s is missing (dropped)", want[i].type,
+			      want[i].name);
+		else if (strcmp(h->sql, want[i].sql) != 0)
+			found(a, 0, "schema: %s %s was changed", want[i].type, want[i].name);
+	}
+	for (size_t i = 0; rc == 0 && i < n_have; i++)
+		if (!schema_find(want, n_want, &have[i]))
+			found(a, 0, "schema: %s %s is not part of the registry schema (added)",
+			      have[i].type, have[i].name);
+	schema_free(want, n_want);
+	schema_free(have, n_have);
+	return rc;
+}
+
+/* ---- the chain: every event, not only the first bad one ---- */
+
+static void check_event(const struct reg_event *e, int64_t want_id, const char *prev,
+                        struct ms_audit *a)
+{
 	char hash[MS_HEX_LEN + 1];
-	if (id != want_id)
-		return found(a, id, "event %lld: events %lld to %lld are missing", (long long)id,
-		             (long long)want_id, (long long)id - 1);
-	if (strcmp(col(st, 5), prev) != 0)
-		return found(a, id,
-		             "event %lld: prev_hash does not match event %lld "
-		             "(the chain was cut or rewritten)",
-		             (long long)id, (long long)id - 1);
-	ms_event_hash(id, sqlite3_column_int64(st, 1), col(st, 2), col(st, 3), col(st, 4), prev,
-	              hash);
-	if (strcmp(col(st, 6), hash) != 0)
-		return found(a, id, "event %lld: row content does not match its hash (rewritten)",
-		             (long long)id);
-	return 0;
+	if (e->id != want_id)
+		found(a, e->id, "event %lld: events %lld to %lld are missing (removed)",
+		      (long long)e->id, (long long)want_id, (long long)e->id - 1);
+	else if (strcmp(e->prev, prev) != 0)
+		found(a, e->id,
+		      "event %lld: prev_hash does not match event %lld (the chain was cut or "
+		      "rewritten)",
+		      (long long)e->id, (long long)e->id - 1);
+	ms_event_hash(e->id, e->time, e->kind, e->subject, e->detail, e->prev, hash);
+	if (strcmp(e->hash, hash) != 0)
+		found(a, e->id,
+		      "event %lld (%s %s): row content does not match its hash (rewritten)",
+		      (long long)e->id, e->kind, e->subject);
 }
 
 static int check_chain(struct ms_registry *r, struct ms_audit *a)
 {
-	sqlite3_stmt *st = reg_prepare(r, "SELECT id, time, kind, subject, detail, prev_hash, hash"
-	                                  " FROM events ORDER BY id");
+	sqlite3_stmt *st = reg_prepare(r, "SELECT " REG_EVENT_COLS " FROM events ORDER BY id");
 	if (!st)
 		return -1;
-	int rc, bad = 0;
-	while (!bad && (rc = reg_step(r, st)) == SQLITE_ROW) {
-		bad = check_event(st, (int64_t)a->n_events + 1, a->head, a);
-		if (!bad) {
-			a->n_events++;
-			snprintf(a->head, sizeof a->head, "%s", col(st, 6));
-		}
+	int rc;
+	int64_t last = 0;
+	while ((rc = reg_step(r, st)) == SQLITE_ROW) {
+		struct reg_event e;
+		reg_event_from_row(st, &e);
+		check_event(&e, last + 1, a->head, a);
+		last = e.id;
+		a->n_events++;
+		memcpy(a->head, e.hash, sizeof a->head);
+		reg_event_free(&e);
 	}
 	sqlite3_finalize(st);
-	return bad ? 1 : rc < 0 ? -1 : 0;
+	return rc < 0 ? -1 : 0;
 }
 
-static void sha256_hex(const char *s, char out[MS_HEX_LEN + 1])
-{
-	uint8_t md[32];
-	EVP_Digest(s, strlen(s), md, NULL, EVP_sha256(), NULL);
-	ms_hex_encode(md, sizeof md, out);
-}
+/* ---- models and edges against their 'signed' events ---- */
 
-/* The detail field of a model's last 'signed' event names the SHA-256 of
- * the bundle (and provenance) recorded with it. */
-static int check_model(sqlite3_stmt *st, struct ms_audit *a)
+struct edge {
+	char parent[MS_HEX_LEN + 1];
+	char relation[16];
+	int64_t event;
+	int seen;
+};
+
+/* Every edge the model's 'signed' events record; a later event's relation
+ * for the same parent wins, as the ON CONFLICT update does. */
+static int expected_edges(struct ms_registry *r, const char *digest, struct edge **out, size_t *n)
 {
-	const char *digest = col(st, 0);
-	int64_t ev = sqlite3_column_int64(st, 3);
-	if (sqlite3_column_type(st, 3) == SQLITE_NULL)
-		return found(a, 0, "model sha256:%s has no 'signed' event", digest);
-	cJSON *d = cJSON_Parse(col(st, 4));
-	const char *fields[] = {"bundle_sha256", "provenance_sha256"};
-	int bad = 0;
-	for (int i = 0; i < 2 && !bad; i++) {
-		const char *want =
-		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, fields[i]));
-		char got[MS_HEX_LEN + 1] = "";
-		if (sqlite3_column_type(st, 1 + i) != SQLITE_NULL)
-			sha256_hex(col(st, 1 + i), got);
-		if (strcmp(want ? want : "", got) != 0)
-			bad = found(
-			    a, ev,
-			    "model sha256:%s: its stored %s is not the one event %lld records",
-			    digest, i == 0 ? "signature" : "provenance", (long long)ev);
+	sqlite3_stmt *st = reg_prepare(r, "SELECT id, detail FROM events WHERE subject = ?1"
+	                                  " AND kind = 'signed' ORDER BY id");
+	if (!st)
+		return -1;
+	char *subject = ms_asprintf("sha256:%s", digest);
+	reg_bind_text(st, 1, subject);
+	free(subject);
+	int rc;
+	while ((rc = reg_step(r, st)) == SQLITE_ROW) {
+		cJSON *d = cJSON_Parse(col(st, 1)), *p;
+		cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(d, "parents"))
+		{
+			const char *pd =
+			    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "digest"));
+			const char *rel =
+			    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(p, "relation"));
+			if (!pd || !rel || strncmp(pd, "sha256:", 7) != 0)
+				continue;
+			size_t i = 0;
+			while (i < *n && strcmp((*out)[i].parent, pd + 7) != 0)
+				i++;
+			if (i == *n) {
+				*out = ms_reallocarray(*out, *n + 1, sizeof **out);
+				memset(&(*out)[i], 0, sizeof **out);
+				snprintf((*out)[i].parent, sizeof(*out)[i].parent, "%s", pd + 7);
+				(*n)++;
+			}
+			snprintf((*out)[i].relation, sizeof(*out)[i].relation, "%s", rel);
+			(*out)[i].event = sqlite3_column_int64(st, 0);
+		}
+		cJSON_Delete(d);
 	}
-	cJSON_Delete(d);
-	return bad;
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : 0;
+}
+
+static int check_edges(struct ms_registry *r, const char *digest, struct ms_audit *a)
+{
+	struct edge *want = NULL;
+	size_t n = 0;
+	if (expected_edges(r, digest, &want, &n) < 0)
+		return -1;
+	sqlite3_stmt *st =
+	    reg_prepare(r, "SELECT parent, relation FROM edges WHERE child = ?1 ORDER BY parent");
+	int rc = -1;
+	if (st) {
+		reg_bind_text(st, 1, digest);
+		while ((rc = reg_step(r, st)) == SQLITE_ROW) {
+			size_t i = 0;
+			while (i < n && strcmp(want[i].parent, col(st, 0)) != 0)
+				i++;
+			if (i == n)
+				found(a, 0,
+				      "edges row sha256:%s -> sha256:%s (%s): no 'signed' event "
+				      "records it",
+				      digest, col(st, 0), col(st, 1));
+			else if (strcmp(want[i].relation, col(st, 1)) != 0)
+				found(
+				    a, want[i].event,
+				    "edges row sha256:%s -> sha256:%s: relation %s, but event %lld "
+				    "records %s",
+				    digest, col(st, 0), col(st, 1), (long long)want[i].event,
+				    want[i].relation);
+			if (i < n)
+				want[i].seen = 1;
+		}
+		sqlite3_finalize(st);
+	}
+	for (size_t i = 0; rc >= 0 && i < n; i++)
+		if (!want[i].seen)
+			found(a, want[i].event,
+			      "edges row sha256:%s -> sha256:%s (%s) is missing: event %lld "
+			      "records it",
+			      digest, want[i].parent, want[i].relation, (long long)want[i].event);
+	free(want);
+	return rc < 0 ? -1 : 0;
+}
+
+/* The row's columns as reg_read_model_row reads them, then its texts. */
+static void read_model(sqlite3_stmt *st, struct ms_model_info *m)
+{
+	reg_read_model_row(st, m);
+	m->statement = reg_column_dup(st, 9);
+	m->bundle = reg_column_dup(st, 10);
+	m->provenance = reg_column_dup(st, 11);
+}
+
+static int check_model(struct ms_registry *r, const struct ms_model_info *m, struct ms_audit *a)
+{
+	struct reg_event e = {0};
+	struct reg_model_fields row, ev;
+	int rc = reg_latest_signed(r, m->digest, &e);
+	if (rc == 0)
+		found(a, 0, "models row sha256:%s%s%s%s: no 'signed' event backs it", m->digest,
+		      m->name ? " (" : "", m->name ? m->name : "", m->name ? ")" : "");
+	if (rc > 0 && reg_fields_from_detail(e.detail, &ev) < 0) {
+		found(a, e.id, "event %lld: detail is not a JSON object", (long long)e.id);
+	} else if (rc > 0) {
+		struct ms_buf diff = {0};
+		reg_fields_from_info(m, 1, &row);
+		reg_fields_diff(&row, &ev, &diff);
+		if (diff.len)
+			found(a, e.id,
+			      "models row sha256:%s differs from its 'signed' event %lld in: %s",
+			      m->digest, (long long)e.id, diff.data);
+		else if (!ev.complete)
+			found(
+			    a, e.id,
+			    "models row sha256:%s: its 'signed' event %lld does not record the "
+			    "whole row (it disagreed with the row when the registry was migrated)",
+			    m->digest, (long long)e.id);
+		ms_buf_free(&diff);
+		reg_fields_free(&row);
+		reg_fields_free(&ev);
+	}
+	reg_event_free(&e);
+	return rc < 0 || check_edges(r, m->digest, a) < 0 ? -1 : 0;
 }
 
 static int check_models(struct ms_registry *r, struct ms_audit *a)
 {
-	sqlite3_stmt *st = reg_prepare(
-	    r, "SELECT m.digest, m.bundle, m.provenance, e.id, e.detail FROM models m"
-	       " LEFT JOIN events e ON e.id = (SELECT max(id) FROM events WHERE kind = 'signed'"
-	       " AND subject = 'sha256:' || m.digest) ORDER BY m.id");
+	sqlite3_stmt *st = reg_prepare(r, "SELECT digest, name, version, method, hash, size, files,"
+	                                  " signer, created, statement, bundle, provenance"
+	                                  " FROM models ORDER BY id");
 	if (!st)
 		return -1;
-	int rc, bad = 0;
-	while (!bad && (rc = reg_step(r, st)) == SQLITE_ROW)
-		bad = check_model(st, a);
+	int rc;
+	while ((rc = reg_step(r, st)) == SQLITE_ROW) {
+		struct ms_model_info m;
+		read_model(st, &m);
+		int bad = check_model(r, &m, a) < 0;
+		ms_model_info_free(&m);
+		if (bad) {
+			rc = -1;
+			break;
+		}
+	}
 	sqlite3_finalize(st);
-	return bad ? 1 : rc < 0 ? -1 : 0;
+	if (rc < 0)
+		return -1;
+	/* The other way round: models the log signed that have no row. */
+	st = reg_prepare(r, "SELECT max(id), subject FROM events WHERE kind = 'signed'"
+	                    " AND substr(subject, 8) NOT IN (SELECT digest FROM models)"
+	                    " GROUP BY subject ORDER BY 1");
+	if (!st)
+		return -1;
+	while ((rc = reg_step(r, st)) == SQLITE_ROW)
+		found(a, sqlite3_column_int64(st, 0),
+		      "event %lld signed %s, but its models row is missing (deleted)",
+		      (long long)sqlite3_column_int64(st, 0), col(st, 1));
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : 0;
+}
+
+/* ---- trusted keys and revocations against the replayed log ---- */
+
+static const struct reg_key_state *key_state(const struct reg_trust_replay *p, const char *id)
+{
+	for (size_t i = 0; i < p->n_keys; i++)
+		if (strcmp(p->keys[i].keyid, id) == 0)
+			return &p->keys[i];
+	return NULL;
+}
+
+static int str_eq(const char *a, const char *b)
+{
+	return (!a && !b) || (a && b && strcmp(a, b) == 0);
+}
+
+static int check_key_rows(struct ms_registry *r, const struct reg_trust_replay *p,
+                          struct ms_audit *a)
+{
+	sqlite3_stmt *st =
+	    reg_prepare(r, "SELECT keyid, pem, label FROM trusted_keys ORDER BY keyid");
+	if (!st)
+		return -1;
+	int rc;
+	char pem_id[MS_HEX_LEN + 1];
+	while ((rc = reg_step(r, st)) == SQLITE_ROW) {
+		const char *id = col(st, 0);
+		const struct reg_key_state *k = key_state(p, id);
+		const char *label = (const char *)sqlite3_column_text(st, 2);
+		reg_sha256_hex(col(st, 1), pem_id);
+		if (!k || !k->trusted)
+			found(a, k ? k->event : 0,
+			      "trusted_keys row %s: no 'trusted' event backs it%s", id,
+			      k ? " (the log removed it)" : "");
+		else if (strcmp(pem_id, id) != 0 || (k->pem && strcmp(k->pem, col(st, 1)) != 0))
+			found(a, k->event,
+			      "trusted_keys row %s: its PEM is not the key event %lld trusts", id,
+			      (long long)k->event);
+		else if (!str_eq(label, k->label))
+			found(a, k->event,
+			      "trusted_keys row %s: label '%s' differs from event %lld", id,
+			      label ? label : "(none)", (long long)k->event);
+	}
+	sqlite3_finalize(st);
+	if (rc < 0)
+		return -1;
+	for (size_t i = 0; i < p->n_keys; i++) {
+		if (!p->keys[i].trusted)
+			continue;
+		st = reg_prepare(r, "SELECT 1 FROM trusted_keys WHERE keyid = ?1");
+		if (!st)
+			return -1;
+		reg_bind_text(st, 1, p->keys[i].keyid);
+		rc = reg_step(r, st);
+		sqlite3_finalize(st);
+		if (rc < 0)
+			return -1;
+		if (rc == SQLITE_DONE)
+			found(a, p->keys[i].event,
+			      "event %lld trusts key %s, but its trusted_keys row is missing "
+			      "(deleted)",
+			      (long long)p->keys[i].event, p->keys[i].keyid);
+	}
+	return 0;
+}
+
+static int check_revocation_rows(struct ms_registry *r, const struct reg_trust_replay *p,
+                                 struct ms_audit *a)
+{
+	sqlite3_stmt *st = reg_prepare(r, "SELECT kind, subject, reason FROM revocations"
+	                                  " ORDER BY kind, subject");
+	if (!st)
+		return -1;
+	int rc;
+	struct ms_trust rows = {0};
+	while ((rc = reg_step(r, st)) == SQLITE_ROW) {
+		const char *kind = col(st, 0), *subject = col(st, 1);
+		const struct ms_revocation *rev = ms_trust_revocation(&p->revs, kind, subject);
+		if (!rev)
+			found(a, 0, "revocations row %s %s: no 'revoked' event backs it", kind,
+			      subject);
+		else if (strcmp(rev->reason, col(st, 2)) != 0)
+			found(a, 0,
+			      "revocations row %s %s: reason differs from its 'revoked' event",
+			      kind, subject);
+		if (strlen(kind) < sizeof rows.revs->kind && ms_is_hex64(subject))
+			ms_trust_add_revocation(&rows, kind, subject, "", 0);
+	}
+	sqlite3_finalize(st);
+	for (size_t i = 0; rc >= 0 && i < p->revs.n_revs; i++) {
+		const struct ms_revocation *rev = &p->revs.revs[i];
+		if (!ms_trust_revocation(&rows, rev->kind, rev->subject))
+			found(a, 0,
+			      "%s %s%s is revoked in the log, but its revocations row is "
+			      "missing (deleted)",
+			      rev->kind, strcmp(rev->kind, "model") == 0 ? "sha256:" : "",
+			      rev->subject);
+	}
+	ms_trust_free(&rows);
+	return rc < 0 ? -1 : 0;
+}
+
+static int check_trust(struct ms_registry *r, struct ms_audit *a)
+{
+	struct reg_trust_replay p = {.reg = r, .lenient = 1};
+	int rc = reg_trust_replay_log(&p);
+	if (rc == 0)
+		rc = check_key_rows(r, &p, a) < 0 || check_revocation_rows(r, &p, a) < 0 ? -1 : 0;
+	reg_trust_replay_free(&p);
+	return rc;
 }
 
 int ms_registry_audit(struct ms_registry *reg, struct ms_audit *out)
 {
 	memset(out, 0, sizeof *out);
 	memset(out->head, '0', MS_HEX_LEN);
-	/* One read transaction: a consistent snapshot while others sign. */
-	if (reg_exec(reg, "BEGIN") < 0)
+	/* One read transaction: a consistent snapshot while others sign
+	 * (unless the caller holds one already). */
+	int own = sqlite3_get_autocommit(reg->db);
+	if (own && reg_exec(reg, "BEGIN") < 0)
 		return -1;
+	/* The audit reads every page, several of them many times: a larger page
+	 * cache than SQLite's 2 MiB default saves re-reading them. */
+	reg_exec(reg, "PRAGMA cache_size = -32768");
 	int rc = check_database(reg, out);
 	if (rc == 0)
-		rc = check_chain(reg, out);
-	if (rc == 0)
-		rc = check_models(reg, out);
-	reg_rollback(reg);
-	return rc;
+		rc = check_schema(reg, out) < 0 || check_chain(reg, out) < 0 ||
+		             check_models(reg, out) < 0 || check_trust(reg, out) < 0
+		         ? -1
+		         : 0;
+	if (own)
+		reg_rollback(reg);
+	if (rc < 0)
+		return -1;
+	return out->problem ? 1 : 0;
 }
 
 void ms_audit_free(struct ms_audit *a)
 {
 	free(a->problem);
+	for (size_t i = 0; i < a->n_problems; i++)
+		free(a->problems[i]);
+	free(a->problems);
 	a->problem = NULL;
+	a->problems = NULL;
+	a->n_problems = 0;
 }

@@ -10,9 +10,6 @@
 #include "modelseal/util.h"
 #include "registry_int.h"
 
-static const char zero_hash[MS_HEX_LEN + 1] =
-    "0000000000000000000000000000000000000000000000000000000000000000";
-
 static const char *const kind_names[] = {"signed",  "verified", "failed",
                                          "revoked", "trusted",  "untrusted"};
 
@@ -71,7 +68,7 @@ int reg_append_event(struct ms_registry *r, const char *kind, const char *subjec
 {
 	char prev[MS_HEX_LEN + 1], hash[MS_HEX_LEN + 1];
 	int64_t id = 1;
-	memcpy(prev, zero_hash, sizeof prev);
+	memcpy(prev, reg_zero_hash, sizeof prev);
 	sqlite3_stmt *st = reg_prepare(r, "SELECT id, hash FROM events ORDER BY id DESC LIMIT 1");
 	if (!st)
 		return -1;
@@ -168,6 +165,37 @@ int ms_registry_revoke(struct ms_registry *reg, const char *kind, const char *su
 	return rc;
 }
 
+/* The newest 'revoked' event of a subject: what show and log report when
+ * the row was deleted (revocations fail closed, as in verify). */
+static int revocation_event(struct ms_registry *reg, const char *kind, const char *subject,
+                            char **reason, int64_t *when)
+{
+	sqlite3_stmt *st = reg_prepare(reg, "SELECT detail, time FROM events WHERE subject = ?1"
+	                                    " AND kind = 'revoked' ORDER BY id DESC LIMIT 1");
+	if (!st)
+		return -1;
+	char *ev_subject =
+	    strcmp(kind, "model") == 0 ? ms_asprintf("sha256:%s", subject) : ms_strdup(subject);
+	reg_bind_text(st, 1, ev_subject);
+	free(ev_subject);
+	int rc = reg_step(reg, st), found = 0;
+	if (rc == SQLITE_ROW) {
+		cJSON *d = cJSON_Parse((const char *)sqlite3_column_text(st, 0));
+		const char *k = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "kind"));
+		const char *why =
+		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "reason"));
+		found = k && why && strcmp(k, kind) == 0;
+		if (found && reason)
+			*reason = ms_strdup(why);
+		if (found && when)
+			*when = reg_json_int(cJSON_GetObjectItemCaseSensitive(d, "time"),
+			                     sqlite3_column_int64(st, 1));
+		cJSON_Delete(d);
+	}
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : found;
+}
+
 int ms_registry_revocation(struct ms_registry *reg, const char *kind, const char *subject,
                            char **reason, int64_t *when)
 {
@@ -185,7 +213,9 @@ int ms_registry_revocation(struct ms_registry *reg, const char *kind, const char
 			*when = sqlite3_column_int64(st, 1);
 	}
 	sqlite3_finalize(st);
-	return rc < 0 ? -1 : rc == SQLITE_ROW;
+	if (rc == SQLITE_DONE)
+		return revocation_event(reg, kind, subject, reason, when);
+	return rc < 0 ? -1 : 1;
 }
 
 int ms_registry_trust_add(struct ms_registry *reg, const char *keyid, const char *pem,
@@ -207,6 +237,8 @@ int ms_registry_trust_add(struct ms_registry *reg, const char *keyid, const char
 	cJSON *d = cJSON_CreateObject();
 	if (label)
 		cJSON_AddStringToObject(d, "label", label);
+	/* The key itself, so that the log alone says what is trusted. */
+	cJSON_AddStringToObject(d, "pem", pem);
 	return write_with_event(reg, st, "trusted", keyid, d);
 }
 

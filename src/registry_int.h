@@ -3,9 +3,12 @@
 #ifndef MODELSEAL_REGISTRY_INT_H
 #define MODELSEAL_REGISTRY_INT_H
 
+#include <cJSON.h>
 #include <sqlite3.h>
 
 #include "modelseal/registry.h"
+#include "modelseal/trust.h"
+#include "modelseal/util.h"
 
 struct ms_registry {
 	sqlite3 *db;
@@ -13,6 +16,10 @@ struct ms_registry {
 	int readonly; /* opened read-only: writes are refused up front */
 	int silent;   /* verify's event path: errors only with -v */
 	int held;     /* ms_registry_lock()'s transaction awaits the next write */
+	int wrote;    /* committed a write: checkpoints the WAL when closed */
+	/* reg_prepare_cached: statements run once per model or event */
+	const char *cached_sql[4];
+	sqlite3_stmt *cached[4];
 };
 
 /* "registry PATH: ..." as an error, or as a debug line when silent. */
@@ -22,6 +29,11 @@ void reg_error(struct ms_registry *r, const char *fmt, ...) __attribute__((forma
  * returns SQLITE_ROW or SQLITE_DONE, or -1 after reporting (naming the SQL). */
 sqlite3_stmt *reg_prepare(struct ms_registry *r, const char *sql);
 int reg_step(struct ms_registry *r, sqlite3_stmt *st);
+/* A statement kept prepared in the handle (sql: a string literal, told
+ * apart by its address), reset and unbound. Never finalize it; reset it
+ * (reg_done) as soon as its row is read, so that it holds no snapshot. */
+sqlite3_stmt *reg_prepare_cached(struct ms_registry *r, const char *sql);
+void reg_done(sqlite3_stmt *st);
 /* Runs every statement of sql (no parameters) to completion. */
 int reg_exec(struct ms_registry *r, const char *sql);
 /* Binds text (NULL binds SQL NULL). */
@@ -40,8 +52,94 @@ int reg_writable(struct ms_registry *r);
 int reg_append_event(struct ms_registry *r, const char *kind, const char *subject,
                      const char *detail);
 
-/* The migration steps: steps[i] takes user_version i to i + 1. */
+/* The migration steps: steps[i] takes user_version i to i + 1, its SQL
+ * then its hook (NULL when none), in one transaction. */
 extern const char *const ms_registry_migrations[MS_REGISTRY_SCHEMA_VERSION];
+extern int (*const ms_registry_migration_hooks[MS_REGISTRY_SCHEMA_VERSION])(struct ms_registry *);
+
+/* ---- state bound to the event log (registry_state.c) ----
+ *
+ * Every row that can change a verdict is backed by the chained event that
+ * made it: a model by its newest 'signed' event, whose detail records the
+ * whole row (reg_model_detail); a trusted key by its 'trusted' event (the
+ * key id is the SHA-256 of the PEM); a revocation by its 'revoked' event.
+ * Readers that decide verdicts take the event's word over the row's. */
+
+struct reg_event {
+	int64_t id, time;
+	char *kind, *subject, *detail;
+	char prev[MS_HEX_LEN + 1], hash[MS_HEX_LEN + 1];
+};
+#define REG_EVENT_COLS "id, time, kind, subject, detail, prev_hash, hash"
+/* Reads the REG_EVENT_COLS at columns 0..6 of the current row. */
+void reg_event_from_row(sqlite3_stmt *st, struct reg_event *e);
+void reg_event_free(struct reg_event *e);
+/* Whether the event's hash is that of its content and it is linked to the
+ * events before and after it: 1 yes, 0 no, -1 error. */
+int reg_event_intact(struct ms_registry *r, const struct reg_event *e);
+/* The newest 'signed' event of a model (hex digest): 1 found, 0 none, -1 error. */
+int reg_latest_signed(struct ms_registry *r, const char *digest, struct reg_event *e);
+extern const char reg_zero_hash[MS_HEX_LEN + 1];
+
+/* The verdict-bearing fields of a models row. Text hashes are "" for none;
+ * has_* says which fields an (older) event detail records. */
+struct reg_model_fields {
+	char *name, *version, *method, *hash, *signer;
+	int64_t size, files, created;
+	char statement_sha256[MS_HEX_LEN + 1], bundle_sha256[MS_HEX_LEN + 1],
+	    provenance_sha256[MS_HEX_LEN + 1];
+	int complete;  /* a detail from schema 3 on: every field recorded */
+	int has_name;  /* name and version recorded (maybe as unnamed) */
+	int has_texts; /* the text hashes are known */
+};
+void reg_fields_free(struct reg_model_fields *f);
+/* A 'signed' event's detail as fields: 0, or -1 when it is not a JSON object. */
+int reg_fields_from_detail(const char *detail, struct reg_model_fields *f);
+/* The fields of a model as read (texts hashed when loaded). */
+void reg_fields_from_info(const struct ms_model_info *m, int texts, struct reg_model_fields *f);
+/* Appends to out the names of the fields where row and ev differ. */
+void reg_fields_diff(const struct reg_model_fields *row, const struct reg_model_fields *ev,
+                     struct ms_buf *out);
+/* The detail of a 'signed' event for the model as it now stands in the
+ * tables (row and edges), NULL after reporting. migrated marks the events
+ * the schema 3 migration adds. */
+char *reg_model_detail(struct ms_registry *r, const char *digest, int migrated);
+/* Checks a model read from the table against its newest 'signed' event and
+ * corrects m from the event where they differ (texts that differ become
+ * NULL), with a warning. 1 backed, 0 no intact event (m unusable), -1 error. */
+int reg_model_check(struct ms_registry *r, struct ms_model_info *m, int texts);
+/* The schema 3 migration hook: binds each model whose row agrees with its
+ * older 'signed' event to a new, complete one. */
+int reg_bind_existing_models(struct ms_registry *r);
+/* The trust state the log implies (registry_trust.c): the newest
+ * 'trusted'/'untrusted' event of each key, the newest 'revoked' event of
+ * each subject. lenient: events are not checked for being intact (audit
+ * checks the whole chain itself); otherwise a damaged one is an error. */
+struct reg_key_state {
+	char keyid[MS_HEX_LEN + 1];
+	char *label, *pem; /* pem from the event (schema 3 on), else NULL */
+	int64_t event;     /* the deciding event */
+	int trusted;
+};
+struct reg_trust_replay {
+	struct ms_registry *reg;
+	int lenient;
+	struct reg_key_state *keys; /* in the order they were (last) trusted */
+	size_t n_keys;
+	struct ms_trust revs; /* revocations only */
+};
+int reg_trust_replay_log(struct reg_trust_replay *p);
+void reg_trust_replay_free(struct reg_trust_replay *p);
+
+/* Fills m from a row whose columns start with digest, name, version,
+ * method, hash, size, files, signer, created (registry_query.c). */
+void reg_read_model_row(sqlite3_stmt *st, struct ms_model_info *m);
+
+/* A JSON number as an integer, fallback when it is none or out of range. */
+int64_t reg_json_int(const cJSON *n, int64_t fallback);
+
+/* SHA-256 of a string, lower-case hex. */
+void reg_sha256_hex(const char *s, char out[MS_HEX_LEN + 1]);
 
 /* application_id of a modelseal registry ("MSRG"). */
 #define MS_REGISTRY_APP_ID 0x4d535247

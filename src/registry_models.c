@@ -1,7 +1,6 @@
 /* Models and their lineage edges: recording a signed model, reading one
  * back, listing them, and naming them (REF resolution). */
 #include <cJSON.h>
-#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -126,53 +125,6 @@ static int insert_edge(struct ms_registry *r, const char *child, const struct ms
 	return rc < 0 ? -1 : 0;
 }
 
-static void add_sha256(cJSON *o, const char *key, const unsigned char *text)
-{
-	uint8_t md[32];
-	char hex[MS_HEX_LEN + 1];
-	if (!text)
-		return;
-	EVP_Digest(text, strlen((const char *)text), md, NULL, EVP_sha256(), NULL);
-	ms_hex_encode(md, sizeof md, hex);
-	cJSON_AddStringToObject(o, key, hex);
-}
-
-/* The 'signed' event's detail: who signed what, and the SHA-256 of the
- * bundle and provenance now stored, so audit can tie the rows to the chain. */
-static char *signed_detail(struct ms_registry *r, const struct ms_model_record *m)
-{
-	sqlite3_stmt *st =
-	    reg_prepare(r, "SELECT bundle, provenance FROM models WHERE digest = ?1");
-	if (!st)
-		return NULL;
-	reg_bind_text(st, 1, m->digest);
-	if (reg_step(r, st) != SQLITE_ROW) {
-		sqlite3_finalize(st);
-		return NULL;
-	}
-	cJSON *d = cJSON_CreateObject();
-	if (m->name) {
-		cJSON_AddStringToObject(d, "name", m->name);
-		cJSON_AddStringToObject(d, "version", m->version);
-	}
-	cJSON_AddStringToObject(d, "signer", m->signer);
-	add_sha256(d, "bundle_sha256", sqlite3_column_text(st, 0));
-	add_sha256(d, "provenance_sha256", sqlite3_column_text(st, 1));
-	sqlite3_finalize(st);
-	cJSON *parents = cJSON_AddArrayToObject(d, "parents");
-	for (size_t i = 0; i < m->n_parents; i++) {
-		cJSON *p = cJSON_CreateObject();
-		char *dg = ms_asprintf("sha256:%s", m->parents[i].digest);
-		cJSON_AddStringToObject(p, "digest", dg);
-		cJSON_AddStringToObject(p, "relation", ms_relation_name(m->parents[i].relation));
-		cJSON_AddItemToArray(parents, p);
-		free(dg);
-	}
-	char *text = cJSON_PrintUnformatted(d);
-	cJSON_Delete(d);
-	return text;
-}
-
 static int check_record(struct ms_registry *r, const struct ms_model_record *m)
 {
 	if (!reg_is_hex(m->digest, MS_HEX_LEN, MS_HEX_LEN) || !m->method || !m->hash ||
@@ -201,7 +153,9 @@ int ms_registry_record_model(struct ms_registry *reg, const struct ms_model_reco
 	for (size_t i = 0; i < m->n_parents; i++)
 		if (insert_edge(reg, m->digest, &m->parents[i]) < 0)
 			goto fail;
-	char *detail = signed_detail(reg, m);
+	/* The event records the whole row as it now stands: readers and audit
+	 * hold the row to it. */
+	char *detail = reg_model_detail(reg, m->digest, 0);
 	char *subject = ms_asprintf("sha256:%s", m->digest);
 	int rc = detail ? reg_append_event(reg, "signed", subject, detail) : -1;
 	free(detail);

@@ -52,24 +52,33 @@ static int match_prefix(struct ms_registry *r, const char *ref, const char *hex,
 	return n == 1 ? 0 : 1;
 }
 
+struct version_match {
+	const char *version;
+	char *digest;
+	int found;
+};
+
+static int match_version(const struct ms_model_info *m, void *ctx)
+{
+	struct version_match *v = ctx;
+	if (!m->version || strcmp(m->version, v->version) != 0)
+		return 0;
+	memcpy(v->digest, m->digest, MS_HEX_LEN + 1);
+	v->found = 1;
+	return 1;
+}
+
+/* Through ms_registry_log, so that NAME@VERSION means the model whose
+ * 'signed' event carries that name, whatever the rows were edited to
+ * (sign --parent writes it into signed provenance). */
 static int match_name(struct ms_registry *r, const char *ref, char digest[MS_HEX_LEN + 1])
 {
 	const char *at = strrchr(ref, '@');
 	char *name = ms_strndup(ref, (size_t)(at - ref));
-	sqlite3_stmt *st =
-	    reg_prepare(r, "SELECT digest FROM models WHERE name = ?1 AND version = ?2");
-	int rc = -1;
-	if (st) {
-		reg_bind_text(st, 1, name);
-		reg_bind_text(st, 2, at + 1);
-		rc = reg_step(r, st);
-		if (rc == SQLITE_ROW)
-			snprintf(digest, MS_HEX_LEN + 1, "%s", sqlite3_column_text(st, 0));
-		sqlite3_finalize(st);
-		rc = rc < 0 ? -1 : rc == SQLITE_ROW ? 0 : 1;
-	}
+	struct version_match v = {at + 1, digest, 0};
+	int rc = ms_registry_log(r, name, 0, match_version, &v);
 	free(name);
-	return rc;
+	return rc < 0 ? -1 : v.found ? 0 : 1;
 }
 
 /* s as 4 to 64 hex digits of either case, lower-cased into out. */
@@ -198,8 +207,7 @@ void ms_model_info_free(struct ms_model_info *m)
 	memset(m, 0, sizeof *m);
 }
 
-/* Fills m from a row that starts with MODEL_COLS. */
-static void read_model_row(sqlite3_stmt *st, struct ms_model_info *m)
+void reg_read_model_row(sqlite3_stmt *st, struct ms_model_info *m)
 {
 	memset(m, 0, sizeof *m);
 	snprintf(m->digest, sizeof m->digest, "%s", sqlite3_column_text(st, 0));
@@ -274,7 +282,7 @@ int ms_registry_get_model(struct ms_registry *reg, const char *digest, unsigned 
 	reg_bind_text(st, 1, digest);
 	int rc = reg_step(reg, st);
 	if (rc == SQLITE_ROW) {
-		read_model_row(st, out);
+		reg_read_model_row(st, out);
 		if (what & MS_INFO_FULL) {
 			out->statement = reg_column_dup(st, 9);
 			out->bundle = reg_column_dup(st, 10);
@@ -284,6 +292,12 @@ int ms_registry_get_model(struct ms_registry *reg, const char *digest, unsigned 
 	sqlite3_finalize(st);
 	if (rc != SQLITE_ROW)
 		return rc < 0 ? -1 : 1;
+	/* Only what the event log backs: an unbacked row is not a record. */
+	rc = reg_model_check(reg, out, (what & MS_INFO_FULL) != 0);
+	if (rc <= 0) {
+		ms_model_info_free(out);
+		return rc < 0 ? -1 : 1;
+	}
 	if (what & MS_INFO_PARENTS) {
 		st = reg_prepare(reg, PARENTS_SQL);
 		if (!st || read_links(reg, st, digest, &out->parents, &out->n_parents) < 0) {
@@ -296,29 +310,72 @@ int ms_registry_get_model(struct ms_registry *reg, const char *digest, unsigned 
 	return 0;
 }
 
-int ms_registry_log(struct ms_registry *reg, const char *name, uint64_t limit,
-                    int (*fn)(const struct ms_model_info *m, void *ctx), void *ctx)
+struct log_pass {
+	struct ms_registry *reg;
+	const char *name;
+	int (*fn)(const struct ms_model_info *m, void *ctx);
+	void *ctx;
+	int renamed; /* a row's name was not its event's */
+};
+
+/* One row: checked against its event, then handed on when (still) named
+ * as asked. 1 to stop, 0 to go on, -1 error. */
+static int log_row(struct log_pass *p, sqlite3_stmt *pst, struct ms_model_info *m)
 {
-	sqlite3_stmt *st = reg_prepare(reg, "SELECT " MODEL_COLS " FROM models m"
-	                                    " WHERE ?1 IS NULL OR m.name = ?1"
-	                                    " ORDER BY m.created DESC, m.id DESC LIMIT ?2");
-	sqlite3_stmt *pst = reg_prepare(reg, PARENTS_SQL);
+	char *row_name = m->name ? ms_strdup(m->name) : NULL;
+	int backed = reg_model_check(p->reg, m, 0), rc = 0;
+	if (backed != 1 || (row_name && m->name && strcmp(row_name, m->name) != 0) ||
+	    (row_name && !m->name))
+		p->renamed = 1;
+	free(row_name);
+	if (backed < 0 ||
+	    (backed && read_links(p->reg, pst, m->digest, &m->parents, &m->n_parents) < 0))
+		rc = -1;
+	else if (backed && (!p->name || (m->name && strcmp(m->name, p->name) == 0)))
+		rc = p->fn(m, p->ctx) ? 1 : 0;
+	ms_model_info_free(m);
+	return rc;
+}
+
+static int log_pass(struct log_pass *p, const char *sql, uint64_t limit)
+{
+	sqlite3_stmt *st = reg_prepare(p->reg, sql);
+	sqlite3_stmt *pst = reg_prepare(p->reg, PARENTS_SQL);
 	int rc = -1, stop = 0;
 	if (st && pst) {
-		reg_bind_text(st, 1, name);
+		reg_bind_text(st, 1, p->name);
 		sqlite3_bind_int64(st, 2, limit ? (int64_t)limit : -1);
-		while (!stop && (rc = reg_step(reg, st)) == SQLITE_ROW) {
+		while (!stop && (rc = reg_step(p->reg, st)) == SQLITE_ROW) {
 			struct ms_model_info m;
-			read_model_row(st, &m);
-			if (read_links(reg, pst, m.digest, &m.parents, &m.n_parents) < 0)
-				rc = -1, stop = 1;
-			else
-				stop = fn(&m, ctx);
-			ms_model_info_free(&m);
+			reg_read_model_row(st, &m);
+			stop = log_row(p, pst, &m);
+			if (stop < 0)
+				rc = -1;
 		}
 	}
 	sqlite3_finalize(st);
 	sqlite3_finalize(pst);
+	return rc < 0 ? -1 : stop;
+}
+
+int ms_registry_log(struct ms_registry *reg, const char *name, uint64_t limit,
+                    int (*fn)(const struct ms_model_info *m, void *ctx), void *ctx)
+{
+	struct log_pass p = {reg, name, fn, ctx, 0};
+	/* Two statements: "?1 IS NULL OR" would keep SQLite off the name index. */
+	int rc = log_pass(&p,
+	                  name ? "SELECT " MODEL_COLS " FROM models m WHERE m.name = ?1"
+	                         " ORDER BY m.created DESC, m.id DESC LIMIT ?2"
+	                       : "SELECT " MODEL_COLS " FROM models m WHERE ?1 IS NULL"
+	                         " ORDER BY m.created DESC, m.id DESC LIMIT ?2",
+	                  limit);
+	/* A renamed row may hide the model that really has the name: then
+	 * every other row is checked too (slow, only on a tampered registry). */
+	if (rc == 0 && name && p.renamed)
+		rc = log_pass(&p,
+		              "SELECT " MODEL_COLS " FROM models m WHERE m.name IS NOT ?1"
+		              " ORDER BY m.created DESC, m.id DESC LIMIT ?2",
+		              limit);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -347,7 +404,7 @@ static int lineage_nodes(struct ms_registry *r, const char *digest, int down, st
 	while ((rc = reg_step(r, st)) == SQLITE_ROW) {
 		if (l->n_nodes == cap)
 			l->nodes = ms_reallocarray(l->nodes, cap *= 2, sizeof *l->nodes);
-		read_model_row(st, &l->nodes[l->n_nodes++]);
+		reg_read_model_row(st, &l->nodes[l->n_nodes++]);
 	}
 	sqlite3_finalize(st);
 	return rc < 0 ? -1 : 0;
@@ -411,4 +468,16 @@ void ms_lineage_free(struct ms_lineage *l)
 	free(l->nodes);
 	free(l->edges);
 	memset(l, 0, sizeof *l);
+}
+
+int ms_registry_count_signed_by(struct ms_registry *reg, const char *keyid, uint64_t *n)
+{
+	sqlite3_stmt *st = reg_prepare(reg, "SELECT count(*) FROM models WHERE signer = ?1");
+	if (!st)
+		return -1;
+	reg_bind_text(st, 1, keyid);
+	int rc = reg_step(reg, st);
+	*n = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : 0;
 }

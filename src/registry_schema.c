@@ -70,4 +70,31 @@ static const char step2[] = "ALTER TABLE models ADD COLUMN provenance TEXT;\n"
                             "  PRIMARY KEY (kind, subject)\n"
                             ") WITHOUT ROWID;\n";
 
-const char *const ms_registry_migrations[MS_REGISTRY_SCHEMA_VERSION] = {step1, step2};
+/* Step 3 (issue 11): the registry's identity for its signed checkpoints,
+ * the checkpoints it made or imported, and an index that lets verify replay
+ * the trust-bearing events without reading the whole log. The C part of the
+ * step (registry_state.c) then appends one 'signed' event per model that
+ * records the whole row, so that every row is bound to an event. */
+static const char step3[] =
+    "CREATE TABLE meta (\n"
+    "  name TEXT PRIMARY KEY,\n"
+    "  value TEXT NOT NULL\n"
+    ");\n"
+    "INSERT INTO meta (name, value) VALUES ('registry_id', lower(hex(randomblob(16))));\n"
+    "CREATE INDEX events_kind ON events (kind, id);\n"
+    /* Signed checkpoints of this registry's log (checkpoint) and of the logs
+     * behind imported trust files: the newest per registry refuses a
+     * rolled-back trust file. */
+    "CREATE TABLE checkpoints (\n"
+    "  registry TEXT NOT NULL,\n"
+    "  size INTEGER NOT NULL,\n"
+    "  head TEXT NOT NULL,\n"
+    "  time INTEGER NOT NULL,\n"
+    "  envelope TEXT NOT NULL,\n"
+    "  PRIMARY KEY (registry, size)\n"
+    ");\n";
+
+const char *const ms_registry_migrations[MS_REGISTRY_SCHEMA_VERSION] = {step1, step2, step3};
+
+int (*const ms_registry_migration_hooks[MS_REGISTRY_SCHEMA_VERSION])(struct ms_registry *) = {
+    NULL, NULL, reg_bind_existing_models};

@@ -38,67 +38,247 @@ int ms_registry_open_if_exists(struct ms_registry **out)
 	return rc;
 }
 
-struct key_load {
-	struct ms_registry *reg;
-	struct ms_trust *t;
-	int bad;
-};
+/* ---- trust state from the event log ----
+ *
+ * Keys are trusted only as the log says: the newest 'trusted' or
+ * 'untrusted' event of each key decides, and a trusted_keys row without
+ * such an event is ignored. Revocations fail closed: a 'revoked' event
+ * counts, and so does a revocations row without one. Each event relied on
+ * must be intact (its hash, its links); one that is not is an error, so a
+ * damaged log never makes verify pass. */
 
-static int load_key(const struct ms_trusted_key *row, void *ctx)
+static struct reg_key_state *key_slot(struct reg_trust_replay *p, const char *keyid)
 {
-	struct key_load *l = ctx;
-	char *what = ms_asprintf("registry %s: trusted key %s", ms_registry_path(l->reg),
-	                         row->keyid ? row->keyid : "?");
-	struct ms_pubkey *k = NULL;
-	l->bad =
-	    !row->pem || !row->keyid || ms_pubkey_parse(row->pem, strlen(row->pem), what, &k) < 0;
-	if (!l->bad && strcmp(ms_pubkey_id(k), row->keyid) != 0) {
-		ms_error("%s: stored key id does not match the key", what);
-		ms_pubkey_free(k);
-		l->bad = 1;
+	for (size_t i = 0; i < p->n_keys; i++)
+		if (strcmp(p->keys[i].keyid, keyid) == 0)
+			return &p->keys[i];
+	p->keys = ms_reallocarray(p->keys, p->n_keys + 1, sizeof *p->keys);
+	struct reg_key_state *k = &p->keys[p->n_keys++];
+	memset(k, 0, sizeof *k);
+	snprintf(k->keyid, sizeof k->keyid, "%s", keyid);
+	return k;
+}
+
+static const char *detail_str(const cJSON *d, const char *key)
+{
+	return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, key));
+}
+
+static void replay_key(struct reg_trust_replay *p, const struct reg_event *e, const cJSON *d)
+{
+	struct reg_key_state *k = key_slot(p, e->subject);
+	int trusted = strcmp(e->kind, "trusted") == 0;
+	free(k->label);
+	free(k->pem);
+	k->label = trusted && detail_str(d, "label") ? ms_strdup(detail_str(d, "label")) : NULL;
+	k->pem = trusted && detail_str(d, "pem") ? ms_strdup(detail_str(d, "pem")) : NULL;
+	if (trusted && !k->trusted) { /* trusted again: it moves to the end, as 'added' did */
+		struct reg_key_state tmp = *k;
+		size_t at = (size_t)(k - p->keys);
+		memmove(k, k + 1, (p->n_keys - at - 1) * sizeof *k);
+		p->keys[p->n_keys - 1] = tmp;
+		k = &p->keys[p->n_keys - 1];
 	}
+	k->trusted = trusted;
+	k->event = e->id;
+}
+
+static int replay_revocation(struct reg_trust_replay *p, const struct reg_event *e, const cJSON *d)
+{
+	const char *kind = detail_str(d, "kind"), *reason = detail_str(d, "reason");
+	const char *subject = e->subject;
+	const cJSON *when = cJSON_GetObjectItemCaseSensitive(d, "time");
+	if (kind && strcmp(kind, "model") == 0 && strncmp(subject, "sha256:", 7) == 0)
+		subject += 7;
+	if (!kind || !reason || (strcmp(kind, "key") != 0 && strcmp(kind, "model") != 0) ||
+	    !ms_is_hex64(subject))
+		return -1;
+	/* A later revocation of the same subject replaces the reason. */
+	for (size_t i = 0; i < p->revs.n_revs; i++) {
+		struct ms_revocation *r = &p->revs.revs[i];
+		if (strcmp(r->kind, kind) == 0 && strcmp(r->subject, subject) == 0) {
+			free(r->reason);
+			r->reason = ms_strdup(reason);
+			r->time = reg_json_int(when, e->time);
+			return 0;
+		}
+	}
+	ms_trust_add_revocation(&p->revs, kind, subject, reason, reg_json_int(when, e->time));
+	return 0;
+}
+
+static int replay_event(struct reg_trust_replay *p, const struct reg_event *e)
+{
+	int rc = p->lenient ? 1 : reg_event_intact(p->reg, e);
+	if (rc <= 0) {
+		if (rc == 0)
+			reg_error(p->reg,
+			          "event %lld (%s %s) is not intact: the event log was edited; "
+			          "run 'modelseal audit'",
+			          (long long)e->id, e->kind, e->subject);
+		return -1;
+	}
+	cJSON *d = cJSON_Parse(e->detail);
+	rc = cJSON_IsObject(d) ? 0 : -1;
+	if (rc == 0 && strcmp(e->kind, "revoked") == 0)
+		rc = replay_revocation(p, e, d);
+	else if (rc == 0 && ms_is_hex64(e->subject))
+		replay_key(p, e, d);
+	else
+		rc = -1;
+	cJSON_Delete(d);
+	if (rc < 0 && p->lenient) /* audit names the rows it fails to back */
+		return 0;
+	if (rc < 0)
+		reg_error(p->reg, "event %lld (%s): malformed subject or detail", (long long)e->id,
+		          e->kind);
+	return rc;
+}
+
+int reg_trust_replay_log(struct reg_trust_replay *p)
+{
+	sqlite3_stmt *st = reg_prepare(p->reg, "SELECT " REG_EVENT_COLS " FROM events"
+	                                       " WHERE kind IN ('trusted', 'untrusted', 'revoked')"
+	                                       " ORDER BY id");
+	if (!st)
+		return -1;
+	int rc;
+	while ((rc = reg_step(p->reg, st)) == SQLITE_ROW) {
+		struct reg_event e;
+		reg_event_from_row(st, &e);
+		int bad = replay_event(p, &e) < 0;
+		reg_event_free(&e);
+		if (bad) {
+			rc = -1;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : 0;
+}
+
+/* The PEM of a key the log trusts: the event's, else the row's (bound by
+ * the key id, the SHA-256 of the PEM). NULL when there is neither. */
+static char *key_pem(struct reg_trust_replay *p, const struct reg_key_state *k)
+{
+	char *pem = NULL;
+	if (k->pem)
+		return ms_strdup(k->pem);
+	sqlite3_stmt *st = reg_prepare(p->reg, "SELECT pem FROM trusted_keys WHERE keyid = ?1");
+	if (!st)
+		return NULL;
+	reg_bind_text(st, 1, k->keyid);
+	if (reg_step(p->reg, st) == SQLITE_ROW)
+		pem = reg_column_dup(st, 0);
+	sqlite3_finalize(st);
+	return pem;
+}
+
+static int load_key(struct reg_trust_replay *p, const struct reg_key_state *k, struct ms_trust *t)
+{
+	char *what = ms_asprintf("registry %s: trusted key %s", ms_registry_path(p->reg), k->keyid);
+	char *pem = key_pem(p, k);
+	struct ms_pubkey *key = NULL;
+	int rc = 0;
+	if (!pem)
+		ms_warn("%s: its public key is missing (trusted_keys row deleted?); not trusted; "
+		        "run 'modelseal audit'",
+		        what);
+	else if (ms_pubkey_parse(pem, strlen(pem), what, &key) < 0)
+		rc = -1;
+	else if (strcmp(ms_pubkey_id(key), k->keyid) != 0) {
+		ms_error("%s: stored key id does not match the key", what);
+		ms_pubkey_free(key);
+		rc = -1;
+	} else {
+		ms_trust_add_key(t, key, k->label);
+	}
+	free(pem);
 	free(what);
-	if (!l->bad)
-		ms_trust_add_key(l->t, k, row->label);
-	return l->bad;
+	return rc;
 }
 
-static int load_keys(struct ms_registry *reg, struct ms_trust *t)
+/* Rows the log does not back are named, never trusted. */
+static int warn_unbacked_keys(struct reg_trust_replay *p, const struct ms_trust *t)
 {
-	struct key_load l = {reg, t, 0};
-	return ms_registry_trust_list(reg, load_key, &l) < 0 || l.bad ? -1 : 0;
-}
-
-static int load_revocations(struct ms_registry *reg, struct ms_trust *t)
-{
-	sqlite3_stmt *st = reg_prepare(reg, "SELECT kind, subject, reason, time FROM revocations"
-	                                    " ORDER BY time, kind, subject");
+	sqlite3_stmt *st = reg_prepare(p->reg, "SELECT keyid FROM trusted_keys ORDER BY keyid");
 	int rc;
 	if (!st)
 		return -1;
-	while ((rc = reg_step(reg, st)) == SQLITE_ROW) {
+	while ((rc = reg_step(p->reg, st)) == SQLITE_ROW) {
+		const char *id = (const char *)sqlite3_column_text(st, 0);
+		if (id && !ms_trust_find_key(t, id))
+			ms_warn("registry %s: trusted_keys row %.16s... has no 'trusted' event; "
+			        "ignored (run 'modelseal audit')",
+			        ms_registry_path(p->reg), id);
+	}
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : 0;
+}
+
+/* Revocation rows count even without their event: they can only fail a
+ * verification, never pass one. */
+static int add_revocation_rows(struct reg_trust_replay *p, struct ms_trust *t)
+{
+	sqlite3_stmt *st = reg_prepare(p->reg, "SELECT kind, subject, reason, time FROM revocations"
+	                                       " ORDER BY time, kind, subject");
+	int rc;
+	if (!st)
+		return -1;
+	while ((rc = reg_step(p->reg, st)) == SQLITE_ROW) {
 		const char *kind = (const char *)sqlite3_column_text(st, 0);
 		const char *subject = (const char *)sqlite3_column_text(st, 1);
 		const char *reason = (const char *)sqlite3_column_text(st, 2);
 		if (!kind || !subject || !reason || !ms_is_hex64(subject)) {
-			reg_error(reg, "malformed revocation row");
+			reg_error(p->reg, "malformed revocation row");
 			rc = -1;
 			break;
 		}
+		if (!ms_trust_revocation(t, kind, subject))
+			ms_warn("registry %s: revocation of %s %.16s... has no 'revoked' event; "
+			        "counted anyway (run 'modelseal audit')",
+			        ms_registry_path(p->reg), kind, subject);
 		ms_trust_add_revocation(t, kind, subject, reason, sqlite3_column_int64(st, 3));
 	}
 	sqlite3_finalize(st);
 	return rc < 0 ? -1 : 0;
 }
 
+void reg_trust_replay_free(struct reg_trust_replay *p)
+{
+	for (size_t i = 0; i < p->n_keys; i++) {
+		free(p->keys[i].label);
+		free(p->keys[i].pem);
+	}
+	free(p->keys);
+	ms_trust_free(&p->revs);
+}
+
 int ms_registry_trust_load(struct ms_registry *reg, struct ms_trust *out)
 {
+	struct reg_trust_replay p = {.reg = reg};
+	int rc = 0;
 	memset(out, 0, sizeof *out);
-	if (load_keys(reg, out) < 0 || load_revocations(reg, out) < 0) {
-		ms_trust_free(out);
+	/* One snapshot of the log and the tables (unless the caller holds one). */
+	int own = sqlite3_get_autocommit(reg->db);
+	if (own && reg_exec(reg, "BEGIN") < 0)
 		return -1;
+	rc = reg_trust_replay_log(&p);
+	for (size_t i = 0; rc == 0 && i < p.n_keys; i++)
+		if (p.keys[i].trusted)
+			rc = load_key(&p, &p.keys[i], out);
+	for (size_t i = 0; rc == 0 && i < p.revs.n_revs; i++) {
+		const struct ms_revocation *r = &p.revs.revs[i];
+		ms_trust_add_revocation(out, r->kind, r->subject, r->reason, r->time);
 	}
-	return 0;
+	if (rc == 0)
+		rc = warn_unbacked_keys(&p, out) < 0 || add_revocation_rows(&p, out) < 0 ? -1 : 0;
+	if (own)
+		reg_rollback(reg);
+	reg_trust_replay_free(&p);
+	if (rc < 0)
+		ms_trust_free(out);
+	return rc;
 }
 
 int ms_registry_import_revocation(struct ms_registry *reg, const struct ms_revocation *r)
@@ -123,6 +303,7 @@ int ms_registry_import_revocation(struct ms_registry *reg, const struct ms_revoc
 		cJSON_AddStringToObject(d, "kind", r->kind);
 		cJSON_AddStringToObject(d, "reason", r->reason);
 		cJSON_AddBoolToObject(d, "imported", 1);
+		cJSON_AddNumberToObject(d, "time", (double)r->time);
 		char *detail = cJSON_PrintUnformatted(d);
 		char *subject = strcmp(r->kind, "model") == 0 ? ms_asprintf("sha256:%s", r->subject)
 		                                              : ms_strdup(r->subject);

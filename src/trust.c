@@ -1,10 +1,12 @@
 /* Trusted keys and revocations in memory, and the trust file. */
 #include <cJSON.h>
+#include <openssl/evp.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "modelseal/checkpoint.h"
 #include "modelseal/json.h"
 #include "modelseal/trust.h"
 #include "modelseal/util.h"
@@ -71,26 +73,11 @@ void ms_trust_free(struct ms_trust *t)
 		free(t->revs[i].reason);
 	free(t->keys);
 	free(t->revs);
+	free(t->checkpoint);
 	memset(t, 0, sizeof *t);
 }
 
-
 /* ---- the trust file ---- */
-
-/* Unknown fields are refused so a misspelt field is never silently ignored. */
-static int only_fields(const cJSON *o, const char *const *allowed, size_t n, const char *what)
-{
-	for (const cJSON *c = o->child; c; c = c->next) {
-		size_t i = 0;
-		while (i < n && strcmp(c->string, allowed[i]) != 0)
-			i++;
-		if (i == n) {
-			ms_error("%s: unknown field '%s'", what, c->string);
-			return -1;
-		}
-	}
-	return 0;
-}
 
 static int parse_key(const cJSON *o, const char *what, struct ms_trust *t)
 {
@@ -99,7 +86,7 @@ static int parse_key(const cJSON *o, const char *what, struct ms_trust *t)
 		ms_error("%s must be an object", what);
 		return -1;
 	}
-	if (only_fields(o, fields, MS_ARRAY_LEN(fields), what) < 0)
+	if (ms_json_only_fields(o, fields, MS_ARRAY_LEN(fields), what) < 0)
 		return -1;
 	const char *keyid = ms_json_string(o, "keyid", what);
 	const char *alg = keyid ? ms_json_string(o, "algorithm", what) : NULL;
@@ -132,7 +119,7 @@ static int parse_revocation(const cJSON *o, const char *what, struct ms_trust *t
 		ms_error("%s must be an object", what);
 		return -1;
 	}
-	if (only_fields(o, fields, MS_ARRAY_LEN(fields), what) < 0)
+	if (ms_json_only_fields(o, fields, MS_ARRAY_LEN(fields), what) < 0)
 		return -1;
 	const char *kind = ms_json_string(o, "kind", what);
 	const char *subject = kind ? ms_json_string(o, "subject", what) : NULL;
@@ -184,9 +171,25 @@ static int parse_list(const cJSON *doc, const char *key, const char *what, struc
 	return 0;
 }
 
+/* Kept as text: the signature is checked by whoever relies on it (trust
+ * import), against keys it already trusts. */
+static int parse_checkpoint(const cJSON *doc, const char *what, struct ms_trust *t)
+{
+	const cJSON *c = cJSON_GetObjectItemCaseSensitive(doc, "checkpoint");
+	if (!c)
+		return 0;
+	if (!cJSON_IsObject(c)) {
+		ms_error("%s: field 'checkpoint' must be an object (a checkpoint bundle)", what);
+		return -1;
+	}
+	t->checkpoint = cJSON_PrintUnformatted(c);
+	return 0;
+}
+
 int ms_trust_parse(const char *json, size_t len, const char *what, struct ms_trust *out)
 {
-	static const char *const fields[] = {"modelseal_trust", "keys", "revocations"};
+	static const char *const fields[] = {"modelseal_trust", "keys", "revocations",
+	                                     "checkpoint"};
 	uint64_t version;
 	memset(out, 0, sizeof *out);
 	cJSON *doc = ms_json_parse(json, len, what);
@@ -195,14 +198,15 @@ int ms_trust_parse(const char *json, size_t len, const char *what, struct ms_tru
 	int rc = -1;
 	if (!cJSON_IsObject(doc))
 		ms_error("%s must be a JSON object", what);
-	else if (only_fields(doc, fields, MS_ARRAY_LEN(fields), what) < 0 ||
+	else if (ms_json_only_fields(doc, fields, MS_ARRAY_LEN(fields), what) < 0 ||
 	         ms_json_u64(doc, "modelseal_trust", 0, 1000, what, &version) < 0)
 		;
 	else if (version != MS_TRUST_FILE_VERSION)
 		ms_error("%s: version %llu is not supported (this modelseal reads %d)", what,
 		         (unsigned long long)version, MS_TRUST_FILE_VERSION);
 	else if (parse_list(doc, "keys", what, out, parse_key) == 0 &&
-	         parse_list(doc, "revocations", what, out, parse_revocation) == 0)
+	         parse_list(doc, "revocations", what, out, parse_revocation) == 0 &&
+	         parse_checkpoint(doc, what, out) == 0)
 		rc = 0;
 	cJSON_Delete(doc);
 	if (rc < 0)
@@ -254,7 +258,22 @@ char *ms_trust_to_json(const struct ms_trust *t)
 		cJSON_AddItemToArray(revs, o);
 		free(subject);
 	}
+	cJSON *cp = t->checkpoint ? cJSON_Parse(t->checkpoint) : NULL;
+	if (cp)
+		cJSON_AddItemToObject(doc, "checkpoint", cp);
 	char *text = ms_json_print(doc);
 	cJSON_Delete(doc);
 	return text;
+}
+
+/* What a checkpoint's trust_sha256 commits to: the export's exact bytes. */
+void ms_trust_digest(const struct ms_trust *t, char out[MS_HEX_LEN + 1])
+{
+	uint8_t md[32];
+	struct ms_trust bare = *t;
+	bare.checkpoint = NULL;
+	char *text = ms_trust_to_json(&bare);
+	EVP_Digest(text, strlen(text), md, NULL, EVP_sha256(), NULL);
+	ms_hex_encode(md, sizeof md, out);
+	free(text);
 }

@@ -20,5 +20,6 @@ MS_DECLARE_COMMAND(audit);
 MS_DECLARE_COMMAND(trust);
 MS_DECLARE_COMMAND(revoke);
 MS_DECLARE_COMMAND(version);
+MS_DECLARE_COMMAND(checkpoint);
 
 #endif

@@ -13,13 +13,13 @@
 struct ms_hash_opts {
 	enum ms_method method;
 	enum ms_hash_alg alg;
-	uint64_t shard_size;   /* shards method only */
-	unsigned jobs;         /* 0: online CPUs */
-	int allow_symlinks;    /* symlinks to files inside the root are hashed */
-	int ignore_git;        /* skip .git .gitattributes .github .gitignore at the root */
-	char **ignore;         /* paths relative to the model root, normalised */
+	uint64_t shard_size; /* shards method only */
+	unsigned jobs;       /* 0: online CPUs */
+	int allow_symlinks;  /* symlinks to files inside the root are hashed */
+	int ignore_git;      /* skip .git .gitattributes .github .gitignore at the root */
+	char **ignore;       /* paths relative to the model root, normalised */
 	size_t n_ignore;
-	int archive;           /* --archive: the model is an archive file's members */
+	int archive; /* --archive: the model is an archive file's members */
 };
 
 void ms_hash_opts_init(struct ms_hash_opts *o);
@@ -52,7 +52,9 @@ enum {
 	    {"no-ignore-git", no_argument, NULL, MS_OPT_NO_IGNORE_GIT},                            \
 	    {"allow-symlinks", no_argument, NULL, MS_OPT_ALLOW_SYMLINKS},                          \
 	    {"jobs", required_argument, NULL, MS_OPT_JOBS},                                        \
-	    {"archive", no_argument, NULL, MS_OPT_ARCHIVE}
+	{                                                                                          \
+		"archive", no_argument, NULL, MS_OPT_ARCHIVE                                       \
+	}
 /* The HASHING part of a command's usage text. */
 #define MS_HASHING_USAGE                                                                           \
 	"HASHING:\n"                                                                               \
@@ -74,9 +76,9 @@ int ms_hashing_option(int opt, const char *arg, struct ms_hash_opts *o);
  * the operands are left at optind for the caller. */
 struct option;
 int ms_parse_hashing_command(int argc, char **argv, const struct option *longopts,
-			     const char *shortopts,
-			     int (*on_extra)(int opt, const char *arg, void *ctx), void *ctx,
-			     struct ms_hash_opts *o, const char **model);
+                             const char *shortopts,
+                             int (*on_extra)(int opt, const char *arg, void *ctx), void *ctx,
+                             struct ms_hash_opts *o, const char **model);
 
 /* Hashes the model at path (a directory or one regular file; with
  * o->archive, an archive file's members: see archive.h) into m: the

@@ -33,7 +33,11 @@ const char *ms_json_string(const cJSON *obj, const char *key, const char *what);
 int ms_json_bool(const cJSON *obj, const char *key, const char *what, int *out);
 /* An integral number in [min, max] (also written as 8.0, as Python does). */
 int ms_json_u64(const cJSON *obj, const char *key, uint64_t min, uint64_t max, const char *what,
-		uint64_t *out);
+                uint64_t *out);
+
+/* Refuses (reporting "<what>: unknown field 'x'") any member of o not in
+ * allowed, so that a misspelt field is never silently ignored. */
+int ms_json_only_fields(const cJSON *o, const char *const *allowed, size_t n, const char *what);
 
 /* Serialises with two-space indentation and a final newline. */
 char *ms_json_print(const cJSON *item);

@@ -11,6 +11,6 @@
  * progress meanwhile. After the first task that returns -1 (having reported
  * its error), no new task starts. Returns 0, or -1 if any task failed. */
 int ms_pool_run(unsigned jobs, size_t n_tasks, int (*fn)(void *ctx, size_t task, unsigned worker),
-		void *ctx, struct ms_progress *progress);
+                void *ctx, struct ms_progress *progress);
 
 #endif

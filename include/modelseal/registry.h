@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MS_REGISTRY_SCHEMA_VERSION 2
+#define MS_REGISTRY_SCHEMA_VERSION 3
 #define MS_HEX_LEN 64 /* a root digest (SHA-256) in lower-case hex */
 
 struct ms_registry;
@@ -178,6 +178,9 @@ int ms_registry_revoke(struct ms_registry *reg, const char *kind, const char *su
 int ms_registry_revocation(struct ms_registry *reg, const char *kind, const char *subject,
                            char **reason, int64_t *time);
 
+/* How many recorded models keyid signed (revoke's confirmation). */
+int ms_registry_count_signed_by(struct ms_registry *reg, const char *keyid, uint64_t *n);
+
 /* Trusted keys (issue 6 adds the command). Each change appends a
  * 'trusted'/'untrusted' event in the same transaction. remove matches the
  * key id or the label; 0 removed, 1 no such key, -1 error. */
@@ -196,14 +199,18 @@ int ms_registry_trust_list(struct ms_registry *reg,
 
 struct ms_audit {
 	uint64_t n_events;
-	int64_t bad_id;            /* first bad event id, 0 when the chain is intact */
-	char *problem;             /* what is wrong (chain, database, models), or NULL */
+	int64_t bad_id;            /* event of the first problem, 0 when none or not an event */
+	char *problem;             /* the first problem, or NULL when intact */
+	char **problems;           /* every problem found, in order (at most 1000) */
+	size_t n_problems, n_more; /* n_more: problems found beyond those */
 	char head[MS_HEX_LEN + 1]; /* hash of the last event (zeros when none) */
 };
 
-/* Re-computes the event chain, checks that each model's bundle is the one
- * its last 'signed' event names, and runs PRAGMA integrity_check and
- * foreign_key_check. 0 intact, 1 a problem (in out), -1 error. */
+/* Rebuilds the registry's state from its event log and reports every
+ * difference, row by row: the hash chain (each event), the schema and its
+ * triggers, each models, edges, trusted_keys and revocations row against
+ * the events that back it, events whose row is missing, and SQLite's
+ * integrity and foreign key checks. 0 intact, 1 problems (in out), -1 error. */
 int ms_registry_audit(struct ms_registry *reg, struct ms_audit *out);
 void ms_audit_free(struct ms_audit *a);
 

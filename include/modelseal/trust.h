@@ -33,6 +33,7 @@ struct ms_trust {
 	size_t n_keys;
 	struct ms_revocation *revs;
 	size_t n_revs;
+	char *checkpoint; /* a trust file's signed checkpoint (bundle JSON), or NULL */
 };
 
 /* Takes ownership of k. A key already present only gets the label. */
@@ -48,7 +49,8 @@ void ms_trust_free(struct ms_trust *t);
 /* The trust file (trust export / import, verify --trust-file):
  *   {"modelseal_trust": 1,
  *    "keys": [{"keyid", "label" (string or null), "algorithm", "pem"}],
- *    "revocations": [{"kind": "key"|"model", "subject", "reason", "time"}]}
+ *    "revocations": [{"kind": "key"|"model", "subject", "reason", "time"}],
+ *    "checkpoint": {a checkpoint bundle, see checkpoint.h}   (optional)}
  * subject is the key id for a key, "sha256:<hex>" for a model; time is UTC
  * "YYYY-MM-DDTHH:MM:SSZ". Parsing is strict: unknown or missing fields, a
  * key id that is not the key's, an unknown version: an error naming what is
@@ -56,7 +58,6 @@ void ms_trust_free(struct ms_trust *t);
 int ms_trust_parse(const char *json, size_t len, const char *what, struct ms_trust *out);
 int ms_trust_load_file(const char *path, struct ms_trust *out);
 char *ms_trust_to_json(const struct ms_trust *t); /* freshly allocated */
-
 
 /* Whether s is exactly 64 lower-case hex digits (a key id or a digest). */
 int ms_is_hex64(const char *s);

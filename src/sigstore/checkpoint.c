@@ -96,7 +96,7 @@ static int check_sig_line(const char *line, size_t len, const char *text, size_t
 	return rc;
 }
 
-int ms_checkpoint_verify(const char *note, const struct ms_tr_log *log, uint64_t tree_size,
+int ms_signed_note_verify(const char *note, const struct ms_tr_log *log, uint64_t tree_size,
                          const uint8_t root[32], char **why)
 {
 	size_t len = strlen(note);

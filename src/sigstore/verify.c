@@ -71,7 +71,7 @@ static int check_entry(const struct ms_trusted_root *tr, const struct ms_sigstor
 		                  (unsigned long long)e->log_index);
 	if (ms_merkle_inclusion(e->body, e->body_len, e->proof_index, e->tree_size, e->hashes,
 	                        e->n_hashes, e->root_hash, why) < 0 ||
-	    ms_checkpoint_verify(e->checkpoint, log, e->tree_size, e->root_hash, why) < 0)
+	    ms_signed_note_verify(e->checkpoint, log, e->tree_size, e->root_hash, why) < 0)
 		return -1;
 	if (!e->set)
 		return 0; /* an integrated time nobody signed is no trusted time */

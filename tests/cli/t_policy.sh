@@ -3,6 +3,13 @@
 unset MODELSEAL_PASSPHRASE
 REG=$MODELSEAL_REGISTRY
 sq() { sqlite3 -batch "$REG" "$@"; }
+# backdate DIGEST SECONDS: an older signing time, in the row and in the
+# event that backs it (the chain re-hashed), as if signed back then.
+backdate() {
+	"$MS_TOOL" rechain "$REG" "UPDATE models SET created = created - $2 WHERE digest = '$1';
+	UPDATE events SET detail = json_set(detail, '\$.created', json_extract(detail, '\$.created') - $2)
+	WHERE kind = 'signed' AND subject = 'sha256:$1'"
+}
 "$MS" keygen -o k --no-passphrase >/dev/null 2>&1
 "$MS" keygen -o other --no-passphrase >/dev/null 2>&1
 KID=$(sha256sum <k.pub | cut -c1-64)
@@ -148,10 +155,10 @@ check "no extra: passes" rule_ok allow_unsigned_files true
 policy p.json '{"version": 1, "max_signature_age_days": 30}'
 run 0 "$MS" --json verify --key k.pub --policy p.json models/base
 check "no provenance: registry time" sh -c "jq -r '.policy[0].detail' '$T/out' | grep -q '(registry record), 0 days ago; limit 30'"
-sq "UPDATE models SET created = created - 40 * 86400 WHERE digest = '$BASE'"
+backdate "$BASE" $((40 * 86400))
 run 1 "$MS" --json verify --key k.pub --policy p.json models/base
 check "40 days old: fails" [ "$(rule max_signature_age_days | sed 's/signed [^ ]* //')" = "false (registry record), 40 days ago; limit 30" ]
-sq "UPDATE models SET created = created + 80 * 86400 WHERE digest = '$BASE'"
+backdate "$BASE" $((-80 * 86400))
 run 1 "$MS" --json verify --key k.pub --policy p.json models/base
 check "signed in the future: fails" sh -c "jq -r '.policy[0].detail' '$T/out' | grep -q 'is in the future'"
 run 1 env MODELSEAL_REGISTRY="$T/absent.db" "$MS" --json verify --key k.pub --policy p.json models/base
@@ -165,7 +172,7 @@ policy p.json '{"version": 1, "trusted_keys": ["other.pub"], "require_ancestor":
  "allow_unsigned_files": false, "max_signature_age_days": 30}'
 # q's provenance is signed by k, which this policy does not trust: the
 # signing time falls back to the registry record, made old here
-sq "UPDATE models SET created = created - 40 * 86400 WHERE digest = '$Q'"
+backdate "$Q" $((40 * 86400))
 run 1 "$MS" --json verify --key k.pub --policy p.json tampered
 check "all four rules fail" [ "$(jq -c '[.policy[].ok]' "$T/out")" = '[false,false,false,false]' ]
 check "problems: modified and extra" [ "$(jq -c '[.problems[].problem] | sort' "$T/out")" = '["extra","modified"]' ]

@@ -44,20 +44,50 @@ add_model() {
 	add_event signed "sha256:$child" "{\"bundle_sha256\":\"$(printf '%s' "$bundle" | sha256sum | cut -c1-64)\"}"
 }
 
-# The version 1 schema, as an old modelseal made it.
+# The version 1 schema, exactly as modelseal made it (src/registry_schema.c
+# step 1: audit compares the schema text with what the migrations make).
 sq "PRAGMA application_id = 1297306183; PRAGMA user_version = 1;
-CREATE TABLE models (id INTEGER PRIMARY KEY, digest TEXT NOT NULL UNIQUE, name TEXT,
-  version TEXT, method TEXT NOT NULL, hash TEXT NOT NULL, size INTEGER NOT NULL,
-  files INTEGER NOT NULL, signer TEXT NOT NULL, statement TEXT NOT NULL,
-  bundle TEXT NOT NULL, created INTEGER NOT NULL, UNIQUE (name, version));
+CREATE TABLE models (
+  id INTEGER PRIMARY KEY,
+  digest TEXT NOT NULL UNIQUE
+    CHECK (length(digest) = 64 AND digest NOT GLOB '*[^0-9a-f]*'),
+  name TEXT,
+  version TEXT,
+  method TEXT NOT NULL,
+  hash TEXT NOT NULL,
+  size INTEGER NOT NULL,
+  files INTEGER NOT NULL,
+  signer TEXT NOT NULL,
+  statement TEXT NOT NULL,
+  bundle TEXT NOT NULL,
+  created INTEGER NOT NULL,
+  UNIQUE (name, version),
+  CHECK ((name IS NULL) = (version IS NULL))
+);
 CREATE INDEX models_created ON models (created, id);
-CREATE TABLE edges (child TEXT NOT NULL REFERENCES models (digest),
-  parent TEXT NOT NULL REFERENCES models (digest), relation TEXT NOT NULL,
-  PRIMARY KEY (child, parent)) WITHOUT ROWID;
+CREATE TABLE edges (
+  child TEXT NOT NULL REFERENCES models (digest),
+  parent TEXT NOT NULL REFERENCES models (digest),
+  relation TEXT NOT NULL
+    CHECK (relation IN ('finetune', 'adapter', 'quantized', 'merge', 'dataset')),
+  PRIMARY KEY (child, parent),
+  CHECK (child <> parent)
+) WITHOUT ROWID;
 CREATE INDEX edges_parent ON edges (parent, child);
-CREATE TABLE events (id INTEGER PRIMARY KEY, time INTEGER NOT NULL, kind TEXT NOT NULL,
-  subject TEXT NOT NULL, detail TEXT NOT NULL, prev_hash TEXT NOT NULL, hash TEXT NOT NULL);
+CREATE TABLE events (
+  id INTEGER PRIMARY KEY,
+  time INTEGER NOT NULL,
+  kind TEXT NOT NULL CHECK (kind IN ('signed', 'verified', 'failed', 'revoked',
+                                     'trusted', 'untrusted')),
+  subject TEXT NOT NULL,
+  detail TEXT NOT NULL,
+  prev_hash TEXT NOT NULL,
+  hash TEXT NOT NULL
+);
+CREATE INDEX events_subject ON events (subject, kind, id);
 CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+  BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events
   BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;"
 add_model base 1
 add_model chat-data 3
@@ -68,14 +98,16 @@ BASE=$(hex64 base@1)
 FT=$(hex64 base-ft@1)
 Q4=$(hex64 base-ft-q4@1)
 
-# --- audit: the hand-made chain is intact; the first open migrates ---
+# --- audit: the hand-made chain is intact; the first open migrates, and
+# schema 3 binds each model to a new event that records its whole row ---
 run 0 "$MS" audit
-expect_out 'intact (5 events'
+expect_out 'intact (10 events'
 expect_out "^head [0-9a-f]\{64\}$"
-check "registry migrated to schema 2" [ "$(sq 'PRAGMA user_version')" = 2 ]
+check "registry migrated to schema 3" [ "$(sq 'PRAGMA user_version')" = 3 ]
+check "one binding event per model" [ "$(sq "SELECT count(*) FROM events WHERE id > 5 AND kind = 'signed' AND json_extract(detail, '\$.migrated')")" = 5 ]
 check "WAL after first open" [ "$(sq 'PRAGMA journal_mode')" = wal ]
 run 0 "$MS" --json audit
-check "audit --json ok" [ "$(jq -r '.ok, .events' "$T/out" | tr '\n' ' ')" = "true 5 " ]
+check "audit --json ok" [ "$(jq -r '.ok, .events' "$T/out" | tr '\n' ' ')" = "true 10 " ]
 
 # --- log ---
 run 0 "$MS" log
@@ -110,7 +142,7 @@ run 0 "$MS" show "$(echo "$BASE" | cut -c1-8 | tr a-f A-F)"
 expect_out '^name        base@1$'
 run 0 "$MS" --json show "sha256:$FT"
 check "show --json" [ "$(jq -r '[.name, .version, .parents[0].relation, .children[0].name, (.revoked == null), .statement._type] | join(" ")' "$T/out")" = "base-ft 1 finetune base-ft-q4 true https://in-toto.io/Statement/v1" ]
-sq "INSERT INTO revocations VALUES ('model', '$FT', 'bad data', $NOW)"
+"$MS" revoke base-ft@1 --reason "bad data" --yes >/dev/null 2>&1
 run 0 "$MS" show base-ft@1
 expect_out '^revoked     REVOKED .*: bad data$'
 run 0 "$MS" show --json base-ft@1
@@ -148,16 +180,18 @@ expect_error "$MS" lineage
 
 # --- audit catches a rewritten event ---
 cp "$REG" "$T/good.db"
-sq "DROP TRIGGER events_no_update; UPDATE events SET detail = '{\"bundle_sha256\":\"x\"}' WHERE id = 3"
+sq "DROP TRIGGER events_no_update; UPDATE events SET detail = '{\"bundle_sha256\":\"x\"}' WHERE id = 3;
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+  BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;"
 run 1 "$MS" audit
-expect_out 'NOT intact: event 3: row content does not match its hash'
+expect_out "^  event 3 (signed sha256:$FT): row content does not match its hash (rewritten)$"
 run 1 "$MS" --json audit
 check "audit --json names event 3" [ "$(jq -r '.ok, .bad_event' "$T/out" | tr '\n' ' ')" = "false 3 " ]
 # ... and a model whose stored signature was swapped
 cp "$T/good.db" "$REG"
 sq "UPDATE models SET bundle = '{\"forged\":true}' WHERE name = 'base-ft-q4'"
 run 1 "$MS" audit
-expect_out "model sha256:$Q4: its stored signature is not the one event 4 records"
+expect_out "^  models row sha256:$Q4 differs from its 'signed' event 9 in: signature$"
 cp "$T/good.db" "$REG"
 run 0 "$MS" audit
 
@@ -201,7 +235,7 @@ printf 'XXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXXX' |
 "$MS" --registry "$T/damaged.db" audit >"$T/out" 2>"$T/err"
 rc=$?
 if [ "$rc" -eq 1 ]; then
-	expect_out 'NOT intact: database damaged: .*Page 2'
+	expect_out '^  database damaged: .*Page 2'
 else
 	check "damaged registry: audit exit 1 or 2, not a crash ($rc)" [ "$rc" -eq 2 ]
 	expect_err '^modelseal: error: .*corrupt'

@@ -91,6 +91,25 @@ expect_error "$MS" revoke --reason x
 expect_error "$MS" revoke a b --reason x
 expect_error "$MS" revoke nosuch@9 --reason x
 expect_err "unknown REF"
+# on a terminal revoke shows what it will revoke and asks; no means nothing
+tty_revoke() { # ANSWER ARGS...: runs revoke on a pseudo-terminal
+	_a=$1
+	shift
+	printf '%s\n' "$_a" | script -qec "$MS revoke $*" /dev/null >"$T/out" 2>&1
+}
+if command -v script >/dev/null 2>&1; then
+	tty_revoke n other.pub --reason x
+	check "terminal: names the key" grep -q "About to revoke key $OID" "$T/out"
+	check "terminal: models signed by it" grep -q "Every signature by it will fail: 1 recorded model signed by it" "$T/out"
+	check "terminal: final" grep -q "This is final and cannot be undone. Revoke? \[y/N\]" "$T/out"
+	check "terminal: no means nothing revoked" grep -q "nothing revoked: not confirmed" "$T/out"
+	check "terminal: no event" [ "$(sq "SELECT count(*) FROM events WHERE kind = 'revoked'")" = 0 ]
+	tty_revoke n m@1 --reason x
+	check "terminal: names the model" grep -q "About to revoke model sha256:$M1 (m@1)" "$T/out"
+	tty_revoke n --yes m@1 --reason x
+	check "--yes: not asked" sh -c "! grep -q 'About to revoke' '$T/out'"
+	check "--yes: revoked" grep -q "revoked model sha256:$M1" "$T/out"
+fi
 run 0 "$MS" revoke other.pub --reason "laptop stolen"
 expect_out_is "revoked key $OID: laptop stolen"
 check "event: revoked key" [ "$(last_event)" = "revoked $OID" ]

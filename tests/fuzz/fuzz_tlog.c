@@ -70,7 +70,7 @@ static void check_entry(const struct ms_sigstore_bundle *b, const struct ms_tlog
 		ms_merkle_inclusion(e->body, e->body_len, e->proof_index, e->tree_size,
 		                    (const uint8_t(*)[32])e->hashes, e->n_hashes, e->root_hash,
 		                    &why);
-		if (ms_checkpoint_verify(e->checkpoint, &rekor, e->tree_size, e->root_hash, &why) ==
+		if (ms_signed_note_verify(e->checkpoint, &rekor, e->tree_size, e->root_hash, &why) ==
 		    0) {
 			char size[32];
 			snprintf(size, sizeof size, "\n%llu\n", (unsigned long long)e->tree_size);

@@ -1,6 +1,8 @@
 /* Trust files (ms_trust_parse: trust import, verify --trust-file). What is
- * accepted prints (ms_trust_to_json) and parses back to the same file. */
+ * accepted prints (ms_trust_to_json) and parses back to the same file, with
+ * the same checkpoint and the same trust digest (what a checkpoint signs). */
 #include "fuzz.h"
+#include "modelseal/checkpoint.h"
 #include "modelseal/trust.h"
 
 MS_FUZZ_INIT
@@ -16,6 +18,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	MS_FUZZ_ASSERT(again.n_keys == t.n_keys && again.n_revs == t.n_revs);
 	char *json2 = ms_trust_to_json(&again);
 	MS_FUZZ_ASSERT(strcmp(json, json2) == 0);
+	MS_FUZZ_ASSERT(!t.checkpoint == !again.checkpoint);
+	MS_FUZZ_ASSERT(!t.checkpoint || strcmp(t.checkpoint, again.checkpoint) == 0);
+	char d1[MS_HEX_LEN + 1], d2[MS_HEX_LEN + 1];
+	ms_trust_digest(&t, d1);
+	ms_trust_digest(&again, d2);
+	MS_FUZZ_ASSERT(strcmp(d1, d2) == 0);
 	free(json2);
 	free(json);
 	ms_trust_free(&again);

@@ -5,7 +5,12 @@
  *   ms_tool parse json|statement|bundle|pubkey FILE
  *   ms_tool sign KEY TYPE PAYLOAD [KEY2]   bundle on stdout; KEY2 adds a
  *                                          second signature
+ *   ms_tool rechain REGISTRY [SQL]         runs SQL with the log's triggers
+ *                                          dropped, then re-hashes the whole
+ *                                          event chain: the attacker who
+ *                                          rewrites history consistently
  * Exit 0 when accepted, 2 with modelseal's own error otherwise. */
+#include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +20,7 @@
 #include "modelseal/json.h"
 #include "modelseal/keys.h"
 #include "modelseal/manifest.h"
+#include "modelseal/registry.h"
 #include "modelseal/util.h"
 
 #define MAX_INPUT ((size_t)256 << 20)
@@ -97,14 +103,75 @@ static int sign(char **argv, int argc)
 	return MS_OK;
 }
 
+/* Re-hashes every event from the first on, as the real code would have. */
+static int rehash(sqlite3 *db)
+{
+	sqlite3_stmt *q, *u;
+	char prev[MS_HEX_LEN + 1], hash[MS_HEX_LEN + 1];
+	memset(prev, '0', MS_HEX_LEN);
+	prev[MS_HEX_LEN] = '\0';
+	if (sqlite3_prepare_v2(db, "SELECT id, time, kind, subject, detail FROM events ORDER BY id",
+	                       -1, &q, NULL) != SQLITE_OK ||
+	    sqlite3_prepare_v2(db, "UPDATE events SET prev_hash = ?1, hash = ?2 WHERE id = ?3", -1,
+	                       &u, NULL) != SQLITE_OK)
+		return -1;
+	while (sqlite3_step(q) == SQLITE_ROW) {
+		ms_event_hash(sqlite3_column_int64(q, 0), sqlite3_column_int64(q, 1),
+		              (const char *)sqlite3_column_text(q, 2),
+		              (const char *)sqlite3_column_text(q, 3),
+		              (const char *)sqlite3_column_text(q, 4), prev, hash);
+		sqlite3_reset(u);
+		sqlite3_bind_text(u, 1, prev, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_text(u, 2, hash, -1, SQLITE_TRANSIENT);
+		sqlite3_bind_int64(u, 3, sqlite3_column_int64(q, 0));
+		if (sqlite3_step(u) != SQLITE_DONE)
+			return -1;
+		memcpy(prev, hash, sizeof prev);
+	}
+	sqlite3_finalize(q);
+	sqlite3_finalize(u);
+	return 0;
+}
+
+static int rechain(const char *path, const char *sql)
+{
+	sqlite3 *db;
+	char *err = NULL;
+	int rc = sqlite3_open_v2(path, &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK &&
+	                 sqlite3_exec(db,
+	                              "BEGIN; DROP TRIGGER IF EXISTS events_no_update;"
+	                              " DROP TRIGGER IF EXISTS events_no_delete;",
+	                              NULL, NULL, &err) == SQLITE_OK &&
+	                 (!sql || sqlite3_exec(db, sql, NULL, NULL, &err) == SQLITE_OK) &&
+	                 rehash(db) == 0 &&
+	                 sqlite3_exec(
+	                     db,
+	                     "CREATE TRIGGER events_no_update BEFORE UPDATE ON events\n"
+	                     "  BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;\n"
+	                     "CREATE TRIGGER events_no_delete BEFORE DELETE ON events\n"
+	                     "  BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;\n"
+	                     "COMMIT",
+	                     NULL, NULL, &err) == SQLITE_OK
+	             ? MS_OK
+	             : MS_ERR;
+	if (rc != MS_OK)
+		ms_error("rechain %s: %s", path, err ? err : sqlite3_errmsg(db));
+	sqlite3_free(err);
+	sqlite3_close(db);
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
+	if ((argc == 3 || argc == 4) && strcmp(argv[1], "rechain") == 0)
+		return rechain(argv[2], argc == 4 ? argv[3] : NULL);
 	if (argc == 4 && strcmp(argv[1], "parse") == 0)
 		return parse(argv[2], argv[3]);
 	if ((argc == 5 || argc == 6) && strcmp(argv[1], "sign") == 0)
 		return sign(argv + 2, argc - 2);
 	fputs("usage: ms_tool parse json|statement|bundle|pubkey FILE\n"
-	      "       ms_tool sign KEY TYPE PAYLOAD [KEY2]\n",
+	      "       ms_tool sign KEY TYPE PAYLOAD [KEY2]\n"
+	      "       ms_tool rechain REGISTRY [SQL]\n",
 	      stderr);
 	return MS_ERR;
 }

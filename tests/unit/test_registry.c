@@ -152,6 +152,19 @@ START_TEST(v1_database_is_migrated)
 	                  " signer, statement, bundle, created) VALUES ('"
 	                  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',"
 	                  " 'old', '1', 'files', 'sha256', 1, 1, 'k', '{}', '{}', 1)");
+	/* ... and its 'signed' event, as version 1 wrote it. */
+	char bundle_sha[MS_HEX_LEN + 1], h[MS_HEX_LEN + 1];
+	reg_sha256_hex("{}", bundle_sha);
+	char *detail = ms_asprintf("{\"bundle_sha256\":\"%s\"}", bundle_sha);
+	const char *subject =
+	    "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
+	ms_event_hash(1, 1, "signed", subject, detail, reg_zero_hash, h);
+	char *sql =
+	    ms_asprintf("INSERT INTO events VALUES (1, 1, 'signed', '%s', '%s', '%s', '%s')",
+	                subject, detail, reg_zero_hash, h);
+	exec_sql(db_path, sql);
+	free(sql);
+	free(detail);
 	ck_assert_int_eq(query_int(db_path, "PRAGMA user_version"), 1);
 	struct ms_registry *reg;
 	ck_assert_int_eq(ms_registry_open(db_path, 0, &reg), 0);
@@ -162,9 +175,18 @@ START_TEST(v1_database_is_migrated)
 	ck_assert_int_eq(ms_registry_revoke(reg, "model", d, "test"), 0);
 	ck_assert_int_eq(ms_registry_revocation(reg, "model", d, NULL, NULL), 1);
 	ms_registry_close(reg);
-	ck_assert_int_eq(query_int(db_path, "PRAGMA user_version"), 2);
+	ck_assert_int_eq(query_int(db_path, "PRAGMA user_version"), MS_REGISTRY_SCHEMA_VERSION);
 	ck_assert_int_eq(query_int(db_path, "SELECT count(*) FROM models WHERE provenance IS NULL"),
 	                 1);
+	/* Step 3 bound the row to a new event that records all of it. */
+	ck_assert_int_eq(query_int(db_path, "SELECT count(*) FROM events WHERE kind = 'signed'"
+	                                    " AND json_extract(detail, '$.migrated')"),
+	                 1);
+	ck_assert_int_eq(ms_registry_open(db_path, 0, &reg), 0);
+	struct ms_audit a;
+	ck_assert_int_eq(ms_registry_audit(reg, &a), 0);
+	ms_audit_free(&a);
+	ms_registry_close(reg);
 }
 END_TEST
 
@@ -243,6 +265,13 @@ START_TEST(events_are_chained)
 }
 END_TEST
 
+/* What an attacker who covers their tracks does after editing the log. */
+#define RESTORE_TRIGGERS                                                                           \
+	"CREATE TRIGGER IF NOT EXISTS events_no_update BEFORE UPDATE ON events\n"                  \
+	"  BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;\n"                      \
+	"CREATE TRIGGER IF NOT EXISTS events_no_delete BEFORE DELETE ON events\n"                  \
+	"  BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;\n"
+
 static int audit_of(int64_t *bad_id)
 {
 	struct ms_registry *reg;
@@ -272,7 +301,7 @@ START_TEST(audit_catches_rewritten_row)
 	three_events();
 	ck_assert_int_eq(audit_of(&bad), 0);
 	exec_sql(db_path, "DROP TRIGGER events_no_update;"
-	                  "UPDATE events SET kind = 'failed' WHERE id = 2");
+	                  "UPDATE events SET kind = 'failed' WHERE id = 2;" RESTORE_TRIGGERS);
 	ck_assert_int_eq(audit_of(&bad), 1);
 	ck_assert_int_eq(bad, 2);
 }
@@ -283,8 +312,9 @@ START_TEST(audit_catches_recomputed_row)
 	/* Rewriting a row and its own hash breaks the next row's prev_hash. */
 	int64_t bad;
 	three_events();
-	exec_sql(db_path, "DROP TRIGGER events_no_update;"
-	                  "UPDATE events SET hash = printf('%064d', 7) WHERE id = 2");
+	exec_sql(db_path,
+	         "DROP TRIGGER events_no_update;"
+	         "UPDATE events SET hash = printf('%064d', 7) WHERE id = 2;" RESTORE_TRIGGERS);
 	ck_assert_int_eq(audit_of(&bad), 1);
 	ck_assert_int_eq(bad, 2);
 }
@@ -294,7 +324,9 @@ START_TEST(audit_catches_deleted_row)
 {
 	int64_t bad;
 	three_events();
-	exec_sql(db_path, "DROP TRIGGER events_no_delete; DELETE FROM events WHERE id = 2");
+	exec_sql(
+	    db_path,
+	    "DROP TRIGGER events_no_delete; DELETE FROM events WHERE id = 2;" RESTORE_TRIGGERS);
 	ck_assert_int_eq(audit_of(&bad), 1);
 	ck_assert_int_eq(bad, 3);
 }
@@ -576,27 +608,67 @@ START_TEST(revocations_and_trust)
 	struct ms_registry *reg = open_new();
 	char *reason = NULL;
 	int64_t t = 0;
-	ck_assert_int_eq(ms_registry_revocation(reg, "key", "k1", &reason, &t), 0);
-	ck_assert_int_eq(ms_registry_revoke(reg, "key", "k1", "leaked"), 0);
-	ck_assert_int_eq(ms_registry_revocation(reg, "key", "k1", &reason, &t), 1);
+	char k2[MS_HEX_LEN + 1], k4[MS_HEX_LEN + 1], k3[MS_HEX_LEN + 1];
+	reg_sha256_hex("PEM2", k2); /* a key id is the SHA-256 of its PEM */
+	reg_sha256_hex("PEM3", k3);
+	reg_sha256_hex("PEM4", k4);
+	const char *k1 = dg("c1", '1');
+	ck_assert_int_eq(ms_registry_revocation(reg, "key", k1, &reason, &t), 0);
+	ck_assert_int_eq(ms_registry_revoke(reg, "key", k1, "leaked"), 0);
+	ck_assert_int_eq(ms_registry_revocation(reg, "key", k1, &reason, &t), 1);
 	ck_assert_str_eq(reason, "leaked");
 	ck_assert_int_gt(t, 0);
 	free(reason);
-	ck_assert_int_eq(ms_registry_revoke(reg, "nonsense", "k1", "x"), -1);
-	ck_assert_int_eq(ms_registry_trust_add(reg, "k2", "PEM", "ci"), 0);
-	ck_assert_int_eq(ms_registry_trust_add(reg, "k3", "PEM", "ci"), -1); /* label taken */
-	ck_assert_int_eq(ms_registry_trust_add(reg, "k4", "PEM4", NULL), 0);
+	ck_assert_int_eq(ms_registry_revoke(reg, "nonsense", k1, "x"), -1);
+	ck_assert_int_eq(ms_registry_trust_add(reg, k2, "PEM2", "ci"), 0);
+	ck_assert_int_eq(ms_registry_trust_add(reg, k3, "PEM3", "ci"), -1); /* label taken */
+	ck_assert_int_eq(ms_registry_trust_add(reg, k4, "PEM4", NULL), 0);
 	struct ms_buf b = {0};
 	ck_assert_int_eq(ms_registry_trust_list(reg, list_key, &b), 0);
 	ms_buf_append(&b, "", 1);
-	ck_assert_str_eq(b.data, "k2=ci k4=- ");
+	char *want = ms_asprintf("%s=ci %s=- ", k2, k4);
+	ck_assert_str_eq(b.data, want);
+	free(want);
 	ms_buf_free(&b);
-	ck_assert_int_eq(ms_registry_trust_remove(reg, "k4"), 0);
+	ck_assert_int_eq(ms_registry_trust_remove(reg, k4), 0);
 	ck_assert_int_eq(ms_registry_trust_remove(reg, "ci"), 0);
 	ck_assert_int_eq(ms_registry_trust_remove(reg, "ci"), 1);
 	struct ms_audit a;
-	ck_assert_int_eq(ms_registry_audit(reg, &a), 0);
+	int arc = ms_registry_audit(reg, &a);
+	ck_assert_msg(arc == 0, "audit: %s", a.problem ? a.problem : "error");
 	ck_assert_uint_eq(a.n_events, 5); /* revoked, trusted x2, untrusted x2 */
+	ms_audit_free(&a);
+	ms_registry_close(reg);
+}
+END_TEST
+
+/* A models row edited in place: readers take the event's values, audit
+ * names the row and the fields. */
+START_TEST(edited_model_row_is_not_believed)
+{
+	struct ms_registry *reg = open_new();
+	ck_assert_int_eq(record(reg, dg("b", '1'), "base", "1", NULL, 0), 0);
+	ck_assert_int_eq(record(reg, dg("0", '2'), "other", "1", NULL, 0), 0);
+	ms_registry_close(reg);
+	exec_sql(db_path, "UPDATE models SET name = 'x' WHERE name = 'base';"
+	                  "UPDATE models SET name = 'base', created = 5 WHERE name = 'other';"
+	                  "UPDATE models SET name = 'other' WHERE name = 'x'");
+	ck_assert_int_eq(ms_registry_open(db_path, 0, &reg), 0);
+	struct ms_model_info m;
+	ck_assert_int_eq(ms_registry_get_model(reg, dg("0", '2'), 0, &m), 0);
+	ck_assert_str_eq(m.name, "other");
+	ck_assert_int_ne(m.created, 5);
+	ms_model_info_free(&m);
+	struct ms_audit a;
+	ck_assert_int_eq(ms_registry_audit(reg, &a), 1);
+	ck_assert_uint_eq(a.n_problems, 2);
+	ck_assert_ptr_nonnull(strstr(a.problems[1], "in: name@version, created"));
+	ms_audit_free(&a);
+	ms_registry_close(reg);
+	/* A row without any event is no record at all. */
+	exec_sql(db_path, "DROP TRIGGER events_no_delete; DELETE FROM events WHERE id = 1;");
+	ck_assert_int_eq(ms_registry_open(db_path, 0, &reg), 0);
+	ck_assert_int_eq(ms_registry_get_model(reg, dg("b", '1'), 0, &m), 1);
 	ms_registry_close(reg);
 }
 END_TEST
@@ -660,6 +732,7 @@ static Suite *registry_suite(void)
 	tcase_add_test(tc, log_is_newest_first);
 	tcase_add_test(tc, event_path_is_quiet_and_optional);
 	tcase_add_test(tc, revocations_and_trust);
+	tcase_add_test(tc, edited_model_row_is_not_believed);
 	tcase_add_test(tc, concurrent_writers);
 	suite_add_tcase(s, tc);
 	return s;

@@ -123,7 +123,7 @@ START_TEST(real_proofs_verify)
 		                                     e->n_hashes, e->root_hash, &why),
 		                 0);
 		ck_assert_int_eq(
-		    ms_checkpoint_verify(e->checkpoint, rekor(), e->tree_size, e->root_hash, &why),
+		    ms_signed_note_verify(e->checkpoint, rekor(), e->tree_size, e->root_hash, &why),
 		    0);
 		ck_assert_int_eq(ms_rekor_set_verify(e, rekor(), &why), 0);
 		ck_assert_int_eq(ms_rekor_body_check(e, bs[i], &why), 0);
@@ -140,7 +140,7 @@ static int checkpoint_with(const char *from, const char *to)
 	char *note = ms_asprintf("%.*s%s%s", (int)(at - e->checkpoint), e->checkpoint, to,
 	                         at + strlen(from));
 	char *why = NULL;
-	int rc = ms_checkpoint_verify(note, rekor(), e->tree_size, e->root_hash, &why);
+	int rc = ms_signed_note_verify(note, rekor(), e->tree_size, e->root_hash, &why);
 	ck_assert(rc == 0 || why != NULL);
 	free(why);
 	free(note);
@@ -153,13 +153,13 @@ START_TEST(checkpoint_tampering_fails)
 	char *why = NULL;
 	/* Unchanged text, other tree: size or root of the proof differ. */
 	ck_assert_int_eq(
-	    ms_checkpoint_verify(e->checkpoint, rekor(), e->tree_size + 1, e->root_hash, &why), -1);
-	ck_assert_int_eq(ms_checkpoint_verify(e->checkpoint, rekor(), e->tree_size,
+	    ms_signed_note_verify(e->checkpoint, rekor(), e->tree_size + 1, e->root_hash, &why), -1);
+	ck_assert_int_eq(ms_signed_note_verify(e->checkpoint, rekor(), e->tree_size,
 	                                      b110.tlog[0].root_hash, &why),
 	                 -1);
 	/* Another log's key (the Ed25519 one): not signed by it. */
 	ck_assert_int_eq(
-	    ms_checkpoint_verify(e->checkpoint, &tr.tlogs[1], e->tree_size, e->root_hash, &why),
+	    ms_signed_note_verify(e->checkpoint, &tr.tlogs[1], e->tree_size, e->root_hash, &why),
 	    -1);
 	ck_assert_ptr_nonnull(strstr(why, "not signed"));
 	free(why);
