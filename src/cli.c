@@ -21,6 +21,12 @@ static const struct option global_longopts[] = {
     {"help", no_argument, NULL, 'h'},
 };
 
+const struct option *ms_global_options(size_t *n)
+{
+	*n = MS_ARRAY_LEN(global_longopts);
+	return global_longopts;
+}
+
 void ms_print_usage(const struct ms_command *cmd, FILE *f)
 {
 	fputs(cmd->usage, f);
@@ -97,9 +103,9 @@ int ms_getopt(int argc, char **argv, const char *shortopts, const struct option 
 		case '?':
 			if (optopt && optopt < 0x100)
 				exit(ms_usage_error("unknown option '-%c' for '%s'", optopt,
-						    ms_current->name));
+				                    ms_current->name));
 			exit(ms_usage_error("unknown option '%s' for '%s'", argv[optind - 1],
-					    ms_current->name));
+			                    ms_current->name));
 		default:
 			return c;
 		}

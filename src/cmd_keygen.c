@@ -48,21 +48,22 @@ static void report(const struct ms_keygen_opts *o, const char *keyid)
 	free(pub_path);
 }
 
+const struct option cmd_keygen_options[] = {
+    {"output", required_argument, NULL, 'o'},
+    {"no-passphrase", no_argument, NULL, OPT_NO_PASSPHRASE},
+    {"passphrase-file", required_argument, NULL, OPT_PASSPHRASE_FILE},
+    {"force", no_argument, NULL, OPT_FORCE},
+    /* spelled out so that getopt does not take it for --passphrase-file */
+    {"passphrase", required_argument, NULL, OPT_PASSPHRASE},
+    {NULL, 0, NULL, 0},
+};
+
 int cmd_keygen(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    {"output", required_argument, NULL, 'o'},
-	    {"no-passphrase", no_argument, NULL, OPT_NO_PASSPHRASE},
-	    {"passphrase-file", required_argument, NULL, OPT_PASSPHRASE_FILE},
-	    {"force", no_argument, NULL, OPT_FORCE},
-	    /* spelled out so that getopt does not take it for --passphrase-file */
-	    {"passphrase", required_argument, NULL, OPT_PASSPHRASE},
-	    {NULL, 0, NULL, 0},
-	};
 	struct ms_keygen_opts o = {.prefix = "modelseal"};
 	struct ms_passphrase_src src = {0};
 	int no_passphrase = 0, c;
-	while ((c = ms_getopt(argc, argv, "o:", longopts)) != -1) {
+	while ((c = ms_getopt(argc, argv, "o:", cmd_keygen_options)) != -1) {
 		if (c == 'o')
 			o.prefix = optarg;
 		else if (c == OPT_NO_PASSPHRASE)

@@ -123,15 +123,16 @@ static void report(const struct target *t, const char *reason)
 	cJSON_Delete(o);
 }
 
+const struct option cmd_revoke_options[] = {
+    {"reason", required_argument, NULL, 'r'},
+    {NULL, 0, NULL, 0},
+};
+
 int cmd_revoke(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"reason", required_argument, NULL, 'r'},
-	    {NULL, 0, NULL, 0},
-	};
 	const char *reason = NULL;
 	int c;
-	while ((c = ms_getopt(argc, argv, "r:", opts)) != -1)
+	while ((c = ms_getopt(argc, argv, "r:", cmd_revoke_options)) != -1)
 		reason = optarg;
 	if (optind == argc)
 		return ms_usage_error("no KEYID or REF given");

@@ -32,8 +32,7 @@ const char cmd_sign_usage[] =
     "  REF: NAME@VERSION, sha256:<hex or unique prefix>, or a signed model's path.\n"
     "  With parents or datasets, a signed SLSA provenance statement is written\n"
     "  beside the signature (MODEL/model.provenance.sig, FILE.provenance.sig).\n"
-    "\n"
-    MS_HASHING_USAGE;
+    "\n" MS_HASHING_USAGE;
 
 enum {
 	OPT_KEY = 'k',
@@ -47,7 +46,7 @@ enum {
 	OPT_NO_RECORD,
 };
 
-static const struct option sign_opts[] = {
+const struct option cmd_sign_options[] = {
     MS_HASHING_LONGOPTS,
     {"key", required_argument, NULL, OPT_KEY},
     {"signature", required_argument, NULL, OPT_SIGNATURE},
@@ -180,7 +179,7 @@ int cmd_sign(int argc, char **argv)
 	ms_hash_opts_init(&hash);
 	int rc = MS_ERR;
 	struct ms_seckey *key = NULL;
-	if (ms_parse_hashing_command(argc, argv, sign_opts, MS_HASHING_SHORTOPTS "k:s:",
+	if (ms_parse_hashing_command(argc, argv, cmd_sign_options, MS_HASHING_SHORTOPTS "k:s:",
 	                             on_sign_option, &a, &hash, &a.req.model) < 0)
 		goto out;
 	if (!a.key) {

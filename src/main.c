@@ -12,8 +12,12 @@
 
 static int cmd_help(int argc, char **argv);
 static const char cmd_help_usage[] = "usage: modelseal help [COMMAND]\n";
+static const struct option cmd_help_options[] = {{NULL, 0, NULL, 0}};
 
-#define COMMAND(name, summary) {#name, cmd_##name, summary, cmd_##name##_usage}
+#define COMMAND(name, summary)                                                                     \
+	{                                                                                          \
+#name, cmd_##name, summary, cmd_##name##_usage, cmd_##name##_options               \
+	}
 static const struct ms_command commands[] = {
     COMMAND(digest, "print the root digest of a model"),
     COMMAND(hash, "print the manifest of a model"),
@@ -29,7 +33,8 @@ static const struct ms_command commands[] = {
     COMMAND(revoke, "revoke a key or a model"),
     COMMAND(pack, "write a signed model into one archive"),
     COMMAND(unpack, "verify an archive, then extract it safely"),
-    {NULL, NULL, NULL, NULL},
+    COMMAND(completion, "shell completion script for bash, zsh or fish"),
+    {NULL, NULL, NULL, NULL, NULL},
 };
 
 static const char main_usage[] =
@@ -60,7 +65,7 @@ static void print_overview(FILE *f)
 
 static int cmd_help(int argc, char **argv)
 {
-	while (ms_getopt(argc, argv, "", NULL) != -1)
+	while (ms_getopt(argc, argv, "", cmd_help_options) != -1)
 		;
 	if (optind == argc) {
 		print_overview(stdout);

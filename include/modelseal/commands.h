@@ -1,10 +1,15 @@
-/* One entry point and one usage text per subcommand (src/cmd_<name>.c). */
+/* One entry point, one usage text and one option table per subcommand
+ * (src/cmd_<name>.c). The option table is the one the command parses with,
+ * so that shell completion (cmd_completion.c) cannot drift from it. */
 #ifndef MODELSEAL_COMMANDS_H
 #define MODELSEAL_COMMANDS_H
 
+#include <getopt.h>
+
 #define MS_DECLARE_COMMAND(name)                                                                   \
 	int cmd_##name(int argc, char **argv);                                                     \
-	extern const char cmd_##name##_usage[]
+	extern const char cmd_##name##_usage[];                                                    \
+	extern const struct option cmd_##name##_options[]
 
 MS_DECLARE_COMMAND(digest);
 MS_DECLARE_COMMAND(hash);
@@ -19,5 +24,6 @@ MS_DECLARE_COMMAND(lineage);
 MS_DECLARE_COMMAND(audit);
 MS_DECLARE_COMMAND(trust);
 MS_DECLARE_COMMAND(revoke);
+MS_DECLARE_COMMAND(completion);
 
 #endif

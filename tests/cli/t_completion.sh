@@ -1,0 +1,110 @@
+# modelseal completion: the scripts load, and bash's completion function,
+# driven as bash drives it (COMP_WORDS, COMP_CWORD), offers the commands,
+# every option each command's usage names, the values options list, and
+# files where a path goes. fish and zsh are checked when installed.
+run 0 "$MS" completion bash
+cp "$T/out" ms.bash
+check "bash script parses" bash -n ms.bash
+check "bash script registers _modelseal" \
+	bash -c '. ./ms.bash && complete -p modelseal | grep -q -- "-F _modelseal"'
+
+# comp WORD...: what bash offers for the last WORD (one per line, sorted).
+cat >drive.bash <<'EOF'
+. ./ms.bash
+COMP_WORDS=("$@")
+COMP_CWORD=$(($# - 1))
+COMP_LINE="$*"
+COMP_POINT=${#COMP_LINE}
+_modelseal
+printf '%s\n' "${COMPREPLY[@]}"
+EOF
+comp() { bash drive.bash modelseal "$@" | LC_ALL=C sort; }
+# offers WANT WORD...: the completion of WORD... is exactly WANT (space separated).
+offers() {
+	_want=$1
+	shift
+	_got=$(comp "$@" | tr '\n' ' ' | sed 's/ $//')
+	if [ "$_got" = "$_want" ]; then
+		pass "completes $*"
+	else
+		fail "completion of '$*' is '$_got', wanted '$_want'"
+	fi
+}
+
+commands=$("$MS" help | awk '/^Commands:/{on=1;next} on && !NF {exit} on {print $1}' | sort)
+check "help lists commands" [ -n "$commands" ]
+offers "$(echo $commands)" ''
+offers "verify" ve
+offers "completion" compl
+offers "--registry" --reg
+offers "verify" --registry reg.db ve
+offers "verify" -q --json ve
+comp nosuchcommand '' >offered
+check "no command names after an unknown command" [ -z "$(grep -x verify offered)" ]
+
+# Every option in a command's synopsis and option list (-h) is offered for
+# it, and each -X too.
+for c in $commands; do
+	comp "$c" - >offered
+	"$MS" "$c" -h | awk '!NF {body=1} !body || /^ +-/' >usage
+	for o in $(grep -o -e '--[a-z][a-z-]*' -e '^ *-[a-zA-Z],' usage | tr -d ' ,' | sort -u); do
+		grep -qx -- "$o" offered || fail "$c: usage names $o but completion does not offer it"
+	done
+	pass "$c: options"
+	check "$c: global --json offered" grep -qx -- --json offered
+done
+offers "--no-passphrase --no-progress" keygen --no-p
+offers "--max-count" log --max
+
+# Values the usage lists; files for the others.
+offers "json sha256sum text" hash --format ''
+offers "dot json tree" lineage --format ''
+offers "blake2b sha256" sign --hash ''
+offers "files shards" digest -j 2 --method ''
+mkdir -p "dir with space" keys
+: >keys/ci.pub
+: >"dir with space/w.bin"
+offers "keys/ci.pub" verify --key keys/c
+offers "keys/ci.pub" unpack -k keys/c
+offers "dir with space" verify --ignore-unsigned-files dir
+offers "dir with space/w.bin" sign --key keys/ci.pub "dir with space/"
+offers "keys" verify --registry reg.db k
+
+# First operands the usage spells out.
+offers "add export import list remove" trust ''
+offers "export" trust ex
+offers "keys" trust add k
+offers "bash fish zsh" completion ''
+offers "show sign" help s
+
+# Errors.
+run 2 "$MS" completion
+expect_err "^modelseal: error: completion needs one shell"
+run 2 "$MS" completion tcsh
+expect_err "no completion for 'tcsh'"
+run 2 "$MS" completion bash zsh
+
+# zsh and fish: the scripts parse; fish computes completions itself.
+run 0 "$MS" completion zsh
+cp "$T/out" _modelseal
+check "zsh script starts with #compdef" [ "$(head -1 _modelseal)" = "#compdef modelseal" ]
+check "zsh names the sign options" grep -q "'\*--signature=:signature:_files'" _modelseal
+if command -v zsh >/dev/null 2>&1; then
+	check "zsh script parses" zsh -n _modelseal
+	check "zsh script loads under compinit" zsh -f -c \
+		'fpath=(. $fpath); autoload -U compinit && compinit -u -D && autoload -U _modelseal && whence -w _modelseal >/dev/null'
+else
+	echo "  note [t_completion] zsh not installed: zsh script not parsed" >&2
+fi
+run 0 "$MS" completion fish
+cp "$T/out" ms.fish
+if command -v fish >/dev/null 2>&1; then
+	check "fish script parses" fish -n ms.fish
+	fish_comp() { HOME=$T fish -N -c ". ./ms.fish; complete -C '$1'" | cut -f1 | sort | tr '\n' ' ' | sed 's/ $//'; }
+	check "fish: commands" [ "$(fish_comp 'modelseal ver')" = "verify" ]
+	check "fish: option values" [ "$(fish_comp 'modelseal hash --format ')" = "json sha256sum text" ]
+	check "fish: trust words" [ "$(fish_comp 'modelseal trust ')" = "add export import list remove" ]
+	check "fish: options" [ "$(fish_comp 'modelseal verify --trust')" = "--trust-file" ]
+else
+	echo "  note [t_completion] fish not installed: fish script not run" >&2
+fi
