@@ -7,7 +7,9 @@
 #  3. make image: the OCI archive's index, manifest, config (non-root user,
 #     entry point) and layer digests are right, and modelseal and the hook
 #     run inside its root filesystem (chroot) as the image's user.
-# Skipped, saying why, where the tools or root (for chroot) are missing.
+#  0. make install/uninstall put and remove every file; make dist is
+#     reproducible and its tarball builds.
+# 1-3 are skipped, saying why, where the tools or root (for chroot) are missing.
 # Everything stays under BUILD/ (nothing cached elsewhere).
 # Usage: test-package.sh VERSION BUILD
 set -u
@@ -15,33 +17,59 @@ VERSION=${1:?usage: test-package.sh VERSION BUILD}
 BUILD=${2:?usage: test-package.sh VERSION BUILD}
 cd "$(dirname "$0")/.."
 
-missing=
-for tool in dpkg-buildpackage dh lintian mmdebstrap umoci jq chroot bash; do
-	command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
-done
-if [ -n "$missing" ]; then
-	echo "package: skipped: missing$missing (scripts/install-deps.sh installs them)"
-	exit 0
-fi
-if [ "$(id -u)" -ne 0 ]; then
-	echo "package: skipped: needs root for chroot into the test root filesystems"
-	exit 0
-fi
-
-set -e
-${MAKE:-make} --no-print-directory BUILD="$BUILD" image >/dev/null
-set +e
-ARCH=$(dpkg --print-architecture)
-DEB=$(cd "$BUILD/deb" && pwd)/modelseal_${VERSION}_$ARCH.deb
-IMAGE=$BUILD/image/modelseal-$VERSION.tar
-SUITE=$(. /etc/os-release && echo "$VERSION_CODENAME")
-T=$(cd "$BUILD" && pwd)/package-test
+T=$(mkdir -p "$BUILD" && cd "$BUILD" && pwd)/package-test
 rm -rf "$T"
 mkdir -p "$T"
 passed=0 failed=0
 ok() { passed=$((passed + 1)); }
 bad() { failed=$((failed + 1)); echo "  FAIL [package] $1"; [ -z "${2:-}" ] || sed 's/^/       /' "$2" | head -30; }
 check() { _d=$1; shift; if "$@" >"$T/out" 2>&1; then ok; else bad "$_d" "$T/out"; fi; }
+MK="${MAKE:-make} --no-print-directory BUILD=$BUILD"
+
+# ---- 0. make install / uninstall, make dist (no packaging tools needed) ----
+inst=$T/inst
+check "make install" $MK install DESTDIR="$inst" PREFIX=/opt/ms
+for f in bin/modelseal bin/modelseal-pre-deploy share/man/man1/modelseal-completion.1 \
+	share/bash-completion/completions/modelseal share/zsh/site-functions/_modelseal \
+	share/fish/vendor_completions.d/modelseal.fish share/doc/modelseal/examples/hooks/pre-deploy.sh; do
+	check "make install: $f" [ -s "$inst/opt/ms/$f" ]
+done
+check "installed binary runs" "$inst/opt/ms/bin/modelseal" --version
+check "make uninstall" $MK uninstall DESTDIR="$inst" PREFIX=/opt/ms
+check "make uninstall leaves no file" [ -z "$(find "$inst" -type f)" ]
+check "make dist" $MK dist
+cp "$BUILD/modelseal-$VERSION.tar.gz" "$T/dist1.tar.gz"
+touch Makefile
+check "make dist again" $MK dist
+check "make dist is reproducible" cmp "$T/dist1.tar.gz" "$BUILD/modelseal-$VERSION.tar.gz"
+check "the tarball builds" sh -c "tar -xzf '$T/dist1.tar.gz' -C '$T' && make -C '$T/modelseal-$VERSION' -j2 BUILD=b >/dev/null && '$T/modelseal-$VERSION/b/modelseal' --version"
+rm -rf "$inst" "$T/modelseal-$VERSION" "$T/dist1.tar.gz"
+
+missing=
+for tool in dpkg-buildpackage dh lintian mmdebstrap umoci jq chroot bash; do
+	command -v "$tool" >/dev/null 2>&1 || missing="$missing $tool"
+done
+if [ -n "$missing" ]; then
+	echo "package: .deb and image skipped: missing$missing (scripts/install-deps.sh installs them)"
+elif [ "$(id -u)" -ne 0 ]; then
+	echo "package: .deb and image skipped: needs root for chroot into the test root filesystems"
+	missing=root
+fi
+if [ -n "$missing" ]; then
+	echo "package: $passed passed, $failed failed"
+	[ "$failed" -eq 0 ]
+	exit
+fi
+
+check "make image (make deb, lintian clean)" $MK image
+if [ "$failed" -ne 0 ]; then
+	echo "package: $passed passed, $failed failed (no .deb or image to test)"
+	exit 1
+fi
+ARCH=$(dpkg --print-architecture)
+DEB=$(cd "$BUILD/deb" && pwd)/modelseal_${VERSION}_$ARCH.deb
+IMAGE=$BUILD/image/modelseal-$VERSION.tar
+SUITE=$(. /etc/os-release && echo "$VERSION_CODENAME")
 
 # ---- 1. the .deb ----
 dpkg-deb -f "$DEB" Depends >"$T/depends"
