@@ -85,6 +85,10 @@ for f in /usr/bin/modelseal /usr/bin/modelseal-pre-deploy /usr/share/man/man1/mo
 	/usr/share/doc/modelseal/examples/ci/gitlab-ci.yml; do
 	check "the .deb holds $f" grep -qx "$f" "$T/files"
 done
+# The Containerfile installs the same runtime libraries as the .deb needs.
+sed 's/([^)]*)//g; s/,/\n/g; s/ //g' "$T/depends" | grep -vx libc6 | sort >"$T/deps.deb"
+sed -n '/^FROM \${DEBIAN}$/,$p' Containerfile | grep -o 'lib[a-z0-9.-]*[0-9]' | sort -u >"$T/deps.containerfile"
+check "Containerfile runtime libraries = the .deb's Depends" diff "$T/deps.deb" "$T/deps.containerfile"
 check "Version is VERSION" [ "$(dpkg-deb -f "$DEB" Version)" = "$VERSION" ]
 
 # model DIR: a small model, written from outside (the image has no coreutils).
