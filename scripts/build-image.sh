@@ -19,6 +19,10 @@ for tool in mmdebstrap umoci dpkg-deb; do
 		exit 2
 	fi
 done
+if [ "$(id -u)" -ne 0 ]; then
+	echo "image: needs root (the files' owners in the image, ldconfig of its root): run it with sudo" >&2
+	exit 2
+fi
 DEB=$DEBDIR/modelseal_${VERSION}_$(dpkg --print-architecture).deb
 [ -f "$DEB" ] || { echo "image: $DEB missing: run make deb first" >&2; exit 2; }
 # The libraries the binary was linked against: the build machine's release.

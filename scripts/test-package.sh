@@ -37,6 +37,8 @@ done
 check "installed binary runs" "$inst/opt/ms/bin/modelseal" --version
 check "make uninstall" $MK uninstall DESTDIR="$inst" PREFIX=/opt/ms
 check "make uninstall leaves no file" [ -z "$(find "$inst" -type f)" ]
+# VERSION is the one version: the man pages must say the same.
+check "every man page names modelseal $VERSION" sh -c "! grep -L '^\.TH .*\"modelseal $VERSION\"' man/*.1 | grep ."
 check "make dist" $MK dist
 cp "$BUILD/modelseal-$VERSION.tar.gz" "$T/dist1.tar.gz"
 touch Makefile

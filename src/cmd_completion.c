@@ -372,7 +372,6 @@ static void gen_zsh(const struct comp_set *set)
 		ms_buf_printf(&entry, "%s:", cmds[i].name);
 		for (const char *p = cmds[i].summary; *p; p++)
 			ms_buf_printf(&entry, "%s%c", *p == ':' ? "\\" : "", *p);
-		ms_buf_append(&entry, "", 1);
 		fputs("\t\t", stdout);
 		put_quoted(entry.data);
 		putchar('\n');

@@ -84,15 +84,14 @@ run 2 "$MS" completion tcsh
 expect_err "no completion for 'tcsh'"
 run 2 "$MS" completion bash zsh
 
-# zsh and fish: the scripts parse; fish computes completions itself.
+# zsh and fish: the scripts parse (zsh's completion is not driven here:
+# that needs a terminal); fish computes completions itself.
 run 0 "$MS" completion zsh
 cp "$T/out" _modelseal
 check "zsh script starts with #compdef" [ "$(head -1 _modelseal)" = "#compdef modelseal" ]
 check "zsh names the sign options" grep -q "'\*--signature=:signature:_files'" _modelseal
 if command -v zsh >/dev/null 2>&1; then
 	check "zsh script parses" zsh -n _modelseal
-	check "zsh script loads under compinit" zsh -f -c \
-		'fpath=(. $fpath); autoload -U compinit && compinit -u -D && autoload -U _modelseal && whence -w _modelseal >/dev/null'
 else
 	echo "  note [t_completion] zsh not installed: zsh script not parsed" >&2
 fi
