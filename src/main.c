@@ -14,10 +14,11 @@ static int cmd_help(int argc, char **argv);
 static const char cmd_help_usage[] = "usage: modelseal help [COMMAND]\n";
 static const struct option cmd_help_options[] = {{NULL, 0, NULL, 0}};
 
-#define COMMAND(name, summary)                                                                     \
-	{                                                                                          \
-#name, cmd_##name, summary, cmd_##name##_usage, cmd_##name##_options               \
-	}
+/* clang-format breaks a braced macro body over three lines */
+/* clang-format off */
+#define COMMAND(name, summary) \
+	{#name, cmd_##name, summary, cmd_##name##_usage, cmd_##name##_options}
+/* clang-format on */
 static const struct ms_command commands[] = {
     COMMAND(digest, "print the root digest of a model"),
     COMMAND(hash, "print the manifest of a model"),
