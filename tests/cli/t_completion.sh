@@ -48,7 +48,7 @@ for c in $commands; do
 	comp "$c" - >offered
 	"$MS" "$c" -h | awk '!NF {body=1} !body || /^ +-/' >usage
 	for o in $(grep -o -e '--[a-z][a-z-]*' -e '^ *-[a-zA-Z],' usage | tr -d ' ,' | sort -u); do
-		grep -qx -- "$o" offered || fail "$c: usage names $o but completion does not offer it"
+		grep -qx -- "$o" offered || fail "$c: usage names $o but completion does not offer it (is const struct option cmd_${c}_options[] its option table?)"
 	done
 	pass "$c: options"
 	check "$c: global --json offered" grep -qx -- --json offered
