@@ -1,6 +1,7 @@
 #!/bin/sh
 # The release artifacts, tested as a user gets them (CI runs this):
-#  1. make deb: lintian clean (build-deb.sh), Depends from shlibs, the files;
+#  1. make deb: lintian clean (build-deb.sh), reproducible, Depends from
+#     shlibs, the files; the Containerfile installs the same libraries;
 #  2. the .deb installed with apt into a clean Debian root filesystem
 #     (mmdebstrap, variant apt) runs: keygen, sign, verify, the hook, bash
 #     completion, man page, and it removes cleanly;
@@ -91,6 +92,11 @@ done
 sed 's/([^)]*)//g; s/,/\n/g; s/ //g' "$T/depends" | grep -vx libc6 | sort >"$T/deps.deb"
 sed -n '/^FROM \${DEBIAN}$/,$p' Containerfile | grep -o 'lib[a-z0-9.-]*[0-9]' | sort -u >"$T/deps.containerfile"
 check "Containerfile runtime libraries = the .deb's Depends" diff "$T/deps.deb" "$T/deps.containerfile"
+# Reproducible: the same tree builds the same .deb, byte for byte.
+cp "$DEB" "$T/first.deb"
+check "make deb again" $MK deb
+check "the .deb is reproducible" cmp "$T/first.deb" "$DEB"
+rm -f "$T/first.deb"
 check "Version is VERSION" [ "$(dpkg-deb -f "$DEB" Version)" = "$VERSION" ]
 
 # model DIR: a small model, written from outside (the image has no coreutils).

@@ -58,9 +58,13 @@ const struct ms_command *ms_commands(void)
 static void print_overview(FILE *f)
 {
 	fputs(main_usage, f);
+	int width = 0; /* the longest name: the summaries line up */
+	for (const struct ms_command *c = commands; c->name; c++)
+		if ((int)strlen(c->name) > width)
+			width = (int)strlen(c->name);
 	fputs("\nCommands:\n", f);
 	for (const struct ms_command *c = commands; c->name; c++)
-		fprintf(f, "  %-9s %s\n", c->name, c->summary);
+		fprintf(f, "  %-*s %s\n", width, c->name, c->summary);
 	fputs("\nSee 'modelseal help <command>' or 'man modelseal-<command>'.\n", f);
 }
 
