@@ -39,6 +39,9 @@ offers "completion" compl
 offers "--registry" --reg
 offers "verify" --registry reg.db ve
 offers "verify" -q --json ve
+# bash splits --opt=value into three words
+offers "verify" --registry = reg.db ve
+offers "json sha256sum text" hash --format = ''
 comp nosuchcommand '' >offered
 check "no command names after an unknown command" [ -z "$(grep -x verify offered)" ]
 
@@ -66,6 +69,7 @@ mkdir -p "dir with space" keys
 : >"dir with space/w.bin"
 offers "keys/ci.pub" verify --key keys/c
 offers "keys/ci.pub" unpack -k keys/c
+offers "keys/ci.pub" verify --key = keys/c
 offers "dir with space" verify --ignore-unsigned-files dir
 offers "dir with space/w.bin" sign --key keys/ci.pub "dir with space/"
 offers "keys" verify --registry reg.db k
