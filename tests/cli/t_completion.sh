@@ -88,14 +88,42 @@ run 2 "$MS" completion tcsh
 expect_err "no completion for 'tcsh'"
 run 2 "$MS" completion bash zsh
 
-# zsh and fish: the scripts parse (zsh's completion is not driven here:
-# that needs a terminal); fish computes completions itself.
+# zsh and fish: the scripts parse, and each shell completes with them.
 run 0 "$MS" completion zsh
 cp "$T/out" _modelseal
 check "zsh script starts with #compdef" [ "$(head -1 _modelseal)" = "#compdef modelseal" ]
 check "zsh names the sign options" grep -q "'\*--signature=:signature:_files'" _modelseal
 if command -v zsh >/dev/null 2>&1; then
 	check "zsh script parses" zsh -n _modelseal
+	# An interactive zsh on a pseudo-terminal (zpty) with compinit finding
+	# _modelseal in $T, a TAB after the line, and compadd wrapped to print
+	# what it is given (the markers are split so the echoed input does not
+	# match them).
+	cat >zcap.zsh <<'EOF'
+zmodload zsh/zpty
+zpty z zsh -f -i
+zpty -w z "PROMPT= ; fpath=($2 \$fpath); autoload -U compinit; compinit -u -D"
+zpty -w z 'compadd () {
+  if [[ ${@[1,(i)(-|--)]} == *-(O|A|D)\ * ]]; then builtin compadd "$@"; return $?; fi
+  typeset -a __hits; builtin compadd -A __hits "$@"
+  (( $#__hits == 0 )) && return 1
+  for h in $__hits; do print -r -- "<H""IT>$h"; done
+  builtin compadd "$@"
+}'
+zpty -w z 'comppostfuncs=(_zt_done); _zt_done() { print "<DO""NE>"; exit }'
+zpty -w z "$1"$'\t'
+while zpty -r z line; do
+  [[ $line == *"<DONE>"* ]] && break
+  [[ $line == *"<HIT>"* ]] && print -r -- "${${line#*<HIT>}%%$'\r'}"
+done
+zpty -d z
+EOF
+	zsh_comp() { timeout 30 zsh -f zcap.zsh "$1" "$T" | tr -d '\r' | grep -v '^$' | LC_ALL=C sort | tr '\n' ' ' | sed 's/ $//'; }
+	check "zsh: commands" [ "$(zsh_comp 'modelseal ver')" = "verify" ]
+	check "zsh: option values" [ "$(zsh_comp 'modelseal hash --format ')" = "json sha256sum text" ]
+	check "zsh: trust words" [ "$(zsh_comp 'modelseal trust ')" = "add export import list remove" ]
+	check "zsh: options" [ "$(zsh_comp 'modelseal sign --sig')" = "--signature" ]
+	check "zsh: after a global option" [ "$(zsh_comp 'modelseal --registry reg.db ve')" = "verify" ]
 else
 	echo "  note [t_completion] zsh not installed: zsh script not parsed" >&2
 fi
