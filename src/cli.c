@@ -103,9 +103,9 @@ int ms_getopt(int argc, char **argv, const char *shortopts, const struct option 
 		case '?':
 			if (optopt && optopt < 0x100)
 				exit(ms_usage_error("unknown option '-%c' for '%s'", optopt,
-				                    ms_current->name));
+						    ms_current->name));
 			exit(ms_usage_error("unknown option '%s' for '%s'", argv[optind - 1],
-			                    ms_current->name));
+					    ms_current->name));
 		default:
 			return c;
 		}

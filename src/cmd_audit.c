@@ -34,11 +34,9 @@ static void print_json(const char *path, int rc, const struct ms_audit *a)
 	ms_registry_print_json(o);
 }
 
-const struct option cmd_audit_options[] = {{NULL, 0, NULL, 0}};
-
 int cmd_audit(int argc, char **argv)
 {
-	while (ms_getopt(argc, argv, "", cmd_audit_options) != -1)
+	while (ms_getopt(argc, argv, "", NULL) != -1)
 		;
 	if (optind != argc)
 		return ms_usage_error("audit takes no operands");

@@ -13,7 +13,8 @@ const char cmd_digest_usage[] =
     "usage: modelseal digest [HASHING] MODEL\n"
     "\n"
     "Print the root digest of MODEL (a directory or a file) as sha256:<hex>.\n"
-    "\n" MS_HASHING_USAGE;
+    "\n"
+    MS_HASHING_USAGE;
 
 const struct option cmd_digest_options[] = {MS_HASHING_LONGOPTS, {NULL, 0, NULL, 0}};
 

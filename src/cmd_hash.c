@@ -18,7 +18,8 @@ const char cmd_hash_usage[] =
     "\n"
     "Options:\n"
     "  --format FORMAT         text (default), json or sha256sum\n"
-    "\n" MS_HASHING_USAGE;
+    "\n"
+    MS_HASHING_USAGE;
 
 enum format { FORMAT_TEXT, FORMAT_JSON, FORMAT_SHA256SUM };
 enum { OPT_FORMAT = 0x300 };
@@ -88,7 +89,8 @@ static int print_sha256sum(const struct ms_manifest *m)
 	for (size_t i = 0; i < m->n_res; i++) {
 		ms_hex_encode(m->res[i].digest, 32, hex);
 		/* A single-file model's root is its directory: name the file. */
-		print_digest_line(hex, strcmp(m->res[i].path, ".") == 0 ? m->name : m->res[i].path);
+		print_digest_line(hex, strcmp(m->res[i].path, ".") == 0 ? m->name
+									     : m->res[i].path);
 	}
 	return 0;
 }
@@ -107,8 +109,7 @@ int cmd_hash(int argc, char **argv)
 	if (ms_global.json)
 		format = FORMAT_JSON;
 	/* Refuse before hashing a large model for nothing. */
-	if (format == FORMAT_SHA256SUM &&
-	    (o.method != MS_METHOD_FILES || o.alg != MS_HASH_SHA256)) {
+	if (format == FORMAT_SHA256SUM && (o.method != MS_METHOD_FILES || o.alg != MS_HASH_SHA256)) {
 		ms_hash_opts_free(&o);
 		ms_error("--format sha256sum needs --method files and --hash sha256");
 		return MS_ERR;

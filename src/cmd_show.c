@@ -127,11 +127,9 @@ static cJSON *to_json(const struct show *s)
 	return o;
 }
 
-const struct option cmd_show_options[] = {{NULL, 0, NULL, 0}};
-
 int cmd_show(int argc, char **argv)
 {
-	while (ms_getopt(argc, argv, "", cmd_show_options) != -1)
+	while (ms_getopt(argc, argv, "", NULL) != -1)
 		;
 	if (argc - optind != 1)
 		return ms_usage_error("show needs exactly one REF");

@@ -32,7 +32,8 @@ const char cmd_sign_usage[] =
     "  REF: NAME@VERSION, sha256:<hex or unique prefix>, or a signed model's path.\n"
     "  With parents or datasets, a signed SLSA provenance statement is written\n"
     "  beside the signature (MODEL/model.provenance.sig, FILE.provenance.sig).\n"
-    "\n" MS_HASHING_USAGE;
+    "\n"
+    MS_HASHING_USAGE;
 
 enum {
 	OPT_KEY = 'k',

@@ -12,7 +12,7 @@
 
 static int cmd_help(int argc, char **argv);
 static const char cmd_help_usage[] = "usage: modelseal help [COMMAND]\n";
-static const struct option cmd_help_options[] = {{NULL, 0, NULL, 0}};
+static const struct option cmd_help_options[] = {{NULL, 0, NULL, 0}}; /* none */
 
 /* clang-format breaks a braced macro body over three lines */
 /* clang-format off */
@@ -70,7 +70,7 @@ static void print_overview(FILE *f)
 
 static int cmd_help(int argc, char **argv)
 {
-	while (ms_getopt(argc, argv, "", cmd_help_options) != -1)
+	while (ms_getopt(argc, argv, "", NULL) != -1)
 		;
 	if (optind == argc) {
 		print_overview(stdout);
