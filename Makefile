@@ -9,15 +9,26 @@
 #   make fuzz-smoke      each fuzz target for a short fixed run (part of check)
 #   make fuzz-run FUZZ_TARGET=statement [FUZZ_TIME=60]   one longer session
 #   make bench           benchmarks against sha256sum, b3sum, openssl
-#   make install PREFIX=/usr/local
+#   make install PREFIX=/usr/local [DESTDIR=...]   make uninstall
+#   make dist            build/modelseal-<version>.tar.gz (reproducible: SOURCE_DATE_EPOCH)
+#   make deb             build/deb/modelseal_<version>_<arch>.deb (debhelper), lintian
+#   make image           build/image/modelseal-<version>.tar, an OCI image archive
+#   make check-package   install the .deb into a clean Debian root filesystem, run it
 
 PREFIX   ?= /usr/local
 BINDIR   ?= $(PREFIX)/bin
-MANDIR   ?= $(PREFIX)/share/man
+DATADIR  ?= $(PREFIX)/share
+MANDIR   ?= $(DATADIR)/man
+DOCDIR   ?= $(DATADIR)/doc/modelseal
+BASHCOMPDIR ?= $(DATADIR)/bash-completion/completions
+ZSHCOMPDIR  ?= $(DATADIR)/zsh/site-functions
+FISHCOMPDIR ?= $(DATADIR)/fish/vendor_completions.d
 BUILD    ?= build
 CC       ?= cc
 SANITIZE ?= 0
-VERSION  := 0.1.0
+# The one place the version is written: the binary, the .deb (its
+# changelog is generated from it), the image and the tarball read it.
+VERSION  := $(shell cat VERSION)
 
 PKGS      := libsodium libcrypto libarchive libcjson sqlite3
 TEST_PKGS := check
@@ -67,7 +78,7 @@ FUZZ_OBJS := $(LIB_SRCS:src/%.c=$(FUZZ_BUILD)/obj/%.o)
 FUZZ_BINS := $(patsubst tests/fuzz/%.c,$(FUZZ_BUILD)/%,$(sort $(wildcard tests/fuzz/fuzz_*.c)))
 
 .PHONY: all deps check check-unit check-cli check-fuzz fuzz fuzz-smoke fuzz-run demo bench install \
-	uninstall clean format FORCE
+	uninstall clean format FORCE dist deb image check-package
 
 all: $(BIN)
 
@@ -169,14 +180,59 @@ bench: deps
 	@$(MAKE) --no-print-directory $(BIN)
 	@sh scripts/bench.sh $(abspath $(BIN))
 
-install: $(BIN)
-	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1
+# Completion scripts come from the binary itself (modelseal completion).
+COMPLETIONS := $(BUILD)/completion/modelseal.bash $(BUILD)/completion/_modelseal \
+	$(BUILD)/completion/modelseal.fish
+$(BUILD)/completion/modelseal.bash: $(BIN)
+	@mkdir -p $(dir $@)
+	$(Q)$(BIN) completion bash >$@.tmp && mv $@.tmp $@
+$(BUILD)/completion/_modelseal: $(BIN)
+	@mkdir -p $(dir $@)
+	$(Q)$(BIN) completion zsh >$@.tmp && mv $@.tmp $@
+$(BUILD)/completion/modelseal.fish: $(BIN)
+	@mkdir -p $(dir $@)
+	$(Q)$(BIN) completion fish >$@.tmp && mv $@.tmp $@
+
+EXAMPLES := $(sort $(wildcard examples/*/*))
+
+# The binary, the man pages, the completions, the pre-deploy hook (as
+# modelseal-pre-deploy on PATH) and the examples.
+install: $(BIN) $(COMPLETIONS)
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) \
+		$(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR) \
+		$(addprefix $(DESTDIR)$(DOCDIR)/,$(sort $(dir $(EXAMPLES))))
 	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/modelseal
+	install -m 0755 examples/hooks/pre-deploy.sh $(DESTDIR)$(BINDIR)/modelseal-pre-deploy
 	install -m 0644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man1/
+	install -m 0644 $(BUILD)/completion/modelseal.bash $(DESTDIR)$(BASHCOMPDIR)/modelseal
+	install -m 0644 $(BUILD)/completion/_modelseal $(DESTDIR)$(ZSHCOMPDIR)/_modelseal
+	install -m 0644 $(BUILD)/completion/modelseal.fish $(DESTDIR)$(FISHCOMPDIR)/modelseal.fish
+	for f in $(EXAMPLES); do install -m 0644 $$f $(DESTDIR)$(DOCDIR)/$$f || exit 1; done
 
 uninstall:
-	rm -f $(DESTDIR)$(BINDIR)/modelseal
+	rm -f $(DESTDIR)$(BINDIR)/modelseal $(DESTDIR)$(BINDIR)/modelseal-pre-deploy
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MANPAGES)))
+	rm -f $(DESTDIR)$(BASHCOMPDIR)/modelseal $(DESTDIR)$(ZSHCOMPDIR)/_modelseal \
+		$(DESTDIR)$(FISHCOMPDIR)/modelseal.fish
+	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,$(EXAMPLES))
+	-rmdir $(addprefix $(DESTDIR)$(DOCDIR)/,$(sort $(dir $(EXAMPLES)))) $(DESTDIR)$(DOCDIR)/examples \
+		$(DESTDIR)$(DOCDIR) 2>/dev/null
+
+# ---- release: tarball, Debian package, OCI image (scripts/ do the work) ----
+DIST := $(BUILD)/modelseal-$(VERSION).tar.gz
+
+dist:
+	@sh scripts/dist.sh $(VERSION) $(DIST)
+
+deb: dist
+	@sh scripts/build-deb.sh $(VERSION) $(DIST) $(BUILD)/deb
+
+image: deb
+	@sh scripts/build-image.sh $(VERSION) $(BUILD)/deb $(BUILD)/image
+
+# Builds the .deb and the image itself, or says why it is skipped.
+check-package:
+	@MAKE="$(MAKE)" sh scripts/test-package.sh $(VERSION) $(BUILD)
 
 format:
 	clang-format -i src/*.c src/sigstore/*.[ch] include/modelseal/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.[ch]

@@ -5,12 +5,16 @@ set -eu
 
 PKGS="libsodium-dev libssl-dev libarchive-dev libcjson-dev libsqlite3-dev check
 pkg-config make gcc openssl jq zstd xz-utils bzip2 gzip coreutils b3sum hyperfine
-time sqlite3 python3 clang libclang-rt-14-dev valgrind"
+time sqlite3 python3 clang libclang-rt-14-dev valgrind dpkg-dev debhelper lintian
+mmdebstrap umoci zsh fish build-essential"
 # Optional, each installed on its own so a release without it still builds:
 # b3sum and hyperfine for benchmarks; clang with libFuzzer (libclang-rt-14-dev
 # on Debian 12) for make fuzz, which make check skips without it; valgrind
-# for make check VALGRIND=1.
+# for make check VALGRIND=1; build-essential, dpkg-dev, debhelper, lintian,
+# mmdebstrap and umoci for make deb, make image and make check-package
+# (which skips without them); zsh and fish to test their completion scripts.
 OPTIONAL="b3sum hyperfine clang libclang-rt-14-dev valgrind"
+OPTIONAL="$OPTIONAL build-essential dpkg-dev debhelper lintian mmdebstrap umoci zsh fish"
 
 if ! command -v apt-get >/dev/null 2>&1; then
 	echo "install-deps: no apt-get here. Install these (or your system's equivalents):" >&2

@@ -25,6 +25,12 @@ static const struct option global_longopts[] = {
     {"help", no_argument, NULL, 'h'},
 };
 
+const struct option *ms_global_options(size_t *n)
+{
+	*n = MS_ARRAY_LEN(global_longopts);
+	return global_longopts;
+}
+
 void ms_print_usage(const struct ms_command *cmd, FILE *f)
 {
 	fputs(cmd->usage, f);

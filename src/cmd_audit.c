@@ -86,15 +86,16 @@ static void print_text(const char *path, int rc, const struct ms_audit *a,
 		printf("  ... and %zu more\n", a->n_more);
 }
 
+const struct option cmd_audit_options[] = {
+    {"checkpoint", required_argument, NULL, 'c'},
+    {"key", required_argument, NULL, 'k'},
+    {NULL, 0, NULL, 0},
+};
+
 static int parse_args(int argc, char **argv, struct audit_args *a)
 {
-	static const struct option opts[] = {
-	    {"checkpoint", required_argument, NULL, 'c'},
-	    {"key", required_argument, NULL, 'k'},
-	    {NULL, 0, NULL, 0},
-	};
 	int c;
-	while ((c = ms_getopt(argc, argv, "c:k:", opts)) != -1) {
+	while ((c = ms_getopt(argc, argv, "c:k:", cmd_audit_options)) != -1) {
 		if (c == 'c') {
 			a->checkpoint = optarg;
 			continue;

@@ -38,18 +38,19 @@ struct checkpoint_args {
 	struct ms_passphrase_src pass;
 };
 
+const struct option cmd_checkpoint_options[] = {
+    {"key", required_argument, NULL, 'k'},
+    {"output", required_argument, NULL, 'o'},
+    {"passphrase-file", required_argument, NULL, OPT_PASSPHRASE_FILE},
+    /* spelled out so that getopt does not take it for --passphrase-file */
+    {"passphrase", required_argument, NULL, OPT_PASSPHRASE},
+    {NULL, 0, NULL, 0},
+};
+
 static int parse_args(int argc, char **argv, struct checkpoint_args *a)
 {
-	static const struct option opts[] = {
-	    {"key", required_argument, NULL, 'k'},
-	    {"output", required_argument, NULL, 'o'},
-	    {"passphrase-file", required_argument, NULL, OPT_PASSPHRASE_FILE},
-	    /* spelled out so that getopt does not take it for --passphrase-file */
-	    {"passphrase", required_argument, NULL, OPT_PASSPHRASE},
-	    {NULL, 0, NULL, 0},
-	};
 	int c;
-	while ((c = ms_getopt(argc, argv, "k:o:", opts)) != -1) {
+	while ((c = ms_getopt(argc, argv, "k:o:", cmd_checkpoint_options)) != -1) {
 		if (c == 'k')
 			a->key = optarg;
 		else if (c == 'o')

@@ -16,15 +16,15 @@ const char cmd_digest_usage[] =
     "\n"
     MS_HASHING_USAGE;
 
-static const struct option digest_opts[] = {MS_HASHING_LONGOPTS, {NULL, 0, NULL, 0}};
+const struct option cmd_digest_options[] = {MS_HASHING_LONGOPTS, {NULL, 0, NULL, 0}};
 
 int cmd_digest(int argc, char **argv)
 {
 	struct ms_hash_opts o;
 	const char *model;
 	ms_hash_opts_init(&o);
-	if (ms_parse_hashing_command(argc, argv, digest_opts, MS_HASHING_SHORTOPTS, NULL, NULL, &o,
-				     &model) < 0) {
+	if (ms_parse_hashing_command(argc, argv, cmd_digest_options, MS_HASHING_SHORTOPTS, NULL,
+	                             NULL, &o, &model) < 0) {
 		ms_hash_opts_free(&o);
 		return MS_ERR;
 	}

@@ -36,7 +36,7 @@ struct hash_args {
 	int merge;
 };
 
-static const struct option hash_opts[] = {
+const struct option cmd_hash_options[] = {
     MS_HASHING_LONGOPTS,
     {"format", required_argument, NULL, OPT_FORMAT},
     {"part", required_argument, NULL, OPT_PART},
@@ -203,7 +203,7 @@ int cmd_hash(int argc, char **argv)
 	struct ms_hash_opts o;
 	struct hash_args a = {.format = FORMAT_TEXT};
 	ms_hash_opts_init(&o);
-	int rc = ms_parse_hashing_command(argc, argv, hash_opts, MS_HASHING_SHORTOPTS, on_format,
+	int rc = ms_parse_hashing_command(argc, argv, cmd_hash_options, MS_HASHING_SHORTOPTS, on_format,
 	                                  &a, &o, NULL) < 0
 	             ? MS_ERR
 	             : MS_OK;

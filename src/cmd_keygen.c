@@ -53,23 +53,24 @@ static void report(const struct ms_keygen_opts *o, const char *keyid)
 	free(pub_path);
 }
 
+const struct option cmd_keygen_options[] = {
+    {"output", required_argument, NULL, 'o'},
+    {"type", required_argument, NULL, 't'},
+    {"no-passphrase", no_argument, NULL, OPT_NO_PASSPHRASE},
+    {"passphrase-file", required_argument, NULL, OPT_PASSPHRASE_FILE},
+    {"force", no_argument, NULL, OPT_FORCE},
+    /* spelled out so that getopt does not take it for --passphrase-file */
+    {"passphrase", required_argument, NULL, OPT_PASSPHRASE},
+    {NULL, 0, NULL, 0},
+};
+
 int cmd_keygen(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    {"output", required_argument, NULL, 'o'},
-	    {"type", required_argument, NULL, 't'},
-	    {"no-passphrase", no_argument, NULL, OPT_NO_PASSPHRASE},
-	    {"passphrase-file", required_argument, NULL, OPT_PASSPHRASE_FILE},
-	    {"force", no_argument, NULL, OPT_FORCE},
-	    /* spelled out so that getopt does not take it for --passphrase-file */
-	    {"passphrase", required_argument, NULL, OPT_PASSPHRASE},
-	    {NULL, 0, NULL, 0},
-	};
 	struct ms_keygen_opts o = {.prefix = "modelseal"};
 	struct ms_passphrase_src src = {0};
 	int no_passphrase = 0, c;
 	char *out_arg = NULL;
-	while ((c = ms_getopt(argc, argv, "o:t:", longopts)) != -1) {
+	while ((c = ms_getopt(argc, argv, "o:t:", cmd_keygen_options)) != -1) {
 		if (c == 'o')
 			o.prefix = out_arg = optarg;
 		else if (c == 't' && ms_key_alg_parse(optarg, &o.alg) < 0)

@@ -19,17 +19,19 @@ const char cmd_lineage_usage[] =
     "  --format FORMAT       tree (default), json, or dot (Graphviz digraph);\n"
     "                        --json is the same as --format json\n";
 
+enum { OPT_DESCENDANTS = 0x300, OPT_FORMAT };
+
+const struct option cmd_lineage_options[] = {
+    {"descendants", no_argument, NULL, OPT_DESCENDANTS},
+    {"format", required_argument, NULL, OPT_FORMAT},
+    {NULL, 0, NULL, 0},
+};
+
 int cmd_lineage(int argc, char **argv)
 {
-	enum { OPT_DESCENDANTS = 0x300, OPT_FORMAT };
-	static const struct option longopts[] = {
-	    {"descendants", no_argument, NULL, OPT_DESCENDANTS},
-	    {"format", required_argument, NULL, OPT_FORMAT},
-	    {NULL, 0, NULL, 0},
-	};
 	enum ms_lineage_format fmt = MS_LINEAGE_TREE;
 	int descendants = 0, fmt_given = 0, c;
-	while ((c = ms_getopt(argc, argv, "", longopts)) != -1) {
+	while ((c = ms_getopt(argc, argv, "", cmd_lineage_options)) != -1) {
 		if (c == OPT_DESCENDANTS)
 			descendants = 1;
 		else if (c == OPT_FORMAT && ms_lineage_format_parse(optarg, &fmt) < 0)

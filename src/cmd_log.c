@@ -83,15 +83,16 @@ static int log_one(const struct ms_model_info *m, void *arg)
 	return 0;
 }
 
+const struct option cmd_log_options[] = {
+    {"max-count", required_argument, NULL, 'n'},
+    {NULL, 0, NULL, 0},
+};
+
 int cmd_log(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-	    {"max-count", required_argument, NULL, 'n'},
-	    {NULL, 0, NULL, 0},
-	};
 	uint64_t limit = 0;
 	int c;
-	while ((c = ms_getopt(argc, argv, "n:", longopts)) != -1)
+	while ((c = ms_getopt(argc, argv, "n:", cmd_log_options)) != -1)
 		if (c == 'n' && ms_parse_u64(optarg, 1, INT64_MAX, &limit) < 0)
 			return ms_usage_error("-n needs a positive number, not '%s'", optarg);
 	if (argc - optind > 1)

@@ -18,7 +18,7 @@ const char cmd_pack_usage[] =
     "                          without zstd); the format follows the extension:\n"
     "                          .tar .tar.gz .tgz .tar.bz2 .tar.xz .txz .tar.zst .tzst .zip\n";
 
-static const struct option pack_opts[] = {
+const struct option cmd_pack_options[] = {
     {"output", required_argument, NULL, 'o'},
     {NULL, 0, NULL, 0},
 };
@@ -27,7 +27,7 @@ int cmd_pack(int argc, char **argv)
 {
 	const char *out = NULL;
 	int c;
-	while ((c = ms_getopt(argc, argv, "o:", pack_opts)) != -1)
+	while ((c = ms_getopt(argc, argv, "o:", cmd_pack_options)) != -1)
 		if (c == 'o')
 			out = optarg;
 	if (optind == argc)

@@ -170,16 +170,17 @@ static int confirmed(struct ms_registry *reg, const struct ms_trust *trust, cons
 	return 0;
 }
 
+const struct option cmd_revoke_options[] = {
+    {"reason", required_argument, NULL, 'r'},
+    {"yes", no_argument, NULL, 'y'},
+    {NULL, 0, NULL, 0},
+};
+
 int cmd_revoke(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"reason", required_argument, NULL, 'r'},
-	    {"yes", no_argument, NULL, 'y'},
-	    {NULL, 0, NULL, 0},
-	};
 	const char *reason = NULL;
 	int c, yes = 0;
-	while ((c = ms_getopt(argc, argv, "r:y", opts)) != -1) {
+	while ((c = ms_getopt(argc, argv, "r:y", cmd_revoke_options)) != -1) {
 		if (c == 'y')
 			yes = 1;
 		else

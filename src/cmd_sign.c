@@ -35,7 +35,8 @@ const char cmd_sign_usage[] =
     "                           quantized, or merge (one --parent per merged model)\n"
     "  --dataset REF            the model was trained on the dataset REF\n"
     "  --no-record              do not record the model in the registry\n"
-    "  --statement FILE         sign FILE (from 'hash --merge') instead of hashing,\n"
+    "  --statement FILE         sign FILE (a statement 'modelseal hash' merged from\n"
+    "                           parts) instead of hashing,\n"
     "                           once it is checked to cover exactly MODEL's files\n"
     "                           and sizes\n"
     "  REF: NAME@VERSION, sha256:<hex or unique prefix>, or a signed model's path.\n"
@@ -57,7 +58,7 @@ enum {
 	OPT_CERTIFICATE_CHAIN,
 };
 
-static const struct option sign_opts[] = {
+const struct option cmd_sign_options[] = {
     MS_HASHING_LONGOPTS,
     {"key", required_argument, NULL, OPT_KEY},
     {"signature", required_argument, NULL, OPT_SIGNATURE},
@@ -200,7 +201,7 @@ int cmd_sign(int argc, char **argv)
 	ms_hash_opts_init(&hash);
 	int rc = MS_ERR;
 	struct ms_seckey *key = NULL;
-	if (ms_parse_hashing_command(argc, argv, sign_opts, MS_HASHING_SHORTOPTS "k:s:",
+	if (ms_parse_hashing_command(argc, argv, cmd_sign_options, MS_HASHING_SHORTOPTS "k:s:",
 	                             on_sign_option, &a, &hash, &a.req.model) < 0)
 		goto out;
 	ms_output_context("model", a.req.model);

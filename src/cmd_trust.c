@@ -326,15 +326,16 @@ static int trust_import(const struct trust_args *a)
 	return rc;
 }
 
+const struct option cmd_trust_options[] = {
+    {"label", required_argument, NULL, 'l'},
+    {"output", required_argument, NULL, 'o'},
+    {NULL, 0, NULL, 0},
+};
+
 static int parse_args(int argc, char **argv, struct trust_args *a)
 {
-	static const struct option opts[] = {
-	    {"label", required_argument, NULL, 'l'},
-	    {"output", required_argument, NULL, 'o'},
-	    {NULL, 0, NULL, 0},
-	};
 	int c;
-	while ((c = ms_getopt(argc, argv, "l:o:", opts)) != -1) {
+	while ((c = ms_getopt(argc, argv, "l:o:", cmd_trust_options)) != -1) {
 		if (c == 'l')
 			a->label = optarg;
 		else

@@ -32,7 +32,7 @@ const char cmd_unpack_usage[] =
     "  -t, --trust-file FILE   trusted keys and revocations from FILE ('trust export')\n"
     "  -j, --jobs N            hashing threads (default: online CPUs)\n";
 
-static const struct option unpack_opts[] = {
+const struct option cmd_unpack_options[] = {
     {"key", required_argument, NULL, 'k'},
     {"policy", required_argument, NULL, 'p'},
     {"trust-file", required_argument, NULL, 't'},
@@ -120,7 +120,7 @@ int cmd_unpack(int argc, char **argv)
 	struct ms_hash_opts o;
 	ms_hash_opts_init(&o);
 	int c, rc = MS_OK;
-	while (rc == MS_OK && (c = ms_getopt(argc, argv, "k:p:t:j:", unpack_opts)) != -1) {
+	while (rc == MS_OK && (c = ms_getopt(argc, argv, "k:p:t:j:", cmd_unpack_options)) != -1) {
 		if (c == 'k') {
 			key_paths =
 			    ms_reallocarray(key_paths, g.n_key_paths + 1, sizeof *key_paths);

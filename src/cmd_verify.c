@@ -61,7 +61,7 @@ enum {
 	OPT_IGNORE_CERTIFICATE,
 };
 
-static const struct option verify_opts[] = {
+const struct option cmd_verify_options[] = {
     {"key", required_argument, NULL, OPT_KEY},
     {"policy", required_argument, NULL, OPT_POLICY},
     {"trust-file", required_argument, NULL, OPT_TRUST_FILE},
@@ -91,7 +91,7 @@ struct verify_args {
 static int parse_args(int argc, char **argv, struct verify_args *a)
 {
 	int c;
-	while ((c = ms_getopt(argc, argv, "k:p:t:s:j:", verify_opts)) != -1) {
+	while ((c = ms_getopt(argc, argv, "k:p:t:s:j:", cmd_verify_options)) != -1) {
 		if (c == OPT_KEY) {
 			a->key_paths =
 			    ms_reallocarray(a->key_paths, a->n_key_paths + 1, sizeof *a->key_paths);

@@ -20,7 +20,7 @@ const char cmd_version_usage[] =
     "With -v, also the versions of the libraries it runs with; --json gives\n"
     "both as one document.\n";
 
-static const struct option version_opts[] = {{NULL, 0, NULL, 0}};
+const struct option cmd_version_options[] = {{NULL, 0, NULL, 0}};
 
 static cJSON *libraries(void)
 {
@@ -35,7 +35,7 @@ static cJSON *libraries(void)
 
 int cmd_version(int argc, char **argv)
 {
-	if (ms_getopt(argc, argv, "", version_opts) != -1)
+	if (ms_getopt(argc, argv, "", cmd_version_options) != -1)
 		return MS_ERR;
 	if (optind < argc)
 		return ms_usage_error("version takes no operand (got '%s')", argv[optind]);

@@ -14,8 +14,13 @@
 
 static int cmd_help(int argc, char **argv);
 static const char cmd_help_usage[] = "usage: modelseal help [COMMAND]\n";
+static const struct option cmd_help_options[] = {{NULL, 0, NULL, 0}}; /* none */
 
-#define COMMAND(name, summary) {#name, cmd_##name, summary, cmd_##name##_usage}
+/* clang-format breaks a braced macro body over three lines */
+/* clang-format off */
+#define COMMAND(name, summary) \
+	{#name, cmd_##name, summary, cmd_##name##_usage, cmd_##name##_options}
+/* clang-format on */
 static const struct ms_command commands[] = {
     COMMAND(digest, "print the root digest of a model"),
     COMMAND(hash, "print the manifest of a model"),
@@ -33,7 +38,8 @@ static const struct ms_command commands[] = {
     COMMAND(pack, "write a signed model into one archive"),
     COMMAND(unpack, "verify an archive, then extract it safely"),
     COMMAND(version, "print modelseal's version (-v: and its libraries')"),
-    {NULL, NULL, NULL, NULL},
+    COMMAND(completion, "shell completion script for bash, zsh or fish"),
+    {NULL, NULL, NULL, NULL, NULL},
 };
 
 static const char main_usage[] =
@@ -57,9 +63,13 @@ const struct ms_command *ms_commands(void)
 static void print_overview(FILE *f)
 {
 	fputs(main_usage, f);
+	int width = 0; /* the longest name: the summaries line up */
+	for (const struct ms_command *c = commands; c->name; c++)
+		if ((int)strlen(c->name) > width)
+			width = (int)strlen(c->name);
 	fputs("\nCommands:\n", f);
 	for (const struct ms_command *c = commands; c->name; c++)
-		fprintf(f, "  %-9s %s\n", c->name, c->summary);
+		fprintf(f, "  %-*s %s\n", width, c->name, c->summary);
 	fputs("\nSee 'modelseal help <command>' or 'man modelseal-<command>'.\n", f);
 }
 

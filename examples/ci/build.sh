@@ -2,6 +2,7 @@
 # Builds modelseal in CI: installs the build dependencies (Debian/Ubuntu
 # runner as root or with sudo) unless they are there, then runs make.
 # Prints the path of the binary, and only that, on standard output.
+# MODELSEAL_DEPS_ONLY=1: only the dependencies (for a cached binary).
 # Usage: build.sh [SOURCE_DIR]
 set -eu
 SRC=${1:-.}
@@ -15,5 +16,6 @@ if ! pkg-config --exists libsodium libcrypto libarchive libcjson sqlite3 2>/dev/
 			libsodium-dev libssl-dev libarchive-dev libcjson-dev libsqlite3-dev
 	} >&2
 fi
+[ "${MODELSEAL_DEPS_ONLY:-0}" = 1 ] && exit 0
 make >&2
 echo "$(pwd)/build/modelseal"

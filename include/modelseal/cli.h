@@ -19,8 +19,9 @@ extern struct ms_global_opts ms_global;
 struct ms_command {
 	const char *name;
 	int (*fn)(int argc, char **argv);
-	const char *summary; /* one line for `modelseal help` */
-	const char *usage;   /* synopsis + options, as in the man page */
+	const char *summary;          /* one line for `modelseal help` */
+	const char *usage;            /* synopsis + options, as in the man page */
+	const struct option *options; /* what it parses; ends with a NULL name */
 };
 
 /* The command running now, for usage and error messages. */
@@ -28,6 +29,9 @@ extern const struct ms_command *ms_current;
 
 const struct ms_command *ms_command_find(const char *name);
 const struct ms_command *ms_commands(void); /* terminated by a NULL name */
+
+/* The options every command accepts (for shell completion); *n of them. */
+const struct option *ms_global_options(size_t *n);
 
 /* getopt_long for a command: the command's options plus the global ones and
  * -h/--help, which prints the usage and exits 0. Unknown options and missing

@@ -38,45 +38,73 @@ expect_err "wrong passphrase"
 check "wrong passphrase: no signature" [ ! -e repo/out/model.sig ]
 check "the key never stays on disk" [ -z "$(ls -A tmp)" ]
 
+# ---- the modelseal action and template build from a source like this one
+# (VERSION, src/, include/, examples/ci/build.sh, a Makefile) ----
+mkdir -p action/examples/ci action/src action/include home
+cp "$HERE/action.yml" "$HERE/VERSION" action/
+cp "$EX/ci/build.sh" action/examples/ci/
+printf 'int x;\n' >action/src/x.c
+cp repo/Makefile action/Makefile
+# A copied workflow has only itself: nothing from the modelseal repository.
+rm -rf repo/examples repo/build
+# gh ENV... CMD: a job on a GitHub runner with this action checked out.
+gh() { ci env GITHUB_ACTION_PATH="$T/action" HOME="$T/home" "$@"; }
+
 if have_yaml; then
-	# ---- GitHub Actions ----
+	# ---- GitHub Actions: the workflow with the action's steps ----
+	run 0 $STEPS check-action "$HERE/action.yml"
 	run 0 $STEPS check-github "$EX/ci/github-actions.yml"
-	$STEPS github "$EX/ci/github-actions.yml" sign >gh-sign.sh
-	$STEPS github "$EX/ci/github-actions.yml" verify >gh-verify.sh
-	check "sign job calls sign.sh" grep -q 'examples/ci/sign.sh' gh-sign.sh
-	check "verify job calls verify.sh" grep -q 'examples/ci/verify.sh' gh-verify.sh
-	run 0 ci env MODELSEAL_SIGNING_KEY="$(cat ci.key)" MODELSEAL_PASSPHRASE=ci-pass GITHUB_RUN_NUMBER=7 sh "$T/gh-sign.sh"
+	$STEPS github "$EX/ci/github-actions.yml" sign "$HERE/action.yml" >gh-sign.sh
+	$STEPS github "$EX/ci/github-actions.yml" verify "$HERE/action.yml" >gh-verify.sh
+	run 0 gh env MODELSEAL_SIGNING_KEY="$(cat ci.key)" MODELSEAL_PASSPHRASE=ci-pass GITHUB_RUN_NUMBER=7 sh "$T/gh-sign.sh"
+	expect_out "^signed $DIGEST$"
 	check "github: signature artifact" [ -s repo/signature/model.sig ]
-	check "github: digest recorded" [ "$(cat repo/signature/digest.txt)" = "$DIGEST" ]
 	check "github: the model itself is untouched" [ ! -e repo/model/model.sig ]
 	check "github: no key left in TMPDIR" [ -z "$(ls -A tmp)" ]
-	run 0 ci sh "$T/gh-verify.sh"
+	check "github: the built binary is cached" [ -x home/.cache/modelseal-action/modelseal ]
+	# the verify job finds the binary in the cache: no build
+	rm -rf action/build
+	run 0 gh sh "$T/gh-verify.sh"
+	check "github: no rebuild with the cache" [ ! -e action/build ]
 	check "github: verdict verified" [ "$(jq -c '[.verified, .signer, .policy[0].ok]' repo/verdict.json)" = "[true,\"$KID\",true]" ]
 	cp repo/model/weights.bin weights.keep
 	printf 'X' | dd of=repo/model/weights.bin bs=1 seek=100 conv=notrunc 2>/dev/null
-	run 1 ci sh "$T/gh-verify.sh"
+	run 1 gh sh "$T/gh-verify.sh"
 	expect_err "must NOT be deployed"
 	check "github: verdict names the change" [ "$(jq -r '.problems[0].problem + " " + .problems[0].path' repo/verdict.json)" = "modified weights.bin" ]
 	cp weights.keep repo/model/weights.bin
 	# a job step without the secret fails the job
-	run 2 ci env MODELSEAL_SIGNING_KEY= MODELSEAL_PASSPHRASE= GITHUB_RUN_NUMBER=8 sh "$T/gh-sign.sh"
+	run 2 gh env MODELSEAL_SIGNING_KEY= MODELSEAL_PASSPHRASE= GITHUB_RUN_NUMBER=8 sh "$T/gh-sign.sh"
+	expect_err "key must be the secret key's PEM text"
+	# a workflow that calls the repository's own scripts is refused
+	sed 's,run: echo "signed,run: sh examples/ci/sign.sh model #,' "$EX/ci/github-actions.yml" >bad-gh.yml
+	run 1 $STEPS check-github bad-gh.yml
+	expect_err "exists only in the modelseal repository"
 
-	# ---- GitLab CI ----
-	rm -rf repo/signature repo/build repo/verdict.json
+	# ---- GitLab CI: the example with the included template ----
+	rm -rf repo/signature repo/verdict.json
+	cp -r action source
+	rm -rf source/build
+	(cd source && git init -q && git add -A && git -c user.name=t -c user.email=t@t.invalid commit -qm t &&
+		git tag "v$(cat VERSION)") >/dev/null 2>&1
 	run 0 $STEPS check-gitlab "$EX/ci/gitlab-ci.yml"
-	for job in build-modelseal sign-model verify-model; do
-		$STEPS gitlab "$EX/ci/gitlab-ci.yml" $job >"gl-$job.sh"
+	for job in sign-model verify-model; do
+		$STEPS gitlab "$EX/ci/gitlab-ci.yml" $job "$EX/ci/modelseal.gitlab-ci.yml" >"gl-$job.sh"
 	done
-	run 0 ci sh "$T/gl-build-modelseal.sh"
-	check "gitlab: build artifact" [ -x repo/build/modelseal ]
-	run 0 ci env MODELSEAL_SIGNING_KEY="$(cat ci.key)" MODELSEAL_PASSPHRASE=ci-pass CI_PIPELINE_IID=3 sh "$T/gl-sign-model.sh"
-	check "gitlab: signature artifact" [ -s repo/signature/model.sig ]
-	run 0 ci sh "$T/gl-verify-model.sh"
-	check "gitlab: verdict verified" [ "$(jq .verified repo/verdict.json)" = true ]
+	gl() { ci env MODELSEAL_SOURCE="$T/source" "$@"; }
+	run 0 gl env MODELSEAL_SIGNING_KEY="$(cat ci.key)" MODELSEAL_PASSPHRASE=ci-pass CI_PIPELINE_IID=3 sh "$T/gl-sign-model.sh"
+	check "gitlab: signature artifact" [ -s repo/modelseal/model.sig ]
+	check "gitlab: digest recorded" [ "$(cat repo/modelseal/digest.txt)" = "$DIGEST" ]
+	check "gitlab: the source clone and build are cached" [ -x repo/.modelseal-cache/src/build/modelseal ]
+	check "gitlab: no key left in TMPDIR" [ -z "$(ls -A tmp)" ]
+	run 0 gl sh "$T/gl-verify-model.sh"
+	check "gitlab: verdict verified" [ "$(jq .verified repo/modelseal/verdict.json)" = true ]
 	printf 'unsigned' >repo/model/new.txt
-	run 1 ci sh "$T/gl-verify-model.sh"
-	check "gitlab: extra file refused by the policy" [ "$(jq -r '.policy[] | select(.rule == "allow_unsigned_files") | .ok' repo/verdict.json)" = false ]
+	run 1 gl sh "$T/gl-verify-model.sh"
+	check "gitlab: extra file refused by the policy" [ "$(jq -r '.policy[] | select(.rule == "allow_unsigned_files") | .ok' repo/modelseal/verdict.json)" = false ]
 	rm repo/model/new.txt
+	run 2 gl env MODELSEAL_SIGNING_KEY= CI_PIPELINE_IID=4 sh "$T/gl-sign-model.sh"
+	expect_err "set MODELSEAL_SIGNING_KEY"
 
 	# ---- Kubernetes ----
 	run 0 $STEPS check-k8s "$EX/hooks/k8s-init-container.yaml"
