@@ -5,6 +5,7 @@
 #include "modelseal/cli.h"
 #include "modelseal/commands.h"
 #include "modelseal/lineage.h"
+#include "modelseal/pathref.h"
 #include "modelseal/registry.h"
 #include "modelseal/util.h"
 
@@ -51,7 +52,7 @@ int cmd_lineage(int argc, char **argv)
 	struct ms_lineage l;
 	if (ms_registry_open(NULL, 0, &reg) < 0)
 		return MS_ERR;
-	int rc = ms_registry_resolve_ref(reg, argv[optind], digest);
+	int rc = ms_ref_resolve(reg, argv[optind], NULL, digest);
 	if (rc == 0)
 		rc = ms_registry_lineage(reg, digest, descendants, &l);
 	ms_registry_close(reg);

@@ -6,6 +6,7 @@
 #include "modelseal/cli.h"
 #include "modelseal/commands.h"
 #include "modelseal/lineage.h"
+#include "modelseal/pathref.h"
 #include "modelseal/registry.h"
 #include "modelseal/util.h"
 
@@ -138,7 +139,7 @@ int cmd_show(int argc, char **argv)
 	struct show s = {0};
 	if (ms_registry_open(NULL, 0, &reg) < 0)
 		return MS_ERR;
-	int rc = ms_registry_resolve_ref(reg, argv[optind], digest);
+	int rc = ms_ref_resolve(reg, argv[optind], NULL, digest);
 	if (rc == 0)
 		rc = load(reg, digest, &s);
 	ms_registry_close(reg);

@@ -29,11 +29,11 @@ const char cmd_sign_usage[] =
     "                           quantized, or merge (one --parent per merged model)\n"
     "  --dataset REF            the model was trained on the dataset REF\n"
     "  --no-record              do not record the model in the registry\n"
-    "  REF: NAME@VERSION, sha256:<hex or unique prefix>, or a signed model's path.\n"
+    "  REF: NAME@VERSION, sha256:<hex or unique prefix>, or a signed model's path\n"
+    "  (used only once verified with the trust store or KEY's public half).\n"
     "  With parents or datasets, a signed SLSA provenance statement is written\n"
     "  beside the signature (MODEL/model.provenance.sig, FILE.provenance.sig).\n"
-    "\n"
-    MS_HASHING_USAGE;
+    "\n" MS_HASHING_USAGE;
 
 enum {
 	OPT_KEY = 'k',
@@ -188,10 +188,12 @@ int cmd_sign(int argc, char **argv)
 		goto out;
 	}
 	/* Parents and datasets first: a mistyped REF must not cost a
-	 * passphrase prompt, and a wrong passphrase must not cost a full hash. */
+	 * passphrase prompt, and a wrong passphrase must not cost a full hash
+	 * (path REFs are verified, which hashes them, once the key is open). */
 	if (ms_sign_lineage_prepare(&a.lin) < 0 ||
 	    ms_sign_lineage_exclude_provenance(&a.lin, a.req.model, a.req.signature, &hash) < 0 ||
-	    ms_seckey_load(a.key, &a.pass, &key) < 0)
+	    ms_seckey_load(a.key, &a.pass, &key) < 0 ||
+	    ms_sign_lineage_resolve_paths(&a.lin, ms_seckey_public(key)) < 0)
 		goto out;
 	a.req.before_sign = before_sign;
 	a.req.before_sign_ctx = &a.lin;

@@ -3,7 +3,9 @@
  * statement counts only when a trusted, unrevoked key signed it. They are
  * found beside the model (its own MODEL/model.provenance.sig), beside its
  * signature and its sibling models (X.provenance.sig, DIR/model.provenance.sig
- * in the model's parent directory), and in the registry. The same statements
+ * in the model's parent directory), and in the registry. A revoked model is
+ * a dead end: the walk neither stops at it as an approved ancestor nor passes
+ * through it. The same statements
  * carry the signing time (runDetails.metadata.finishedOn) that
  * max_signature_age_days checks; the registry's record is the fallback. */
 #include <cJSON.h>
@@ -15,6 +17,7 @@
 
 #include "modelseal/bundle.h"
 #include "modelseal/json.h"
+#include "modelseal/lineage.h"
 #include "modelseal/manifest.h"
 #include "modelseal/provenance.h"
 #include "modelseal/registry.h"
@@ -45,6 +48,7 @@ struct provenance_store {
 	struct prov *v;
 	size_t n;
 	struct ms_buf notes; /* why statements were passed over */
+	struct ms_buf dead;  /* revoked models the walk met: it never passes them */
 };
 
 static void add_path(struct provenance_store *s, char *path)
@@ -114,6 +118,7 @@ void provenance_store_free(struct provenance_store *s)
 	free(s->asked);
 	free(s->v);
 	ms_buf_free(&s->notes);
+	ms_buf_free(&s->dead);
 	free(s);
 }
 
@@ -336,6 +341,28 @@ static int is_target(const hex64 *t, size_t n, const char *digest)
 	return -1;
 }
 
+/* Whether digest was revoked (registry or trust file). A revoked model is a
+ * dead end: it is neither an approved ancestor nor a way to one. The first
+ * few are named, with the reason, for the verdict. */
+static int revoked(struct provenance_store *s, const char *digest)
+{
+	const struct ms_revocation *r = ms_trust_revocation(s->in->trust, "model", digest);
+	struct ms_model_info m = {0};
+	char when[32], label[256];
+	if (!r)
+		return 0;
+	if (s->dead.len > 600) /* enough to say why */
+		return 1;
+	int named = s->in->reg && ms_registry_get_model(s->in->reg, digest, 0, &m) == 0;
+	ms_buf_printf(&s->dead, "%s%s%ssha256:%s%s was revoked %s: %s", s->dead.len ? "; " : "",
+	              named ? ms_model_label(m.name, m.version, label, sizeof label) : "",
+	              named ? " (" : "", digest, named ? ")" : "",
+	              ms_time_format(r->time, when, sizeof when), r->reason);
+	if (named)
+		ms_model_info_free(&m);
+	return 1;
+}
+
 /* Breadth-first from the model: the first listed digest reached wins. */
 static int walk(struct provenance_store *s, const hex64 *t, size_t nt, int *hit, size_t *steps)
 {
@@ -348,6 +375,8 @@ static int walk(struct provenance_store *s, const hex64 *t, size_t nt, int *hit,
 	while (head < tail && *hit < 0) {
 		const struct prov *p;
 		size_t at = head++;
+		if (revoked(s, queue[at]))
+			continue;
 		if ((*hit = is_target(t, nt, queue[at])) >= 0) {
 			*steps = depth[at];
 			break;
@@ -393,8 +422,10 @@ int rule_require_ancestor(struct provenance_store *s, char **detail)
 		                      "provenance statement%s",
 		                      names[hit], t[hit], steps, steps == 1 ? "" : "s");
 	else
-		*detail = ms_asprintf("no chain of trusted signed provenance reaches %s%s",
+		*detail = ms_asprintf("no chain of trusted signed provenance reaches %s%s%s%s",
 		                      nt ? "a required ancestor" : "any resolvable ancestor",
+		                      s->dead.len ? "; revoked models are dead ends: " : "",
+		                      s->dead.len ? s->dead.data : "",
 		                      s->notes.data ? s->notes.data : "");
 	free(t);
 	free(names);

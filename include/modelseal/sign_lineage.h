@@ -22,6 +22,7 @@ struct ms_sign_lineage {
 	struct ms_registry *reg;    /* NULL when nothing needs it */
 	struct ms_model_link *deps; /* resolved parents, then datasets */
 	size_t n_deps;
+	char **refs; /* each dependency's REF as given */
 };
 
 /* Option collectors (argv strings are borrowed). -1 after a usage error
@@ -29,10 +30,18 @@ struct ms_sign_lineage {
 int ms_sign_lineage_add_parent(struct ms_sign_lineage *l, const char *arg);
 void ms_sign_lineage_add_dataset(struct ms_sign_lineage *l, const char *ref);
 
-/* Before hashing: checks the option combination, opens the registry (created
- * when the model will be recorded) and resolves every REF. -1 after
- * reporting (usage errors, unknown or ambiguous REF, unusable registry). */
+/* Before the key is unlocked: checks the option combination, opens the
+ * registry (created when the model will be recorded) and resolves every REF
+ * of the registry, refusing revoked models. Path REFs wait for
+ * ms_sign_lineage_resolve_paths. -1 after reporting (usage errors, unknown
+ * or ambiguous REF, revoked model, unusable registry). */
 int ms_sign_lineage_prepare(struct ms_sign_lineage *l);
+
+/* Once the key is unlocked, before hashing: verifies each path REF with the
+ * trust store's keys and signer (ms_pathref_resolve), so that a forged or
+ * copied signature beside a directory never names a parent, and checks that
+ * no model is named twice. -1 after reporting. */
+int ms_sign_lineage_resolve_paths(struct ms_sign_lineage *l, const struct ms_pubkey *signer);
 
 /* After hashing, before signing: NAME@VERSION must not name another model,
  * and the model must not be its own parent. -1 after reporting. */

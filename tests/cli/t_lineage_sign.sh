@@ -59,6 +59,10 @@ check "lineage tree through real signatures" [ "$(cat "$T/out")" = "q4@1  sha256
 └── quantized: ft@1  sha256:$(echo "$FT" | cut -c1-12)
     ├── finetune: base@1  sha256:$(echo "$BASE" | cut -c1-12)
     └── dataset: data@1  sha256:$(echo "$DATA" | cut -c1-12)" ]
+# a path REF is verified first: with a key of the trust store
+expect_error "$MS" lineage --descendants ./base
+expect_err "trust add"
+"$MS" trust add k.pub >/dev/null 2>&1
 run 0 "$MS" lineage --descendants ./base
 expect_out '^base@1 '
 expect_out 'quantized: q4@1'

@@ -131,6 +131,8 @@ static int sign_as(const char *name, const char *version, char fill, const char 
 	if (rc == 0)
 		rc = ms_sign_lineage_prepare(&l);
 	if (rc == 0)
+		rc = ms_sign_lineage_resolve_paths(&l, NULL);
+	if (rc == 0)
 		rc = ms_sign_lineage_check(&l, &m);
 	char *prov = rc == 0 && ms_sign_lineage_wants_provenance(&l)
 	                 ? ms_sign_lineage_provenance(&l, &m)
