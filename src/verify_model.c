@@ -237,7 +237,7 @@ static int opts_from_statement(const struct ms_verify_request *req,
 	o->method = m->method;
 	o->alg = m->alg;
 	o->shard_size = m->method == MS_METHOD_SHARDS ? m->shard_size : o->shard_size;
-	o->allow_symlinks = m->allow_symlinks;
+	o->allow_symlinks = m->allow_symlinks || req->allow_symlinks;
 	o->jobs = req->jobs;
 	o->ignore_git = m->ignore_paths == NULL;
 	for (size_t i = 0; i < m->n_res && o->ignore_git; i++)

@@ -39,6 +39,9 @@ struct ms_verify_request {
 	                        MODEL.sig if that exists, else the model.sig member */
 	const struct ms_archive_sink *sink; /* archive only: sees the members as they
 	                                       are hashed (unpack), or NULL */
+	/* --allow-symlinks: links to files inside MODEL are followed even when
+	 * the statement does not allow them. */
+	int allow_symlinks;
 };
 
 struct ms_verify_result {
