@@ -6,6 +6,7 @@
 #include "modelseal/cli.h"
 #include "modelseal/commands.h"
 #include "modelseal/json.h"
+#include "modelseal/lfs.h"
 #include "modelseal/sign.h"
 #include "modelseal/sign_lineage.h"
 #include "modelseal/util.h"
@@ -13,7 +14,8 @@
 const char cmd_sign_usage[] =
     "usage: modelseal sign --key KEY [--signature FILE] [--passphrase-file FILE]\n"
     "                      [--name N] [--version V] [--parent REF=RELATION]...\n"
-    "                      [--dataset REF]... [--no-record] [HASHING] MODEL\n"
+    "                      [--dataset REF]... [--no-record] [--allow-lfs-pointers]\n"
+    "                      [HASHING] MODEL\n"
     "\n"
     "Hash MODEL (a directory or a file), sign the OMS statement with the Ed25519\n"
     "secret KEY and write the Sigstore bundle to MODEL/model.sig (directory) or\n"
@@ -29,6 +31,8 @@ const char cmd_sign_usage[] =
     "                           quantized, or merge (one --parent per merged model)\n"
     "  --dataset REF            the model was trained on the dataset REF\n"
     "  --no-record              do not record the model in the registry\n"
+    "  --allow-lfs-pointers     sign Git LFS pointer files as they are (else refused:\n"
+    "                           run 'git lfs pull' first)\n"
     "  REF: NAME@VERSION, sha256:<hex or unique prefix>, or a signed model's path\n"
     "  (used only once verified with the trust store or KEY's public half).\n"
     "  With parents or datasets, a signed SLSA provenance statement is written\n"
@@ -45,6 +49,7 @@ enum {
 	OPT_PARENT,
 	OPT_DATASET,
 	OPT_NO_RECORD,
+	OPT_ALLOW_LFS_POINTERS,
 };
 
 static const struct option sign_opts[] = {
@@ -59,6 +64,7 @@ static const struct option sign_opts[] = {
     {"parent", required_argument, NULL, OPT_PARENT},
     {"dataset", required_argument, NULL, OPT_DATASET},
     {"no-record", no_argument, NULL, OPT_NO_RECORD},
+    {"allow-lfs-pointers", no_argument, NULL, OPT_ALLOW_LFS_POINTERS},
     {NULL, 0, NULL, 0},
 };
 
@@ -68,6 +74,7 @@ struct sign_args {
 	struct ms_sign_request req;
 	struct ms_sign_lineage lin; /* --parent, --dataset, --no-record, registry */
 	char *provenance;           /* path written, or NULL */
+	int allow_lfs_pointers;     /* --allow-lfs-pointers */
 };
 
 static int on_sign_option(int opt, const char *arg, void *ctx)
@@ -99,6 +106,9 @@ static int on_sign_option(int opt, const char *arg, void *ctx)
 		return 1;
 	case OPT_NO_RECORD:
 		a->lin.no_record = 1;
+		return 1;
+	case OPT_ALLOW_LFS_POINTERS:
+		a->allow_lfs_pointers = 1;
 		return 1;
 	}
 	return 0;
@@ -149,10 +159,15 @@ static void report(const struct ms_sign_result *res, const struct sign_args *a)
 	cJSON_Delete(j);
 }
 
-/* The registry half: before signing, NAME@VERSION must still be free. */
+/* Before signing: no Git LFS pointer in place of weights (unless allowed),
+ * then the registry half: NAME@VERSION must still be free. */
 static int before_sign(const struct ms_manifest *m, void *ctx)
 {
-	return ms_sign_lineage_check(ctx, m);
+	struct sign_args *a = ctx;
+	if (!a->req.hash->archive && ms_lfs_check_model(a->req.model, m, a->allow_lfs_pointers) &&
+	    !a->allow_lfs_pointers)
+		return -1;
+	return ms_sign_lineage_check(&a->lin, m);
 }
 
 /* After the signature is written: provenance beside it, then the record. */
@@ -196,7 +211,7 @@ int cmd_sign(int argc, char **argv)
 	    ms_sign_lineage_resolve_paths(&a.lin, ms_seckey_public(key)) < 0)
 		goto out;
 	a.req.before_sign = before_sign;
-	a.req.before_sign_ctx = &a.lin;
+	a.req.before_sign_ctx = &a;
 	struct ms_sign_result res;
 	if (ms_sign_model(&a.req, key, &res) < 0)
 		goto out;

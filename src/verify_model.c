@@ -9,6 +9,7 @@
 
 #include "modelseal/bundle.h"
 #include "modelseal/hashing.h"
+#include "modelseal/lfs.h"
 #include "modelseal/sign.h"
 #include "modelseal/util.h"
 #include "modelseal/verify.h"
@@ -303,6 +304,8 @@ static int check_model(const struct ms_verify_request *req, struct ms_verify_res
 	}
 	char *shown = ms_basename(target);
 	ms_manifest_diff(&res->signed_manifest, &got, req->ignore_unsigned, shown, &res->problems);
+	if (!req->archive)
+		ms_lfs_explain(target, &res->problems);
 	/* Belt and braces: with nothing left out, equal resources mean equal roots. */
 	if (res->problems.n == 0 && !req->ignore_unsigned &&
 	    sodium_memcmp(got.root, res->signed_manifest.root, MS_ROOT_LEN) != 0)
