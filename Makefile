@@ -19,7 +19,7 @@ CC       ?= cc
 SANITIZE ?= 0
 VERSION  := 0.1.0
 
-PKGS      := libsodium libcrypto libarchive libcjson sqlite3
+PKGS      := libsodium libcrypto libarchive libcjson sqlite3 yaml-0.1
 TEST_PKGS := check
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)

@@ -7,6 +7,7 @@
 #include "modelseal/commands.h"
 #include "modelseal/lineage.h"
 #include "modelseal/pathref.h"
+#include "modelseal/provenance.h"
 #include "modelseal/registry.h"
 #include "modelseal/util.h"
 
@@ -72,6 +73,27 @@ static void print_revocation(const char *title, const struct revocation *r)
 		printf("%-11s no\n", title);
 }
 
+/* The model card's declared lineage, one field a line: what the card says,
+ * recorded at signing time, not proven like the parents above. */
+static void print_declared(const char *provenance)
+{
+	cJSON *card = ms_provenance_declared(provenance);
+	const char *title = "declared";
+	for (const cJSON *f = card ? card->child : NULL; f; f = f->next) {
+		if (strcmp(f->string, "source") == 0)
+			continue;
+		printf("%-11s %s: ", title, f->string);
+		if (cJSON_IsString(f))
+			fputs(f->valuestring, stdout);
+		for (const cJSON *e = cJSON_IsArray(f) ? f->child : NULL; e; e = e->next)
+			printf("%s%s", e == f->child ? "" : ", ",
+			       cJSON_IsString(e) ? e->valuestring : "?");
+		fputs(title[0] ? "  (model card, not verified)\n" : "\n", stdout);
+		title = "";
+	}
+	cJSON_Delete(card);
+}
+
 static void print_text(const struct show *s)
 {
 	const struct ms_model_info *m = &s->m;
@@ -88,6 +110,7 @@ static void print_text(const struct show *s)
 	print_links("children", s->children, s->n_children, 0);
 	print_links("used by", s->children, s->n_children, 1);
 	printf("%-11s %s\n", "provenance", m->provenance ? "signed SLSA Provenance v1" : "none");
+	print_declared(m->provenance);
 	print_revocation("revoked", &s->model_rev);
 	print_revocation("key revoked", &s->key_rev);
 }
@@ -125,6 +148,11 @@ static cJSON *to_json(const struct show *s)
 	add_document(o, "statement", s->m.statement);
 	add_document(o, "bundle", s->m.bundle);
 	add_document(o, "provenance", s->m.provenance);
+	cJSON *card = ms_provenance_declared(s->m.provenance);
+	if (card)
+		cJSON_AddItemToObject(o, "declared", card);
+	else
+		cJSON_AddNullToObject(o, "declared");
 	return o;
 }
 

@@ -205,10 +205,10 @@ int cmd_sign(int argc, char **argv)
 	/* Parents and datasets first: a mistyped REF must not cost a
 	 * passphrase prompt, and a wrong passphrase must not cost a full hash
 	 * (path REFs are verified, which hashes them, once the key is open). */
-	if (ms_sign_lineage_prepare(&a.lin) < 0 ||
-	    ms_sign_lineage_exclude_provenance(&a.lin, a.req.model, a.req.signature, &hash) < 0 ||
-	    ms_seckey_load(a.key, &a.pass, &key) < 0 ||
-	    ms_sign_lineage_resolve_paths(&a.lin, ms_seckey_public(key)) < 0)
+	ms_sign_lineage_read_card(&a.lin, a.req.model, hash.archive);
+	if (ms_sign_lineage_prepare(&a.lin) < 0 || ms_seckey_load(a.key, &a.pass, &key) < 0 ||
+	    ms_sign_lineage_resolve_paths(&a.lin, ms_seckey_public(key)) < 0 ||
+	    ms_sign_lineage_exclude_provenance(&a.lin, a.req.model, a.req.signature, &hash) < 0)
 		goto out;
 	a.req.before_sign = before_sign;
 	a.req.before_sign_ctx = &a;

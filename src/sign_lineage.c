@@ -1,6 +1,7 @@
 /* The lineage half of `modelseal sign` (see sign_lineage.h). */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "modelseal/bundle.h"
@@ -178,9 +179,17 @@ int ms_sign_lineage_check(struct ms_sign_lineage *l, const struct ms_manifest *m
 	return 0;
 }
 
+void ms_sign_lineage_read_card(struct ms_sign_lineage *l, const char *model, int archive)
+{
+	struct stat st;
+	if (!archive && stat(model, &st) == 0 && S_ISDIR(st.st_mode))
+		l->has_card = ms_model_card_read(model, &l->card);
+}
+
 int ms_sign_lineage_wants_provenance(const struct ms_sign_lineage *l)
 {
-	return l->n_deps > 0;
+	(void)l; /* every signature: lineage, the card and the signing time travel with it */
+	return 1;
 }
 
 char *ms_sign_lineage_provenance(const struct ms_sign_lineage *l, const struct ms_manifest *m)
@@ -197,6 +206,7 @@ char *ms_sign_lineage_provenance(const struct ms_sign_lineage *l, const struct m
 	    .shard_size = m->shard_size,
 	    .deps = l->deps,
 	    .n_deps = l->n_deps,
+	    .card = l->has_card ? &l->card : NULL,
 	    .time = (int64_t)time(NULL),
 	};
 	return ms_provenance_statement(&p);
@@ -278,6 +288,7 @@ void ms_sign_lineage_free(struct ms_sign_lineage *l)
 	for (size_t i = 0; i < l->n_deps; i++)
 		free(l->refs[i]);
 	free(l->refs);
+	ms_model_card_free(&l->card);
 	free(l->parents);
 	free(l->datasets);
 	memset(l, 0, sizeof *l);

@@ -9,6 +9,7 @@
 #include "modelseal/hashing.h"
 #include "modelseal/keys.h"
 #include "modelseal/manifest.h"
+#include "modelseal/model_card.h"
 #include "modelseal/registry.h"
 
 struct ms_sign_lineage {
@@ -22,7 +23,9 @@ struct ms_sign_lineage {
 	struct ms_registry *reg;    /* NULL when nothing needs it */
 	struct ms_model_link *deps; /* resolved parents, then datasets */
 	size_t n_deps;
-	char **refs; /* each dependency's REF as given */
+	char **refs;               /* each dependency's REF as given */
+	struct ms_model_card card; /* the model card's declared lineage */
+	int has_card;
 };
 
 /* Option collectors (argv strings are borrowed). -1 after a usage error
@@ -47,7 +50,11 @@ int ms_sign_lineage_resolve_paths(struct ms_sign_lineage *l, const struct ms_pub
  * and the model must not be its own parent. -1 after reporting. */
 int ms_sign_lineage_check(struct ms_sign_lineage *l, const struct ms_manifest *m);
 
-/* Whether a provenance statement is due (the model has parents or datasets). */
+/* Reads the declared lineage of MODEL's card (a directory's README.md front
+ * matter; bad front matter is a warning). Before hashing. */
+void ms_sign_lineage_read_card(struct ms_sign_lineage *l, const char *model, int archive);
+
+/* Whether a provenance statement is due (parents, datasets or a card). */
 int ms_sign_lineage_wants_provenance(const struct ms_sign_lineage *l);
 
 /* The SLSA provenance statement for the signed model (freshly allocated). */

@@ -81,6 +81,9 @@ check "unrelated lineage fails" rule_ok require_ancestor false
 check "fail detail" sh -c "jq -r '.policy[0].detail' '$T/out' | grep -q 'no chain of trusted signed provenance reaches a required ancestor'"
 run 0 "$MS" --json verify --key k.pub --policy p.json models/base
 check "a model is its own ancestor" [ "$(rule require_ancestor)" = "true the model is base@1 itself" ]
+# u as signed by a tool that writes no provenance (model_signing, older modelseal)
+rm models/u/model.provenance.sig
+sq "UPDATE models SET provenance = NULL WHERE name = 'u'"
 run 1 "$MS" --json verify --key k.pub --policy p.json models/u
 check "no provenance: said so" sh -c "jq -r '.policy[0].detail' '$T/out' | grep -q 'the model has no trusted signed provenance'"
 policy p.json '{"version": 1, "require_ancestor": ["sha256:'"$DATA"'"]}'
@@ -146,6 +149,13 @@ check "no extra: passes" rule_ok allow_unsigned_files true
 
 # ---- max_signature_age_days ----
 policy p.json '{"version": 1, "max_signature_age_days": 30}'
+run 0 "$MS" --json verify --key k.pub --policy p.json models/base
+check "every signature carries its time" sh -c "jq -r '.policy[0].detail' '$T/out' | grep -q '(signed provenance), 0 days ago; limit 30'"
+run 0 env MODELSEAL_REGISTRY="$T/absent.db" "$MS" --json verify --key k.pub --policy p.json models/base
+check "... also without a registry" rule_ok max_signature_age_days true
+# base as signed by a tool that writes no provenance: the registry's time
+rm models/base/model.provenance.sig
+sq "UPDATE models SET provenance = NULL WHERE digest = '$BASE'"
 run 0 "$MS" --json verify --key k.pub --policy p.json models/base
 check "no provenance: registry time" sh -c "jq -r '.policy[0].detail' '$T/out' | grep -q '(registry record), 0 days ago; limit 30'"
 sq "UPDATE models SET created = created - 40 * 86400 WHERE digest = '$BASE'"

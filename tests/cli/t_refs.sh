@@ -125,6 +125,8 @@ cp sib/evil/model.provenance.sig sib/leaf.provenance.sig
 printf '{"version": 1, "require_ancestor": ["sha256:%s"]}\n' "$SBASE" >ps.json
 run 1 "$MS" --json verify --key k.pub --policy ps.json sib/leaf
 check "untrusted sibling provenance is not believed" [ "$(jq -r '.policy[0].ok' "$T/out")" = false ]
+rm sib/leaf/model.provenance.sig # leaf's own (trusted, no parents) is read first
+run 1 "$MS" --json verify --key k.pub --policy ps.json sib/leaf
 check "... and the verdict says why" sh -c "jq -r '.policy[0].detail' '$T/out' | grep -q 'not signed by a trusted key'"
 
 # ---- the signer's own key does not verify a path once it is revoked ----
