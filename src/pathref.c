@@ -2,8 +2,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
+#include "modelseal/bundle.h"
+#include "modelseal/lineage.h"
 #include "modelseal/pathref.h"
+#include "modelseal/policy.h"
 #include "modelseal/registry_trust.h"
 #include "modelseal/util.h"
 #include "modelseal/verify.h"
@@ -65,57 +69,227 @@ static void report_failure(const char *path, const struct ms_verify_result *res,
 	free(what);
 }
 
-int ms_pathref_verify(struct ms_registry *reg, const char *path, const struct ms_pubkey *also,
-                      unsigned flags, char digest[MS_HEX_LEN + 1])
+/* Runs the verification with v->keys; v->digest on success. */
+static int view_verify(struct ms_pathref_view *v)
 {
-	struct ms_trust trust = {0};
-	if (reg && ms_registry_trust_load(reg, &trust) < 0)
-		return -1;
-	size_t n;
-	struct ms_pubkey **keys = pick_keys(&trust, also, flags, &n);
-	struct ms_verify_request req = {.model = path, .keys = keys, .n_keys = n};
-	struct ms_verify_result res;
-	int rc = n ? ms_verify_model(&req, &res) : MS_FAIL;
-	if (!n)
-		memset(&res, 0, sizeof res);
-	if (rc == MS_OK)
-		ms_hex_encode(res.signed_manifest.root, MS_ROOT_LEN, digest);
-	else if (rc == MS_FAIL)
-		report_failure(path, &res, n);
+	v->req = (struct ms_verify_request){.model = v->path, .keys = v->keys, .n_keys = v->n_keys};
+	int rc = v->n_keys ? ms_verify_model(&v->req, &v->res) : MS_FAIL;
+	if (rc == MS_OK) {
+		ms_hex_encode(v->res.signed_manifest.root, MS_ROOT_LEN, v->digest);
+		return 0;
+	}
+	if (rc == MS_FAIL)
+		report_failure(v->path, &v->res, v->n_keys);
 	else
 		ms_error("the model at '%s' cannot be verified, so it is not used: a path "
 		         "names a model only once its signature verifies with a trusted key",
-		         path);
-	ms_verify_result_free(&res);
-	free(keys);
-	ms_trust_free(&trust);
-	return rc == MS_OK ? 0 : -1;
+		         v->path);
+	return -1;
+}
+
+/* sign and revoke: the trust store's keys and revocations, and also. */
+static int store_verify(struct ms_pathref_view *v, const struct ms_pubkey *also, unsigned flags)
+{
+	if (v->reg && ms_registry_trust_load(v->reg, &v->trust) < 0)
+		return -1;
+	v->keys = pick_keys(&v->trust, also, flags, &v->n_keys);
+	return view_verify(v);
+}
+
+int ms_pathref_verify(struct ms_registry *reg, const char *path, const struct ms_pubkey *also,
+                      unsigned flags, char digest[MS_HEX_LEN + 1])
+{
+	struct ms_pathref_view v = {.path = path, .reg = reg};
+	int rc = store_verify(&v, also, flags);
+	if (rc == 0)
+		memcpy(digest, v.digest, MS_HEX_LEN + 1);
+	ms_pathref_view_free(&v);
+	return rc;
+}
+
+/* Moves (or with to NULL, drops) the keys of from. */
+static void move_keys(struct ms_trust *from, struct ms_trust *to)
+{
+	for (size_t i = 0; i < from->n_keys; i++) {
+		if (to)
+			ms_trust_add_key(to, from->keys[i].key, from->keys[i].label);
+		else
+			ms_pubkey_free(from->keys[i].key);
+		free(from->keys[i].label);
+	}
+	from->n_keys = 0;
+}
+
+/* verify's choice of keys: --key files, else the trust file's, else the
+ * trust store's; revocations from both places always. Revoked keys verify
+ * too: the question is which model the files are, and show names the
+ * revocation. */
+static int view_trust(struct ms_pathref_view *v)
+{
+	struct ms_trust reg_trust = {0};
+	if ((v->trust_file && ms_trust_load_file(v->trust_file, &v->trust) < 0) ||
+	    (v->reg && ms_registry_trust_load(v->reg, &reg_trust) < 0))
+		return -1;
+	for (size_t i = 0; i < reg_trust.n_revs; i++) {
+		const struct ms_revocation *r = &reg_trust.revs[i];
+		ms_trust_add_revocation(&v->trust, r->kind, r->subject, r->reason, r->time);
+	}
+	if (v->n_key_paths)
+		move_keys(&v->trust, NULL);
+	move_keys(&reg_trust, v->n_key_paths || v->trust_file ? NULL : &v->trust);
+	ms_trust_free(&reg_trust);
+	for (size_t i = 0; i < v->n_key_paths; i++) {
+		struct ms_pubkey *k;
+		if (ms_pubkey_load(v->key_paths[i], &k) < 0)
+			return -1;
+		ms_trust_add_key(&v->trust, k, NULL);
+	}
+	v->keys = pick_keys(&v->trust, NULL, MS_PATHREF_REVOKED_KEYS, &v->n_keys);
+	return 0;
+}
+
+int ms_pathref_view_load(struct ms_pathref_view *v)
+{
+	return view_trust(v) < 0 ? -1 : view_verify(v);
+}
+
+void ms_pathref_view_free(struct ms_pathref_view *v)
+{
+	ms_verify_result_free(&v->res);
+	ms_trust_free(&v->trust);
+	free(v->keys);
+	v->keys = NULL;
+}
+
+/* The bundle that verified, read again for the record: it must still carry
+ * the payload that verified. */
+static char *verified_bundle(const struct ms_pathref_view *v)
+{
+	char *json;
+	size_t len, plen, which;
+	uint8_t *payload = NULL;
+	if (ms_read_file(v->res.signature, MS_BUNDLE_MAX, "signature", &json, &len) < 0)
+		return NULL;
+	int rc = ms_bundle_verify(json, len, v->res.signature, MS_INTOTO_PAYLOAD_TYPE, v->keys,
+	                          v->n_keys, &payload, &plen, &which);
+	if (rc != MS_OK || plen != v->res.payload_len ||
+	    memcmp(payload, v->res.payload, plen) != 0) {
+		if (rc != MS_ERR)
+			ms_error("signature '%s' changed while it was read", v->res.signature);
+		free(json);
+		json = NULL;
+	}
+	free(payload);
+	return json;
+}
+
+/* NAME@VERSION for the record, unless the registry has it for another model. */
+static int name_is_free(struct ms_registry *reg, const struct ms_model_info *m)
+{
+	char digest[MS_HEX_LEN + 1];
+	if (!m->name || !m->version || !*m->version)
+		return 0;
+	char *label = ms_asprintf("%s@%s", m->name, m->version);
+	int rc = ms_registry_find_ref(reg, label, digest);
+	if (rc == 0)
+		ms_warn("%s names another model in the registry: sha256:%.12s... is recorded "
+		        "without a name",
+		        label, m->digest);
+	free(label);
+	return rc == 1;
+}
+
+/* A verified model signed elsewhere (on another host, or a fresh CI runner)
+ * is recorded here, from what verified: its statement and bundle, and its
+ * name, time and recorded parents from its trusted provenance. */
+static int import(struct ms_pathref_view *v)
+{
+	struct ms_policy_input in = {
+	    &v->req, &v->res, v->keys, v->n_keys, &v->trust, v->reg, (int64_t)time(NULL)};
+	struct ms_lineage l;
+	char *bundle = verified_bundle(v);
+	if (!bundle || ms_provenance_lineage(&in, &l) < 0) {
+		free(bundle);
+		return -1;
+	}
+	const struct ms_model_info *m = &l.nodes[0];
+	struct ms_parent_ref *parents = ms_calloc(m->n_parents + 1, sizeof *parents);
+	struct ms_model_info p;
+	size_t n = 0;
+	for (size_t i = 0; i < m->n_parents; i++)
+		if (ms_registry_get_model(v->reg, m->parents[i].digest, 0, &p) == 0) {
+			ms_model_info_free(&p);
+			memcpy(parents[n].digest, m->parents[i].digest, sizeof parents[n].digest);
+			parents[n++].relation = m->parents[i].relation;
+		}
+	int named = name_is_free(v->reg, m);
+	struct ms_model_record r = {
+	    .name = named ? m->name : NULL,
+	    .version = named ? m->version : NULL,
+	    .method = m->method,
+	    .hash = m->hash,
+	    .size = m->size,
+	    .n_files = m->n_files,
+	    .signer = m->signer,
+	    .statement = v->res.payload,
+	    .bundle = bundle,
+	    .provenance = m->provenance,
+	    .created = m->created,
+	    .parents = parents,
+	    .n_parents = n,
+	};
+	memcpy(r.digest, m->digest, sizeof r.digest);
+	int rc = ms_registry_record_model(v->reg, &r);
+	if (rc == 0)
+		ms_note("recorded %s (sha256:%.12s..., signed elsewhere) in the registry from '%s'",
+		        named ? m->name : "the model", m->digest, v->path);
+	free(parents);
+	free(bundle);
+	ms_lineage_free(&l);
+	return rc;
 }
 
 int ms_pathref_resolve(struct ms_registry *reg, const char *path, const struct ms_pubkey *also,
                        char digest[MS_HEX_LEN + 1])
 {
+	struct ms_pathref_view v = {.path = path, .reg = reg};
 	struct ms_model_info m;
-	if (ms_pathref_verify(reg, path, also, 0, digest) < 0)
-		return -1;
-	int rc = ms_registry_get_model(reg, digest, 0, &m);
-	if (rc == 0)
+	int rc = store_verify(&v, also, 0);
+	if (rc == 0 && (rc = ms_registry_get_model(reg, v.digest, 0, &m)) == 0)
 		ms_model_info_free(&m);
 	else if (rc == 1)
-		ms_error("the model at '%s' (sha256:%.12s...) verifies but is not recorded in "
-		         "the registry %s",
-		         path, digest, ms_registry_path(reg));
+		rc = import(&v);
+	if (rc == 0)
+		memcpy(digest, v.digest, MS_HEX_LEN + 1);
+	ms_pathref_view_free(&v);
 	return rc == 0 ? 0 : -1;
 }
 
-int ms_ref_resolve(struct ms_registry *reg, const char *ref, const struct ms_pubkey *also,
+int ms_ref_or_view(const char *ref, struct ms_registry **reg, struct ms_pathref_view *v,
                    char digest[MS_HEX_LEN + 1])
 {
-	int rc = ms_registry_find_ref(reg, ref, digest);
+	int have = ms_registry_open_if_exists(reg);
+	if (have < 0)
+		return -1;
+	int rc = have ? ms_registry_find_ref(*reg, ref, digest) : 1;
 	if (rc != 1)
 		return rc;
-	if (ms_ref_is_path(ref))
-		return ms_pathref_resolve(reg, ref, also, digest);
-	ms_error("unknown REF '%s': no recorded NAME@VERSION, digest or signed model path", ref);
-	return -1;
+	if (!ms_ref_is_path(ref)) {
+		if (have)
+			ms_error("unknown REF '%s': no recorded NAME@VERSION, digest or signed "
+			         "model path",
+			         ref);
+		else /* the usual "no registry at PATH" */
+			ms_registry_open(NULL, 0, reg);
+		return -1;
+	}
+	struct ms_model_info m;
+	v->reg = *reg;
+	if (ms_pathref_view_load(v) < 0)
+		return -1;
+	memcpy(digest, v->digest, MS_HEX_LEN + 1);
+	rc = *reg ? ms_registry_get_model(*reg, digest, 0, &m) : 1;
+	if (rc == 0)
+		ms_model_info_free(&m);
+	return rc;
 }

@@ -33,8 +33,12 @@ struct prov {
 	hex64 subject;
 	hex64 *parents; /* models only; datasets are not ancestors */
 	size_t n_parents;
-	int64_t finished; /* -1: none */
+	struct ms_model_link *deps; /* parents and datasets, as named (lineage) */
+	size_t n_deps;
+	char *name, *version; /* externalParameters, or NULL */
+	int64_t finished;     /* -1: none */
 	char *source;
+	char *bundle; /* the bundle it came from */
 };
 
 struct provenance_store {
@@ -112,7 +116,11 @@ void provenance_store_free(struct provenance_store *s)
 		free(s->paths[i]);
 	for (size_t i = 0; i < s->n; i++) {
 		free(s->v[i].parents);
+		ms_model_links_free(s->v[i].deps, s->v[i].n_deps);
+		free(s->v[i].name);
+		free(s->v[i].version);
 		free(s->v[i].source);
+		free(s->v[i].bundle);
 	}
 	free(s->paths);
 	free(s->asked);
@@ -146,6 +154,41 @@ static int dep_digest(const cJSON *dep, hex64 out)
 	return 0;
 }
 
+/* NAME@VERSION (or the sha256: form when unnamed) into l's name and version. */
+static void split_label(const char *label, struct ms_model_link *l)
+{
+	const char *at = label ? strrchr(label, '@') : NULL;
+	if (!at || at == label || strncmp(label, "sha256:", 7) == 0)
+		return;
+	l->name = ms_strndup(label, (size_t)(at - label));
+	l->version = ms_strdup(at + 1);
+}
+
+/* Every dependency with a digest and a known relation, for lineage. */
+static void add_dep(struct prov *p, const cJSON *dep)
+{
+	const cJSON *h = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(dep, "digest"), "sha256");
+	const cJSON *rel = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(dep, "annotations"), "relation");
+	enum ms_relation r;
+	if (!cJSON_IsString(h) || !ms_is_hex64(h->valuestring) || !cJSON_IsString(rel) ||
+	    ms_relation_parse(rel->valuestring, &r) < 0)
+		return;
+	p->deps = ms_reallocarray(p->deps, p->n_deps + 1, sizeof *p->deps);
+	struct ms_model_link *l = &p->deps[p->n_deps++];
+	memset(l, 0, sizeof *l);
+	memcpy(l->digest, h->valuestring, sizeof l->digest);
+	l->relation = r;
+	split_label(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(dep, "name")), l);
+}
+
+static char *opt_string(const cJSON *o, const char *key)
+{
+	const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
+	return s ? ms_strdup(s) : NULL;
+}
+
 /* The parts of a SLSA provenance statement the rules use. -1 when the
  * payload is not one (after a warning). */
 static int parse_statement(const char *payload, size_t len, const char *what, struct prov *out)
@@ -177,8 +220,13 @@ static int parse_statement(const char *payload, size_t len, const char *what, st
 	out->finished = -1;
 	if (cJSON_IsString(fin) && ms_time_parse(fin->valuestring, &out->finished) < 0)
 		out->finished = -1;
+	const cJSON *ext = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(pred, "buildDefinition"), "externalParameters");
+	out->name = opt_string(ext, "name");
+	out->version = out->name ? opt_string(ext, "version") : NULL;
 	for (const cJSON *dep = deps ? deps->child : NULL; dep; dep = dep->next) {
 		hex64 h;
+		add_dep(out, dep);
 		if (dep_digest(dep, h) < 0)
 			continue;
 		out->parents =
@@ -213,6 +261,7 @@ static int add_bundle(struct provenance_store *s, const char *json, size_t len, 
 		note(s, "%s is signed by the revoked key %s", what, signer);
 	else if (parse_statement((const char *)payload, plen, what, &p) == 0) {
 		p.source = ms_strdup(what);
+		p.bundle = ms_strndup(json, len);
 		s->v = ms_reallocarray(s->v, s->n + 1, sizeof *s->v);
 		s->v[s->n++] = p;
 	}
@@ -488,4 +537,105 @@ int rule_signature_age(struct provenance_store *s, char **detail)
 	                      (long long)(age / 86400), age / 86400 == 1 ? "" : "s",
 	                      (unsigned long long)limit);
 	return ok;
+}
+
+/* ---- lineage from signed provenance alone (show PATH, lineage PATH) ---- */
+
+/* The node for digest, added (named as the statement that reached it names
+ * it) when new. */
+static size_t lineage_node(struct ms_lineage *l, const char *digest,
+                           const struct ms_model_link *named)
+{
+	for (size_t i = 0; i < l->n_nodes; i++)
+		if (strcmp(l->nodes[i].digest, digest) == 0)
+			return i;
+	l->nodes = ms_reallocarray(l->nodes, l->n_nodes + 1, sizeof *l->nodes);
+	struct ms_model_info *m = &l->nodes[l->n_nodes];
+	memset(m, 0, sizeof *m);
+	memcpy(m->digest, digest, sizeof m->digest);
+	if (named && named->name) {
+		m->name = ms_strdup(named->name);
+		m->version = ms_strdup(named->version);
+	}
+	return l->n_nodes++;
+}
+
+static void lineage_edge(struct ms_lineage *l, const char *child, const struct ms_model_link *d)
+{
+	for (size_t i = 0; i < l->n_edges; i++)
+		if (strcmp(l->edges[i].child, child) == 0 &&
+		    strcmp(l->edges[i].parent, d->digest) == 0)
+			return;
+	l->edges = ms_reallocarray(l->edges, l->n_edges + 1, sizeof *l->edges);
+	struct ms_lineage_edge *e = &l->edges[l->n_edges++];
+	memcpy(e->child, child, sizeof e->child);
+	memcpy(e->parent, d->digest, sizeof e->parent);
+	e->relation = d->relation;
+}
+
+/* nodes[0]: what the verified statement says of the model. */
+static void root_node(const struct ms_verify_result *res, struct ms_model_info *m)
+{
+	const struct ms_manifest *mf = &res->signed_manifest;
+	memset(m, 0, sizeof *m);
+	ms_hex_encode(mf->root, MS_ROOT_LEN, m->digest);
+	m->method = ms_strdup(ms_method_name(mf->method));
+	m->hash = ms_strdup(ms_hash_alg_name(mf->alg));
+	m->signer = ms_strdup(ms_pubkey_id(res->signer));
+	m->statement = ms_strdup(res->payload);
+	for (size_t i = 0; i < mf->n_res; i++) {
+		m->size += mf->res[i].end - mf->res[i].start;
+		m->n_files += i == 0 || strcmp(mf->res[i].path, mf->res[i - 1].path) != 0;
+	}
+}
+
+/* What the statement about node at says: its name, time and dependencies. */
+static void lineage_expand(struct ms_lineage *l, size_t at, const struct prov *p)
+{
+	struct ms_model_info *m = &l->nodes[at];
+	if (!m->name && p->name) {
+		m->name = ms_strdup(p->name);
+		m->version = ms_strdup(p->version ? p->version : "");
+	}
+	if (p->finished >= 0 && !m->created)
+		m->created = p->finished;
+	if (at == 0 && !m->provenance)
+		m->provenance = ms_strdup(p->bundle);
+	for (size_t i = 0; i < p->n_deps; i++) {
+		lineage_node(l, p->deps[i].digest, &p->deps[i]);
+		lineage_edge(l, p->subject, &p->deps[i]);
+		if (at == 0) {
+			struct ms_model_info *root = &l->nodes[0];
+			root->parents = ms_reallocarray(root->parents, root->n_parents + 1,
+			                                sizeof *root->parents);
+			struct ms_model_link *c = &root->parents[root->n_parents++];
+			*c = p->deps[i];
+			c->name = p->deps[i].name ? ms_strdup(p->deps[i].name) : NULL;
+			c->version = p->deps[i].version ? ms_strdup(p->deps[i].version) : NULL;
+		}
+	}
+}
+
+int ms_provenance_lineage(const struct ms_policy_input *in, struct ms_lineage *out)
+{
+	static const struct ms_policy anyone; /* no trusted_keys: in->keys decide */
+	struct provenance_store *s = provenance_store_new(&anyone, in);
+	int rc = 0;
+	memset(out, 0, sizeof *out);
+	out->nodes = ms_calloc(1, sizeof *out->nodes);
+	out->n_nodes = 1;
+	root_node(in->res, &out->nodes[0]);
+	for (size_t at = 0; at < out->n_nodes && out->n_nodes < MAX_WALK; at++) {
+		const struct prov *p;
+		hex64 digest;
+		memcpy(digest, out->nodes[at].digest, sizeof digest);
+		if ((rc = find(s, digest, &p)) < 0)
+			break;
+		if (p)
+			lineage_expand(out, at, p);
+	}
+	provenance_store_free(s);
+	if (rc < 0)
+		ms_lineage_free(out);
+	return rc;
 }

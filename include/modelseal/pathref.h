@@ -8,6 +8,8 @@
 
 #include "modelseal/keys.h"
 #include "modelseal/registry.h"
+#include "modelseal/trust.h"
+#include "modelseal/verify.h"
 
 enum ms_pathref_flags {
 	/* Also keys that were revoked. revoke wants this: it asks only which
@@ -26,13 +28,44 @@ int ms_ref_is_path(const char *ref);
 int ms_pathref_verify(struct ms_registry *reg, const char *path, const struct ms_pubkey *also,
                       unsigned flags, char digest[MS_HEX_LEN + 1]);
 
-/* The same, and the verified model must be recorded in reg. */
+/* sign --parent/--dataset: the same with flags 0, and a model that verified
+ * but is not recorded in reg (signed on another host) is recorded from what
+ * verified: statement, bundle, and name, signing time and already recorded
+ * parents from its trusted provenance. */
 int ms_pathref_resolve(struct ms_registry *reg, const char *path, const struct ms_pubkey *also,
                        char digest[MS_HEX_LEN + 1]);
 
-/* A REF of the registry (ms_registry_find_ref) or else a path
- * (ms_pathref_resolve). -1 after an error naming REF. */
-int ms_ref_resolve(struct ms_registry *reg, const char *ref, const struct ms_pubkey *also,
+/* show PATH and lineage PATH, with or without a registry: the model at
+ * path verified with the keys `verify` would pick (--key files, else the
+ * trust file, else the registry's trust store), revoked keys left out;
+ * revocations from the trust file and the registry. */
+struct ms_pathref_view {
+	/* in */
+	const char *path;
+	const char *const *key_paths;
+	size_t n_key_paths;
+	const char *trust_file;  /* or NULL */
+	struct ms_registry *reg; /* or NULL: no registry on this host */
+	/* out, after ms_pathref_view_load */
+	char digest[MS_HEX_LEN + 1];
+	struct ms_verify_request req;
+	struct ms_verify_result res; /* verified (the model may be revoked) */
+	struct ms_trust trust;       /* the keys and revocations used */
+	struct ms_pubkey **keys;     /* the unrevoked keys, borrowed from trust */
+	size_t n_keys;
+};
+
+/* 0 verified, -1 after an error naming path and why it is not believed. */
+int ms_pathref_view_load(struct ms_pathref_view *v);
+void ms_pathref_view_free(struct ms_pathref_view *v);
+
+/* show and lineage: ref resolved through the registry when one exists
+ * (*reg opened, else NULL), else, when it names a file or directory, the
+ * model there verified into v (v->path, key_paths and trust_file set by the
+ * caller). 0: a recorded model, digest set; 1: a verified model the
+ * registry does not hold (or no registry), v loaded; -1 after an error. The
+ * caller frees v and closes *reg either way. */
+int ms_ref_or_view(const char *ref, struct ms_registry **reg, struct ms_pathref_view *v,
                    char digest[MS_HEX_LEN + 1]);
 
 #endif
