@@ -104,3 +104,14 @@ run 0 "$MS" verify --key k.pub local
 printf 'x' >local/extra.bin
 run 1 "$MS" verify --key k.pub local
 expect_out "^extra: extra.bin"
+
+# ---- Hugging Face ids are names: in REFs and in policies ----
+mkdir tuned && printf 'tuned' >tuned/w.bin
+run 0 "$MS" sign --key k.key --name acme/tiny-chat --version 1 --parent "acme/tiny@$REV=finetune" tuned
+run 0 "$MS" show "acme/tiny@$REV"
+expect_out "^name        acme/tiny@$REV$"
+run 0 "$MS" lineage acme/tiny-chat@1
+expect_out "finetune: acme/tiny@$REV"
+printf '{"version": 1, "require_ancestor": ["acme/tiny@%s"]}\n' "$REV" >hf-policy.json
+run 0 "$MS" --json verify --key k.pub --policy hf-policy.json tuned
+check "require_ancestor takes an org/name id" sh -c "jq -r '.policy[0].detail' '$T/out' | grep -q '^descends from acme/tiny@$REV'"
