@@ -43,6 +43,22 @@ static int check_args(int argc, int fmt_given, enum ms_lineage_format *fmt)
 	return MS_OK;
 }
 
+/* The registry's walk carries no documents: the root's provenance, for
+ * its declared lineage. */
+static int root_provenance(struct ms_registry *reg, struct ms_lineage *l)
+{
+	struct ms_model_info m;
+	if (ms_registry_get_model(reg, l->nodes[0].digest, MS_INFO_FULL, &m) != 0) {
+		ms_lineage_free(l);
+		return -1;
+	}
+	free(l->nodes[0].provenance);
+	l->nodes[0].provenance = m.provenance;
+	m.provenance = NULL;
+	ms_model_info_free(&m);
+	return 0;
+}
+
 /* The walk: the registry's when it holds the model, else the signed
  * provenance's (ancestors only: nothing on disk points down). */
 static int walk(const char *ref, int descendants, struct ms_pathref_view *v, struct ms_lineage *l)
@@ -51,8 +67,8 @@ static int walk(const char *ref, int descendants, struct ms_pathref_view *v, str
 	char digest[MS_HEX_LEN + 1];
 	v->path = ref;
 	int rc = ms_ref_or_view(ref, &reg, v, digest);
-	if (rc == 0)
-		rc = ms_registry_lineage(reg, digest, descendants, l);
+	if (rc == 0 && (rc = ms_registry_lineage(reg, digest, descendants, l)) == 0)
+		rc = root_provenance(reg, l);
 	else if (rc == 1 && descendants) {
 		ms_error("--descendants needs the registry's record of the model, and '%s' "
 		         "is not recorded there",
@@ -78,8 +94,10 @@ static int run(const char *ref, int descendants, enum ms_lineage_format fmt,
 		ms_registry_print_json(ms_lineage_to_json(&l, descendants));
 	else if (fmt == MS_LINEAGE_DOT)
 		ms_lineage_print_dot(stdout, &l);
-	else
+	else {
 		ms_lineage_print_tree(stdout, &l, descendants);
+		ms_declared_print(stdout, l.nodes[0].provenance);
+	}
 	ms_lineage_free(&l);
 	return MS_OK;
 }

@@ -107,27 +107,6 @@ static void print_revocation(const char *title, const struct revocation *r)
 		printf("%-11s no\n", title);
 }
 
-/* The model card's declared lineage, one field a line: what the card says,
- * recorded at signing time, not proven like the parents above. */
-static void print_declared(const char *provenance)
-{
-	cJSON *card = ms_provenance_declared(provenance);
-	const char *title = "declared";
-	for (const cJSON *f = card ? card->child : NULL; f; f = f->next) {
-		if (strcmp(f->string, "source") == 0)
-			continue;
-		printf("%-11s %s: ", title, f->string);
-		if (cJSON_IsString(f))
-			fputs(f->valuestring, stdout);
-		for (const cJSON *e = cJSON_IsArray(f) ? f->child : NULL; e; e = e->next)
-			printf("%s%s", e == f->child ? "" : ", ",
-			       cJSON_IsString(e) ? e->valuestring : "?");
-		fputs(title[0] ? "  (model card, not verified)\n" : "\n", stdout);
-		title = "";
-	}
-	cJSON_Delete(card);
-}
-
 static void print_text(const struct show *s)
 {
 	const struct ms_model_info *m = &s->m;
@@ -147,7 +126,7 @@ static void print_text(const struct show *s)
 	print_links("children", s->children, s->n_children, 0);
 	print_links("used by", s->children, s->n_children, 1);
 	printf("%-11s %s\n", "provenance", m->provenance ? "signed SLSA Provenance v1" : "none");
-	print_declared(m->provenance);
+	ms_declared_print(stdout, m->provenance);
 	print_revocation("revoked", &s->model_rev);
 	print_revocation("key revoked", &s->key_rev);
 }

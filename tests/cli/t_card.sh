@@ -83,3 +83,12 @@ expect_err "not a mapping"
 mkdir fifo && printf 'w' >fifo/w.bin && mkfifo fifo/README.md
 run 2 "$MS" sign --key k.key --no-record fifo
 expect_err "README.md"
+
+# ---- lineage shows the declared lineage too, apart from the tree ----
+run 0 "$MS" lineage merged@1
+check "lineage: tree, then the declared lines" [ "$(sed -n '2p;3p' "$T/out")" = "└── finetune: base@1  sha256:$("$MS" digest base | cut -c8-19)
+declared    base_model: org/a, org/b  (model card, not verified)" ]
+run 0 "$MS" lineage --format json merged@1
+check "lineage json: declared" [ "$(jq -c '.declared.base_model' "$T/out")" = '["org/a","org/b"]' ]
+run 0 "$MS" lineage --format json base@1
+check "lineage json: declared null without a card" [ "$(jq -c '.declared' "$T/out")" = null ]
