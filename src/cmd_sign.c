@@ -160,13 +160,16 @@ static void report(const struct ms_sign_result *res, const struct sign_args *a)
 }
 
 /* Before signing: no Git LFS pointer in place of weights (unless allowed),
- * then the registry half: NAME@VERSION must still be free. */
+ * the model card's declared lineage, then the registry half: NAME@VERSION
+ * must still be free. */
 static int before_sign(const struct ms_manifest *m, void *ctx)
 {
 	struct sign_args *a = ctx;
-	if (!a->req.hash->archive && ms_lfs_check_model(a->req.model, m, a->allow_lfs_pointers) &&
-	    !a->allow_lfs_pointers)
+	if (a->req.hash->archive)
+		return ms_sign_lineage_check(&a->lin, m);
+	if (ms_lfs_check_model(a->req.model, m, a->allow_lfs_pointers) && !a->allow_lfs_pointers)
 		return -1;
+	ms_sign_lineage_read_card(&a->lin, a->req.model, m);
 	return ms_sign_lineage_check(&a->lin, m);
 }
 
@@ -205,7 +208,6 @@ int cmd_sign(int argc, char **argv)
 	/* Parents and datasets first: a mistyped REF must not cost a
 	 * passphrase prompt, and a wrong passphrase must not cost a full hash
 	 * (path REFs are verified, which hashes them, once the key is open). */
-	ms_sign_lineage_read_card(&a.lin, a.req.model, hash.archive);
 	if (ms_sign_lineage_prepare(&a.lin) < 0 || ms_seckey_load(a.key, &a.pass, &key) < 0 ||
 	    ms_sign_lineage_resolve_paths(&a.lin, ms_seckey_public(key)) < 0 ||
 	    ms_sign_lineage_exclude_provenance(&a.lin, a.req.model, a.req.signature, &hash) < 0)

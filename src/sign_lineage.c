@@ -1,7 +1,6 @@
 /* The lineage half of `modelseal sign` (see sign_lineage.h). */
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
 
 #include "modelseal/bundle.h"
@@ -179,11 +178,16 @@ int ms_sign_lineage_check(struct ms_sign_lineage *l, const struct ms_manifest *m
 	return 0;
 }
 
-void ms_sign_lineage_read_card(struct ms_sign_lineage *l, const char *model, int archive)
+void ms_sign_lineage_read_card(struct ms_sign_lineage *l, const char *model,
+                               const struct ms_manifest *m)
 {
-	struct stat st;
-	if (!archive && stat(model, &st) == 0 && S_ISDIR(st.st_mode))
-		l->has_card = ms_model_card_read(model, &l->card);
+	/* Only a README.md that was hashed with the model (so the walk's
+	 * rules on links and special files held for it) is read. */
+	for (size_t i = 0; i < m->n_res; i++)
+		if (strcmp(m->res[i].path, MS_MODEL_CARD_NAME) == 0) {
+			l->has_card = ms_model_card_read(model, &l->card);
+			return;
+		}
 }
 
 int ms_sign_lineage_wants_provenance(const struct ms_sign_lineage *l)

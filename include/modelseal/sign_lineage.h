@@ -50,9 +50,11 @@ int ms_sign_lineage_resolve_paths(struct ms_sign_lineage *l, const struct ms_pub
  * and the model must not be its own parent. -1 after reporting. */
 int ms_sign_lineage_check(struct ms_sign_lineage *l, const struct ms_manifest *m);
 
-/* Reads the declared lineage of MODEL's card (a directory's README.md front
- * matter; bad front matter is a warning). Before hashing. */
-void ms_sign_lineage_read_card(struct ms_sign_lineage *l, const char *model, int archive);
+/* Once MODEL is hashed (m), before signing: the declared lineage of its
+ * card, the front matter of the README.md at its root when that file was
+ * hashed with it (bad front matter is a warning). */
+void ms_sign_lineage_read_card(struct ms_sign_lineage *l, const char *model,
+                               const struct ms_manifest *m);
 
 /* Whether a provenance statement is due (parents, datasets or a card). */
 int ms_sign_lineage_wants_provenance(const struct ms_sign_lineage *l);
