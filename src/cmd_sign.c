@@ -35,8 +35,9 @@ const char cmd_sign_usage[] =
     "                           run 'git lfs pull' first)\n"
     "  REF: NAME@VERSION, sha256:<hex or unique prefix>, or a signed model's path\n"
     "  (used only once verified with the trust store or KEY's public half).\n"
-    "  With parents or datasets, a signed SLSA provenance statement is written\n"
-    "  beside the signature (MODEL/model.provenance.sig, FILE.provenance.sig).\n"
+    "  A signed SLSA provenance statement (name, version, signing time, parents,\n"
+    "  datasets, and what README.md's model card declares) is written beside the\n"
+    "  signature (MODEL/model.provenance.sig, FILE.provenance.sig).\n"
     "\n" MS_HASHING_USAGE;
 
 enum {
