@@ -202,17 +202,12 @@ static int name_is_free(struct ms_registry *reg, const struct ms_model_info *m)
 /* A verified model signed elsewhere (on another host, or a fresh CI runner)
  * is recorded here, from what verified: its statement and bundle, and its
  * name, time and recorded parents from its trusted provenance. */
-static int import(struct ms_pathref_view *v)
+static int import(struct ms_pathref_view *v, const struct ms_lineage *l)
 {
-	struct ms_policy_input in = {
-	    &v->req, &v->res, v->keys, v->n_keys, &v->trust, v->reg, (int64_t)time(NULL)};
-	struct ms_lineage l;
 	char *bundle = verified_bundle(v);
-	if (!bundle || ms_provenance_lineage(&in, &l) < 0) {
-		free(bundle);
+	if (!bundle)
 		return -1;
-	}
-	const struct ms_model_info *m = &l.nodes[0];
+	const struct ms_model_info *m = &l->nodes[0];
 	struct ms_parent_ref *parents = ms_calloc(m->n_parents + 1, sizeof *parents);
 	struct ms_model_info p;
 	size_t n = 0;
@@ -245,22 +240,35 @@ static int import(struct ms_pathref_view *v)
 		        named ? m->name : "the model", m->digest, v->path);
 	free(parents);
 	free(bundle);
-	ms_lineage_free(&l);
 	return rc;
 }
 
 int ms_pathref_resolve(struct ms_registry *reg, const char *path, const struct ms_pubkey *also,
-                       char digest[MS_HEX_LEN + 1])
+                       struct ms_model_link *out)
 {
 	struct ms_pathref_view v = {.path = path, .reg = reg};
 	struct ms_model_info m;
+	struct ms_lineage l = {0};
 	int rc = store_verify(&v, also, 0);
-	if (rc == 0 && (rc = ms_registry_get_model(reg, v.digest, 0, &m)) == 0)
-		ms_model_info_free(&m);
-	else if (rc == 1)
-		rc = import(&v);
-	if (rc == 0)
-		memcpy(digest, v.digest, MS_HEX_LEN + 1);
+	if (rc == 0) {
+		struct ms_policy_input in = {
+		    &v.req, &v.res, v.keys, v.n_keys, &v.trust, reg, (int64_t)time(NULL)};
+		rc = ms_provenance_lineage(&in, &l);
+	}
+	if (rc == 0 && reg) {
+		rc = ms_registry_get_model(reg, v.digest, 0, &m);
+		if (rc == 0)
+			ms_model_info_free(&m);
+		else if (rc == 1)
+			rc = import(&v, &l);
+	}
+	if (rc == 0) {
+		memcpy(out->digest, v.digest, sizeof out->digest);
+		out->name = l.nodes[0].name ? ms_strdup(l.nodes[0].name) : NULL;
+		out->version = l.nodes[0].version ? ms_strdup(l.nodes[0].version) : NULL;
+	}
+	if (l.nodes)
+		ms_lineage_free(&l);
 	ms_pathref_view_free(&v);
 	return rc == 0 ? 0 : -1;
 }

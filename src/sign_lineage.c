@@ -7,6 +7,7 @@
 #include "modelseal/cli.h"
 #include "modelseal/pathref.h"
 #include "modelseal/provenance.h"
+#include "modelseal/registry_trust.h"
 #include "modelseal/sign.h"
 #include "modelseal/sign_lineage.h"
 #include "modelseal/util.h"
@@ -80,6 +81,8 @@ static int fill(struct ms_sign_lineage *l, size_t i)
 		return -1;
 	}
 	int rc = check_not_revoked(l, l->refs[i], &m);
+	free(d->name);
+	free(d->version);
 	d->name = m.name;
 	d->version = m.version;
 	m.name = m.version = NULL;
@@ -97,7 +100,7 @@ static int resolve(struct ms_sign_lineage *l, char *ref, enum ms_relation rel)
 	memset(d, 0, sizeof *d);
 	d->relation = rel;
 	l->refs[i] = ref;
-	int rc = ms_registry_find_ref(l->reg, ref, d->digest);
+	int rc = l->reg ? ms_registry_find_ref(l->reg, ref, d->digest) : 1;
 	if (rc == 1 && ms_ref_is_path(ref)) {
 		d->digest[0] = '\0';
 		return 0;
@@ -106,6 +109,23 @@ static int resolve(struct ms_sign_lineage *l, char *ref, enum ms_relation rel)
 		ms_error("unknown REF '%s': no recorded NAME@VERSION, digest or signed model path",
 		         ref);
 	return rc == 0 ? fill(l, i) : -1;
+}
+
+/* Whether every --parent and --dataset names an existing file or directory. */
+static int only_paths(const struct ms_sign_lineage *l)
+{
+	for (size_t i = 0; i < l->n_parents; i++) {
+		char *ref = ms_strndup(l->parents[i],
+		                       (size_t)(strrchr(l->parents[i], '=') - l->parents[i]));
+		int path = ms_ref_is_path(ref);
+		free(ref);
+		if (!path)
+			return 0;
+	}
+	for (size_t i = 0; i < l->n_datasets; i++)
+		if (!ms_ref_is_path(l->datasets[i]))
+			return 0;
+	return 1;
 }
 
 int ms_sign_lineage_prepare(struct ms_sign_lineage *l)
@@ -120,7 +140,11 @@ int ms_sign_lineage_prepare(struct ms_sign_lineage *l)
 	size_t n = l->n_parents + l->n_datasets;
 	if (l->no_record && n == 0)
 		return 0;
-	if (ms_registry_open(NULL, l->no_record ? 0 : MS_REG_CREATE, &l->reg) < 0)
+	/* With --no-record, path REFs need no registry: what they are and their
+	 * names come from their verified signatures and provenance. */
+	if (l->no_record && only_paths(l)
+	        ? ms_registry_open_if_exists(&l->reg) < 0
+	        : ms_registry_open(NULL, l->no_record ? 0 : MS_REG_CREATE, &l->reg) < 0)
 		return -1;
 	l->deps = ms_calloc(n ? n : 1, sizeof *l->deps);
 	l->refs = ms_calloc(n ? n : 1, sizeof *l->refs);
@@ -141,8 +165,8 @@ int ms_sign_lineage_resolve_paths(struct ms_sign_lineage *l, const struct ms_pub
 {
 	for (size_t i = 0; i < l->n_deps; i++)
 		if (!l->deps[i].digest[0] &&
-		    (ms_pathref_resolve(l->reg, l->refs[i], signer, l->deps[i].digest) < 0 ||
-		     fill(l, i) < 0))
+		    (ms_pathref_resolve(l->reg, l->refs[i], signer, &l->deps[i]) < 0 ||
+		     (l->reg && fill(l, i) < 0)))
 			return -1;
 	for (size_t i = 0; i < l->n_deps; i++)
 		for (size_t j = 0; j < i; j++)

@@ -28,12 +28,14 @@ int ms_ref_is_path(const char *ref);
 int ms_pathref_verify(struct ms_registry *reg, const char *path, const struct ms_pubkey *also,
                       unsigned flags, char digest[MS_HEX_LEN + 1]);
 
-/* sign --parent/--dataset: the same with flags 0, and a model that verified
- * but is not recorded in reg (signed on another host) is recorded from what
+/* sign --parent/--dataset: the same with flags 0 (reg may be NULL: only
+ * also verifies), and out->digest, name and version (NULL when unnamed) from
+ * the verified model and its trusted provenance. A model that verified but
+ * is not recorded in reg (signed on another host) is recorded from what
  * verified: statement, bundle, and name, signing time and already recorded
- * parents from its trusted provenance. */
+ * parents from its provenance. */
 int ms_pathref_resolve(struct ms_registry *reg, const char *path, const struct ms_pubkey *also,
-                       char digest[MS_HEX_LEN + 1]);
+                       struct ms_model_link *out);
 
 /* show PATH and lineage PATH, with or without a registry: the model at
  * path verified with the keys `verify` would pick (--key files, else the

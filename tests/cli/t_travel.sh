@@ -36,6 +36,19 @@ rm -f models/q/model.sig models/q/model.provenance.sig
 run 0 env MODELSEAL_REGISTRY="$B" "$MS" sign --key ci.key --name q --version 1 --parent ft@1=quantized models/q
 Q=$("$MS" digest models/q | cut -c8-)
 
+# ---- a CI job with no registry at all and --no-record ----
+mkdir models/ci && printf 'ci-built adapter' >models/ci/w.bin
+run 0 env MODELSEAL_REGISTRY="$T/never.db" "$MS" sign --key ci.key --no-record \
+	--parent models/base=adapter models/ci
+check "no registry was created" [ ! -e "$T/never.db" ]
+check "the parent is named from its verified provenance" [ "$(jq -r .dsseEnvelope.payload models/ci/model.provenance.sig | base64 -d | jq -r '.predicate.buildDefinition.resolvedDependencies[0] | .name + " " + .annotations.relation + " " + .digest.sha256')" = "base@1 adapter $BASE" ]
+expect_error env MODELSEAL_REGISTRY="$T/never.db" "$MS" sign --key ci.key --no-record \
+	--parent base@1=adapter models/ci
+expect_err "no registry at"
+expect_error env MODELSEAL_REGISTRY="$T/never.db" "$MS" sign --key teamb.key --no-record \
+	--parent models/base=adapter models/ci
+expect_err "not signed by a trusted key"
+
 # ---- host C: no registry; policy, show and lineage from the files ----
 export MODELSEAL_REGISTRY="$C"
 printf '{"version": 1, "trusted_keys": ["ci.pub"], "require_ancestor": ["sha256:%s"], "max_signature_age_days": 30}\n' "$BASE" >policy.json
