@@ -115,3 +115,13 @@ expect_out "finetune: acme/tiny@$REV"
 printf '{"version": 1, "require_ancestor": ["acme/tiny@%s"]}\n' "$REV" >hf-policy.json
 run 0 "$MS" --json verify --key k.pub --policy hf-policy.json tuned
 check "require_ancestor takes an org/name id" sh -c "jq -r '.policy[0].detail' '$T/out' | grep -q '^descends from acme/tiny@$REV'"
+
+# ---- a snapshot's model card (a link into blobs/) is read like any other ----
+CARD=$(blob card '---
+base_model: acme/base
+base_model_relation: finetune
+---
+# tiny')
+ln -s "../../blobs/$CARD" "$S/README.md"
+run 0 "$MS" sign --key k.key --no-record "$S"
+check "card through a hub link" [ "$(jq -r .dsseEnvelope.payload "$S/model.provenance.sig" | base64 -d | jq -c .predicate.buildDefinition.externalParameters.model_card.base_model)" = '["acme/base"]' ]
