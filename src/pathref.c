@@ -243,34 +243,39 @@ static int import(struct ms_pathref_view *v, const struct ms_lineage *l)
 	return rc;
 }
 
+/* 1 when reg holds digest, 0 not (or no registry), -1 error. */
+static int recorded(struct ms_registry *reg, const char *digest)
+{
+	struct ms_model_info m;
+	int rc = reg ? ms_registry_get_model(reg, digest, 0, &m) : 1;
+	if (rc == 0)
+		ms_model_info_free(&m);
+	return rc < 0 ? -1 : rc == 0;
+}
+
 int ms_pathref_resolve(struct ms_registry *reg, const char *path, const struct ms_pubkey *also,
                        struct ms_model_link *out)
 {
 	struct ms_pathref_view v = {.path = path, .reg = reg};
-	struct ms_model_info m;
 	struct ms_lineage l = {0};
-	int rc = store_verify(&v, also, 0);
-	if (rc == 0) {
+	int rc = store_verify(&v, also, 0), known = rc == 0 ? recorded(reg, v.digest) : -1;
+	if (known == 0) { /* named by its provenance, and recorded from it */
 		struct ms_policy_input in = {
 		    &v.req, &v.res, v.keys, v.n_keys, &v.trust, reg, (int64_t)time(NULL)};
 		rc = ms_provenance_lineage(&in, &l);
-	}
-	if (rc == 0 && reg) {
-		rc = ms_registry_get_model(reg, v.digest, 0, &m);
-		if (rc == 0)
-			ms_model_info_free(&m);
-		else if (rc == 1)
+		if (rc == 0 && reg)
 			rc = import(&v, &l);
+		if (rc == 0) {
+			out->name = l.nodes[0].name ? ms_strdup(l.nodes[0].name) : NULL;
+			out->version = l.nodes[0].version ? ms_strdup(l.nodes[0].version) : NULL;
+		}
 	}
-	if (rc == 0) {
+	if (known >= 0 && rc == 0)
 		memcpy(out->digest, v.digest, sizeof out->digest);
-		out->name = l.nodes[0].name ? ms_strdup(l.nodes[0].name) : NULL;
-		out->version = l.nodes[0].version ? ms_strdup(l.nodes[0].version) : NULL;
-	}
 	if (l.nodes)
 		ms_lineage_free(&l);
 	ms_pathref_view_free(&v);
-	return rc == 0 ? 0 : -1;
+	return known >= 0 && rc == 0 ? 0 : -1;
 }
 
 int ms_ref_or_view(const char *ref, struct ms_registry **reg, struct ms_pathref_view *v,
