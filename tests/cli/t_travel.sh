@@ -82,3 +82,14 @@ check "C: nothing created a registry" [ ! -e "$C" ]
 MODELSEAL_REGISTRY="$T/r.db" "$MS" sign --key rogue.key --name ft --version 666 models/ft >/dev/null 2>&1
 run 1 "$MS" --json verify --policy policy.json models/q
 check "C: rogue provenance breaks the chain" [ "$(jq -r '.policy[1].ok' "$T/out")" = false ]
+
+# ---- host A revokes the base; host C learns it from the trust file ----
+env MODELSEAL_REGISTRY="$A" "$MS" trust add ci.pub --label ci >/dev/null 2>&1
+env MODELSEAL_REGISTRY="$A" "$MS" revoke "sha256:$BASE" --reason "license withdrawn" >/dev/null 2>&1
+env MODELSEAL_REGISTRY="$A" "$MS" trust export -o trust.json >/dev/null 2>&1
+rm -f models/ft/model.sig models/ft/model.provenance.sig
+MODELSEAL_REGISTRY="$B" "$MS" sign --key ci.key --name ft --version 1 --parent models/base=finetune models/ft >/dev/null 2>&1
+run 0 "$MS" show --trust-file trust.json models/base
+expect_out "^revoked     REVOKED .*: license withdrawn$"
+run 1 "$MS" --json verify --trust-file trust.json --policy policy.json models/ft
+check "C: a revoked base is no approved ancestor" sh -c "jq -r '.policy[1].detail' '$T/out' | grep -q 'revoked models are dead ends: sha256:$BASE was revoked .*license withdrawn'"
