@@ -111,12 +111,17 @@ static int resolve(struct ms_sign_lineage *l, char *ref, enum ms_relation rel)
 	return rc == 0 ? fill(l, i) : -1;
 }
 
+/* The REF of a --parent REF=RELATION (freshly allocated). */
+static char *parent_ref(const char *arg)
+{
+	return ms_strndup(arg, (size_t)(strrchr(arg, '=') - arg));
+}
+
 /* Whether every --parent and --dataset names an existing file or directory. */
 static int only_paths(const struct ms_sign_lineage *l)
 {
 	for (size_t i = 0; i < l->n_parents; i++) {
-		char *ref = ms_strndup(l->parents[i],
-		                       (size_t)(strrchr(l->parents[i], '=') - l->parents[i]));
+		char *ref = parent_ref(l->parents[i]);
 		int path = ms_ref_is_path(ref);
 		free(ref);
 		if (!path)
@@ -149,10 +154,9 @@ int ms_sign_lineage_prepare(struct ms_sign_lineage *l)
 	l->deps = ms_calloc(n ? n : 1, sizeof *l->deps);
 	l->refs = ms_calloc(n ? n : 1, sizeof *l->refs);
 	for (size_t i = 0; i < l->n_parents; i++) {
-		const char *eq = strrchr(l->parents[i], '=');
 		enum ms_relation rel;
-		ms_relation_parse(eq + 1, &rel);
-		if (resolve(l, ms_strndup(l->parents[i], (size_t)(eq - l->parents[i])), rel) < 0)
+		ms_relation_parse(strrchr(l->parents[i], '=') + 1, &rel);
+		if (resolve(l, parent_ref(l->parents[i]), rel) < 0)
 			return -1;
 	}
 	for (size_t i = 0; i < l->n_datasets; i++)
