@@ -3,7 +3,7 @@
 # elsewhere it prints the list for the local package manager.
 set -eu
 
-PKGS="libsodium-dev libssl-dev libarchive-dev libcjson-dev libsqlite3-dev check
+PKGS="libsodium-dev libssl-dev libarchive-dev libcjson-dev libsqlite3-dev libyaml-dev check
 pkg-config make gcc openssl jq zstd xz-utils bzip2 gzip coreutils b3sum hyperfine
 time sqlite3 python3 clang libclang-rt-14-dev valgrind dpkg-dev debhelper lintian
 mmdebstrap umoci zsh fish build-essential"
@@ -18,7 +18,7 @@ OPTIONAL="$OPTIONAL build-essential dpkg-dev debhelper lintian mmdebstrap umoci 
 
 if ! command -v apt-get >/dev/null 2>&1; then
 	echo "install-deps: no apt-get here. Install these (or your system's equivalents):" >&2
-	echo "  libsodium libssl(libcrypto) libarchive libcjson sqlite3 check pkg-config" >&2
+	echo "  libsodium libssl(libcrypto) libarchive libcjson sqlite3 libyaml check pkg-config" >&2
 	echo "  (tests and benchmarks also use: openssl jq zstd xz bzip2 b3sum hyperfine)" >&2
 	exit 1
 fi

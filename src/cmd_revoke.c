@@ -10,6 +10,7 @@
 #include "modelseal/cli.h"
 #include "modelseal/commands.h"
 #include "modelseal/json.h"
+#include "modelseal/pathref.h"
 #include "modelseal/registry_trust.h"
 #include "modelseal/util.h"
 
@@ -23,7 +24,8 @@ const char cmd_revoke_usage[] =
     "what it will revoke and how many recorded models that affects, and asks.\n"
     "\n"
     "  KEYID  a key id (64 hex digits), a trusted key's label, or a PUB file\n"
-    "  REF    sha256:<hex or unique prefix>, NAME@VERSION, or a signed model\n"
+    "  REF    sha256:<hex or unique prefix>, NAME@VERSION, or a signed model's\n"
+    "         path (the model its files are, once verified)\n"
     "\n"
     "Options:\n"
     "  -r, --reason TEXT   why (required; shown whenever verification fails)\n"
@@ -88,9 +90,11 @@ static int resolve(struct ms_registry *reg, const struct ms_trust *trust, const 
 		ms_pubkey_free(k);
 		return 0;
 	}
-	struct stat st;
-	if (stat(arg, &st) == 0 && !strchr(arg, '@'))
-		return ms_signed_model_digest(arg, t->subject);
+	/* A path revokes what its files are: the root its signature covers once
+	 * that verifies (with any key of the trust store, revoked ones too) and
+	 * the files re-hash to it; never the root a signature file merely claims. */
+	if (ms_ref_is_path(arg) && !strchr(arg, '@'))
+		return ms_pathref_verify(reg, arg, NULL, MS_PATHREF_REVOKED_KEYS, t->subject);
 	return ms_registry_resolve_ref(reg, arg, t->subject);
 }
 

@@ -2,19 +2,30 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "modelseal/cli.h"
 #include "modelseal/commands.h"
 #include "modelseal/lineage.h"
+#include "modelseal/pathref.h"
+#include "modelseal/policy.h"
+#include "modelseal/provenance.h"
 #include "modelseal/registry.h"
 #include "modelseal/util.h"
 
 const char cmd_show_usage[] =
-    "usage: modelseal show REF\n"
+    "usage: modelseal show [--key PUB]... [--trust-file FILE] REF\n"
     "\n"
     "Prints one registry record: digest, name, signer, hashing, parents,\n"
     "datasets, children, provenance and revocation state. REF is NAME@VERSION,\n"
-    "sha256:<hex or unique prefix>, a hex prefix, or the path of a signed model.\n";
+    "sha256:<hex or unique prefix>, a hex prefix, or the path of a signed model,\n"
+    "which is verified first; a model the registry does not hold (or a host\n"
+    "without a registry) is shown from its signed provenance.\n"
+    "\n"
+    "Options:\n"
+    "  -k, --key PUB           verify a path REF with this key instead of the trust\n"
+    "                          store; repeatable\n"
+    "  -t, --trust-file FILE   keys and revocations from FILE ('trust export')\n";
 
 struct revocation {
 	int revoked;
@@ -27,6 +38,7 @@ struct show {
 	struct ms_model_link *children;
 	size_t n_children;
 	struct revocation model_rev, key_rev;
+	int from_provenance; /* not recorded here: read from signed provenance */
 };
 
 static int load(struct ms_registry *reg, const char *digest, struct show *s)
@@ -39,6 +51,30 @@ static int load(struct ms_registry *reg, const char *digest, struct show *s)
 	s->key_rev.revoked =
 	    ms_registry_revocation(reg, "key", s->m.signer, &s->key_rev.reason, &s->key_rev.time);
 	return s->model_rev.revoked < 0 || s->key_rev.revoked < 0 ? -1 : 0;
+}
+
+static void set_revocation(struct revocation *r, const struct ms_revocation *from)
+{
+	r->revoked = from != NULL;
+	r->reason = from ? ms_strdup(from->reason) : NULL;
+	r->time = from ? from->time : 0;
+}
+
+/* A verified model that is not recorded: its own signed provenance. */
+static int load_provenance(struct ms_pathref_view *v, struct show *s)
+{
+	struct ms_policy_input in = {
+	    &v->req, &v->res, v->keys, v->n_keys, &v->trust, v->reg, (int64_t)time(NULL)};
+	struct ms_lineage l;
+	if (ms_provenance_lineage(&in, &l) < 0)
+		return -1;
+	s->m = l.nodes[0];
+	memset(&l.nodes[0], 0, sizeof l.nodes[0]);
+	ms_lineage_free(&l);
+	set_revocation(&s->model_rev, ms_trust_revocation(&v->trust, "model", s->m.digest));
+	set_revocation(&s->key_rev, ms_trust_revocation(&v->trust, "key", s->m.signer));
+	s->from_provenance = 1;
+	return 0;
 }
 
 static void show_free(struct show *s)
@@ -80,7 +116,10 @@ static void print_text(const struct show *s)
 	printf("%-11s %s\n", "name",
 	       ms_esc(ms_model_label(m->name, m->version, label, sizeof label)));
 	printf("%-11s %s\n", "signer", ms_esc(m->signer));
-	printf("%-11s %s\n", "signed", ms_time_format(m->created, when, sizeof when));
+	printf("%-11s %s\n", "signed",
+	       m->created ? ms_time_format(m->created, when, sizeof when) : "unknown");
+	if (s->from_provenance)
+		printf("%-11s %s\n", "record", "none here: read from the signed provenance");
 	printf("%-11s %s, %s\n", "hashing", ms_esc(m->method), ms_esc(m->hash));
 	printf("%-11s %llu bytes in %llu files\n", "size", (unsigned long long)m->size,
 	       (unsigned long long)m->n_files);
@@ -89,6 +128,7 @@ static void print_text(const struct show *s)
 	print_links("children", s->children, s->n_children, 0);
 	print_links("used by", s->children, s->n_children, 1);
 	printf("%-11s %s\n", "provenance", m->provenance ? "signed SLSA Provenance v1" : "none");
+	ms_declared_print(stdout, m->provenance);
 	print_revocation("revoked", &s->model_rev);
 	print_revocation("key revoked", &s->key_rev);
 }
@@ -118,6 +158,7 @@ static void add_document(cJSON *o, const char *key, const char *text)
 static cJSON *to_json(const struct show *s)
 {
 	cJSON *o = ms_model_info_to_json(&s->m, 1);
+	cJSON_AddStringToObject(o, "source", s->from_provenance ? "provenance" : "registry");
 	cJSON *kids = cJSON_AddArrayToObject(o, "children");
 	for (size_t i = 0; i < s->n_children; i++)
 		cJSON_AddItemToArray(kids, ms_model_link_to_json(&s->children[i]));
@@ -126,24 +167,50 @@ static cJSON *to_json(const struct show *s)
 	add_document(o, "statement", s->m.statement);
 	add_document(o, "bundle", s->m.bundle);
 	add_document(o, "provenance", s->m.provenance);
+	cJSON *card = ms_provenance_declared(s->m.provenance);
+	if (card)
+		cJSON_AddItemToObject(o, "declared", card);
+	else
+		cJSON_AddNullToObject(o, "declared");
 	return o;
 }
 
+const struct option cmd_show_options[] = {
+    {"key", required_argument, NULL, 'k'},
+    {"trust-file", required_argument, NULL, 't'},
+    {NULL, 0, NULL, 0},
+};
+
 int cmd_show(int argc, char **argv)
 {
-	while (ms_getopt(argc, argv, "", NULL) != -1)
-		;
-	if (argc - optind != 1)
+	const char **keys = NULL;
+	struct ms_pathref_view v = {0};
+	int c;
+	while ((c = ms_getopt(argc, argv, "k:t:", cmd_show_options)) != -1) {
+		if (c == 't')
+			v.trust_file = optarg;
+		else {
+			keys = ms_reallocarray(keys, v.n_key_paths + 1, sizeof *keys);
+			keys[v.n_key_paths++] = optarg;
+		}
+	}
+	v.key_paths = keys;
+	if (argc - optind != 1) {
+		free(keys);
 		return ms_usage_error("show needs exactly one REF");
-	struct ms_registry *reg;
+	}
+	struct ms_registry *reg = NULL;
 	char digest[MS_HEX_LEN + 1];
 	struct show s = {0};
-	if (ms_registry_open(NULL, 0, &reg) < 0)
-		return MS_ERR;
-	int rc = ms_registry_resolve_ref(reg, argv[optind], digest);
+	v.path = argv[optind];
+	int rc = ms_ref_or_view(argv[optind], &reg, &v, digest);
 	if (rc == 0)
 		rc = load(reg, digest, &s);
+	else if (rc == 1)
+		rc = load_provenance(&v, &s);
+	ms_pathref_view_free(&v);
 	ms_registry_close(reg);
+	free(keys);
 	if (rc < 0) {
 		show_free(&s);
 		return MS_ERR;

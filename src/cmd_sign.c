@@ -7,6 +7,7 @@
 #include "modelseal/output.h"
 #include "modelseal/commands.h"
 #include "modelseal/json.h"
+#include "modelseal/lfs.h"
 #include "modelseal/sign.h"
 #include "modelseal/sign_lineage.h"
 #include "modelseal/util.h"
@@ -16,7 +17,8 @@ const char cmd_sign_usage[] =
     "usage: modelseal sign --key KEY [--certificate-chain PEM] [--signature FILE]\n"
     "                      [--passphrase-file FILE]\n"
     "                      [--name N] [--version V] [--parent REF=RELATION]...\n"
-    "                      [--dataset REF]... [--no-record] [--statement FILE]\n"
+    "                      [--dataset REF]... [--no-record] [--allow-lfs-pointers]\n"
+    "                      [--statement FILE]\n"
     "                      [HASHING] MODEL\n"
     "\n"
     "Hash MODEL (a directory or a file), sign the OMS statement with the secret KEY\n"
@@ -39,9 +41,13 @@ const char cmd_sign_usage[] =
     "                           parts) instead of hashing,\n"
     "                           once it is checked to cover exactly MODEL's files\n"
     "                           and sizes\n"
-    "  REF: NAME@VERSION, sha256:<hex or unique prefix>, or a signed model's path.\n"
-    "  With parents or datasets, a signed SLSA provenance statement is written\n"
-    "  beside the signature (MODEL/model.provenance.sig, FILE.provenance.sig).\n"
+    "  --allow-lfs-pointers     sign Git LFS pointer files as they are (else refused:\n"
+    "                           run 'git lfs pull' first)\n"
+    "  REF: NAME@VERSION, sha256:<hex or unique prefix>, or a signed model's path\n"
+    "  (used only once verified with the trust store or KEY's public half).\n"
+    "  A signed SLSA provenance statement (name, version, signing time, parents,\n"
+    "  datasets, and what README.md's model card declares) is written beside the\n"
+    "  signature (MODEL/model.provenance.sig, FILE.provenance.sig).\n"
     "\n" MS_HASHING_USAGE;
 
 enum {
@@ -56,6 +62,7 @@ enum {
 	OPT_NO_RECORD,
 	OPT_STATEMENT,
 	OPT_CERTIFICATE_CHAIN,
+	OPT_ALLOW_LFS_POINTERS,
 };
 
 const struct option cmd_sign_options[] = {
@@ -72,6 +79,7 @@ const struct option cmd_sign_options[] = {
     {"no-record", no_argument, NULL, OPT_NO_RECORD},
     {"statement", required_argument, NULL, OPT_STATEMENT},
     {"certificate-chain", required_argument, NULL, OPT_CERTIFICATE_CHAIN},
+    {"allow-lfs-pointers", no_argument, NULL, OPT_ALLOW_LFS_POINTERS},
     {NULL, 0, NULL, 0},
 };
 
@@ -83,6 +91,7 @@ struct sign_args {
 	struct ms_sign_request req;
 	struct ms_sign_lineage lin; /* --parent, --dataset, --no-record, registry */
 	char *provenance;           /* path written, or NULL */
+	int allow_lfs_pointers;     /* --allow-lfs-pointers */
 };
 
 static int on_sign_option(int opt, const char *arg, void *ctx)
@@ -120,6 +129,9 @@ static int on_sign_option(int opt, const char *arg, void *ctx)
 		return 1;
 	case OPT_CERTIFICATE_CHAIN:
 		a->chain_path = arg;
+		return 1;
+	case OPT_ALLOW_LFS_POINTERS:
+		a->allow_lfs_pointers = 1;
 		return 1;
 	}
 	return 0;
@@ -170,10 +182,18 @@ static void report(const struct ms_sign_result *res, const struct sign_args *a)
 	cJSON_Delete(j);
 }
 
-/* The registry half: before signing, NAME@VERSION must still be free. */
+/* Before signing: no Git LFS pointer in place of weights (unless allowed),
+ * the model card's declared lineage, then the registry half: NAME@VERSION
+ * must still be free. */
 static int before_sign(const struct ms_manifest *m, void *ctx)
 {
-	return ms_sign_lineage_check(ctx, m);
+	struct sign_args *a = ctx;
+	if (a->req.hash->archive)
+		return ms_sign_lineage_check(&a->lin, m);
+	if (ms_lfs_check_model(a->req.model, m, a->allow_lfs_pointers) && !a->allow_lfs_pointers)
+		return -1;
+	ms_sign_lineage_read_card(&a->lin, a->req.model, m);
+	return ms_sign_lineage_check(&a->lin, m);
 }
 
 /* After the signature is written: provenance beside it, then the record. */
@@ -210,16 +230,18 @@ int cmd_sign(int argc, char **argv)
 		goto out;
 	}
 	/* Parents and datasets first: a mistyped REF must not cost a
-	 * passphrase prompt, and a wrong passphrase must not cost a full hash. */
+	 * passphrase prompt, and a wrong passphrase must not cost a full hash
+	 * (path REFs are verified, which hashes them, once the key is open). */
 	if (ms_sign_lineage_prepare(&a.lin) < 0 ||
-	    ms_sign_lineage_exclude_provenance(&a.lin, a.req.model, a.req.signature, &hash) < 0 ||
 	    (a.chain_path &&
 	     ms_x509_chain_load(a.chain_path, &a.chain.ders, &a.chain.lens, &a.chain.n) < 0) ||
-	    ms_seckey_load(a.key, &a.pass, &key) < 0)
+	    ms_seckey_load(a.key, &a.pass, &key) < 0 ||
+	    ms_sign_lineage_resolve_paths(&a.lin, ms_seckey_public(key)) < 0 ||
+	    ms_sign_lineage_exclude_provenance(&a.lin, a.req.model, a.req.signature, &hash) < 0)
 		goto out;
 	a.req.chain = &a.chain;
 	a.req.before_sign = before_sign;
-	a.req.before_sign_ctx = &a.lin;
+	a.req.before_sign_ctx = &a;
 	struct ms_sign_result res;
 	if (ms_sign_model(&a.req, key, &res) < 0)
 		goto out;

@@ -17,6 +17,7 @@ const char cmd_verify_usage[] =
     "                        [--trust-file FILE] [--signature FILE]\n"
     "                        [--ignore PATH]... [--ignore-unsigned-files] [-j N] [--archive] "
     "MODEL\n"
+    "                        [--allow-symlinks]\n"
     "\n"
     "Verify the signature of MODEL (MODEL/model.sig or MODEL.sig) with a trusted\n"
     "key (a Sigstore keyless one with --trusted-root, for --identity at --issuer),\n"
@@ -46,7 +47,10 @@ const char cmd_verify_usage[] =
     "  --ignore-unsigned-files    files that were not signed are not an error\n"
     "  -j, --jobs N               hashing threads (default: online CPUs)\n"
     "  --archive                  MODEL is a tar/zip archive, verified without extracting;\n"
-    "                             its signature is MODEL.sig, else its model.sig member\n";
+    "                             its signature is MODEL.sig, else its model.sig member\n"
+    "  --allow-symlinks           follow symlinks to files inside MODEL even when the\n"
+    "                             statement does not allow them (hub cache links into\n"
+    "                             the snapshot's own models--ORG--NAME are always followed)\n";
 
 enum {
 	OPT_KEY = 'k',
@@ -75,6 +79,7 @@ const struct option cmd_verify_options[] = {
     {"ignore-certificate", no_argument, NULL, OPT_IGNORE_CERTIFICATE},
     {"jobs", required_argument, NULL, MS_OPT_JOBS},
     {"archive", no_argument, NULL, MS_OPT_ARCHIVE},
+    {"allow-symlinks", no_argument, NULL, MS_OPT_ALLOW_SYMLINKS},
     {NULL, 0, NULL, 0},
 };
 
@@ -84,7 +89,7 @@ struct verify_args {
 	const char **ca_paths;
 	size_t n_ca_paths;
 	const char *policy, *trust_file, *trusted_root;
-	struct ms_hash_opts opts; /* only --ignore, --jobs and --archive */
+	struct ms_hash_opts opts; /* only --ignore, --jobs, --archive, --allow-symlinks */
 	struct ms_verify_request req;
 };
 
@@ -140,6 +145,7 @@ static int parse_args(int argc, char **argv, struct verify_args *a)
 	a->req.n_ignore = a->opts.n_ignore;
 	a->req.jobs = a->opts.jobs;
 	a->req.archive = a->opts.archive;
+	a->req.allow_symlinks = a->opts.allow_symlinks;
 	return 0;
 }
 

@@ -388,7 +388,8 @@ static void fill_manifest_header(const struct ms_walk *w, const struct ms_hash_o
 	m->method = o->method;
 	m->alg = o->alg;
 	m->shard_size = o->method == MS_METHOD_SHARDS ? o->shard_size : 0;
-	m->allow_symlinks = o->allow_symlinks;
+	/* Hub cache links are followed by default: the statement says so. */
+	m->allow_symlinks = o->allow_symlinks || w->hub_links;
 	m->n_files = w->n_files;
 	m->ignore_paths = ms_calloc(w->n_ignored + 1, sizeof(char *));
 	for (size_t i = 0; i < w->n_ignored; i++)

@@ -6,6 +6,7 @@
 
 #include "modelseal/json.h"
 #include "modelseal/lineage.h"
+#include "modelseal/provenance.h"
 #include "modelseal/util.h"
 
 #define SHORT_HEX 12
@@ -226,6 +227,25 @@ void ms_lineage_print_tree(FILE *f, const struct ms_lineage *l, int descendants)
 	free(t.ix.order);
 }
 
+void ms_declared_print(FILE *f, const char *provenance)
+{
+	cJSON *card = ms_provenance_declared(provenance);
+	const char *title = "declared";
+	for (const cJSON *c = card ? card->child : NULL; c; c = c->next) {
+		if (strcmp(c->string, "source") == 0)
+			continue;
+		fprintf(f, "%-11s %s: ", title, c->string);
+		if (cJSON_IsString(c))
+			fputs(c->valuestring, f);
+		for (const cJSON *e = cJSON_IsArray(c) ? c->child : NULL; e; e = e->next)
+			fprintf(f, "%s%s", e == c->child ? "" : ", ",
+			        cJSON_IsString(e) ? e->valuestring : "?");
+		fputs(title[0] ? "  (model card, not verified)\n" : "\n", f);
+		title = "";
+	}
+	cJSON_Delete(card);
+}
+
 /* A dot string literal: quotes and backslashes escaped. */
 static void dot_string(FILE *f, const char *s)
 {
@@ -281,5 +301,10 @@ cJSON *ms_lineage_to_json(const struct ms_lineage *l, int descendants)
 		cJSON_AddStringToObject(e, "relation", ms_relation_name(l->edges[i].relation));
 		cJSON_AddItemToArray(edges, e);
 	}
+	cJSON *card = ms_provenance_declared(l->nodes[0].provenance);
+	if (card)
+		cJSON_AddItemToObject(o, "declared", card);
+	else
+		cJSON_AddNullToObject(o, "declared");
 	return o;
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "modelseal/json.h"
+#include "modelseal/manifest.h"
 #include "modelseal/util.h"
 #include "policy_int.h"
 
@@ -125,12 +126,19 @@ static int load_trusted_ca(struct ms_policy *p, const char *entry, const char *w
 	return 0;
 }
 
+/* sha256:<hex>, or NAME@VERSION where NAME may be a Hugging Face id
+ * (org/name) but not a path: no empty, "." or ".." component. */
 static int valid_ancestor(const char *s)
 {
 	if (strncmp(s, "sha256:", 7) == 0)
 		return ms_is_hex64(s + 7);
 	const char *at = strrchr(s, '@');
-	return at && at != s && at[1] && !strchr(s, '/');
+	if (!at || at == s || !at[1])
+		return 0;
+	char *name = ms_strndup(s, (size_t)(at - s));
+	int ok = ms_path_is_safe(name) && strcmp(name, ".") != 0;
+	free(name);
+	return ok;
 }
 
 static int parse_rules(struct ms_policy *p, const cJSON *doc, const char *what)

@@ -3,7 +3,9 @@
  * statement counts only when a trusted, unrevoked key signed it. They are
  * found beside the model (its own MODEL/model.provenance.sig), beside its
  * signature and its sibling models (X.provenance.sig, DIR/model.provenance.sig
- * in the model's parent directory), and in the registry. The same statements
+ * in the model's parent directory), and in the registry. A revoked model is
+ * a dead end: the walk neither stops at it as an approved ancestor nor passes
+ * through it. The same statements
  * carry the signing time (runDetails.metadata.finishedOn) that
  * max_signature_age_days checks; the registry's record is the fallback. */
 #include <cJSON.h>
@@ -15,6 +17,7 @@
 
 #include "modelseal/bundle.h"
 #include "modelseal/json.h"
+#include "modelseal/lineage.h"
 #include "modelseal/manifest.h"
 #include "modelseal/provenance.h"
 #include "modelseal/registry.h"
@@ -30,8 +33,12 @@ struct prov {
 	hex64 subject;
 	hex64 *parents; /* models only; datasets are not ancestors */
 	size_t n_parents;
-	int64_t finished; /* -1: none */
+	struct ms_model_link *deps; /* parents and datasets, as named (lineage) */
+	size_t n_deps;
+	char *name, *version; /* externalParameters, or NULL */
+	int64_t finished;     /* -1: none */
 	char *source;
+	char *bundle; /* the bundle it came from */
 };
 
 struct provenance_store {
@@ -45,6 +52,7 @@ struct provenance_store {
 	struct prov *v;
 	size_t n;
 	struct ms_buf notes; /* why statements were passed over */
+	struct ms_buf dead;  /* revoked models the walk met: it never passes them */
 };
 
 static void add_path(struct provenance_store *s, char *path)
@@ -108,12 +116,17 @@ void provenance_store_free(struct provenance_store *s)
 		free(s->paths[i]);
 	for (size_t i = 0; i < s->n; i++) {
 		free(s->v[i].parents);
+		ms_model_links_free(s->v[i].deps, s->v[i].n_deps);
+		free(s->v[i].name);
+		free(s->v[i].version);
 		free(s->v[i].source);
+		free(s->v[i].bundle);
 	}
 	free(s->paths);
 	free(s->asked);
 	free(s->v);
 	ms_buf_free(&s->notes);
+	ms_buf_free(&s->dead);
 	free(s);
 }
 
@@ -139,6 +152,41 @@ static int dep_digest(const cJSON *dep, hex64 out)
 		return -1;
 	memcpy(out, h->valuestring, sizeof(hex64));
 	return 0;
+}
+
+/* NAME@VERSION (or the sha256: form when unnamed) into l's name and version. */
+static void split_label(const char *label, struct ms_model_link *l)
+{
+	const char *at = label ? strrchr(label, '@') : NULL;
+	if (!at || at == label || strncmp(label, "sha256:", 7) == 0)
+		return;
+	l->name = ms_strndup(label, (size_t)(at - label));
+	l->version = ms_strdup(at + 1);
+}
+
+/* Every dependency with a digest and a known relation, for lineage. */
+static void add_dep(struct prov *p, const cJSON *dep)
+{
+	const cJSON *h = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(dep, "digest"), "sha256");
+	const cJSON *rel = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(dep, "annotations"), "relation");
+	enum ms_relation r;
+	if (!cJSON_IsString(h) || !ms_is_hex64(h->valuestring) || !cJSON_IsString(rel) ||
+	    ms_relation_parse(rel->valuestring, &r) < 0)
+		return;
+	p->deps = ms_reallocarray(p->deps, p->n_deps + 1, sizeof *p->deps);
+	struct ms_model_link *l = &p->deps[p->n_deps++];
+	memset(l, 0, sizeof *l);
+	memcpy(l->digest, h->valuestring, sizeof l->digest);
+	l->relation = r;
+	split_label(cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(dep, "name")), l);
+}
+
+static char *opt_string(const cJSON *o, const char *key)
+{
+	const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, key));
+	return s ? ms_strdup(s) : NULL;
 }
 
 /* The parts of a SLSA provenance statement the rules use. -1 when the
@@ -172,8 +220,13 @@ static int parse_statement(const char *payload, size_t len, const char *what, st
 	out->finished = -1;
 	if (cJSON_IsString(fin) && ms_time_parse(fin->valuestring, &out->finished) < 0)
 		out->finished = -1;
+	const cJSON *ext = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(pred, "buildDefinition"), "externalParameters");
+	out->name = opt_string(ext, "name");
+	out->version = out->name ? opt_string(ext, "version") : NULL;
 	for (const cJSON *dep = deps ? deps->child : NULL; dep; dep = dep->next) {
 		hex64 h;
+		add_dep(out, dep);
 		if (dep_digest(dep, h) < 0)
 			continue;
 		out->parents =
@@ -208,6 +261,7 @@ static int add_bundle(struct provenance_store *s, const char *json, size_t len, 
 		note(s, "%s is signed by the revoked key %s", what, signer);
 	else if (parse_statement((const char *)payload, plen, what, &p) == 0) {
 		p.source = ms_strdup(what);
+		p.bundle = ms_strndup(json, len);
 		s->v = ms_reallocarray(s->v, s->n + 1, sizeof *s->v);
 		s->v[s->n++] = p;
 	}
@@ -336,6 +390,28 @@ static int is_target(const hex64 *t, size_t n, const char *digest)
 	return -1;
 }
 
+/* Whether digest was revoked (registry or trust file). A revoked model is a
+ * dead end: it is neither an approved ancestor nor a way to one. The first
+ * few are named, with the reason, for the verdict. */
+static int revoked(struct provenance_store *s, const char *digest)
+{
+	const struct ms_revocation *r = ms_trust_revocation(s->in->trust, "model", digest);
+	struct ms_model_info m = {0};
+	char when[32], label[256];
+	if (!r)
+		return 0;
+	if (s->dead.len > 600) /* enough to say why */
+		return 1;
+	int named = s->in->reg && ms_registry_get_model(s->in->reg, digest, 0, &m) == 0;
+	ms_buf_printf(&s->dead, "%s%s%ssha256:%s%s was revoked %s: %s", s->dead.len ? "; " : "",
+	              named ? ms_model_label(m.name, m.version, label, sizeof label) : "",
+	              named ? " (" : "", digest, named ? ")" : "",
+	              ms_time_format(r->time, when, sizeof when), r->reason);
+	if (named)
+		ms_model_info_free(&m);
+	return 1;
+}
+
 /* Breadth-first from the model: the first listed digest reached wins. */
 static int walk(struct provenance_store *s, const hex64 *t, size_t nt, int *hit, size_t *steps)
 {
@@ -348,6 +424,8 @@ static int walk(struct provenance_store *s, const hex64 *t, size_t nt, int *hit,
 	while (head < tail && *hit < 0) {
 		const struct prov *p;
 		size_t at = head++;
+		if (revoked(s, queue[at]))
+			continue;
 		if ((*hit = is_target(t, nt, queue[at])) >= 0) {
 			*steps = depth[at];
 			break;
@@ -393,8 +471,10 @@ int rule_require_ancestor(struct provenance_store *s, char **detail)
 		                      "provenance statement%s",
 		                      names[hit], t[hit], steps, steps == 1 ? "" : "s");
 	else
-		*detail = ms_asprintf("no chain of trusted signed provenance reaches %s%s",
+		*detail = ms_asprintf("no chain of trusted signed provenance reaches %s%s%s%s",
 		                      nt ? "a required ancestor" : "any resolvable ancestor",
+		                      s->dead.len ? "; revoked models are dead ends: " : "",
+		                      s->dead.len ? s->dead.data : "",
 		                      s->notes.data ? s->notes.data : "");
 	free(t);
 	free(names);
@@ -457,4 +537,105 @@ int rule_signature_age(struct provenance_store *s, char **detail)
 	                      (long long)(age / 86400), age / 86400 == 1 ? "" : "s",
 	                      (unsigned long long)limit);
 	return ok;
+}
+
+/* ---- lineage from signed provenance alone (show PATH, lineage PATH) ---- */
+
+/* The node for digest, added (named as the statement that reached it names
+ * it) when new. */
+static size_t lineage_node(struct ms_lineage *l, const char *digest,
+                           const struct ms_model_link *named)
+{
+	for (size_t i = 0; i < l->n_nodes; i++)
+		if (strcmp(l->nodes[i].digest, digest) == 0)
+			return i;
+	l->nodes = ms_reallocarray(l->nodes, l->n_nodes + 1, sizeof *l->nodes);
+	struct ms_model_info *m = &l->nodes[l->n_nodes];
+	memset(m, 0, sizeof *m);
+	memcpy(m->digest, digest, sizeof m->digest);
+	if (named && named->name) {
+		m->name = ms_strdup(named->name);
+		m->version = ms_strdup(named->version);
+	}
+	return l->n_nodes++;
+}
+
+static void lineage_edge(struct ms_lineage *l, const char *child, const struct ms_model_link *d)
+{
+	for (size_t i = 0; i < l->n_edges; i++)
+		if (strcmp(l->edges[i].child, child) == 0 &&
+		    strcmp(l->edges[i].parent, d->digest) == 0)
+			return;
+	l->edges = ms_reallocarray(l->edges, l->n_edges + 1, sizeof *l->edges);
+	struct ms_lineage_edge *e = &l->edges[l->n_edges++];
+	memcpy(e->child, child, sizeof e->child);
+	memcpy(e->parent, d->digest, sizeof e->parent);
+	e->relation = d->relation;
+}
+
+/* nodes[0]: what the verified statement says of the model. */
+static void root_node(const struct ms_verify_result *res, struct ms_model_info *m)
+{
+	const struct ms_manifest *mf = &res->signed_manifest;
+	memset(m, 0, sizeof *m);
+	ms_hex_encode(mf->root, MS_ROOT_LEN, m->digest);
+	m->method = ms_strdup(ms_method_name(mf->method));
+	m->hash = ms_strdup(ms_hash_alg_name(mf->alg));
+	m->signer = ms_strdup(ms_pubkey_id(res->signer));
+	m->statement = ms_strdup(res->payload);
+	for (size_t i = 0; i < mf->n_res; i++) {
+		m->size += mf->res[i].end - mf->res[i].start;
+		m->n_files += i == 0 || strcmp(mf->res[i].path, mf->res[i - 1].path) != 0;
+	}
+}
+
+/* What the statement about node at says: its name, time and dependencies. */
+static void lineage_expand(struct ms_lineage *l, size_t at, const struct prov *p)
+{
+	struct ms_model_info *m = &l->nodes[at];
+	if (!m->name && p->name) {
+		m->name = ms_strdup(p->name);
+		m->version = ms_strdup(p->version ? p->version : "");
+	}
+	if (p->finished >= 0 && !m->created)
+		m->created = p->finished;
+	if (at == 0 && !m->provenance)
+		m->provenance = ms_strdup(p->bundle);
+	for (size_t i = 0; i < p->n_deps; i++) {
+		lineage_node(l, p->deps[i].digest, &p->deps[i]);
+		lineage_edge(l, p->subject, &p->deps[i]);
+		if (at == 0) {
+			struct ms_model_info *root = &l->nodes[0];
+			root->parents = ms_reallocarray(root->parents, root->n_parents + 1,
+			                                sizeof *root->parents);
+			struct ms_model_link *c = &root->parents[root->n_parents++];
+			*c = p->deps[i];
+			c->name = p->deps[i].name ? ms_strdup(p->deps[i].name) : NULL;
+			c->version = p->deps[i].version ? ms_strdup(p->deps[i].version) : NULL;
+		}
+	}
+}
+
+int ms_provenance_lineage(const struct ms_policy_input *in, struct ms_lineage *out)
+{
+	static const struct ms_policy anyone; /* no trusted_keys: in->keys decide */
+	struct provenance_store *s = provenance_store_new(&anyone, in);
+	int rc = 0;
+	memset(out, 0, sizeof *out);
+	out->nodes = ms_calloc(1, sizeof *out->nodes);
+	out->n_nodes = 1;
+	root_node(in->res, &out->nodes[0]);
+	for (size_t at = 0; at < out->n_nodes && out->n_nodes < MAX_WALK; at++) {
+		const struct prov *p;
+		hex64 digest;
+		memcpy(digest, out->nodes[at].digest, sizeof digest);
+		if ((rc = find(s, digest, &p)) < 0)
+			break;
+		if (p)
+			lineage_expand(out, at, p);
+	}
+	provenance_store_free(s);
+	if (rc < 0)
+		ms_lineage_free(out);
+	return rc;
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "modelseal/bundle.h"
 #include "modelseal/lineage.h"
 #include "modelseal/manifest.h"
 #include "modelseal/provenance.h"
@@ -44,6 +45,10 @@ static cJSON *build_definition(const struct ms_provenance *p)
 	cJSON_AddStringToObject(ser, "hash_type", p->hash);
 	if (strcmp(p->method, "shards") == 0)
 		cJSON_AddNumberToObject(ser, "shard_size", (double)p->shard_size);
+	/* What the model card declares, kept apart from the proven
+	 * resolvedDependencies: nothing verified it. */
+	if (p->card)
+		cJSON_AddItemToObject(ext, "model_card", ms_model_card_to_json(p->card));
 	cJSON *deps = cJSON_AddArrayToObject(b, "resolvedDependencies");
 	for (size_t i = 0; i < p->n_deps; i++)
 		cJSON_AddItemToArray(deps, dependency(&p->deps[i]));
@@ -83,6 +88,24 @@ char *ms_provenance_statement(const struct ms_provenance *p)
 		exit(MS_ERR);
 	}
 	return text;
+}
+
+cJSON *ms_provenance_declared(const char *bundle)
+{
+	struct ms_bundle b;
+	if (!bundle || ms_bundle_parse(bundle, strlen(bundle), "provenance", &b) < 0)
+		return NULL;
+	cJSON *st = cJSON_ParseWithLength((const char *)b.payload, b.payload_len);
+	const cJSON *card = cJSON_GetObjectItemCaseSensitive(
+	    cJSON_GetObjectItemCaseSensitive(
+	        cJSON_GetObjectItemCaseSensitive(cJSON_GetObjectItemCaseSensitive(st, "predicate"),
+	                                         "buildDefinition"),
+	        "externalParameters"),
+	    "model_card");
+	cJSON *out = cJSON_IsObject(card) ? cJSON_Duplicate(card, 1) : NULL;
+	cJSON_Delete(st);
+	ms_bundle_free(&b);
+	return out;
 }
 
 char *ms_provenance_path(const char *signature)

@@ -1,18 +1,14 @@
 /* Reading the registry: REF resolution, one model, the log, and lineage
  * walks (recursive CTEs over the edge indexes). */
-#include <cJSON.h>
 #include <ctype.h>
-#include <sodium.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "modelseal/util.h"
 #include "registry_int.h"
 
 #define MIN_PREFIX 4
-#define SIG_MAX (64u << 20)
 
 #define MODEL_COLS                                                                                 \
 	"m.digest, m.name, m.version, m.method, m.hash, m.size, m.files, m.signer, m.created"
@@ -92,22 +88,9 @@ static int hex_arg(const char *s, char out[MS_HEX_LEN + 1])
 	return reg_is_hex(out, MIN_PREFIX, MS_HEX_LEN);
 }
 
-/* A path REF: the root digest in its signature, which must be recorded. */
-static int match_path(struct ms_registry *r, const char *ref, char digest[MS_HEX_LEN + 1])
-{
-	if (ms_signed_model_digest(ref, digest) < 0)
-		return -1;
-	int rc = match_prefix(r, ref, digest, digest);
-	if (rc == 1)
-		ms_error("the model at %s (sha256:%.12s...) is not recorded in the registry", ref,
-		         digest);
-	return rc == 0 ? 0 : -1;
-}
-
-int ms_registry_resolve_ref(struct ms_registry *reg, const char *ref, char digest[MS_HEX_LEN + 1])
+int ms_registry_find_ref(struct ms_registry *reg, const char *ref, char digest[MS_HEX_LEN + 1])
 {
 	char hex[MS_HEX_LEN + 1];
-	struct stat st;
 	int rc = 1;
 	if (strncmp(ref, "sha256:", 7) == 0) {
 		if (!hex_arg(ref + 7, hex)) {
@@ -115,73 +98,23 @@ int ms_registry_resolve_ref(struct ms_registry *reg, const char *ref, char diges
 			         MS_HEX_LEN);
 			return -1;
 		}
+		return match_prefix(reg, ref, hex, digest);
+	}
+	/* NAME@VERSION first, then a digest prefix: the registry's names win
+	 * over files in the current directory. */
+	if (strchr(ref, '@') && ref[0] != '@')
+		rc = match_name(reg, ref, digest);
+	if (rc == 1 && hex_arg(ref, hex))
 		rc = match_prefix(reg, ref, hex, digest);
-	} else {
-		/* NAME@VERSION first, then a digest prefix, then a path: the
-		 * registry's names win over files in the current directory. */
-		if (strchr(ref, '@') && ref[0] != '@')
-			rc = match_name(reg, ref, digest);
-		if (rc == 1 && hex_arg(ref, hex))
-			rc = match_prefix(reg, ref, hex, digest);
-		if (rc == 1 && *ref && stat(ref, &st) == 0)
-			return match_path(reg, ref, digest);
-	}
+	return rc;
+}
+
+int ms_registry_resolve_ref(struct ms_registry *reg, const char *ref, char digest[MS_HEX_LEN + 1])
+{
+	int rc = ms_registry_find_ref(reg, ref, digest);
 	if (rc == 1)
-		ms_error("unknown REF '%s': no recorded NAME@VERSION, digest or signed model path",
-		         ref);
+		ms_error("unknown REF '%s': no recorded NAME@VERSION or digest", ref);
 	return rc == 0 ? 0 : -1;
-}
-
-/* Subject digest of the statement inside a Sigstore bundle's DSSE envelope. */
-static int bundle_subject_digest(const char *sig_path, const char *text,
-                                 char digest[MS_HEX_LEN + 1])
-{
-	cJSON *b = cJSON_Parse(text), *stmt = NULL;
-	const char *payload = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
-	    cJSON_GetObjectItemCaseSensitive(b, "dsseEnvelope"), "payload"));
-	int rc = -1;
-	if (payload) {
-		size_t cap = strlen(payload), len = 0;
-		unsigned char *raw = ms_malloc(cap + 1);
-		if (sodium_base642bin(raw, cap, payload, cap, NULL, &len, NULL,
-		                      sodium_base64_VARIANT_ORIGINAL) == 0) {
-			raw[len] = '\0';
-			stmt = cJSON_ParseWithLength((const char *)raw, len);
-		}
-		free(raw);
-	}
-	cJSON *subj = cJSON_GetArrayItem(cJSON_GetObjectItemCaseSensitive(stmt, "subject"), 0);
-	const char *hex = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
-	    cJSON_GetObjectItemCaseSensitive(subj, "digest"), "sha256"));
-	if (hex && reg_is_hex(hex, MS_HEX_LEN, MS_HEX_LEN)) {
-		memcpy(digest, hex, MS_HEX_LEN + 1);
-		rc = 0;
-	} else {
-		ms_error("%s: not a modelseal signature (no statement subject sha256 digest)",
-		         sig_path);
-	}
-	cJSON_Delete(stmt);
-	cJSON_Delete(b);
-	return rc;
-}
-
-int ms_signed_model_digest(const char *path, char digest[MS_HEX_LEN + 1])
-{
-	struct stat st;
-	if (stat(path, &st) != 0) {
-		ms_error("cannot read %s: no such file or directory", path);
-		return -1;
-	}
-	char *sig =
-	    S_ISDIR(st.st_mode) ? ms_asprintf("%s/model.sig", path) : ms_asprintf("%s.sig", path);
-	char *text = NULL;
-	size_t len;
-	int rc = ms_read_file(sig, SIG_MAX, "signature", &text, &len);
-	if (rc == 0)
-		rc = bundle_subject_digest(sig, text, digest);
-	free(text);
-	free(sig);
-	return rc;
 }
 
 void ms_model_links_free(struct ms_model_link *links, size_t n)

@@ -1,9 +1,13 @@
 /* Signing a model, from the hash to the bundle on disk. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "modelseal/bundle.h"
 #include "modelseal/hash_parts.h"
@@ -57,11 +61,83 @@ char *ms_signature_inside_model(const char *model, const char *signature)
 
 void ms_sign_result_free(struct ms_sign_result *res)
 {
+	if (res->lock_fd >= 0)
+		close(res->lock_fd); /* releases the flock */
 	free(res->signature);
 	ms_manifest_free(&res->manifest);
 	free(res->statement);
 	free(res->bundle);
 	memset(res, 0, sizeof *res);
+	res->lock_fd = -1;
+}
+
+/* The temp file of an interrupted signature or provenance write (see
+ * ms_write_atomic): model.sig.<pid>.<n>.tmp. */
+static int is_signature_temp(const char *name)
+{
+	static const char *const bases[] = {"model.sig.", "model.provenance.sig."};
+	for (size_t i = 0; i < MS_ARRAY_LEN(bases); i++) {
+		size_t n = strlen(bases[i]);
+		if (strncmp(name, bases[i], n) != 0)
+			continue;
+		const char *p = name + n;
+		size_t a = strspn(p, "0123456789");
+		if (a == 0 || p[a] != '.')
+			continue;
+		size_t b = strspn(p + a + 1, "0123456789");
+		if (b > 0 && strcmp(p + a + 1 + b, ".tmp") == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Holding the model's lock, no other signer is writing into it: a temp
+ * file of ours there is left from a signer that was killed, and would
+ * otherwise be hashed as part of the model. */
+static void remove_stale_temps(int dirfd, const char *model)
+{
+	int fd = dup(dirfd);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	if (!d) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	struct dirent *e;
+	struct stat st;
+	while ((e = readdir(d)) != NULL)
+		if (is_signature_temp(e->d_name) &&
+		    fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
+		    unlinkat(dirfd, e->d_name, 0) == 0)
+			ms_note("removed '%s/%s', left by an interrupted sign", model, e->d_name);
+	closedir(d);
+}
+
+/* Two signs of one model at once: the second waits for the first (an
+ * exclusive flock on the model's directory or file), so it never hashes
+ * the first one's temp files and the signature and record they leave
+ * agree. Readers (verify) take no lock. */
+static int lock_model(const char *model, struct ms_sign_result *res)
+{
+	int fd = open(model, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+	if (fd < 0) {
+		ms_error("cannot open model '%s': %s", model, strerror(errno));
+		return -1;
+	}
+	if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		if (errno == EWOULDBLOCK)
+			ms_note("waiting for another 'modelseal sign' of '%s' to finish", model);
+		if (errno != EWOULDBLOCK || flock(fd, LOCK_EX) < 0) {
+			ms_error("cannot lock model '%s': %s", model, strerror(errno));
+			close(fd);
+			return -1;
+		}
+	}
+	struct stat st;
+	if (fstat(fd, &st) == 0 && S_ISDIR(st.st_mode))
+		remove_stale_temps(fd, model);
+	res->lock_fd = fd;
+	return 0;
 }
 
 /* The bundle must not sign itself: leave it out of the hash when it lives
@@ -127,8 +203,9 @@ int ms_sign_model(const struct ms_sign_request *req, const struct ms_seckey *key
                   struct ms_sign_result *res)
 {
 	memset(res, 0, sizeof *res);
+	res->lock_fd = -1;
 	ms_output_context("model", req->model);
-	if (check_chain(req->chain, key) < 0)
+	if (check_chain(req->chain, key) < 0 || lock_model(req->model, res) < 0)
 		return -1;
 	res->signature =
 	    req->signature ? ms_strdup(req->signature) : ms_default_signature_path(req->model);

@@ -5,7 +5,9 @@
 
 #include "modelseal/bundle.h"
 #include "modelseal/cli.h"
+#include "modelseal/pathref.h"
 #include "modelseal/provenance.h"
+#include "modelseal/registry_trust.h"
 #include "modelseal/sign.h"
 #include "modelseal/sign_lineage.h"
 #include "modelseal/util.h"
@@ -47,29 +49,88 @@ static int check_relations(const struct ms_sign_lineage *l)
 	return 0;
 }
 
-/* Resolves one REF into the next dependency slot. */
-static int resolve(struct ms_sign_lineage *l, const char *ref, enum ms_relation rel)
+/* A recorded model may be a parent or dataset unless it, or the key that
+ * signed it, was revoked: a revoked model is a dead end for lineage. */
+static int check_not_revoked(struct ms_sign_lineage *l, const char *ref,
+                             const struct ms_model_info *m)
 {
-	struct ms_model_link *d = &l->deps[l->n_deps];
+	char *reason = NULL, when[32];
+	int64_t t = 0;
+	const char *what = "model";
+	int rc = ms_registry_revocation(l->reg, "model", m->digest, &reason, &t);
+	if (rc == 0 && m->signer) {
+		what = "key that signed the model";
+		rc = ms_registry_revocation(l->reg, "key", m->signer, &reason, &t);
+	}
+	if (rc == 1)
+		ms_error("'%s' (sha256:%.12s...) cannot be a parent or dataset: the %s was "
+		         "revoked %s: %s",
+		         ref, m->digest, what, ms_time_format(t, when, sizeof when), reason);
+	free(reason);
+	return rc == 0 ? 0 : -1;
+}
+
+/* Fills dependency i (its digest known) from the registry's record. */
+static int fill(struct ms_sign_lineage *l, size_t i)
+{
+	struct ms_model_link *d = &l->deps[i];
 	struct ms_model_info m;
-	memset(d, 0, sizeof *d);
-	if (ms_registry_resolve_ref(l->reg, ref, d->digest) < 0 ||
-	    ms_registry_get_model(l->reg, d->digest, 0, &m) != 0)
+	if (ms_registry_get_model(l->reg, d->digest, 0, &m) != 0) {
+		ms_error("'%s' (sha256:%.12s...) is not recorded in the registry", l->refs[i],
+		         d->digest);
 		return -1;
-	for (size_t i = 0; i < l->n_deps; i++)
-		if (strcmp(l->deps[i].digest, d->digest) == 0) {
-			ms_error("'%s' names sha256:%.12s... which is already a parent or dataset",
-			         ref, d->digest);
-			ms_model_info_free(&m);
-			return -1;
-		}
+	}
+	int rc = check_not_revoked(l, l->refs[i], &m);
+	free(d->name);
+	free(d->version);
 	d->name = m.name;
 	d->version = m.version;
 	m.name = m.version = NULL;
-	d->relation = rel;
 	ms_model_info_free(&m);
-	l->n_deps++;
-	return 0;
+	return rc;
+}
+
+/* Resolves one REF into the next dependency slot. A path is left pending
+ * (digest "") for ms_sign_lineage_resolve_paths: it is believed only once
+ * verified, which needs the signer's key. */
+static int resolve(struct ms_sign_lineage *l, char *ref, enum ms_relation rel)
+{
+	size_t i = l->n_deps++;
+	struct ms_model_link *d = &l->deps[i];
+	memset(d, 0, sizeof *d);
+	d->relation = rel;
+	l->refs[i] = ref;
+	int rc = l->reg ? ms_registry_find_ref(l->reg, ref, d->digest) : 1;
+	if (rc == 1 && ms_ref_is_path(ref)) {
+		d->digest[0] = '\0';
+		return 0;
+	}
+	if (rc == 1)
+		ms_error("unknown REF '%s': no recorded NAME@VERSION, digest or signed model path",
+		         ref);
+	return rc == 0 ? fill(l, i) : -1;
+}
+
+/* The REF of a --parent REF=RELATION (freshly allocated). */
+static char *parent_ref(const char *arg)
+{
+	return ms_strndup(arg, (size_t)(strrchr(arg, '=') - arg));
+}
+
+/* Whether every --parent and --dataset names an existing file or directory. */
+static int only_paths(const struct ms_sign_lineage *l)
+{
+	for (size_t i = 0; i < l->n_parents; i++) {
+		char *ref = parent_ref(l->parents[i]);
+		int path = ms_ref_is_path(ref);
+		free(ref);
+		if (!path)
+			return 0;
+	}
+	for (size_t i = 0; i < l->n_datasets; i++)
+		if (!ms_ref_is_path(l->datasets[i]))
+			return 0;
+	return 1;
 }
 
 int ms_sign_lineage_prepare(struct ms_sign_lineage *l)
@@ -84,22 +145,41 @@ int ms_sign_lineage_prepare(struct ms_sign_lineage *l)
 	size_t n = l->n_parents + l->n_datasets;
 	if (l->no_record && n == 0)
 		return 0;
-	if (ms_registry_open(NULL, l->no_record ? 0 : MS_REG_CREATE, &l->reg) < 0)
+	/* With --no-record, path REFs need no registry: what they are and their
+	 * names come from their verified signatures and provenance. */
+	if (l->no_record && only_paths(l)
+	        ? ms_registry_open_if_exists(&l->reg) < 0
+	        : ms_registry_open(NULL, l->no_record ? 0 : MS_REG_CREATE, &l->reg) < 0)
 		return -1;
 	l->deps = ms_calloc(n ? n : 1, sizeof *l->deps);
+	l->refs = ms_calloc(n ? n : 1, sizeof *l->refs);
 	for (size_t i = 0; i < l->n_parents; i++) {
-		char *ref = ms_strndup(l->parents[i],
-		                       (size_t)(strrchr(l->parents[i], '=') - l->parents[i]));
 		enum ms_relation rel;
 		ms_relation_parse(strrchr(l->parents[i], '=') + 1, &rel);
-		int rc = resolve(l, ref, rel);
-		free(ref);
-		if (rc < 0)
+		if (resolve(l, parent_ref(l->parents[i]), rel) < 0)
 			return -1;
 	}
 	for (size_t i = 0; i < l->n_datasets; i++)
-		if (resolve(l, l->datasets[i], MS_REL_DATASET) < 0)
+		if (resolve(l, ms_strdup(l->datasets[i]), MS_REL_DATASET) < 0)
 			return -1;
+	return 0;
+}
+
+int ms_sign_lineage_resolve_paths(struct ms_sign_lineage *l, const struct ms_pubkey *signer)
+{
+	for (size_t i = 0; i < l->n_deps; i++)
+		if (!l->deps[i].digest[0] &&
+		    (ms_pathref_resolve(l->reg, l->refs[i], signer, &l->deps[i]) < 0 ||
+		     (l->reg && fill(l, i) < 0)))
+			return -1;
+	for (size_t i = 0; i < l->n_deps; i++)
+		for (size_t j = 0; j < i; j++)
+			if (strcmp(l->deps[i].digest, l->deps[j].digest) == 0) {
+				ms_error("'%s' names sha256:%.12s... which is already a parent "
+				         "or dataset",
+				         l->refs[i], l->deps[i].digest);
+				return -1;
+			}
 	return 0;
 }
 
@@ -126,9 +206,22 @@ int ms_sign_lineage_check(struct ms_sign_lineage *l, const struct ms_manifest *m
 	return 0;
 }
 
+void ms_sign_lineage_read_card(struct ms_sign_lineage *l, const char *model,
+                               const struct ms_manifest *m)
+{
+	/* Only a README.md that was hashed with the model (so the walk's
+	 * rules on links and special files held for it) is read. */
+	for (size_t i = 0; i < m->n_res; i++)
+		if (strcmp(m->res[i].path, MS_MODEL_CARD_NAME) == 0) {
+			l->has_card = ms_model_card_read(model, &l->card);
+			return;
+		}
+}
+
 int ms_sign_lineage_wants_provenance(const struct ms_sign_lineage *l)
 {
-	return l->n_deps > 0;
+	(void)l; /* every signature: lineage, the card and the signing time travel with it */
+	return 1;
 }
 
 char *ms_sign_lineage_provenance(const struct ms_sign_lineage *l, const struct ms_manifest *m)
@@ -145,6 +238,7 @@ char *ms_sign_lineage_provenance(const struct ms_sign_lineage *l, const struct m
 	    .shard_size = m->shard_size,
 	    .deps = l->deps,
 	    .n_deps = l->n_deps,
+	    .card = l->has_card ? &l->card : NULL,
 	    .time = (int64_t)time(NULL),
 	};
 	return ms_provenance_statement(&p);
@@ -223,6 +317,10 @@ void ms_sign_lineage_free(struct ms_sign_lineage *l)
 {
 	ms_registry_close(l->reg);
 	ms_model_links_free(l->deps, l->n_deps);
+	for (size_t i = 0; i < l->n_deps; i++)
+		free(l->refs[i]);
+	free(l->refs);
+	ms_model_card_free(&l->card);
 	free(l->parents);
 	free(l->datasets);
 	memset(l, 0, sizeof *l);

@@ -10,6 +10,7 @@
 #include "modelseal/bundle.h"
 #include "modelseal/hashing.h"
 #include "modelseal/output.h"
+#include "modelseal/lfs.h"
 #include "modelseal/sign.h"
 #include "modelseal/sigstore.h"
 #include "modelseal/util.h"
@@ -234,7 +235,7 @@ static int opts_from_statement(const struct ms_verify_request *req,
 	o->method = m->method;
 	o->alg = m->alg;
 	o->shard_size = m->method == MS_METHOD_SHARDS ? m->shard_size : o->shard_size;
-	o->allow_symlinks = m->allow_symlinks;
+	o->allow_symlinks = m->allow_symlinks || req->allow_symlinks;
 	o->jobs = req->jobs;
 	o->ignore_git = m->ignore_paths == NULL;
 	for (size_t i = 0; i < m->n_res && o->ignore_git; i++)
@@ -470,6 +471,8 @@ static int check_model(const struct ms_verify_request *req, struct ms_verify_res
 		return rc;
 	}
 	ms_manifest_diff(&res->signed_manifest, &got, flags, shown, &res->problems);
+	if (!req->archive)
+		ms_lfs_explain(req->model, &res->problems);
 	/* Belt and braces: with nothing left out, equal resources mean equal
 	 * roots, in manifest order (the subject's root may be over another
 	 * order: any order is accepted when parsing). */

@@ -16,7 +16,10 @@
 
 /* Never hashed: where modelseal keeps a directory model's signatures. */
 static const char *const signature_names[] = {"model.sig", "model.provenance.sig"};
-static const char *const git_names[] = {".git", ".gitattributes", ".github", ".gitignore"};
+/* Skipped by default (--no-ignore-git hashes them): git's files, and the
+ * bookkeeping `hf download --local-dir` keeps and rewrites on re-download. */
+static const char *const git_names[] = {".git", ".gitattributes", ".github", ".gitignore",
+                                        ".cache/huggingface"};
 
 char *ms_normalise_rel_path(const char *path)
 {
@@ -100,44 +103,63 @@ static void add_file(struct ms_walk *w, size_t *cap, const char *rel, const char
 	f->mtime = st->st_mtim;
 	f->dev = st->st_dev;
 	f->ino = st->st_ino;
-}
-
-/* An allowed symlink: its target must be a regular file inside the root.
- * The target is then opened by its real path, so nothing is followed later. */
-static int resolve_symlink(const char *root_real, const char *rel, char **target, struct stat *st)
-{
-	char *full = ms_asprintf("%s/%s", root_real, rel);
-	char *real = realpath(full, NULL);
-	free(full);
-	size_t rlen = strlen(root_real);
-	if (!real) {
-		ms_error("symbolic link '%s' is dangling or unreadable: %s", rel, strerror(errno));
-		return -1;
-	}
-	int inside = strncmp(real, root_real, rlen) == 0 && real[rlen] == '/';
-	if (strcmp(root_real, "/") == 0)
-		inside = 1, rlen = 0;
-	if (!inside) {
-		ms_error("symbolic link '%s' points outside the model", rel);
-		free(real);
-		return -1;
-	}
-	if (stat(real, st) < 0 || !S_ISREG(st->st_mode)) {
-		ms_error("symbolic link '%s' does not point to a regular file", rel);
-		free(real);
-		return -1;
-	}
-	*target = ms_strdup(real + rlen + 1);
-	free(real);
-	return 0;
+	f->in_hub = 0;
 }
 
 struct walk_ctx {
 	struct ms_walk *w;
 	const struct ms_hash_opts *o;
 	const char *root_real;
+	const char *hub_real; /* the hub folder of a cache snapshot, or NULL */
 	size_t cap;
 };
+
+/* real below dir (a real path): the rest after "dir/", else NULL. */
+static const char *below(const char *dir, const char *real)
+{
+	size_t n = strlen(dir);
+	if (strcmp(dir, "/") == 0)
+		return real + 1;
+	return strncmp(real, dir, n) == 0 && real[n] == '/' ? real + n + 1 : NULL;
+}
+
+/* A symlink may be followed when --allow-symlinks is given and it resolves
+ * inside the root, or in a hub cache snapshot when it resolves inside the
+ * snapshot's own hub folder (its blobs/). Its target must be a regular file,
+ * which is then opened by its real path below the root or the hub folder,
+ * so nothing is followed later. */
+static int resolve_symlink(struct walk_ctx *c, const char *rel, struct ms_file *f, struct stat *st)
+{
+	if (!c->o->allow_symlinks && !c->hub_real) {
+		ms_error("'%s' is a symbolic link (use --allow-symlinks to hash its target)", rel);
+		return -1;
+	}
+	char *full = ms_asprintf("%s/%s", c->root_real, rel);
+	char *real = realpath(full, NULL);
+	free(full);
+	if (!real) {
+		ms_error("symbolic link '%s' is dangling or unreadable: %s", rel, strerror(errno));
+		return -1;
+	}
+	const char *in_root = c->o->allow_symlinks ? below(c->root_real, real) : NULL;
+	const char *in_hub = !in_root && c->hub_real ? below(c->hub_real, real) : NULL;
+	int rc = -1;
+	if (!in_root && !in_hub && c->hub_real)
+		ms_error("symbolic link '%s' points outside the model and outside its hub "
+		         "cache folder %s",
+		         rel, c->hub_real);
+	else if (!in_root && !in_hub)
+		ms_error("symbolic link '%s' points outside the model", rel);
+	else if (stat(real, st) < 0 || !S_ISREG(st->st_mode))
+		ms_error("symbolic link '%s' does not point to a regular file", rel);
+	else {
+		f->open_path = ms_strdup(in_root ? in_root : in_hub);
+		f->in_hub = in_hub != NULL;
+		rc = 0;
+	}
+	free(real);
+	return rc;
+}
 
 static int walk_dir(struct walk_ctx *c, int dirfd, const char *prefix);
 
@@ -161,17 +183,13 @@ static int walk_entry(struct walk_ctx *c, int dirfd, const char *name, const cha
 		return 0;
 	}
 	if (S_ISLNK(st.st_mode)) {
-		if (!c->o->allow_symlinks) {
-			ms_error(
-			    "'%s' is a symbolic link (use --allow-symlinks to hash its target)",
-			    rel);
+		struct ms_file f = {0};
+		if (resolve_symlink(c, rel, &f, &st) < 0)
 			return -1;
-		}
-		char *target;
-		if (resolve_symlink(c->root_real, rel, &target, &st) < 0)
-			return -1;
-		add_file(c->w, &c->cap, rel, target, &st);
-		free(target);
+		add_file(c->w, &c->cap, rel, f.open_path, &st);
+		c->w->files[c->w->n_files - 1].in_hub = f.in_hub;
+		c->w->hub_links |= f.in_hub;
+		free(f.open_path);
 		return 0;
 	}
 	ms_error("'%s' is not a regular file or directory", rel);
@@ -230,10 +248,32 @@ static int walk_single_file(struct ms_walk *w, const char *real, const struct st
 	return 0;
 }
 
+/* The Hugging Face hub cache layout: the hub folder of a snapshot,
+ * .../models--ORG--NAME (or datasets--, spaces--), when real lies in
+ * .../models--ORG--NAME/snapshots/REV; NULL otherwise. */
+static char *hub_folder(const char *real)
+{
+	static const char *const kinds[] = {"models--", "datasets--", "spaces--"};
+	const char *s = real;
+	while ((s = strstr(s, "/snapshots/")) != NULL) {
+		const char *rev = s + strlen("/snapshots/");
+		const char *name = s;
+		while (name > real && name[-1] != '/')
+			name--;
+		for (size_t i = 0; *rev && *rev != '/' && i < MS_ARRAY_LEN(kinds); i++)
+			if (strncmp(name, kinds[i], strlen(kinds[i])) == 0 &&
+			    (size_t)(s - name) > strlen(kinds[i]))
+				return ms_strndup(real, (size_t)(s - real));
+		s++;
+	}
+	return NULL;
+}
+
 int ms_walk_model(const char *path, const struct ms_hash_opts *o, struct ms_walk *w)
 {
 	memset(w, 0, sizeof *w);
 	w->root_fd = -1;
+	w->hub_fd = -1;
 	struct stat st;
 	/* The model path itself is the user's choice: it may be a symlink. */
 	if (stat(path, &st) < 0) {
@@ -251,15 +291,18 @@ int ms_walk_model(const char *path, const struct ms_hash_opts *o, struct ms_walk
 		rc = walk_single_file(w, real, &st);
 	} else if (S_ISDIR(st.st_mode)) {
 		ms_ignore_list_build(o, &w->ignored, &w->n_ignored);
+		char *hub = hub_folder(real);
 		w->root_fd = open(real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-		int fd = w->root_fd < 0 ? -1 : dup(w->root_fd);
+		w->hub_fd = hub ? open(hub, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+		int fd = w->root_fd < 0 || (hub && w->hub_fd < 0) ? -1 : dup(w->root_fd);
 		if (fd < 0) {
 			ms_error("cannot open model directory '%s': %s", path, strerror(errno));
 			rc = -1;
 		} else {
-			struct walk_ctx c = {w, o, real, 0};
+			struct walk_ctx c = {w, o, real, hub, 0};
 			rc = walk_dir(&c, fd, NULL);
 		}
+		free(hub);
 	} else {
 		ms_error("model '%s' is not a regular file or directory", path);
 		rc = -1;
@@ -299,8 +342,17 @@ void ms_walk_free(struct ms_walk *w)
 	free(w->name);
 	if (w->root_fd >= 0)
 		close(w->root_fd);
+	if (w->hub_fd >= 0)
+		close(w->hub_fd);
 	memset(w, 0, sizeof *w);
 	w->root_fd = -1;
+	w->hub_fd = -1;
+}
+
+/* The directory f's open_path is relative to. */
+static int base_fd(const struct ms_walk *w, const struct ms_file *f)
+{
+	return f->in_hub ? w->hub_fd : w->root_fd;
 }
 
 /* openat2 refuses every symlink on the way and anything escaping the root;
@@ -333,7 +385,7 @@ int ms_walk_unchanged(int fd, const struct ms_file *f)
 int ms_walk_still_linked(const struct ms_walk *w, const struct ms_file *f)
 {
 	struct stat st;
-	return fstatat(w->root_fd, f->open_path, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+	return fstatat(base_fd(w, f), f->open_path, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
 	       st.st_ino == f->ino && st.st_dev == f->dev;
 }
 
@@ -341,7 +393,7 @@ int ms_walk_open(const struct ms_walk *w, const struct ms_file *f)
 {
 	/* Listed as a regular file, but it may have been swapped for a FIFO
 	 * since: opened without blocking, and checked again. */
-	int fd = open_beneath(w->root_fd, f->open_path);
+	int fd = open_beneath(base_fd(w, f), f->open_path);
 	if (fd < 0) {
 		ms_error("cannot open '%s': %s", ms_file_display(f), strerror(errno));
 		return -1;

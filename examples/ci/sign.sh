@@ -1,7 +1,9 @@
 #!/bin/sh
 # Signs a model in CI with a key kept in a CI secret, and leaves the
-# signature (and signed provenance, when the model has parents) in OUTDIR
-# for the pipeline to upload as an artifact.
+# signature and its signed provenance in OUTDIR for the pipeline to upload as
+# an artifact. Parents given as paths (--parent ../base=finetune) need no
+# registry on the runner: they are verified and named from their own
+# signatures and provenance.
 #
 # Environment (set them from masked CI secrets, never on the command line):
 #   MODELSEAL_SIGNING_KEY  the PEM text of the secret key (modelseal keygen)

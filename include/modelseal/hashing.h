@@ -62,7 +62,8 @@ enum {
 	"  --shard-size SIZE       shard size for --method shards: bytes, or 64MiB, 1G...\n"      \
 	"  --hash sha256|blake2b   digest of each shard or file (default sha256)\n"               \
 	"  --ignore PATH           leave PATH (relative to the model root) out; repeatable\n"     \
-	"  --no-ignore-git         hash .git, .gitattributes, .github, .gitignore too\n"          \
+	"  --no-ignore-git         hash .git, .gitattributes, .github, .gitignore and\n"         \
+	"                          .cache/huggingface too\n"                                     \
 	"  --allow-symlinks        hash the targets of symlinks inside the model\n"               \
 	"  -j, --jobs N            hashing threads (default: online CPUs)\n"                     \
 	"  --archive               MODEL is an archive (tar, tar.gz/bz2/xz/zst, zip) whose\n"    \

@@ -28,6 +28,12 @@ int ms_lineage_format_parse(const char *s, enum ms_lineage_format *out);
 /* Prints the walk from nodes[0]: up to ancestors or down to descendants. */
 void ms_lineage_print_tree(FILE *f, const struct ms_lineage *l, int descendants);
 void ms_lineage_print_dot(FILE *f, const struct ms_lineage *l);
+
+/* The model card lineage declared in a provenance bundle (see
+ * ms_provenance_declared), one field a line in show's layout, the first
+ * marked as not verified; nothing when there is none. */
+void ms_declared_print(FILE *f, const char *provenance);
+/* ... with "declared": nodes[0]'s declared lineage, or null. */
 cJSON *ms_lineage_to_json(const struct ms_lineage *l, int descendants);
 
 #endif

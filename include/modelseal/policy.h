@@ -73,4 +73,16 @@ int ms_policy_evaluate(const struct ms_policy *p, const struct ms_policy_input *
                        struct ms_policy_report *out);
 void ms_policy_report_free(struct ms_policy_report *r);
 
+struct ms_lineage;
+/* Lineage from signed provenance alone (show PATH and lineage PATH for a
+ * model the registry does not hold, or with no registry): the statements
+ * require_ancestor reads (beside the model, beside its sibling models, in the
+ * registry), each believed only when one of in->keys that nobody revoked
+ * signed it. in->res must have verified. nodes[0] is the model: digest,
+ * hashing, size and signer from the verified statement, name, version,
+ * signing time and provenance bundle from its own provenance; then each
+ * parent and dataset reached, named as the statements name them. 0, or -1
+ * after reporting malformed input. */
+int ms_provenance_lineage(const struct ms_policy_input *in, struct ms_lineage *out);
+
 #endif

@@ -3,9 +3,11 @@
 #ifndef MODELSEAL_PROVENANCE_H
 #define MODELSEAL_PROVENANCE_H
 
+#include <cJSON.h>
 #include <stddef.h>
 #include <stdint.h>
 
+#include "modelseal/model_card.h"
 #include "modelseal/registry.h"
 
 #define MS_SLSA_PREDICATE_TYPE "https://slsa.dev/provenance/v1"
@@ -24,18 +26,26 @@ struct ms_provenance {
 	uint64_t shard_size;              /* shards only */
 	const struct ms_model_link *deps; /* parents and datasets */
 	size_t n_deps;
-	int64_t time; /* finishedOn, Unix time */
+	const struct ms_model_card *card; /* declared lineage, or NULL */
+	int64_t time;                     /* finishedOn, Unix time */
 };
 
 /* The statement JSON to sign (compact), freshly allocated:
  *   subject = [{name, digest: {sha256: root}}]
  *   predicate.buildDefinition = {buildType, externalParameters: {name,
- *     version, serialization: {method, hash_type[, shard_size]}},
+ *     version, serialization: {method, hash_type[, shard_size]}[,
+ *     model_card: the declared lineage, see ms_model_card_to_json]},
  *     resolvedDependencies: [{name, digest: {sha256}, annotations:
  *     {relation}}]}
  *   predicate.runDetails = {builder: {id, version: {modelseal}},
  *     metadata: {finishedOn}} */
 char *ms_provenance_statement(const struct ms_provenance *p);
+
+/* The model_card object (declared lineage) of a provenance bundle's
+ * statement, as a new cJSON tree, or NULL when it has none or does not
+ * parse. The signature is not checked: for bundles the local registry
+ * recorded when it signed, or that were verified before. */
+cJSON *ms_provenance_declared(const char *bundle);
 
 /* Where the provenance bundle goes, from the signature path:
  * MODEL/model.sig -> MODEL/model.provenance.sig, FILE.sig ->

@@ -109,11 +109,13 @@ int ms_registry_note_event(enum ms_event_kind kind, const char *subject, const c
 void ms_event_hash(int64_t id, int64_t time, const char *kind, const char *subject,
                    const char *detail, const char *prev_hash, char out[MS_HEX_LEN + 1]);
 
-/* REF: "NAME@VERSION", "sha256:<hex or unique prefix>", a bare hex prefix
- * (at least 4 digits), or the path of a signed model (its signature's root
- * digest). The model must be recorded. -1 with an error naming REF when it
- * is unknown or ambiguous. */
+/* REF: "NAME@VERSION", "sha256:<hex or unique prefix>" or a bare hex
+ * prefix (at least 4 digits) of a recorded model. Paths are not REFs here:
+ * a path is believed only once verified (pathref.h). -1 with an error
+ * naming REF when it is unknown or ambiguous. */
 int ms_registry_resolve_ref(struct ms_registry *reg, const char *ref, char digest[MS_HEX_LEN + 1]);
+/* The same, but quietly 1 when nothing recorded matches. */
+int ms_registry_find_ref(struct ms_registry *reg, const char *ref, char digest[MS_HEX_LEN + 1]);
 
 struct ms_model_link {
 	char digest[MS_HEX_LEN + 1];
@@ -213,11 +215,6 @@ struct ms_audit {
  * integrity and foreign key checks. 0 intact, 1 problems (in out), -1 error. */
 int ms_registry_audit(struct ms_registry *reg, struct ms_audit *out);
 void ms_audit_free(struct ms_audit *a);
-
-/* "sha256:" + hex digest of the root recorded in the signature beside a
- * model path (MODEL/model.sig, FILE.sig) or the given signature file. The
- * signature is only read, not verified. */
-int ms_signed_model_digest(const char *path, char digest[MS_HEX_LEN + 1]);
 
 /* Takes the registry's write lock now (waiting up to the busy timeout) and
  * keeps it for the next write, which commits and releases it. sign calls it

@@ -35,6 +35,9 @@ struct ms_sign_result {
 	char *statement; /* the exact payload bytes that were signed */
 	char *bundle;    /* the bundle JSON as written */
 	char keyid[MS_KEYID_HEX + 1];
+	int lock_fd; /* the model, flock'ed until ms_sign_result_free: a second
+	                sign of the same model waits until this one has written
+	                its signature, provenance and record */
 };
 
 /* MODEL/model.sig for a directory, FILE.sig for a file; NULL after reporting

@@ -9,6 +9,7 @@
 #include "modelseal/hashing.h"
 #include "modelseal/keys.h"
 #include "modelseal/manifest.h"
+#include "modelseal/model_card.h"
 #include "modelseal/registry.h"
 
 struct ms_sign_lineage {
@@ -22,6 +23,9 @@ struct ms_sign_lineage {
 	struct ms_registry *reg;    /* NULL when nothing needs it */
 	struct ms_model_link *deps; /* resolved parents, then datasets */
 	size_t n_deps;
+	char **refs;               /* each dependency's REF as given */
+	struct ms_model_card card; /* the model card's declared lineage */
+	int has_card;
 };
 
 /* Option collectors (argv strings are borrowed). -1 after a usage error
@@ -29,16 +33,30 @@ struct ms_sign_lineage {
 int ms_sign_lineage_add_parent(struct ms_sign_lineage *l, const char *arg);
 void ms_sign_lineage_add_dataset(struct ms_sign_lineage *l, const char *ref);
 
-/* Before hashing: checks the option combination, opens the registry (created
- * when the model will be recorded) and resolves every REF. -1 after
- * reporting (usage errors, unknown or ambiguous REF, unusable registry). */
+/* Before the key is unlocked: checks the option combination, opens the
+ * registry (created when the model will be recorded) and resolves every REF
+ * of the registry, refusing revoked models. Path REFs wait for
+ * ms_sign_lineage_resolve_paths. -1 after reporting (usage errors, unknown
+ * or ambiguous REF, revoked model, unusable registry). */
 int ms_sign_lineage_prepare(struct ms_sign_lineage *l);
+
+/* Once the key is unlocked, before hashing: verifies each path REF with the
+ * trust store's keys and signer (ms_pathref_resolve), so that a forged or
+ * copied signature beside a directory never names a parent, and checks that
+ * no model is named twice. -1 after reporting. */
+int ms_sign_lineage_resolve_paths(struct ms_sign_lineage *l, const struct ms_pubkey *signer);
 
 /* After hashing, before signing: NAME@VERSION must not name another model,
  * and the model must not be its own parent. -1 after reporting. */
 int ms_sign_lineage_check(struct ms_sign_lineage *l, const struct ms_manifest *m);
 
-/* Whether a provenance statement is due (the model has parents or datasets). */
+/* Once MODEL is hashed (m), before signing: the declared lineage of its
+ * card, the front matter of the README.md at its root when that file was
+ * hashed with it (bad front matter is a warning). */
+void ms_sign_lineage_read_card(struct ms_sign_lineage *l, const char *model,
+                               const struct ms_manifest *m);
+
+/* Whether a provenance statement is due (parents, datasets or a card). */
 int ms_sign_lineage_wants_provenance(const struct ms_sign_lineage *l);
 
 /* The SLSA provenance statement for the signed model (freshly allocated). */

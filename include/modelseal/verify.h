@@ -52,6 +52,9 @@ struct ms_verify_request {
 	const char *identity;       /* --identity: the certificate must carry it */
 	int ignore_certificate;     /* --ignore-certificate: a certificate bundle may
 	                               verify with a bare key (the verdict says so) */
+	/* --allow-symlinks: links to files inside MODEL are followed even when
+	 * the statement does not allow them. */
+	int allow_symlinks;
 };
 
 struct ms_verify_result {

@@ -12,7 +12,9 @@
 
 struct ms_file {
 	char *rel;       /* manifest path; "." for a single-file model */
-	char *open_path; /* what to open below the root (a symlink's target) */
+	char *open_path; /* what to open below the root (a symlink's target), or
+	                    below the hub folder when in_hub */
+	int in_hub;      /* a hub cache link's target (see ms_walk.hub_fd) */
 	uint64_t size;
 	uint64_t hash_limit; /* hash at most this many bytes (UINT64_MAX: all) */
 	struct timespec mtime;
@@ -28,6 +30,11 @@ struct ms_walk {
 	size_t n_files;
 	char **ignored; /* effective ignore list, as recorded in the statement */
 	size_t n_ignored;
+	/* A Hugging Face hub cache snapshot (.../models--ORG--NAME/snapshots/REV):
+	 * the models--ORG--NAME folder, whose blobs/ the snapshot's links point
+	 * into, or -1. hub_links: such links were followed. */
+	int hub_fd;
+	int hub_links;
 };
 
 /* Lists the model at path. -1 after reporting. */
@@ -53,8 +60,9 @@ int ms_walk_unchanged(int fd, const struct ms_file *f);
 int ms_walk_still_linked(const struct ms_walk *w, const struct ms_file *f);
 
 /* The ignore list in effect for o, sorted, as recorded in a statement:
- * model.sig and model.provenance.sig, the git names unless --no-ignore-git,
- * and the --ignore paths, all relative to the model root. */
+ * model.sig and model.provenance.sig, the git names and Hugging Face's
+ * .cache/huggingface bookkeeping unless --no-ignore-git, and the --ignore
+ * paths, all relative to the model root. */
 void ms_ignore_list_build(const struct ms_hash_opts *o, char ***list, size_t *n);
 void ms_ignore_list_free(char **list, size_t n);
 /* Whether rel is one of the paths of the list or lies below one. */

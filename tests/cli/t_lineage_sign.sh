@@ -20,7 +20,8 @@ printf 'quantized weights' >q4.bin
 # ---- a family: base, dataset, finetune, quantized single file ----
 run 0 "$MS" sign --key k.key --name base --version 1 base
 expect_out "^recorded: $REG$"
-check "no provenance without parents" [ ! -e base/model.provenance.sig ]
+check "provenance also without parents" [ -f base/model.provenance.sig ]
+check "... with name, version and signing time" [ "$(payload base/model.provenance.sig | jq -c '[.predicate.buildDefinition.externalParameters.name, .predicate.buildDefinition.externalParameters.version, .predicate.buildDefinition.resolvedDependencies, (.predicate.runDetails.metadata.finishedOn | test("^20[0-9-]+T"))]')" = '["base","1",[],true]' ]
 run 0 "$MS" sign --key k.key --name data --version 1 data
 run 0 "$MS" sign --key k.key --name ft --version 1 --parent base@1=finetune --dataset data@1 ft
 expect_out '^provenance: ft/model.provenance.sig$'
@@ -59,6 +60,10 @@ check "lineage tree through real signatures" [ "$(cat "$T/out")" = "q4@1  sha256
 └── quantized: ft@1  sha256:$(echo "$FT" | cut -c1-12)
     ├── finetune: base@1  sha256:$(echo "$BASE" | cut -c1-12)
     └── dataset: data@1  sha256:$(echo "$DATA" | cut -c1-12)" ]
+# a path REF is verified first: with a key of the trust store
+expect_error "$MS" lineage --descendants ./base
+expect_err "trust add"
+"$MS" trust add k.pub >/dev/null 2>&1
 run 0 "$MS" lineage --descendants ./base
 expect_out '^base@1 '
 expect_out 'quantized: q4@1'

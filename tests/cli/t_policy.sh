@@ -88,6 +88,9 @@ check "unrelated lineage fails" rule_ok require_ancestor false
 check "fail detail" sh -c "jq -r '.policy[0].detail' '$T/out' | grep -q 'no chain of trusted signed provenance reaches a required ancestor'"
 run 0 "$MS" --json verify --key k.pub --policy p.json models/base
 check "a model is its own ancestor" [ "$(rule require_ancestor)" = "true the model is base@1 itself" ]
+# u as signed by a tool that writes no provenance (model_signing, older modelseal)
+rm models/u/model.provenance.sig
+sq "UPDATE models SET provenance = NULL WHERE name = 'u'"
 run 1 "$MS" --json verify --key k.pub --policy p.json models/u
 check "no provenance: said so" sh -c "jq -r '.policy[0].detail' '$T/out' | grep -q 'the model has no trusted signed provenance'"
 policy p.json '{"version": 1, "require_ancestor": ["sha256:'"$DATA"'"]}'
@@ -154,6 +157,13 @@ check "no extra: passes" rule_ok allow_unsigned_files true
 # ---- max_signature_age_days ----
 policy p.json '{"version": 1, "max_signature_age_days": 30}'
 run 0 "$MS" --json verify --key k.pub --policy p.json models/base
+check "every signature carries its time" sh -c "jq -r '.policy[0].detail' '$T/out' | grep -q '(signed provenance), 0 days ago; limit 30'"
+run 0 env MODELSEAL_REGISTRY="$T/absent.db" "$MS" --json verify --key k.pub --policy p.json models/base
+check "... also without a registry" rule_ok max_signature_age_days true
+# base as signed by a tool that writes no provenance: the registry's time
+rm models/base/model.provenance.sig
+sq "UPDATE models SET provenance = NULL WHERE digest = '$BASE'"
+run 0 "$MS" --json verify --key k.pub --policy p.json models/base
 check "no provenance: registry time" sh -c "jq -r '.policy[0].detail' '$T/out' | grep -q '(registry record), 0 days ago; limit 30'"
 backdate "$BASE" $((40 * 86400))
 run 1 "$MS" --json verify --key k.pub --policy p.json models/base
@@ -204,6 +214,8 @@ bad "'trusted_keys' is empty" '{"version": 1, "trusted_keys": []}'
 bad "'require_ancestor' must hold non-empty strings" '{"version": 1, "require_ancestor": [""]}'
 bad "is neither sha256:<64 hex digits> nor NAME@VERSION" '{"version": 1, "require_ancestor": ["base"]}'
 bad "is neither" '{"version": 1, "require_ancestor": ["sha256:abc"]}'
+bad "is neither" '{"version": 1, "require_ancestor": ["../models/base@1"]}'
+bad "is neither" '{"version": 1, "require_ancestor": ["/abs/base@1"]}'
 bad "field 'allow_unsigned_files' must be true or false" '{"version": 1, "allow_unsigned_files": "no"}'
 bad "field 'allow_unsigned_files' must be true or false" '{"version": 1, "allow_unsigned_files": 0}'
 bad "'max_signature_age_days' must be a whole number from 1" '{"version": 1, "max_signature_age_days": 0}'

@@ -61,7 +61,8 @@ MODELSEAL_PASSPHRASE=pw-sign run 0 "$MS" sign --key k.key --signature sigs/m.sig
 run 0 "$MS" verify --key k.pub --signature sigs/m.sig model
 MODELSEAL_PASSPHRASE=pw-sign run 0 "$MS" sign --key k.key --signature model/sub/alt.sig $H model
 run 0 "$MS" verify --key k.pub --signature model/sub/alt.sig model
-rm model/sub/alt.sig
+check "provenance beside the signature" [ -f model/sub/alt.provenance.sig ]
+rm model/sub/alt.sig model/sub/alt.provenance.sig
 
 # ---- tampering with the model (each in a fresh copy) ----
 fresh() { rm -rf m2 && cp -r model m2; }

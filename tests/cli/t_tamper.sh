@@ -148,14 +148,16 @@ run 0 "$MS" audit
 run 0 "$MS" verify bad
 
 # Numbers out of range in a rewritten (and re-hashed) detail: named, never
-# undefined behaviour (the sanitizer run checks), and no pass.
+# undefined behaviour (the sanitizer run checks). The signing time comes
+# from the model's signed provenance, so the age rule still passes on the
+# true time, whatever the registry says.
 restore
 "$MS_TOOL" rechain "$REG" "UPDATE events SET detail = json_set(detail, '\$.created', 1e300)
 	WHERE kind = 'signed' AND subject = 'sha256:$BASE';
 	UPDATE events SET detail = json_set(detail, '\$.time', -1e300) WHERE kind = 'revoked'"
 run 1 "$MS" audit
 expect_out "^  models row sha256:$BASE differs from its 'signed' event [0-9]* in: created$"
-run 1 "$MS" verify --policy age.json base
+run 0 "$MS" verify --policy age.json base
 run 1 "$MS" verify bad
 expect_out "^revoked: bad/model.sig (signing key $LEAKED was revoked "
 

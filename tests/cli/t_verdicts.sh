@@ -128,15 +128,27 @@ check "no signature left" [ ! -e f/model.sig ]
 mkdir -p c
 head -c 2000000 /dev/urandom >c/w.bin
 "$MS" keygen -o k2 --no-passphrase >/dev/null 2>&1
-for round in 1 2 3; do
+for round in 1 2 3 4 5 6; do
 	"$MS" sign --key k.key c >"$T/o1" 2>&1 &
 	"$MS" sign --key k2.key c >"$T/o2" 2>&1 &
 	wait
-	"$MS" --json show c >"$T/show" 2>/dev/null
+	"$MS" --json show --key k.pub --key k2.pub c >"$T/show" 2>/dev/null
 	hint=$(sed -n 's/.*"hint":"\([0-9a-f]*\)".*/\1/p' c/model.sig)
 	check "round $round: registry's signer is the signature's ($hint)" \
 		grep -q "\"signer\": \"$hint\"" "$T/show"
+	run 0 "$MS" verify --key k.pub --key k2.pub c
 done
+# a temp file left by a killed sign is ours to remove, never hashed
+printf 'half a bundle' >c/model.sig.4242.0.tmp
+printf 'not ours' >c/model.sig.notes.tmp
+run 0 "$MS" sign --key k.key --no-record c
+expect_err "removed 'c/model.sig.4242.0.tmp', left by an interrupted sign"
+check "the stale temp file is gone" [ ! -e c/model.sig.4242.0.tmp ]
+check "a file that only looks alike is kept" [ -e c/model.sig.notes.tmp ]
+run 0 "$MS" verify --key k.pub c
+rm c/model.sig.notes.tmp
+run 1 "$MS" verify --key k.pub c
+expect_out "^missing: model.sig.notes.tmp$"
 
 # ---- untrusted text never reaches the terminal raw ----
 has_raw_control() { LC_ALL=C grep -q "$(printf '[\001-\010\013-\037\177]')" "$@"; }
