@@ -167,12 +167,15 @@ static int run_policy(struct ms_gate *g)
 }
 
 /* The signer in --json and in events: the key id, or for a keyless
- * signature {identity, issuer, time, time_source}; null when none verified. */
+ * signature {identity, issuer, time, time_source}; for problem "untrusted"
+ * the key id the bundle names (verified is then false); else null. */
 static cJSON *signer_json(const struct ms_verify_result *res)
 {
 	char when[32];
 	if (res->signer)
 		return cJSON_CreateString(ms_pubkey_id(res->signer));
+	if (res->claimed_signer)
+		return cJSON_CreateString(res->claimed_signer);
 	if (!res->identity)
 		return cJSON_CreateNull();
 	cJSON *o = cJSON_CreateObject();

@@ -37,6 +37,7 @@ void ms_problems_free(struct ms_problems *p)
 void ms_verify_result_free(struct ms_verify_result *res)
 {
 	free(res->signature);
+	free(res->claimed_signer);
 	free(res->identity);
 	free(res->issuer);
 	free(res->payload);
@@ -185,6 +186,27 @@ void ms_manifest_diff(const struct ms_manifest *want, const struct ms_manifest *
  * parsed from the payload. A Sigstore keyless bundle (certificate and log
  * entries) goes to src/sigstore/ and the trusted root; any other to the
  * keys. */
+/* The key a key-based bundle names (its hint, else a signature's keyid),
+ * when it is none of the trusted keys: the signer is someone we do not
+ * trust, rather than a forgery of someone we do. NULL otherwise. The name
+ * is the bundle's claim, never used to verify anything. */
+static char *untrusted_signer(const struct ms_verify_request *req, const char *json, size_t len)
+{
+	struct ms_bundle b;
+	char *who = NULL;
+	if (ms_bundle_parse(json, len, "signature", &b) < 0)
+		return NULL; /* reported on the verifying path already */
+	const char *named = b.hint && *b.hint ? b.hint : b.sigs[0].keyid;
+	if (b.cert_kind == MS_BUNDLE_NO_CERT && req->n_keys > 0 && named && *named) {
+		int known = 0;
+		for (size_t i = 0; i < req->n_keys && !known; i++)
+			known = strcmp(ms_pubkey_id(req->keys[i]), named) == 0;
+		who = known ? NULL : ms_strdup(named);
+	}
+	ms_bundle_free(&b);
+	return who;
+}
+
 static int check_signature(const struct ms_verify_request *req, struct ms_verify_result *res,
 			   char *json, size_t len)
 {
@@ -196,7 +218,14 @@ static int check_signature(const struct ms_verify_request *req, struct ms_verify
 	char *what = ms_asprintf("signature '%s'", res->signature);
 	int rc = ms_bundle_verify_trust(json, len, what, MS_INTOTO_PAYLOAD_TYPE, &trust, &br);
 	free(what);
-	if (rc == MS_FAIL) {
+	char *who = rc == MS_FAIL ? untrusted_signer(req, json, len) : NULL;
+	if (who) {
+		res->claimed_signer = who;
+		ms_problems_add(&res->problems, res->signature, "untrusted",
+		                ms_asprintf("signed by key %s, which is not trusted here (trust it "
+		                            "with 'modelseal trust add PUB', or give --key PUB)",
+		                            who));
+	} else if (rc == MS_FAIL) {
 		ms_problems_add(&res->problems, res->signature, "signature", br.why);
 		br.why = NULL;
 	} else if (rc == MS_OK) {

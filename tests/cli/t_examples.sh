@@ -135,7 +135,7 @@ cp -r repo/model rogue-model
 "$MS" sign --key rogue.key --no-record rogue-model >/dev/null 2>&1
 run 1 sh "$HOOK" rogue-model deploy/policy.json
 expect_err "REFUSED"
-expect_err "signature: rogue-model/model.sig (does not verify"
+expect_err "untrusted: rogue-model/model.sig (signed by key [0-9a-f]*, which is not trusted here"
 printf '{"version": 1, "trusted_key": ["ci.pub"]}' >deploy/typo.json
 run 2 sh "$HOOK" good deploy/typo.json
 expect_err "could not be checked (modelseal exit 2)"

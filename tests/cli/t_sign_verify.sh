@@ -102,11 +102,17 @@ check "every difference is listed" [ "$(wc -l <"$T/out")" -eq 3 ]
 
 # ---- tampering with the signature ----
 fresh
+# signed by a key that is not trusted: said so, naming the key (its claim)
 run 1 "$MS" verify --key other.pub m2
-expect_out "^signature: m2/model.sig (does not verify with the given key)$"
+expect_out "^untrusted: m2/model.sig (signed by key $keyid, which is not trusted here"
 run 1 "$MS" --json verify --key other.pub m2
-expect_out '"problem": "signature"'
-expect_out '"signer": null'
+expect_out '"problem": "untrusted"'
+expect_out "\"signer\": \"$keyid\""
+expect_out '"verified": false'
+# signed in the name of a trusted key, but forged: a bad signature
+sed "s/\"hint\":\"[0-9a-f]*\"/\"hint\":\"$(sha256sum <other.pub | cut -c1-64)\"/; s/\"keyid\":\"[0-9a-f]*\"/\"keyid\":\"$(sha256sum <other.pub | cut -c1-64)\"/" m2/model.sig >forged.sig
+run 1 "$MS" verify --key other.pub --signature forged.sig m2
+expect_out "^signature: forged.sig (does not verify with the given key)$"
 # ECDSA and Ed25519 keys together, none the signer
 run 1 "$MS" verify --key other.pub --key "$INTEROP/oms/keys/signing-key-pub.pem" m2
 

@@ -45,7 +45,7 @@ check "json list: label and revoked" [ "$(jq -c --arg k "$KID" '.keys[] | select
 run 0 "$MS" verify m1
 expect_out_is "verified sha256:$M1 signed by $KID"
 run 1 "$MS" verify m2
-expect_out "^signature: m2/model.sig (does not verify"
+expect_out "^untrusted: m2/model.sig (signed by key [0-9a-f]\{64\}, which is not trusted here"
 # bad adds
 expect_error "$MS" trust add k.key
 expect_error "$MS" trust add missing.pub
