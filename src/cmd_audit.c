@@ -2,12 +2,14 @@
  * and does the log extend a signed checkpoint? */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "modelseal/checkpoint.h"
 #include "modelseal/cli.h"
 #include "modelseal/commands.h"
 #include "modelseal/lineage.h"
 #include "modelseal/registry.h"
+#include "modelseal/registry_trust.h"
 #include "modelseal/util.h"
 
 const char cmd_audit_usage[] =
@@ -114,6 +116,37 @@ static int parse_args(int argc, char **argv, struct audit_args *a)
 	return MS_OK;
 }
 
+/* Nothing signed here yet: an empty log is intact, unless a checkpoint says
+ * there was a longer one (then it was removed: not intact). */
+static int no_registry(const struct audit_args *args)
+{
+	char *path = ms_registry_default_path();
+	struct ms_audit a = {0};
+	int rc = 0;
+	memset(a.head, '0', MS_HEX_LEN); /* the head of an empty log */
+	if (args->checkpoint && args->cp.size > 0) {
+		a.problem = ms_asprintf("there is no registry, but checkpoint %s records %llu "
+		                        "events: the log was removed",
+		                        args->checkpoint, (unsigned long long)args->cp.size);
+		a.problems = ms_calloc(1, sizeof *a.problems);
+		a.problems[a.n_problems++] = ms_strdup(a.problem);
+		rc = 1;
+	}
+	if (ms_global.json)
+		print_json(path ? path : "", rc, &a, args);
+	else if (rc == 0)
+		printf("registry %s: none yet (nothing recorded on this machine): nothing to "
+		       "check\n",
+		       path ? path : "");
+	else
+		print_text(path ? path : "", rc, &a, args);
+	if (rc == 1)
+		ms_error("%s", a.problem);
+	ms_audit_free(&a);
+	free(path);
+	return rc == 1 ? MS_FAIL : MS_OK;
+}
+
 static int run(struct audit_args *args)
 {
 	struct ms_registry *reg;
@@ -123,8 +156,9 @@ static int run(struct audit_args *args)
 		if (rc != MS_OK)
 			return rc;
 	}
-	if (ms_registry_open(NULL, 0, &reg) < 0)
-		return MS_ERR;
+	int have = ms_registry_open_if_exists(&reg);
+	if (have <= 0)
+		return have < 0 ? MS_ERR : no_registry(args);
 	int rc = ms_registry_audit(reg, &a);
 	if (rc >= 0 && args->checkpoint && ms_registry_check_checkpoint(reg, &args->cp, &a) < 0)
 		rc = -1;

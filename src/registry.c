@@ -230,6 +230,27 @@ char *ms_registry_default_path(void)
 	return p;
 }
 
+/* Whether the registry's place was given (an argument, --registry or
+ * $MODELSEAL_REGISTRY) rather than the default under XDG_DATA_HOME/HOME. */
+static int explicit_location(const char *path)
+{
+	const char *env = getenv("MODELSEAL_REGISTRY");
+	return path || (ms_global.registry && *ms_global.registry) || (env && *env);
+}
+
+static int check_parent(const char *path)
+{
+	char *dir = ms_dirname(path);
+	struct stat st;
+	int ok = stat(dir, &st) == 0 && S_ISDIR(st.st_mode);
+	if (!ok)
+		ms_error("registry %s: directory '%s' does not exist (create it first, or leave "
+		         "--registry and $MODELSEAL_REGISTRY unset for the default location)",
+		         path, dir);
+	free(dir);
+	return ok ? 0 : -1;
+}
+
 /* mkdir -p of the directories above path, new ones 0700. */
 static int make_parents(const char *path)
 {
@@ -435,7 +456,10 @@ int ms_registry_open(const char *path, unsigned flags, struct ms_registry **out)
 			free(p);
 			return -1;
 		}
-		if (make_parents(p) < 0) {
+		/* Only the default location is made for the user: a path given
+		 * by --registry or $MODELSEAL_REGISTRY whose directory is missing
+		 * is more likely a typo than a wish. */
+		if (!explicit_location(path) ? make_parents(p) < 0 : check_parent(p) < 0) {
 			free(p);
 			return -1;
 		}

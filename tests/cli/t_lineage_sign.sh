@@ -74,7 +74,7 @@ run 0 "$MS" --json show ft@1
 check "show --json provenance is the bundle" [ "$(jq -r .provenance.dsseEnvelope.payloadType "$T/out")" = application/vnd.in-toto+json ]
 check "show --json statement is the signed one" [ "$(jq -r '.statement.subject[0].digest.sha256' "$T/out")" = "$FT" ]
 run 0 "$MS" log
-check "log: 4 models, newest first" [ "$(awk '{print $1}' "$T/out" | tr '\n' ' ')" = "q4@1 ft@1 data@1 base@1 " ]
+check "log: a header, then 4 models, newest first" [ "$(awk '{print $1}' "$T/out" | tr '\n' ' ')" = "MODEL q4@1 ft@1 data@1 base@1 " ]
 # A path REF in --parent, and a digest prefix.
 printf 'adapter weights' >adapter.bin
 run 0 "$MS" sign --key k.key --name lora --version 1 --parent "./ft=adapter" adapter.bin
@@ -109,8 +109,12 @@ run 0 env MODELSEAL_REGISTRY="$T/none/r.db" "$MS" sign --key k.key --no-record f
 check "--no-record creates no registry" [ ! -e "$T/none" ]
 expect_error env MODELSEAL_REGISTRY="$T/none/r.db" "$MS" sign --key k.key --no-record --parent base@1=finetune ft2
 expect_err 'no registry at'
-run 0 env MODELSEAL_REGISTRY="$T/new/dir/r.db" "$MS" sign --key k.key ft2
-check "sign creates the registry directory 0700" [ "$(stat -c %a "$T/new/dir")" = 700 ]
+# only the default location is created; a given one must have its directory
+expect_error env MODELSEAL_REGISTRY="$T/new/dir/r.db" "$MS" sign --key k.key ft2
+expect_err "directory '$T/new/dir' does not exist"
+check "a given registry location's directory is not created" [ ! -e "$T/new" ]
+run 0 env -u MODELSEAL_REGISTRY XDG_DATA_HOME="$T/new" "$MS" sign --key k.key ft2
+check "sign creates the default registry's directory 0700" [ "$(stat -c %a "$T/new/modelseal")" = 700 ]
 
 # ---- verify records its result where a registry exists ----
 n0=$(sq "SELECT count(*) FROM events")
@@ -130,8 +134,10 @@ expect_error env MODELSEAL_REGISTRY="$T/junk.db" "$MS" verify --key k.pub ft
 expect_err "junk.db"
 run 0 env -u MODELSEAL_REGISTRY -u HOME -u XDG_DATA_HOME "$MS" verify --key k.pub ft
 check "no HOME: verify says nothing about the registry" [ ! -s "$T/err" ]
-expect_error env -u MODELSEAL_REGISTRY -u HOME -u XDG_DATA_HOME "$MS" log
-expect_err "no registry location"
+# nowhere to look: nothing was recorded here, an empty history
+run 0 env -u MODELSEAL_REGISTRY -u HOME -u XDG_DATA_HOME "$MS" log
+check "no HOME: log prints nothing" [ ! -s "$T/out" ]
+check "no HOME: no error" not err_has error
 
 # ---- ten signers at once into one new registry ----
 mkdir par

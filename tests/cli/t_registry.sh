@@ -111,14 +111,15 @@ check "audit --json ok" [ "$(jq -r '.ok, .events' "$T/out" | tr '\n' ' ')" = "tr
 
 # --- log ---
 run 0 "$MS" log
-check "log lists 5 models" [ "$(wc -l <"$T/out")" -eq 5 ]
-check "log newest first" [ "$(awk '{print $1}' "$T/out" | tr '\n' ' ')" = "base-ft@2 base-ft-q4@1 base-ft@1 chat-data@3 base@1 " ]
+check "log lists a header and 5 models" [ "$(wc -l <"$T/out")" -eq 6 ]
+expect_out "^MODEL  *DIGEST  *SIGNER  *SIGNED  *FROM$"
+check "log newest first" [ "$(awk 'NR > 1 {print $1}' "$T/out" | tr '\n' ' ')" = "base-ft@2 base-ft-q4@1 base-ft@1 chat-data@3 base@1 " ]
 expect_out "^base-ft-q4@1 .*sha256:$(echo "$Q4" | cut -c1-12)  1111111111111111  2023-11-14T22:17:20Z  quantized: base-ft@1$"
 expect_out "^base-ft@1 .*finetune: base@1, dataset: chat-data@3$"
 run 0 "$MS" log base-ft
-check "log NAME filters" [ "$(awk '{print $1}' "$T/out" | tr '\n' ' ')" = "base-ft@2 base-ft@1 " ]
+check "log NAME filters" [ "$(awk 'NR > 1 {print $1}' "$T/out" | tr '\n' ' ')" = "base-ft@2 base-ft@1 " ]
 run 0 "$MS" log -n 2
-check "log -n 2" [ "$(wc -l <"$T/out")" -eq 2 ]
+check "log -n 2" [ "$(wc -l <"$T/out")" -eq 3 ]
 run 0 "$MS" log --json
 check "log --json digests" [ "$(jq -r '.models[1].digest' "$T/out")" = "sha256:$Q4" ]
 check "log --json parents" [ "$(jq -r '.models[2].parents | map(.relation + "=" + .name) | join(",")' "$T/out")" = "finetune=base,dataset=chat-data" ]
@@ -209,8 +210,15 @@ expect_out 'base-ft@2'
 export MODELSEAL_REGISTRY=$REG
 
 # --- bad registries: a clear error and exit 2, never a crash ---
-expect_error "$MS" --registry "$T/none.db" log
-expect_err 'no registry at'
+# nothing recorded yet: an empty history and an empty log, exit 0
+run 0 "$MS" --registry "$T/none.db" log
+check "log of no registry: nothing on stdout" [ ! -s "$T/out" ]
+expect_err "no models recorded yet"
+run 0 "$MS" --registry "$T/none.db" audit
+expect_out "none yet (nothing recorded on this machine)"
+run 0 "$MS" --registry "$T/none.db" --json log
+check "log --json of no registry: no models" [ "$(jq '.models | length' "$T/out")" = 0 ]
+expect_error "$MS" --registry "$T/none.db" show base@1
 check "a reader creates nothing" [ ! -e "$T/none.db" ]
 printf 'this is not a SQLite database, only text pretending to be one.%.0s' 1 2 3 4 5 6 7 8 >"$T/junk.db"
 for c in log audit "show base@1" "lineage base@1"; do
