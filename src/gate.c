@@ -9,6 +9,7 @@
 #include "modelseal/cli.h"
 #include "modelseal/gate.h"
 #include "modelseal/json.h"
+#include "modelseal/lineage.h"
 #include "modelseal/registry_trust.h"
 #include "modelseal/util.h"
 
@@ -378,6 +379,27 @@ static void print_signer_text(const struct ms_verify_result *res)
 		printf("; legacy format: %s", legacy_format(res));
 }
 
+/* " (name@version)" when the registry knows the model by a name. */
+static void print_model_name(const struct ms_gate *g, const char *hex)
+{
+	struct ms_model_info m = {0};
+	char label[256];
+	if (!g->reg || ms_registry_get_model(g->reg, hex, 0, &m) != 0)
+		return;
+	if (m.name)
+		printf(" (%s)", ms_esc(ms_model_label(m.name, m.version, label, sizeof label)));
+	ms_model_info_free(&m);
+}
+
+/* " (LABEL)" when the trust store names the signing key. */
+static void print_signer_label(const struct ms_gate *g)
+{
+	const struct ms_trust_key *k =
+	    g->res.signer ? ms_trust_find_key(&g->trust, ms_pubkey_id(g->res.signer)) : NULL;
+	if (k && k->label)
+		printf(" (%s)", ms_esc(k->label));
+}
+
 /* One line on success; on failure every problem and every rule on stdout
  * and a summary on stderr. */
 static void print_text(const struct ms_gate *g)
@@ -386,8 +408,11 @@ static void print_text(const struct ms_gate *g)
 	if (g->verified) {
 		char hex[2 * MS_ROOT_LEN + 1];
 		ms_hex_encode(res->signed_manifest.root, MS_ROOT_LEN, hex);
-		printf("verified sha256:%s signed by ", hex);
+		printf("verified sha256:%s", hex);
+		print_model_name(g, hex);
+		printf(" signed by ");
 		print_signer(res);
+		print_signer_label(g);
 		print_signer_text(res);
 		if (g->has_policy)
 			printf("; policy: %zu rule%s pass", g->report.n,

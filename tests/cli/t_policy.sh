@@ -237,7 +237,7 @@ if "$MS" help 2>&1 | grep -q '^  unpack '; then
 	policy good.json '{"version": 1, "trusted_keys": ["k.pub"], "allow_unsigned_files": false}'
 	policy wrong.json '{"version": 1, "trusted_keys": ["other.pub"]}'
 	run 0 "$MS" unpack --policy good.json base.tar out1
-	expect_out "^verified sha256:$BASE signed by $KID; policy: 2 rules pass$"
+	expect_out "^verified sha256:$BASE (base@1) signed by $KID; policy: 2 rules pass$"
 	expect_out "^unpacked into out1$"
 	check "unpacked model verifies" sh -c "\"\$MS\" verify --key k.pub out1 >/dev/null 2>&1"
 	run 1 "$MS" unpack --key k.pub --policy wrong.json base.tar out2

@@ -43,7 +43,7 @@ check "json list: two keys" [ "$(jq '.keys | length' "$T/out")" = 2 ]
 check "json list: label and revoked" [ "$(jq -c --arg k "$KID" '.keys[] | select(.keyid == $k) | [.label, .revoked]' "$T/out")" = '["release",null]' ]
 # verify without --key uses the store
 run 0 "$MS" verify m1
-expect_out_is "verified sha256:$M1 signed by $KID"
+expect_out_is "verified sha256:$M1 (m@1) signed by $KID (release)"
 run 1 "$MS" verify m2
 expect_out "^untrusted: m2/model.sig (signed by key [0-9a-f]\{64\}, which is not trusted here"
 # bad adds
