@@ -23,7 +23,12 @@ static void setup(void)
 {
 	snprintf(dir, sizeof dir, "/tmp/ms-regtest.XXXXXX");
 	ck_assert_ptr_nonnull(mkdtemp(dir));
-	db_path = ms_asprintf("%s/sub/dir/registry.db", dir);
+	db_path = ms_asprintf("%s/sub/modelseal/registry.db", dir);
+	/* the default location (XDG_DATA_HOME), the one modelseal creates */
+	char *xdg = ms_asprintf("%s/sub", dir);
+	setenv("XDG_DATA_HOME", xdg, 1);
+	unsetenv("MODELSEAL_REGISTRY");
+	free(xdg);
 }
 
 static void teardown(void)
@@ -49,7 +54,7 @@ static const char *dg(const char *prefix, char fill)
 static struct ms_registry *open_new(void)
 {
 	struct ms_registry *reg;
-	ck_assert_int_eq(ms_registry_open(db_path, MS_REG_CREATE, &reg), 0);
+	ck_assert_int_eq(ms_registry_open(NULL, MS_REG_CREATE, &reg), 0);
 	return reg;
 }
 
@@ -138,12 +143,30 @@ START_TEST(missing_registry_is_an_error_without_create)
 }
 END_TEST
 
+/* Only the default location is created: a given path's directory must
+ * exist (a typo in --registry must not make a new registry somewhere). */
+START_TEST(given_location_needs_its_directory)
+{
+	struct ms_registry *reg;
+	char *given = ms_asprintf("%s/typo/registry.db", dir);
+	ck_assert_int_eq(ms_registry_open(given, MS_REG_CREATE, &reg), -1);
+	char *typo = ms_asprintf("%s/typo", dir);
+	struct stat st;
+	ck_assert_int_eq(stat(typo, &st), -1);
+	ck_assert_int_eq(mkdir(typo, 0700), 0);
+	ck_assert_int_eq(ms_registry_open(given, MS_REG_CREATE, &reg), 0);
+	ms_registry_close(reg);
+	free(typo);
+	free(given);
+}
+END_TEST
+
 START_TEST(v1_database_is_migrated)
 {
 	char *sub = ms_asprintf("%s/sub", dir);
 	ck_assert_int_eq(mkdir(sub, 0700), 0);
 	free(sub);
-	sub = ms_asprintf("%s/sub/dir", dir);
+	sub = ms_asprintf("%s/sub/modelseal", dir);
 	ck_assert_int_eq(mkdir(sub, 0700), 0);
 	free(sub);
 	/* A registry as schema version 1 left it, with one model in it. */
@@ -688,7 +711,7 @@ START_TEST(concurrent_writers)
 			struct ms_registry *reg;
 			snprintf(name, sizeof name, "m%d", i);
 			snprintf(d, sizeof d, "%s", dg(name + 1, 'c'));
-			if (ms_registry_open(db_path, MS_REG_CREATE, &reg) < 0)
+			if (ms_registry_open(NULL, MS_REG_CREATE, &reg) < 0)
 				_exit(1);
 			int rc = record(reg, d, name, "1", NULL, 0) < 0 ||
 			         ms_registry_record_event(reg, MS_EV_VERIFIED, name, NULL) < 0;
@@ -716,6 +739,7 @@ static Suite *registry_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, schema_is_created);
 	tcase_add_test(tc, missing_registry_is_an_error_without_create);
+	tcase_add_test(tc, given_location_needs_its_directory);
 	tcase_add_test(tc, v1_database_is_migrated);
 	tcase_add_test(tc, newer_schema_is_refused);
 	tcase_add_test(tc, foreign_and_corrupt_files_are_refused);
