@@ -23,6 +23,8 @@ struct ms_tarscan {
 	const char *what;
 	enum state state;
 	uint64_t pos;  /* stream offset of the next byte the state wants */
+	uint64_t at;   /* where what is being checked starts, for messages */
+	int started;   /* a header was read */
 	uint64_t need; /* bytes the state still wants (data: up to the next header) */
 	uint8_t block[BLOCK];
 	size_t have; /* of block */
@@ -79,7 +81,7 @@ void ms_tarscan_free(struct ms_tarscan *t)
 static int refuse(struct ms_tarscan *t, const char *why)
 {
 	ms_error("archive '%s': %s (at byte %llu of the tar stream)", t->what, why,
-	         (unsigned long long)t->pos);
+	         (unsigned long long)t->at);
 	return -1;
 }
 
@@ -281,12 +283,13 @@ static int header(struct ms_tarscan *t)
 		t->state = S_END;
 		return 0;
 	}
+	int first = !t->started;
+	t->started = 1;
 	if (!checksum_ok(h))
-		return refuse(t, "damaged tar header (bad checksum)");
-	int posix = memcmp(h + 257,
-	                   "ustar\0"
-	                   "00",
-	                   8) == 0;
+		return refuse(t, first ? "not a tar archive as its name says (bad header checksum)"
+		                       : "damaged tar header (bad checksum)");
+	static const char ustar[8] = {'u', 's', 't', 'a', 'r', '\0', '0', '0'};
+	int posix = memcmp(h + 257, ustar, 8) == 0;
 	int gnu = memcmp(h + 257, "ustar  \0", 8) == 0;
 	if (!posix && !gnu)
 		return refuse(t, "not a ustar, pax or GNU tar header");
@@ -320,8 +323,12 @@ static size_t step(struct ms_tarscan *t, const uint8_t *buf, size_t len, int *rc
 {
 	size_t n = len < t->need ? len : (size_t)t->need;
 	if (t->state == S_END) {
-		if (!is_zero(buf, len))
-			*rc = refuse(t, "data after the end of the archive");
+		for (size_t i = 0; i < len && *rc == 0; i++)
+			if (buf[i]) {
+				t->at = t->pos + i;
+				*rc = refuse(t, "data after the end of the archive");
+			}
+		t->pos += len;
 		return len;
 	}
 	if (t->state == S_HEADER) {
@@ -338,6 +345,7 @@ static size_t step(struct ms_tarscan *t, const uint8_t *buf, size_t len, int *rc
 	if (t->state == S_HEADER) {
 		t->have = 0;
 		t->need = BLOCK;
+		t->at = t->pos - BLOCK;
 		*rc = header(t);
 	} else {
 		enum state was = t->state;
@@ -368,8 +376,6 @@ int ms_tarscan_feed(struct ms_tarscan *t, uint64_t off, const void *buf, size_t 
 		size_t n = step(t, p, len, &rc);
 		p += n;
 		len -= n;
-		if (t->state == S_END)
-			t->pos = off + (uint64_t)(p - (const uint8_t *)buf);
 	}
 	return rc;
 }

@@ -293,15 +293,15 @@ static int check_local(int fd, uint64_t limit, const char *what, struct ms_zip_e
 	}
 	if (rc == 0)
 		rc = check_extra(var + nlen, elen, what, e->name, &z64, &z64_len);
-	free(var);
-	if (rc < 0)
-		return -1;
 	uint32_t crc = le32(h + 14), cs = le32(h + 18), us = le32(h + 22);
 	uint64_t csize = cs, usize = us;
-	if (cs == SAT32 && us == SAT32 && z64 && z64_len >= 16) {
+	if (rc == 0 && cs == SAT32 && us == SAT32 && z64 && z64_len >= 16) {
 		usize = le64(z64);
 		csize = le64(z64 + 8);
 	}
+	free(var);
+	if (rc < 0)
+		return -1;
 	int desc = e->flags & FLAG_DESCRIPTOR;
 	int same = le16(h + 6) == e->flags && le16(h + 8) == e->method;
 	/* With a data descriptor, a local value may be left 0 (writers
