@@ -1459,7 +1459,7 @@ static int match_member(struct archive_entry *e, const char *path, const char *w
 	const char *why = ms_archive_check_name(raw, &name);
 	if (why) {
 		ms_error("archive '%s': member '%s': %s", path, raw ? raw : "", why);
-		*rc = -1;
+		*rc = -2;
 		return 1;
 	}
 	if (!name)
@@ -1484,8 +1484,9 @@ int ms_archive_read_member(const char *path, const char *name, size_t max, char 
 	*top = NULL;
 	struct archive *a = open_archive(path, &rd);
 	if (!a) {
+		int refused = rd.refused;
 		reader_close(&rd);
-		return -1;
+		return refused ? -2 : -1;
 	}
 	struct archive_entry *e;
 	int r, rc = 0;
@@ -1494,6 +1495,8 @@ int ms_archive_read_member(const char *path, const char *name, size_t max, char 
 			rc = read_all(a, path, name, max, data, len);
 	if (rc == 0 && r < 0)
 		rc = -1;
+	if (rc == -1 && rd.refused)
+		rc = -2;
 	if (rc != 1) {
 		free(*top);
 		*top = NULL;

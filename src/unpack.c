@@ -138,6 +138,7 @@ void ms_unpack_discard(struct ms_unpack *u)
 		close(u->lock_fd);
 	free(u->staging);
 	free(u->model);
+	free(u->sig);
 	memset(u, 0, sizeof *u);
 	u->lock_fd = -1;
 }
@@ -356,8 +357,10 @@ static int verified_signature(const struct ms_verify_request *req,
 	return -1;
 }
 
-/* The model directory in staging gets its links, the signature that
- * verified, and ordinary permissions. */
+/* The model directory in staging gets its links and ordinary permissions;
+ * the signature that verified waits in u->sig for the commit, so that a
+ * staging directory never holds a model.sig before its model is moved into
+ * place. */
 static int finish_model_dir(const struct ms_verify_request *req, const struct ms_verify_result *res,
                             struct extractor *x)
 {
@@ -377,19 +380,20 @@ static int finish_model_dir(const struct ms_verify_request *req, const struct ms
 		ms_error("cannot set the mode of '%s': %s", model_dir, strerror(errno));
 		rc = -1;
 	}
-	char *json;
-	size_t len;
-	if (rc < 0 || verified_signature(req, res, &json, &len) < 0)
+	if (rc < 0 || verified_signature(req, res, &x->u->sig, &x->u->sig_len) < 0)
 		return -1;
-	char *path = ms_asprintf("%s/model.sig", model_dir);
-	rc = ms_write_atomic(path, json, len, 0644 & ~mask);
-	free(json);
-	free(path);
-	return rc;
+	return 0;
 }
 
 int ms_unpack_commit(struct ms_unpack *u, const char *dest)
 {
+	mode_t mask = umask(0);
+	umask(mask);
+	char *path = ms_asprintf("%s/model.sig", u->model);
+	int rc = ms_write_atomic(path, u->sig, u->sig_len, 0644 & ~mask);
+	free(path);
+	if (rc < 0)
+		return -1;
 	if (rename(u->model, dest) < 0) {
 		ms_error("cannot rename '%s' to '%s': %s", u->model, dest, strerror(errno));
 		return -1;

@@ -338,8 +338,11 @@ static int load_bundle(const struct ms_verify_request *req, struct ms_verify_res
 	if (found == 0)
 		ms_error("no signature for archive '%s': neither '%s' nor a model.sig member",
 			 req->model, res->signature);
+	if (found == -2) /* refused while looking: the archive fails */
+		ms_problems_add(&res->problems, req->model, "unsafe",
+				ms_strdup("the archive holds a member modelseal refuses"));
 	if (found <= 0)
-		return MS_ERR;
+		return found == -2 ? MS_FAIL : MS_ERR;
 	free(res->signature);
 	res->signature = ms_asprintf("%s:model.sig", req->model);
 	res->sig_member = 1;

@@ -69,7 +69,9 @@ int ms_archive_hash_signed(const char *path, const struct ms_hash_opts *o,
  * "model.sig"), at most max bytes, NUL-terminated. It is looked for at the
  * archive's top and under the first member's top-level directory; *top gets
  * that directory (or NULL) so the caller can check that it is the root the
- * hash found. 1 found, 0 absent, -1 after reporting. */
+ * hash found. 1 found, 0 absent, -1 after reporting, -2 after reporting
+ * that the archive is one the rules refuse (unsafe, or read differently by
+ * other extractors). */
 int ms_archive_read_member(const char *path, const char *name, size_t max, char **data, size_t *len,
                            char **top);
 
