@@ -684,7 +684,8 @@ struct pass {
 	int refused; /* failed on a member the rules refuse (not a read error) */
 	struct member *mem;
 	size_t n_mem, mem_cap;
-	struct nameset names; /* every member and every directory above one */
+	struct nameset names;  /* every member and every directory above one */
+	struct nameset folded; /* unpack: the same, in ASCII lower case */
 	struct ms_resource *res;
 	size_t n_res, res_cap;
 	struct ms_progress progress;
@@ -921,6 +922,10 @@ static int read_member_data(struct pass *p, struct archive_entry *e, struct memb
 			return -1;
 	if (r != ARCHIVE_EOF)
 		return read_error(p, m);
+	/* Python stops a zip member at its size, libarchive at the end of its
+	 * deflate stream: they must be one. */
+	if (archive_entry_size_is_set(e) && f.pos != (uint64_t)archive_entry_size(e))
+		return differs(&p->rd, m->name, "its data is not the size its header says");
 	return feed_end(&f);
 }
 
@@ -1034,8 +1039,37 @@ static int classify(struct pass *p, struct archive_entry *e, const char *name, e
 /* Checked as each member arrives, before anything is written for it: a
  * second member of one name, and a file where a directory is (or the
  * reverse), which is also how a member "through" a symlink shows. */
+/* Unpack only: names that differ only in case are one file on a
+ * case-insensitive file system, where the second would overwrite the
+ * verified first. Each prefix of name (its directories, then itself) that
+ * is new must be new in lower case too. */
+static int check_case(struct pass *p, const char *name)
+{
+	char *low = ms_strdup(name);
+	for (char *c = low; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
+	int rc = 0;
+	for (size_t n = 0; rc == 0 && (n == 0 || name[n - 1]); n++) {
+		if (name[n] != '/' && name[n] != '\0')
+			continue;
+		if (nameset_get(&p->names, name, n) < 0 && nameset_get(&p->folded, low, n) >= 0) {
+			ms_error(
+			    "archive '%s': '%.*s' differs from another member only in case "
+			    "(on a case-insensitive file system one would overwrite the other)",
+			    p->path, (int)n, name);
+			rc = refuse(p);
+		}
+		nameset_put(&p->folded, low, n, 1);
+	}
+	free(low);
+	return rc;
+}
+
 static int check_clash(struct pass *p, const char *name, int is_dir)
 {
+	if (p->sink && check_case(p, name) < 0)
+		return -1;
 	for (const char *s = strchr(name, '/'); s; s = strchr(s + 1, '/')) {
 		size_t n = (size_t)(s - name);
 		if (nameset_get(&p->names, name, n) == 0) {
@@ -1321,6 +1355,7 @@ static void pass_free(struct pass *p)
 	free(p->mem);
 	free(p->res);
 	nameset_free(&p->names);
+	nameset_free(&p->folded);
 	free(p->top);
 	ms_ignore_list_free(p->ign, p->n_ign);
 }

@@ -295,7 +295,16 @@ static int header(struct ms_tarscan *t)
 		return refuse(t, "not a ustar, pax or GNU tar header");
 	if (gnu && !is_zero(h + 345, 155))
 		return refuse(t, "GNU header with fields extractors read differently");
-	uint64_t size;
+	/* Python stops reading, silently, at a header with any malformed
+	 * number (mode, uid, gid, size, mtime, device numbers): every one must
+	 * be plain. */
+	static const struct {
+		unsigned off, len;
+	} numbers[] = {{100, 8}, {108, 8}, {116, 8}, {136, 12}, {329, 8}, {337, 8}};
+	uint64_t size, n;
+	for (size_t i = 0; i < MS_ARRAY_LEN(numbers); i++)
+		if (parse_number(h + numbers[i].off, numbers[i].len, &n) < 0)
+			return refuse(t, "malformed numeric field in a tar header");
 	if (parse_number(h + 124, 12, &size) < 0)
 		return refuse(t, "malformed size field");
 	char type = h[156] ? (char)h[156] : '0';

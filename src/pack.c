@@ -449,9 +449,10 @@ int ms_archive_pack(const char *dir, const char *out)
 	 * carries them the same way to every extractor. */
 	for (size_t i = 0; rc == 0 && f == PF_ZIP && i < l.n; i++)
 		if (l.e[i].link) {
-			ms_error("'%s' is a symbolic link, which a zip archive cannot carry the same "
-			         "way to every extractor: pack into a .tar (or .tar.gz, ...) instead",
-			         l.e[i].rel);
+			ms_error(
+			    "'%s' is a symbolic link, which a zip archive cannot carry the same "
+			    "way to every extractor: pack into a .tar (or .tar.gz, ...) instead",
+			    l.e[i].rel);
 			rc = -1;
 		}
 	if (rc == 0) {

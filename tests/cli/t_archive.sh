@@ -419,3 +419,25 @@ rm -rf sweep/slow
 run 0 "$MS" unpack --key k.pub p1.tar sweep/d2
 check "the next unpack removed the staging" \
 	sh -c '! ls -a sweep | grep -q "^\.modelseal-unpack"'
+
+# Names that differ only in case: one file on a case-insensitive file
+# system, where unpack would write the second over the verified first.
+mkdir -p cs/Sub cs/sub
+printf 'upper' >cs/W.bin
+printf 'lower' >cs/w.bin
+printf 'a' >cs/Sub/a
+printf 'b' >cs/sub/b
+run 0 "$MS" sign --key k.key cs
+rm cs/W.bin
+"$MS" sign -q --key k.key cs >/dev/null 2>&1
+tar cf cs-dirs.tar cs
+printf 'upper' >cs/W.bin
+rm -r cs/Sub cs/sub
+"$MS" sign -q --key k.key cs >/dev/null 2>&1
+tar cf cs-files.tar cs
+for a in cs-files.tar cs-dirs.tar; do
+	run 0 "$MS" verify --key k.pub --archive $a
+	run 1 "$MS" unpack --key k.pub $a jail/cs
+	expect_err "differs from another member only in case"
+	check "$a: no DEST" [ ! -e jail/cs ]
+done

@@ -383,6 +383,25 @@ def build(d):
         header(b"m/h", 0, typ=b"1", linkname=b"m/w.bin"), pad(Z)]))
     refuse("tar-hardlink-data.tar", "")
 
+    put("tar-bad-uid.tar", raw_tar([member(b"m/w.bin", W), bytearray(member(b"m/t", T))]))
+    b = bytearray(open(os.path.join(d, "tar-bad-uid.tar"), "rb").read())
+    b[3584 + 108:3584 + 116] = b"00001x0\0"
+    b[3584 + 148:3584 + 156] = b"        "
+    b[3584 + 148:3584 + 156] = b"%06o\0 " % sum(b[3584:4096])
+    put("tar-bad-uid.tar", bytes(b))
+    refuse("tar-bad-uid.tar", "malformed numeric field")
+    # Deflate data longer than the size both headers give, with the CRC of
+    # all of it: Python stops at the size (and fails the CRC), libarchive
+    # reads to the end of the stream.
+    import zlib
+    co = zlib.compressobj(9, zlib.DEFLATED, -15)
+    dz = co.compress(W) + co.flush()
+    lz = zip_bytes([("m/w.bin", W)])
+    lloc, lcen, _ = zip_parts(lz)
+    lz = patch(patch(lz, lloc[0] + 22, "<I", 2000), lcen[0] + 24, "<I", 2000)
+    put("zip-longer-data.zip", lz)
+    refuse("zip-longer-data.zip", "size")
+
     with open(os.path.join(d, "cases.tsv"), "w") as f:
         for name, verdict, what in CASES:
             f.write("%s\t%s\t%s\n" % (name, verdict, what))
