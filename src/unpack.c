@@ -139,6 +139,7 @@ void ms_unpack_discard(struct ms_unpack *u)
 	free(u->staging);
 	free(u->model);
 	free(u->sig);
+	free(u->prov);
 	memset(u, 0, sizeof *u);
 	u->lock_fd = -1;
 }
@@ -357,6 +358,43 @@ static int verified_signature(const struct ms_verify_request *req,
 	return -1;
 }
 
+/* The archive's model.provenance.sig, when it has one at the model root and
+ * it verifies with one of the trusted keys: a signature the statement does
+ * not list, kept only because it verified too. Otherwise it is left out,
+ * with a warning. */
+static int verified_provenance(const struct ms_verify_request *req,
+                               const struct ms_verify_result *res, struct ms_unpack *u)
+{
+	char *json, *top = NULL;
+	size_t len;
+	int found = ms_archive_read_member(req->model, "model.provenance.sig", MS_BUNDLE_MAX, &json,
+	                                   &len, &top);
+	int at_root = found == 1 && ((top == NULL) == (res->archive_root == NULL)) &&
+	              (!top || strcmp(top, res->archive_root) == 0);
+	free(top);
+	if (found < 0)
+		return -1;
+	if (found == 0)
+		return 0;
+	uint8_t *payload = NULL;
+	size_t plen, which;
+	int v = at_root
+	            ? ms_bundle_verify(json, len, "model.provenance.sig", MS_INTOTO_PAYLOAD_TYPE,
+	                               req->keys, req->n_keys, &payload, &plen, &which)
+	            : MS_FAIL;
+	free(payload);
+	if (v == MS_OK) {
+		u->prov = json;
+		u->prov_len = len;
+		return 0;
+	}
+	free(json);
+	ms_warn("'%s': its model.provenance.sig does not verify with the trusted keys and is not "
+	        "unpacked",
+	        req->model);
+	return 0;
+}
+
 /* The model directory in staging gets its links and ordinary permissions;
  * the signature that verified waits in u->sig for the commit, so that a
  * staging directory never holds a model.sig before its model is moved into
@@ -382,7 +420,7 @@ static int finish_model_dir(const struct ms_verify_request *req, const struct ms
 	}
 	if (rc < 0 || verified_signature(req, res, &x->u->sig, &x->u->sig_len) < 0)
 		return -1;
-	return 0;
+	return verified_provenance(req, res, x->u);
 }
 
 int ms_unpack_commit(struct ms_unpack *u, const char *dest)
@@ -392,6 +430,11 @@ int ms_unpack_commit(struct ms_unpack *u, const char *dest)
 	char *path = ms_asprintf("%s/model.sig", u->model);
 	int rc = ms_write_atomic(path, u->sig, u->sig_len, 0644 & ~mask);
 	free(path);
+	if (rc == 0 && u->prov) {
+		path = ms_asprintf("%s/model.provenance.sig", u->model);
+		rc = ms_write_atomic(path, u->prov, u->prov_len, 0644 & ~mask);
+		free(path);
+	}
 	if (rc < 0)
 		return -1;
 	if (rename(u->model, dest) < 0) {

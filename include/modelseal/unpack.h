@@ -15,6 +15,8 @@ struct ms_unpack {
 	char *model;   /* the model directory in it */
 	char *sig;     /* the signature that verified, model.sig at commit */
 	size_t sig_len;
+	char *prov; /* a model.provenance.sig that verified with a trusted key, or NULL */
+	size_t prov_len;
 };
 
 /* Verifies the archive req->model exactly as `verify --archive` does and,

@@ -441,3 +441,21 @@ for a in cs-files.tar cs-dirs.tar; do
 	expect_err "differs from another member only in case"
 	check "$a: no DEST" [ ! -e jail/cs ]
 done
+
+# model.provenance.sig is not in the statement: unpacked only when it
+# verifies with a trusted key, else left out with a warning.
+rm -rf pv && mkdir -p pv
+printf 'w' >pv/w.bin
+"$MS" sign -q --key k.key pv >/dev/null 2>&1
+"$MS" sign -q --key other.key --signature pv/model.provenance.sig pv >/dev/null 2>&1
+check "a provenance-like bundle signed by another key" [ -f pv/model.provenance.sig ]
+tar cf pv-other.tar pv
+cp pv/model.sig pv/model.provenance.sig
+tar cf pv-ok.tar pv
+run 0 "$MS" unpack --key k.pub pv-ok.tar jail/pv
+check "a verifying model.provenance.sig is unpacked" cmp -s pv/model.provenance.sig jail/pv/model.provenance.sig
+rm -rf jail/pv
+run 0 "$MS" unpack --key k.pub pv-other.tar jail/pv
+expect_err "model.provenance.sig does not verify with the trusted keys"
+check "a model.provenance.sig by an untrusted key is not unpacked" [ ! -e jail/pv/model.provenance.sig ]
+rm -rf jail/pv
