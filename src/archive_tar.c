@@ -22,10 +22,11 @@ enum state {
 struct ms_tarscan {
 	const char *what;
 	enum state state;
-	uint64_t pos;  /* stream offset of the next byte the state wants */
-	uint64_t at;   /* where what is being checked starts, for messages */
-	int started;   /* a header was read */
-	uint64_t need; /* bytes the state still wants (data: up to the next header) */
+	uint64_t pos;   /* stream offset of the next byte the state wants */
+	uint64_t at;    /* where what is being checked starts, for messages */
+	int started;    /* a header was read */
+	char *hdr_name; /* the member whose header is being checked, for messages */
+	uint64_t need;  /* bytes the state still wants (data: up to the next header) */
 	uint8_t block[BLOCK];
 	size_t have; /* of block */
 	char ext_type;
@@ -71,6 +72,7 @@ void ms_tarscan_free(struct ms_tarscan *t)
 		return;
 	clear_ext(t);
 	ms_buf_free(&t->ext);
+	free(t->hdr_name);
 	for (size_t i = t->head; i < t->n_rec; i++)
 		record_free(&t->rec[i]);
 	free(t->rec);
@@ -80,8 +82,12 @@ void ms_tarscan_free(struct ms_tarscan *t)
 
 static int refuse(struct ms_tarscan *t, const char *why)
 {
-	ms_error("archive '%s': %s (at byte %llu of the tar stream)", t->what, why,
-	         (unsigned long long)t->at);
+	if (t->hdr_name)
+		ms_error("archive '%s': member '%s': %s (at byte %llu of the tar stream)", t->what,
+		         t->hdr_name, why, (unsigned long long)t->at);
+	else
+		ms_error("archive '%s': %s (at byte %llu of the tar stream)", t->what, why,
+		         (unsigned long long)t->at);
 	return -1;
 }
 
@@ -278,6 +284,8 @@ static int header(struct ms_tarscan *t)
 {
 	const uint8_t *h = t->block;
 	if (is_zero(h, BLOCK)) {
+		free(t->hdr_name);
+		t->hdr_name = NULL;
 		if (t->seen_x || t->seen_l || t->seen_k)
 			return refuse(t, "an extension header without its member");
 		t->state = S_END;
@@ -285,6 +293,12 @@ static int header(struct ms_tarscan *t)
 	}
 	int first = !t->started;
 	t->started = 1;
+	free(t->hdr_name);
+	t->hdr_name = NULL;
+	if (checksum_ok(h))
+		t->hdr_name = t->pax_path    ? ms_strdup(t->pax_path)
+		              : t->long_name ? ms_strdup(t->long_name)
+		                             : field(h, 100);
 	if (!checksum_ok(h))
 		return refuse(t, first ? "not a tar archive as its name says (bad header checksum)"
 		                       : "damaged tar header (bad checksum)");
@@ -322,6 +336,11 @@ static int header(struct ms_tarscan *t)
 		return refuse(t, "pax global header (extractors apply it differently)");
 	case 'S':
 		return refuse(t, "sparse member");
+	case '3':
+	case '4':
+	case '6':
+		return refuse(t, "device or fifo member: a model holds only files, directories and "
+		                 "links");
 	default:
 		return refuse(t, "member of a type extractors read differently");
 	}
@@ -334,6 +353,8 @@ static size_t step(struct ms_tarscan *t, const uint8_t *buf, size_t len, int *rc
 	if (t->state == S_END) {
 		for (size_t i = 0; i < len && *rc == 0; i++)
 			if (buf[i]) {
+				free(t->hdr_name);
+				t->hdr_name = NULL;
 				t->at = t->pos + i;
 				*rc = refuse(t, "data after the end of the archive");
 			}
