@@ -244,7 +244,7 @@ def build(d):
     put("gz-plus-tar.tar.gz", gz + tar)
     refuse("gz-plus-tar.tar.gz", "after the end of the compressed stream")
     put("bz2-garbage.tar.bz2", bz2.compress(tar) + b"GARBAGE!")
-    refuse("bz2-garbage.tar.bz2", "")
+    refuse("bz2-garbage.tar.bz2", "after the end of the compressed stream")
     put("xz-garbage.tar.xz", lzma.compress(tar) + b"GARBAGE!")
     refuse("xz-garbage.tar.xz", "")
     put("inner-tail.tar.gz", gzip.compress(tar + zip_bytes([("m/w.bin", Z)]), mtime=0))
@@ -252,7 +252,7 @@ def build(d):
 
     # ---- the name says another format ----
     put("zip-named.tar", zp); refuse("zip-named.tar", "not a tar archive")
-    put("tar-named.zip", tar); refuse("tar-named.zip", "")
+    put("tar-named.zip", tar); refuse("tar-named.zip", "end record is not at the end")
     put("plain-named.tar.gz", tar); refuse("plain-named.tar.gz", "gzip-compressed tar")
     put("gz-named.tar.xz", gz); refuse("gz-named.tar.xz", "xz-compressed tar")
     put("gz-named.tar", gz); refuse("gz-named.tar", "is not a tar archive")
@@ -277,11 +277,11 @@ def build(d):
     refuse("zip-local-flags.zip", "local and central headers disagree")
     # The central directory points member 3 at member 2's local header.
     put("zip-cd-points-other.zip", patch(zp, cen[3] + 42, "<I", loc[1]))
-    refuse("zip-cd-points-other.zip", "")
+    refuse("zip-cd-points-other.zip", "overlaps the member before it")
     # Central entries in another order than the local headers.
     c = [central_entry(zp, x) for x in cen]
     put("zip-cd-reordered.zip", with_central(zp, [c[0], c[3], c[2], c[1]]))
-    refuse("zip-cd-reordered.zip", "")
+    refuse("zip-cd-reordered.zip", "leaves a gap")
     put("zip-cd-dup.zip", with_central(zp, c + [c[1]]))
     refuse("zip-cd-dup.zip", "appears twice")
     put("zip-cd-fewer.zip", with_central(zp, c[:3]))
@@ -299,7 +299,7 @@ def build(d):
                                        struct.unpack("<I", zp[cen[1] + 20:cen[1] + 24])[0] + 40),
                                  loc[1] + 18, "<I",
                                  struct.unpack("<I", zp[loc[1] + 18:loc[1] + 22])[0] + 40))
-    refuse("zip-overlap.zip", "")
+    refuse("zip-overlap.zip", "overlaps the member before it")
     # ---- zip: features extractors read differently ----
     put("zip-encrypted.zip", patch(patch(zp, loc[1] + 6, "<H", 1), cen[1] + 8, "<H", 1))
     refuse("zip-encrypted.zip", "encrypted")
@@ -381,7 +381,7 @@ def build(d):
     put("tar-hardlink-data.tar", raw_tar([
         member(b"m/w.bin", W), header(b"PaxHeaders/h", len(hl), typ=b"x"), pad(hl),
         header(b"m/h", 0, typ=b"1", linkname=b"m/w.bin"), pad(Z)]))
-    refuse("tar-hardlink-data.tar", "")
+    refuse("tar-hardlink-data.tar", "link member carries data")
 
     put("tar-bad-uid.tar", raw_tar([member(b"m/w.bin", W), bytearray(member(b"m/t", T))]))
     b = bytearray(open(os.path.join(d, "tar-bad-uid.tar"), "rb").read())
