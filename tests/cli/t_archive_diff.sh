@@ -26,6 +26,20 @@ fi
 
 $PY -W ignore "$GEN" build corpus || fail "gen_archives.py build"
 check "the corpus has cases" [ "$(wc -l <corpus/cases.tsv)" -gt 60 ]
+# zstd is not in Python's standard library: those cases come from zstd(1).
+if command -v zstd >/dev/null 2>&1; then
+	zstd -q -c corpus/ok.tar >corpus/ok.tar.zst
+	cp corpus/ok.tar.zst corpus/zst-skippable.tar.zst # a frame decoders skip
+	printf 'P*M\030\005\000\000\000hello' >>corpus/zst-skippable.tar.zst
+	cp corpus/ok.tar.zst corpus/zst-garbage.tar.zst
+	printf 'GARBAGE!' >>corpus/zst-garbage.tar.zst
+	zstd -q -c corpus/tar-plus-zip.tar >corpus/zst-inner-tail.tar.zst
+	printf 'ok.tar.zst\taccept\t\nzst-skippable.tar.zst\taccept\t\n' >>corpus/cases.tsv
+	printf 'zst-garbage.tar.zst\trefuse\tzstd-compressed tar\n' >>corpus/cases.tsv
+	printf 'zst-inner-tail.tar.zst\trefuse\tdata after the end of the archive\n' >>corpus/cases.tsv
+else
+	echo "  skip [t_archive_diff]: zstd is not installed, no .tar.zst cases (scripts/install-deps.sh)"
+fi
 
 # extract READER ARCHIVE DEST: 0 when the reader extracted it without error.
 extract() {
@@ -36,6 +50,7 @@ extract() {
 	tar:*) tar -xf "$2" -C "$3" ;;
 	unzip:*.zip) unzip -q -o "$2" -d "$3" ;;
 	unzip:*) return 3 ;;
+	python:*.zst) return 3 ;; # no zstd in Python's standard library
 	python:*) $PY "$GEN" extract "$2" "$3" ;;
 	esac
 }
