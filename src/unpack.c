@@ -96,34 +96,43 @@ static void sweep_staging(const char *dir)
 		closedir(d);
 }
 
+/* Locks the directory just made at u->staging; 0 when it is still the
+ * one at that path once locked. */
+static int lock_staging(struct ms_unpack *u)
+{
+	u->lock_fd = open(u->staging, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+	struct stat a, b;
+	if (u->lock_fd >= 0 && flock(u->lock_fd, LOCK_EX) == 0 && fstat(u->lock_fd, &a) == 0 &&
+	    lstat(u->staging, &b) == 0 && a.st_ino == b.st_ino && a.st_dev == b.st_dev)
+		return 0;
+	if (u->lock_fd >= 0)
+		close(u->lock_fd);
+	u->lock_fd = -1;
+	(void)rmdir(u->staging);
+	return -1;
+}
+
 /* A new staging directory beside dest, locked. A sweep by another unpack
  * may remove it between mkdtemp and flock: then it is made again. */
 static int make_staging(const char *dest, struct ms_unpack *u)
 {
 	char *dir = ms_dirname(dest), *base = ms_basename(dest);
 	sweep_staging(dir);
-	int rc = -1;
-	for (int tries = 0; tries < 8 && rc < 0; tries++) {
+	int rc = -1, made = 1;
+	for (int tries = 0; tries < 8 && rc < 0 && made; tries++) {
 		free(u->staging);
 		u->staging = ms_asprintf("%s/" STAGING_PREFIX "%s.XXXXXX", dir, base);
-		if (!mkdtemp(u->staging)) {
+		made = mkdtemp(u->staging) != NULL;
+		if (!made) {
 			ms_error("cannot create a directory beside '%s': %s", dest,
 			         strerror(errno));
-			break;
+			free(u->staging);
+			u->staging = NULL;
+		} else {
+			rc = lock_staging(u);
 		}
-		u->lock_fd = open(u->staging, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
-		struct stat a, b;
-		if (u->lock_fd >= 0 && flock(u->lock_fd, LOCK_EX) == 0 &&
-		    fstat(u->lock_fd, &a) == 0 && lstat(u->staging, &b) == 0 &&
-		    a.st_ino == b.st_ino && a.st_dev == b.st_dev) {
-			rc = 0;
-			break;
-		}
-		if (u->lock_fd >= 0)
-			close(u->lock_fd);
-		u->lock_fd = -1;
 	}
-	if (rc < 0 && u->lock_fd < 0 && u->staging)
+	if (rc < 0 && made)
 		ms_error("cannot lock a directory beside '%s'", dest);
 	free(dir);
 	free(base);
