@@ -24,6 +24,7 @@
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -154,7 +155,7 @@ static int kind_of(const char *path)
 	size_t n = strlen(path);
 	for (size_t i = 0; i < MS_ARRAY_LEN(extensions); i++) {
 		size_t e = strlen(extensions[i].ext);
-		if (n > e && strcmp(path + n - e, extensions[i].ext) == 0)
+		if (n > e && strcasecmp(path + n - e, extensions[i].ext) == 0)
 			return (int)extensions[i].kind;
 	}
 	ms_error("archive '%s': unknown archive type: modelseal reads .tar, .tar.gz (.tgz), "

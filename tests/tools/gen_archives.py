@@ -192,6 +192,7 @@ def build(d):
     put("ok.tar.gz", gzip.compress(tar, mtime=0)); accept("ok.tar.gz")
     put("ok.tgz", gzip.compress(gnu, mtime=0)); accept("ok.tgz")
     put("ok.tar.bz2", bz2.compress(tar)); accept("ok.tar.bz2")
+    put("OK-UPPER.TGZ", gzip.compress(tar, mtime=0)); accept("OK-UPPER.TGZ")
     put("ok.tar.xz", lzma.compress(tar)); accept("ok.tar.xz")
     # Concatenated gzip members: one stream to gzip, Python and libarchive.
     put("ok-concat.tar.gz", gzip.compress(tar[:1536], mtime=0) + gzip.compress(tar[1536:], mtime=0))
