@@ -518,7 +518,11 @@ static int scan_file_tail(struct reader *r)
  * decompressor must have used every byte of the file. */
 static int scan_stream_tail(struct reader *r)
 {
-	struct archive *dummy = archive_read_new();
+	struct archive *dummy = archive_read_new(); /* holds inner_read's error */
+	if (!dummy) {
+		ms_error("cannot set up libarchive");
+		return -1;
+	}
 	const void *buf;
 	la_ssize_t n;
 	while ((n = inner_read(dummy, r, &buf)) > 0)
@@ -1037,9 +1041,6 @@ static int classify(struct pass *p, struct archive_entry *e, const char *name, e
 	return refuse(p);
 }
 
-/* Checked as each member arrives, before anything is written for it: a
- * second member of one name, and a file where a directory is (or the
- * reverse), which is also how a member "through" a symlink shows. */
 /* Unpack only: names that differ only in case are one file on a
  * case-insensitive file system, where the second would overwrite the
  * verified first. Each prefix of name (its directories, then itself) that
@@ -1067,6 +1068,9 @@ static int check_case(struct pass *p, const char *name)
 	return rc;
 }
 
+/* Checked as each member arrives, before anything is written for it: a
+ * second member of one name, and a file where a directory is (or the
+ * reverse), which is also how a member "through" a symlink shows. */
 static int check_clash(struct pass *p, const char *name, int is_dir)
 {
 	if (p->sink && check_case(p, name) < 0)
