@@ -9,8 +9,10 @@
  * Members hashed in vain are dropped at the end. Archives made by pack, and
  * almost all others, take one pass.
  *
- * Every member is checked as it arrives (name, type, clashes), before a sink
- * sees it. Links are resolved at the end, when all members are known.
+ * Every member is checked as it arrives (name, type, clashes, the other
+ * reading of the archive's framing, and with a signed statement whether it
+ * is listed and within its signed size), before a sink sees it or a byte of
+ * it is read. Links are resolved at the end, when all members are known.
  *
  * In an uncompressed tar on disk, a large member's bytes are one contiguous
  * range of the file; libarchive still parses every header and tells us where
