@@ -377,6 +377,12 @@ run 1 "$MS" verify --key k.pub --archive unlisted.tar.gz
 expect_err "not in the signed statement"
 run 1 "$MS" unpack --key k.pub bigger.tar jail/u
 expect_err "'model/weights.bin' is larger than its signed size (70000 bytes)"
+# verify reports them before hashing their data too: a member declaring
+# 8 GiB it does not hold is reported as unsigned, not read to its end.
+run 1 "$MS" verify --key k.pub --signature model/model.sig --archive huge.tar
+expect_err "'model/huge' is not in the signed statement"
+run 1 "$MS" verify --key k.pub --signature model/model.sig --archive bigger.tar
+expect_err "larger than its signed size"
 check "larger: no DEST" [ ! -e jail/u ]
 check "jail holds nothing after refusals" [ -z "$(ls -A jail)" ]
 run 2 "$MS" pack -o linked.zip linked
