@@ -167,6 +167,51 @@ static int kind_of(const char *path)
 	return -1;
 }
 
+/* What the first bytes of the file say it is; -1 when they say nothing
+ * (then libarchive's reader decides, and an archive it cannot read is an
+ * error). A tar is known by its ustar magic at byte 257. */
+static int kind_by_magic(const uint8_t *b, size_t n)
+{
+	static const struct {
+		const char *magic;
+		size_t off, len;
+		enum kind kind;
+	} magics[] = {
+	    {"\x1f\x8b", 0, 2, K_GZIP},
+	    {"BZh", 0, 3, K_BZIP2},
+	    {"\xfd"
+	     "7zXZ\0",
+	     0, 6, K_XZ},
+	    {"\x28\xb5\x2f\xfd", 0, 4, K_ZSTD},
+	    {"PK\3\4", 0, 4, K_ZIP},
+	    {"PK\5\6", 0, 4, K_ZIP},
+	    {"ustar", 257, 5, K_TAR},
+	};
+	for (size_t i = 0; i < MS_ARRAY_LEN(magics); i++)
+		if (n >= magics[i].off + magics[i].len &&
+		    memcmp(b + magics[i].off, magics[i].magic, magics[i].len) == 0)
+			return (int)magics[i].kind;
+	return -1;
+}
+
+/* Content of another kind than the name says is refused before any reader
+ * sees it: a zip named .tar, a plain tar named .tar.gz. */
+static int check_magic(int fd, const char *path, enum kind want)
+{
+	uint8_t b[512];
+	ssize_t n;
+	do
+		n = pread(fd, b, sizeof b, 0);
+	while (n < 0 && errno == EINTR);
+	int got = n > 0 ? kind_by_magic(b, (size_t)n) : -1;
+	if (got < 0 || (enum kind)got == want)
+		return 0;
+	static const char *const found[] = {"tar", "gzip", "bzip2", "xz", "zstd", "zip"};
+	ms_error("archive '%s' holds %s data, not a %s archive as its name says", path, found[got],
+	         kind_names[want]);
+	return -1;
+}
+
 struct reader {
 	const char *path;
 	int fd;
@@ -365,6 +410,7 @@ static int open_outer(struct reader *r)
 	if (archive_filter_count(a) != 2 || archive_filter_code(a, 0) != filter_code(r->kind)) {
 		ms_error("archive '%s' is not a %s archive as its name says", r->path,
 		         kind_names[r->kind]);
+		r->refused = 1;
 		archive_read_free(a);
 		return -1;
 	}
@@ -406,8 +452,10 @@ static struct archive *open_archive(const char *path, struct reader *r)
 	r->path = path;
 	ms_archive_names_utf8();
 	int kind = kind_of(path);
-	if (kind < 0)
+	if (kind < 0) {
+		r->refused = 1;
 		return NULL;
+	}
 	r->kind = (enum kind)kind;
 	struct stat st;
 	r->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
@@ -423,6 +471,10 @@ static struct archive *open_archive(const char *path, struct reader *r)
 	}
 	r->size = (uint64_t)st.st_size;
 	r->buf = ms_malloc(READ_BLOCK);
+	if (check_magic(r->fd, path, r->kind) < 0) {
+		r->refused = 1;
+		return NULL;
+	}
 	if (r->kind == K_ZIP && ms_zip_dir_read(r->fd, r->size, path, &r->zip) < 0) {
 		r->refused = 1;
 		return NULL;

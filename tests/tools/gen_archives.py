@@ -2,8 +2,10 @@
 """Crafted archives for the archive differential test (t_archive_diff.sh).
 
     gen_archives.py build DIR      writes the corpus into DIR and DIR/cases.tsv:
-                                   one line per archive, "NAME<TAB>accept" or
+                                   one line per archive, "NAME<TAB>accept",
                                    "NAME<TAB>refuse<TAB>what the error says"
+                                   (verify fails it) or "NAME<TAB>corrupt<TAB>
+                                   what the error says" (unreadable: an error)
     gen_archives.py extract A DEST extracts A with Python's zipfile/tarfile
     gen_archives.py tree DIR       "sha256  path" of every regular file below
                                    DIR's model root (its one top directory, if
@@ -40,6 +42,11 @@ def accept(name):
 
 def refuse(name, what):
     CASES.append((name, "refuse", what))
+
+
+def corrupt(name, what):
+    """Refused as unreadable: an error (exit 2) for verify too."""
+    CASES.append((name, "corrupt", what))
 
 
 # ---- tar ----
@@ -247,16 +254,16 @@ def build(d):
     put("bz2-garbage.tar.bz2", bz2.compress(tar) + b"GARBAGE!")
     refuse("bz2-garbage.tar.bz2", "after the end of the compressed stream")
     put("xz-garbage.tar.xz", lzma.compress(tar) + b"GARBAGE!")
-    refuse("xz-garbage.tar.xz", "")
+    corrupt("xz-garbage.tar.xz", "corrupt")
     put("inner-tail.tar.gz", gzip.compress(tar + zip_bytes([("m/w.bin", Z)]), mtime=0))
     refuse("inner-tail.tar.gz", "data after the end of the archive")
 
     # ---- the name says another format ----
     put("zip-named.tar", zp); refuse("zip-named.tar", "not a tar archive")
-    put("tar-named.zip", tar); refuse("tar-named.zip", "end record is not at the end")
+    put("tar-named.zip", tar); refuse("tar-named.zip", "holds tar data")
     put("plain-named.tar.gz", tar); refuse("plain-named.tar.gz", "gzip-compressed tar")
     put("gz-named.tar.xz", gz); refuse("gz-named.tar.xz", "xz-compressed tar")
-    put("gz-named.tar", gz); refuse("gz-named.tar", "is not a tar archive")
+    put("gz-named.tar", gz); refuse("gz-named.tar", "holds gzip data")
     put("double.tar.gz", gzip.compress(gz, mtime=0)); refuse("double.tar.gz", "gzip-compressed tar")
     put("zip-in.tar.gz", gzip.compress(zp, mtime=0)); refuse("zip-in.tar.gz", "")
     put("model.cpio", tar); refuse("model.cpio", "unknown archive type")
@@ -401,7 +408,7 @@ def build(d):
     lloc, lcen, _ = zip_parts(lz)
     lz = patch(patch(lz, lloc[0] + 22, "<I", 2000), lcen[0] + 24, "<I", 2000)
     put("zip-longer-data.zip", lz)
-    refuse("zip-longer-data.zip", "size")
+    corrupt("zip-longer-data.zip", "wrong size")
 
     with open(os.path.join(d, "cases.tsv"), "w") as f:
         for name, verdict, what in CASES:
