@@ -167,35 +167,40 @@ static int kind_of(const char *path)
 	return -1;
 }
 
-/* What the first bytes of the file say it is; -1 when they say nothing
- * (then libarchive's reader decides, and an archive it cannot read is an
- * error). A tar is known by its ustar magic at byte 257. */
-static int kind_by_magic(const uint8_t *b, size_t n)
+static const char *const magic_names[] = {"tar", "gzip", "bzip2", "xz", "zstd", "zip"};
+
+/* What the first bytes of the file say it is, as a set of kinds (bit k for
+ * kind k): extractors that detect the format by these bytes (bsdtar, GNU
+ * tar, file(1)) must find one answer. A tar is known by its ustar magic at
+ * byte 257. */
+static unsigned kinds_by_magic(const uint8_t *b, size_t n)
 {
 	static const struct {
 		const char *magic;
 		size_t off, len;
 		enum kind kind;
 	} magics[] = {
+	    {"ustar", 257, 5, K_TAR},
 	    {"\x1f\x8b", 0, 2, K_GZIP},
 	    {"BZh", 0, 3, K_BZIP2},
-	    {"\xfd"
-	     "7zXZ\0",
-	     0, 6, K_XZ},
+	    {"\xfd\x37\x7a\x58\x5a\x00", 0, 6, K_XZ},
 	    {"\x28\xb5\x2f\xfd", 0, 4, K_ZSTD},
 	    {"PK\3\4", 0, 4, K_ZIP},
 	    {"PK\5\6", 0, 4, K_ZIP},
-	    {"ustar", 257, 5, K_TAR},
 	};
+	unsigned set = 0;
 	for (size_t i = 0; i < MS_ARRAY_LEN(magics); i++)
 		if (n >= magics[i].off + magics[i].len &&
 		    memcmp(b + magics[i].off, magics[i].magic, magics[i].len) == 0)
-			return (int)magics[i].kind;
-	return -1;
+			set |= 1u << magics[i].kind;
+	return set;
 }
 
 /* Content of another kind than the name says is refused before any reader
- * sees it: a zip named .tar, a plain tar named .tar.gz. */
+ * sees it (a zip named .tar, a plain tar named .tar.gz), and so is content
+ * that looks like two kinds (a tar whose first member is named "BZh...":
+ * bsdtar takes it for bzip2). Without any magic, libarchive's reader
+ * decides, and what it cannot read is an error. */
 static int check_magic(int fd, const char *path, enum kind want)
 {
 	uint8_t b[512];
@@ -203,12 +208,24 @@ static int check_magic(int fd, const char *path, enum kind want)
 	do
 		n = pread(fd, b, sizeof b, 0);
 	while (n < 0 && errno == EINTR);
-	int got = n > 0 ? kind_by_magic(b, (size_t)n) : -1;
-	if (got < 0 || (enum kind)got == want)
+	unsigned set = n > 0 ? kinds_by_magic(b, (size_t)n) : 0;
+	if (set == 0 || set == 1u << want)
 		return 0;
-	static const char *const found[] = {"tar", "gzip", "bzip2", "xz", "zstd", "zip"};
-	ms_error("archive '%s' holds %s data, not a %s archive as its name says", path, found[got],
-	         kind_names[want]);
+	if (set & (1u << want)) {
+		unsigned other = set & ~(1u << want);
+		int k = 0;
+		while (!(other & (1u << k)))
+			k++;
+		ms_error("archive '%s': its first bytes also look like %s data: extractors that "
+		         "detect the format would read it differently",
+		         path, magic_names[k]);
+		return -1;
+	}
+	int k = 0;
+	while (!(set & (1u << k)))
+		k++;
+	ms_error("archive '%s' holds %s data, not a %s archive as its name says", path,
+	         magic_names[k], kind_names[want]);
 	return -1;
 }
 

@@ -205,6 +205,13 @@ def build(d):
     put("ok-concat.tar.gz", gzip.compress(tar[:1536], mtime=0) + gzip.compress(tar[1536:], mtime=0))
     accept("ok-concat.tar.gz")
     put("ok-zeros.tar", tar + b"\0" * 8192); accept("ok-zeros.tar")
+    # A tar whose first name looks like a bzip2 header: bsdtar reads bzip2.
+    put("tar-bzh-name.tar", tar_bytes([("BZh91AY&SY", b"", {"type": tarfile.DIRTYPE}),
+                                       ("BZh91AY&SY/w.bin", W)]))
+    refuse("tar-bzh-name.tar", "also look like bzip2 data")
+    put("tar-pk-name.tar", tar_bytes([("PK\3\4", b"", {"type": tarfile.DIRTYPE}),
+                                      ("PK\3\4/w.bin", W)]))
+    refuse("tar-pk-name.tar", "also look like zip data")
     put("ok-noend.tar", tar.rstrip(b"\0") + b"\0" * (-len(tar.rstrip(b"\0")) % 512))
     accept("ok-noend.tar")
     long = "m/" + "d" * 120 + "/" + "f" * 120 + ".bin"
