@@ -167,7 +167,11 @@ static int kind_of(const char *path)
 	return -1;
 }
 
-static const char *const magic_names[] = {"tar", "gzip", "bzip2", "xz", "zstd", "zip"};
+/* Kinds by their first bytes: ours, and one for the compressed formats
+ * modelseal does not read but libarchive (in bsdtar) detects. */
+#define K_OTHER 6
+static const char *const magic_names[] = {
+    "tar", "gzip", "bzip2", "xz", "zstd", "zip", "compress, lz4, lzip or lzop"};
 
 /* What the first bytes of the file say it is, as a set of kinds (bit k for
  * kind k): extractors that detect the format by these bytes (bsdtar, GNU
@@ -178,7 +182,7 @@ static unsigned kinds_by_magic(const uint8_t *b, size_t n)
 	static const struct {
 		const char *magic;
 		size_t off, len;
-		enum kind kind;
+		int kind;
 	} magics[] = {
 	    {"ustar", 257, 5, K_TAR},
 	    {"\x1f\x8b", 0, 2, K_GZIP},
@@ -187,6 +191,10 @@ static unsigned kinds_by_magic(const uint8_t *b, size_t n)
 	    {"\x28\xb5\x2f\xfd", 0, 4, K_ZSTD},
 	    {"PK\3\4", 0, 4, K_ZIP},
 	    {"PK\5\6", 0, 4, K_ZIP},
+	    {"\x1f\x9d", 0, 2, K_OTHER},
+	    {"\x04\x22\x4d\x18", 0, 4, K_OTHER},
+	    {"LZIP", 0, 4, K_OTHER},
+	    {"\x89LZO\x00\r\n\x1a\n", 0, 9, K_OTHER},
 	};
 	unsigned set = 0;
 	for (size_t i = 0; i < MS_ARRAY_LEN(magics); i++)

@@ -212,6 +212,8 @@ def build(d):
     put("tar-pk-name.tar", tar_bytes([("PK\3\4", b"", {"type": tarfile.DIRTYPE}),
                                       ("PK\3\4/w.bin", W)]))
     refuse("tar-pk-name.tar", "also look like zip data")
+    put("tar-compress-name.tar", raw_tar([member(b"\x1f\x9d\x90/w.bin", W)]))
+    refuse("tar-compress-name.tar", "also look like compress")
     put("ok-noend.tar", tar.rstrip(b"\0") + b"\0" * (-len(tar.rstrip(b"\0")) % 512))
     accept("ok-noend.tar")
     long = "m/" + "d" * 120 + "/" + "f" * 120 + ".bin"
