@@ -1090,6 +1090,16 @@ static int classify(struct pass *p, struct archive_entry *e, const char *name, e
 				         hard, why ? why : "the archive's top");
 				return refuse(p);
 			}
+			/* Extractors link to what is on disk already: a target
+			 * that comes later (or is a directory) fails there. */
+			if (nameset_get(&p->names, *target, strlen(*target)) != 0) {
+				ms_error("archive member '%s' is a hard link to '%s', which is not "
+				         "a file before it in the archive",
+				         name, *target);
+				free(*target);
+				*target = NULL;
+				return refuse(p);
+			}
 			*type = M_HARDLINK;
 			return 0;
 		}

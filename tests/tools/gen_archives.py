@@ -230,12 +230,33 @@ def build(d):
     accept("ok-paxpath.tar")
     put("ok-prefix.tar", raw_tar([member(b"t.txt", T, prefix=b"m/sub"), member(b"m/w.bin", W)]))
     accept("ok-prefix.tar")
+    # Links (hashed with --allow-symlinks: names with "-links"): a symlink,
+    # a chain, a hard link, a pax linkpath that overrides the header's.
+    lp = pax([(b"linkpath", b"w.bin")])
+    put("ok-links.tar", raw_tar([
+        member(b"m/w.bin", W), member(b"m/sub/t.txt", T),
+        header(b"m/l", 0, typ=b"2", linkname=b"w.bin"),
+        header(b"m/sub/l2", 0, typ=b"2", linkname=b"../l"),
+        header(b"m/h", 0, typ=b"1", linkname=b"m/sub/t.txt"),
+        header(b"PaxHeaders/p", len(lp), typ=b"x"), pad(lp),
+        header(b"m/p", 0, typ=b"2", linkname=b"sub/t.txt")]))
+    accept("ok-links.tar")
+    put("ok-links.tar.gz", gzip.compress(open(os.path.join(d, "ok-links.tar"), "rb").read(),
+                                         mtime=0))
+    accept("ok-links.tar.gz")
+    put("fwd-links.tar", raw_tar([
+        header(b"m/h", 0, typ=b"1", linkname=b"m/w.bin"), member(b"m/w.bin", W),
+        header(b"m/l", 0, typ=b"2", linkname=b"w.bin")]))
+    refuse("fwd-links.tar", "which is not a file before it")
     put("ok.zip", zp); accept("ok.zip")
     put("ok-stored.zip", zip_bytes(ZBASE, zipfile.ZIP_STORED)); accept("ok-stored.zip")
     put("ok-descriptor.zip", zip_bytes(ZBASE, stream=True)); accept("ok-descriptor.zip")
     put("ok-zip64.zip", zip_bytes(ZBASE[1:2] + ZBASE[3:], zip64=True)); accept("ok-zip64.zip")
     put("ok-flat.zip", zip_bytes([("w.bin", W), ("t.txt", T)])); accept("ok-flat.zip")
     put("ok-utf8.zip", zip_bytes([("m/h\u00e9llo.bin", W)])); accept("ok-utf8.zip")
+    # A backslash is an ordinary name byte in a zip made on Unix.
+    put("ok-backslash.zip", zip_bytes([("m/a\\b.bin", W)])); accept("ok-backslash.zip")
+    put("ok-backslash.tar", tar_bytes([("m/a\\b.bin", W)])); accept("ok-backslash.tar")
 
     # ---- one file, two archives ----
     put("tar-plus-zip.tar", tar + zip_bytes([("m/w.bin", Z)]))
@@ -446,12 +467,14 @@ def tree(d):
         d = os.path.join(d, entries[0])
     lines = []
     for root, dirs, files in os.walk(d):
-        for f in files:
+        for f in files + [x for x in dirs if os.path.islink(os.path.join(root, x))]:
             p = os.path.join(root, f)
-            if os.path.islink(p) or not os.path.isfile(p):
+            real = os.path.realpath(p)
+            inside = real.startswith(os.path.realpath(d) + os.sep)
+            if (os.path.islink(p) and not inside) or not os.path.isfile(p):
                 lines.append("%s  %s" % ("not-a-file", os.path.relpath(p, d)))
                 continue
-            with open(p, "rb") as fh:
+            with open(real, "rb") as fh:
                 lines.append("%s  %s" % (hashlib.sha256(fh.read()).hexdigest(),
                                          os.path.relpath(p, d)))
     return sorted(lines, key=lambda s: s.split("  ", 1)[1])
