@@ -244,6 +244,15 @@ def build(d):
     put("ok-links.tar.gz", gzip.compress(open(os.path.join(d, "ok-links.tar"), "rb").read(),
                                          mtime=0))
     accept("ok-links.tar.gz")
+    longt = "d" * 120 + "/" + "t" * 60
+    put("ok-longlink-links.tar", tar_bytes([
+        ("m", b"", {"type": tarfile.DIRTYPE}), ("m/" + longt, T),
+        ("m/l", b"", {"type": tarfile.SYMTYPE, "linkname": longt})], tarfile.GNU_FORMAT))
+    accept("ok-longlink-links.tar")
+    put("ok-longlink-pax-links.tar", tar_bytes([
+        ("m", b"", {"type": tarfile.DIRTYPE}), ("m/" + longt, T),
+        ("m/l", b"", {"type": tarfile.SYMTYPE, "linkname": longt})]))
+    accept("ok-longlink-pax-links.tar")
     put("fwd-links.tar", raw_tar([
         header(b"m/h", 0, typ=b"1", linkname=b"m/w.bin"), member(b"m/w.bin", W),
         header(b"m/l", 0, typ=b"2", linkname=b"w.bin")]))
@@ -252,6 +261,10 @@ def build(d):
     put("ok-stored.zip", zip_bytes(ZBASE, zipfile.ZIP_STORED)); accept("ok-stored.zip")
     put("ok-descriptor.zip", zip_bytes(ZBASE, stream=True)); accept("ok-descriptor.zip")
     put("ok-zip64.zip", zip_bytes(ZBASE[1:2] + ZBASE[3:], zip64=True)); accept("ok-zip64.zip")
+    put("ok-descriptor-stored.zip", zip_bytes(ZBASE, zipfile.ZIP_STORED, stream=True))
+    accept("ok-descriptor-stored.zip")
+    put("ok-descriptor-zip64.zip", zip_bytes(ZBASE[1:2] + ZBASE[3:], stream=True, zip64=True))
+    accept("ok-descriptor-zip64.zip")
     put("ok-flat.zip", zip_bytes([("w.bin", W), ("t.txt", T)])); accept("ok-flat.zip")
     put("ok-utf8.zip", zip_bytes([("m/h\u00e9llo.bin", W)])); accept("ok-utf8.zip")
     # A backslash is an ordinary name byte in a zip made on Unix.
