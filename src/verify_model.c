@@ -270,7 +270,8 @@ static int hash_archive(const struct ms_verify_request *req, struct ms_verify_re
 		if (!info.refused)
 			return MS_ERR;
 		ms_problems_add(&res->problems, req->model, "unsafe",
-				ms_strdup("the archive holds a member modelseal refuses"));
+				ms_strdup("modelseal refuses this archive (unsafe, or read differently "
+					  "by other extractors)"));
 		return MS_FAIL;
 	}
 	res->archive_root = info.root;
@@ -340,7 +341,8 @@ static int load_bundle(const struct ms_verify_request *req, struct ms_verify_res
 			 req->model, res->signature);
 	if (found == -2) /* refused while looking: the archive fails */
 		ms_problems_add(&res->problems, req->model, "unsafe",
-				ms_strdup("the archive holds a member modelseal refuses"));
+				ms_strdup("modelseal refuses this archive (unsafe, or read differently "
+					  "by other extractors)"));
 	if (found <= 0)
 		return found == -2 ? MS_FAIL : MS_ERR;
 	free(res->signature);
