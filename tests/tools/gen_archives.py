@@ -379,6 +379,24 @@ def build(d):
     struct.pack_into("<H", cen0, 30, len(up))
     put("zip-unicode-path.zip", with_central(uz, [bytes(cen0[:46 + 7]) + up]))
     refuse("zip-unicode-path.zip", "Unicode path")
+    # A DOS-made entry with the directory attribute and a file's name:
+    # libarchive makes a directory, Python and unzip a file.
+    put("zip-dosdir.zip", patch(patch(zp, cen[1] + 4, "<H", 20), cen[1] + 38, "<I", 0x10))
+    refuse("zip-dosdir.zip", "another type or size in the zip central directory")
+    # A zip64 field in a local header whose sizes are not saturated: every
+    # reader ignores it.
+    sz = zip_bytes([("m/w.bin", W)], zipfile.ZIP_STORED)
+    sloc, scen, _ = zip_parts(sz)
+    ext = struct.pack("<HHQQ", 1, 16, len(W), len(W))
+    nl, el = struct.unpack("<HH", sz[sloc[0] + 26:sloc[0] + 30])
+    body = sz[sloc[0] + 30 + nl + el:scen[0]]
+    local = bytearray(sz[sloc[0]:sloc[0] + 30 + nl + el])
+    struct.pack_into("<H", local, 28, el + len(ext))
+    newz = bytes(local) + ext + body
+    c0 = central_entry(sz, scen[0])
+    newz += c0 + b"PK\5\6" + struct.pack("<HHHHIIH", 0, 0, 1, 1, len(c0), len(newz), 0)
+    put("ok-local-zip64.zip", newz)
+    accept("ok-local-zip64.zip")
     put("zip-dir-data.zip", zip_bytes([("m/", b"data")]))
     refuse("zip-dir-data.zip", "directory with data")
 
