@@ -2,7 +2,7 @@
 # unpack verifies before anything appears, hostile archives are refused.
 unset MODELSEAL_PASSPHRASE
 PY=python3
-nothing_left() { ! ls -a "$1" | grep -q 'unpack-\|\.tmp$'; }
+nothing_left() { ! ls -a "$1" | grep -q 'modelseal-unpack\|unpack-\|\.tmp$'; }
 # flip_byte FILE OFFSET
 flip_byte() {
 	old=$(dd if="$1" bs=1 skip="$2" count=1 2>/dev/null)
