@@ -113,8 +113,15 @@ done <corpus/cases.tsv
 
 # The accepted archives that hold the signed model verify; the same bytes
 # with anything appended do not.
+# unpack writes exactly the bytes the extractors extract.
+$PY "$GEN" tree signed/m | grep -v ' model.sig$' >"$T/want"
 for a in ok.tar ok.tar.gz ok.zip ok-descriptor.zip ok-zip64.zip ok-concat.tar.gz; do
 	run 0 "$MS" verify --key k.pub --signature signed/m/model.sig --archive corpus/$a
+	cp signed/m/model.sig corpus/$a.sig
+	run 0 "$MS" unpack --key k.pub corpus/$a "u-$a"
+	$PY "$GEN" tree "u-$a" | grep -v ' model.sig$' >"$T/got"
+	check "$a: unpack wrote the bytes the extractors extract" cmp -s "$T/want" "$T/got"
+	rm -f corpus/$a.sig
 done
 cp corpus/ok.zip app.zip
 printf 'PK\005\006' >>app.zip
