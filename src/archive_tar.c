@@ -11,6 +11,11 @@
 
 #define BLOCK 512
 #define MAX_EXT ((uint64_t)1 << 20)
+/* Zeros after the end-of-archive block: writers pad to their record size
+ * (10 KiB by default, 1 MiB at most for GNU tar -b 2048). A compressed
+ * stream of terabytes of zeros would otherwise keep us decompressing long
+ * after every extractor stopped. */
+#define MAX_TAIL ((uint64_t)16 << 20)
 
 enum state {
 	S_HEADER, /* collecting a header block */
@@ -24,6 +29,7 @@ struct ms_tarscan {
 	enum state state;
 	uint64_t pos;   /* stream offset of the next byte the state wants */
 	uint64_t at;    /* where what is being checked starts, for messages */
+	uint64_t end;   /* where the end-of-archive block starts */
 	int started;    /* a header was read */
 	char *hdr_name; /* the member whose header is being checked, for messages */
 	uint64_t need;  /* bytes the state still wants (data: up to the next header) */
@@ -289,6 +295,7 @@ static int header(struct ms_tarscan *t)
 		if (t->seen_x || t->seen_l || t->seen_k)
 			return refuse(t, "an extension header without its member");
 		t->state = S_END;
+		t->end = t->at;
 		return 0;
 	}
 	int first = !t->started;
@@ -359,6 +366,10 @@ static size_t step(struct ms_tarscan *t, const uint8_t *buf, size_t len, int *rc
 				*rc = refuse(t, "data after the end of the archive");
 			}
 		t->pos += len;
+		if (*rc == 0 && t->pos - t->end > MAX_TAIL) {
+			t->at = t->end;
+			*rc = refuse(t, "more than 16 MiB of padding after the end of the archive");
+		}
 		return len;
 	}
 	if (t->state == S_HEADER) {

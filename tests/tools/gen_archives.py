@@ -205,6 +205,8 @@ def build(d):
     put("ok-concat.tar.gz", gzip.compress(tar[:1536], mtime=0) + gzip.compress(tar[1536:], mtime=0))
     accept("ok-concat.tar.gz")
     put("ok-zeros.tar", tar + b"\0" * 8192); accept("ok-zeros.tar")
+    put("zeros-bomb.tar.gz", gzip.compress(tar + b"\0" * (17 << 20), 1, mtime=0))
+    refuse("zeros-bomb.tar.gz", "more than 16 MiB of padding")
     # A tar whose first name looks like a bzip2 header: bsdtar reads bzip2.
     put("tar-bzh-name.tar", tar_bytes([("BZh91AY&SY", b"", {"type": tarfile.DIRTYPE}),
                                        ("BZh91AY&SY/w.bin", W)]))
