@@ -6,7 +6,10 @@ set -eu
 PKGS="libsodium-dev libssl-dev libarchive-dev libcjson-dev libsqlite3-dev libyaml-dev check
 pkg-config make gcc openssl jq zstd xz-utils bzip2 gzip coreutils b3sum hyperfine
 time sqlite3 python3 clang libclang-rt-14-dev valgrind dpkg-dev debhelper lintian
-mmdebstrap umoci zsh fish build-essential"
+mmdebstrap umoci zsh fish build-essential libarchive-tools unzip tar util-linux"
+# libarchive-tools (bsdtar), unzip, tar and python3: the extractors that
+# tests/cli/t_archive_diff.sh compares modelseal's archive reading with;
+# util-linux: flock(1) for the unpack staging test.
 # Optional, each installed on its own so a release without it still builds:
 # b3sum and hyperfine for benchmarks; clang with libFuzzer (libclang-rt-14-dev
 # on Debian 12) for make fuzz, which make check skips without it; valgrind

@@ -9,8 +9,10 @@
  * Members hashed in vain are dropped at the end. Archives made by pack, and
  * almost all others, take one pass.
  *
- * Every member is checked as it arrives (name, type, clashes), before a sink
- * sees it. Links are resolved at the end, when all members are known.
+ * Every member is checked as it arrives (name, type, clashes, the other
+ * reading of the archive's framing, and with a signed statement whether it
+ * is listed and within its signed size), before a sink sees it or a byte of
+ * it is read. Links are resolved at the end, when all members are known.
  *
  * In an uncompressed tar on disk, a large member's bytes are one contiguous
  * range of the file; libarchive still parses every header and tells us where
@@ -24,10 +26,12 @@
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
+#include "archive_int.h"
 #include "modelseal/archive.h"
 #include "modelseal/progress.h"
 #include "modelseal/stream.h"
@@ -117,9 +121,124 @@ static const char *member_name(struct archive_entry *e)
 	return name ? name : archive_entry_pathname(e);
 }
 
-/* ---- reading the file ---- */
+/* ---- reading the file ----
+ *
+ * One archive, one reading: the format is the one the file's name says,
+ * read by libarchive with only that format's reader (and for a compressed
+ * tar, only that decompressor), and checked against a second, independent
+ * reading of its framing: for zip the central directory (archive_zip.c,
+ * what unzip and Python read), for tar the header blocks (archive_tar.c,
+ * what GNU tar and Python read). Every member libarchive yields must be the
+ * next member of that reading, with the same name, type and size, and
+ * nothing may follow the end of the archive: not in the file, not in the
+ * decompressed stream. */
+
+enum kind { K_TAR, K_GZIP, K_BZIP2, K_XZ, K_ZSTD, K_ZIP };
+
+static const struct {
+	const char *ext;
+	enum kind kind;
+} extensions[] = {
+    {".tar", K_TAR},      {".tar.gz", K_GZIP}, {".tgz", K_GZIP},      {".tar.bz2", K_BZIP2},
+    {".tbz2", K_BZIP2},   {".tbz", K_BZIP2},   {".tar.xz", K_XZ},     {".txz", K_XZ},
+    {".tar.zst", K_ZSTD}, {".tzst", K_ZSTD},   {".tar.zstd", K_ZSTD}, {".zip", K_ZIP},
+};
+
+static const char *const kind_names[] = {"tar",
+                                         "gzip-compressed tar",
+                                         "bzip2-compressed tar",
+                                         "xz-compressed tar",
+                                         "zstd-compressed tar",
+                                         "zip"};
+
+/* The kind the name says; -1 after reporting an unknown extension. */
+static int kind_of(const char *path)
+{
+	size_t n = strlen(path);
+	for (size_t i = 0; i < MS_ARRAY_LEN(extensions); i++) {
+		size_t e = strlen(extensions[i].ext);
+		if (n > e && strcasecmp(path + n - e, extensions[i].ext) == 0)
+			return (int)extensions[i].kind;
+	}
+	ms_error("archive '%s': unknown archive type: modelseal reads .tar, .tar.gz (.tgz), "
+	         ".tar.bz2 (.tbz2), .tar.xz (.txz), .tar.zst (.tzst) and .zip, each only in "
+	         "the format its name says",
+	         path);
+	return -1;
+}
+
+/* Kinds by their first bytes: ours, and one for the compressed formats
+ * modelseal does not read but libarchive (in bsdtar) detects. */
+#define K_OTHER 6
+static const char *const magic_names[] = {
+    "tar", "gzip", "bzip2", "xz", "zstd", "zip", "compress, lz4, lzip or lzop"};
+
+/* What the first bytes of the file say it is, as a set of kinds (bit k for
+ * kind k): extractors that detect the format by these bytes (bsdtar, GNU
+ * tar, file(1)) must find one answer. A tar is known by its ustar magic at
+ * byte 257. */
+static unsigned kinds_by_magic(const uint8_t *b, size_t n)
+{
+	static const struct {
+		const char *magic;
+		size_t off, len;
+		int kind;
+	} magics[] = {
+	    {"ustar", 257, 5, K_TAR},
+	    {"\x1f\x8b", 0, 2, K_GZIP},
+	    {"BZh", 0, 3, K_BZIP2},
+	    {"\xfd\x37\x7a\x58\x5a\x00", 0, 6, K_XZ},
+	    {"\x28\xb5\x2f\xfd", 0, 4, K_ZSTD},
+	    {"PK\3\4", 0, 4, K_ZIP},
+	    {"PK\5\6", 0, 4, K_ZIP},
+	    {"\x1f\x9d", 0, 2, K_OTHER},
+	    {"\x04\x22\x4d\x18", 0, 4, K_OTHER},
+	    {"LZIP", 0, 4, K_OTHER},
+	    {"\x89LZO\x00\r\n\x1a\n", 0, 9, K_OTHER},
+	};
+	unsigned set = 0;
+	for (size_t i = 0; i < MS_ARRAY_LEN(magics); i++)
+		if (n >= magics[i].off + magics[i].len &&
+		    memcmp(b + magics[i].off, magics[i].magic, magics[i].len) == 0)
+			set |= 1u << magics[i].kind;
+	return set;
+}
+
+/* Content of another kind than the name says is refused before any reader
+ * sees it (a zip named .tar, a plain tar named .tar.gz), and so is content
+ * that looks like two kinds (a tar whose first member is named "BZh...":
+ * bsdtar takes it for bzip2). Without any magic, libarchive's reader
+ * decides, and what it cannot read is an error. */
+static int check_magic(int fd, const char *path, enum kind want)
+{
+	uint8_t b[512];
+	ssize_t n;
+	do
+		n = pread(fd, b, sizeof b, 0);
+	while (n < 0 && errno == EINTR);
+	unsigned set = n > 0 ? kinds_by_magic(b, (size_t)n) : 0;
+	if (set == 0 || set == 1u << want)
+		return 0;
+	if (set & (1u << want)) {
+		unsigned other = set & ~(1u << want);
+		int k = 0;
+		while (!(other & (1u << k)))
+			k++;
+		ms_error("archive '%s': its first bytes also look like %s data: extractors that "
+		         "detect the format would read it differently",
+		         path, magic_names[k]);
+		return -1;
+	}
+	int k = 0;
+	while (!(set & (1u << k)))
+		k++;
+	ms_error("archive '%s' holds %s data, not a %s archive as its name says", path,
+	         magic_names[k], kind_names[want]);
+	return -1;
+}
 
 struct reader {
+	const char *path;
 	int fd;
 	uint64_t size; /* at open */
 	uint64_t off;  /* next byte to read */
@@ -129,6 +248,13 @@ struct reader {
 	struct ms_progress *progress;
 	struct timespec drawn;
 	int direct_skip; /* skipping a member the workers hash from the file */
+	enum kind kind;
+	struct archive *outer;   /* compressed tar: the decompressor the tar reader reads */
+	uint64_t out_off;        /* ... its offset in the decompressed stream */
+	struct ms_tarscan *scan; /* tar: the framing */
+	struct ms_zip_dir zip;   /* zip: the central directory */
+	size_t n_entries;        /* members libarchive yielded */
+	int refused;             /* a check refused the archive (reported) */
 };
 
 /* Progress counts bytes read or skipped from the archive, except the skips
@@ -147,22 +273,41 @@ static void tick(struct reader *r, uint64_t n)
 	}
 }
 
-static la_ssize_t rd_read(struct archive *a, void *cd, const void **out)
+static ssize_t read_file_block(struct reader *r)
 {
-	struct reader *r = cd;
 	ssize_t n;
 	do
 		n = pread(r->fd, r->buf, READ_BLOCK, (off_t)r->off);
 	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return -1;
+	r->buf_off = r->off;
+	r->buf_len = (size_t)n;
+	r->off += (uint64_t)n;
+	tick(r, (uint64_t)n);
+	return n;
+}
+
+/* The framing check saw something it refuses: libarchive stops with our
+ * message already printed. */
+static la_ssize_t scan_refused(struct archive *a, struct reader *r)
+{
+	r->refused = 1;
+	archive_set_error(a, EINVAL, "refused");
+	return -1;
+}
+
+static la_ssize_t rd_read(struct archive *a, void *cd, const void **out)
+{
+	struct reader *r = cd;
+	ssize_t n = read_file_block(r);
 	if (n < 0) {
 		archive_set_error(a, errno, "read error");
 		return -1;
 	}
-	r->buf_off = r->off;
-	r->buf_len = (size_t)n;
-	r->off += (uint64_t)n;
+	if (r->kind == K_TAR && ms_tarscan_feed(r->scan, r->buf_off, r->buf, (size_t)n) < 0)
+		return scan_refused(a, r);
 	*out = r->buf;
-	tick(r, (uint64_t)n);
 	return n;
 }
 
@@ -194,38 +339,151 @@ static la_int64_t rd_seek(struct archive *a, void *cd, la_int64_t offset, int wh
 	return (la_int64_t)r->off;
 }
 
+/* The tar reader of a compressed tar reads the decompressed stream, which
+ * the framing check sees first. */
+static la_ssize_t inner_read(struct archive *a, void *cd, const void **out)
+{
+	struct reader *r = cd;
+	const void *buf;
+	size_t len = 0;
+	la_int64_t off;
+	int rc;
+	do
+		rc = archive_read_data_block(r->outer, &buf, &len, &off);
+	while (rc == ARCHIVE_OK && len == 0);
+	if (rc == ARCHIVE_EOF)
+		return 0;
+	if (rc != ARCHIVE_OK) {
+		archive_set_error(a, archive_errno(r->outer), "%s", archive_error_string(r->outer));
+		return -1;
+	}
+	if (ms_tarscan_feed(r->scan, r->out_off, buf, len) < 0)
+		return scan_refused(a, r);
+	r->out_off += len;
+	*out = buf;
+	return (la_ssize_t)len;
+}
+
 static void reader_close(struct reader *r)
 {
+	if (r->outer)
+		archive_read_free(r->outer);
 	if (r->fd >= 0)
 		close(r->fd);
 	free(r->buf);
+	ms_tarscan_free(r->scan);
+	ms_zip_dir_free(&r->zip);
 	memset(r, 0, sizeof *r);
 	r->fd = -1;
 }
 
-/* Formats and filters that read only the archive itself: never mtree,
- * which opens the files it names, nor external decompressor programs. */
-static void support_formats(struct archive *a)
+static int filter_code(enum kind k)
 {
-	archive_read_support_format_tar(a);
-	archive_read_support_format_zip(a);
-	archive_read_support_format_7zip(a);
-	archive_read_support_format_cpio(a);
-	archive_read_support_filter_gzip(a);
-	archive_read_support_filter_bzip2(a);
-	archive_read_support_filter_xz(a);
-	archive_read_support_filter_lzma(a);
-	archive_read_support_filter_zstd(a);
-	archive_read_support_filter_lz4(a);
-	archive_read_support_filter_compress(a);
+	switch (k) {
+	case K_GZIP:
+		return ARCHIVE_FILTER_GZIP;
+	case K_BZIP2:
+		return ARCHIVE_FILTER_BZIP2;
+	case K_XZ:
+		return ARCHIVE_FILTER_XZ;
+	case K_ZSTD:
+		return ARCHIVE_FILTER_ZSTD;
+	default:
+		return ARCHIVE_FILTER_NONE;
+	}
+}
+
+static void support_filter(struct archive *a, enum kind k)
+{
+	if (k == K_GZIP)
+		archive_read_support_filter_gzip(a);
+	else if (k == K_BZIP2)
+		archive_read_support_filter_bzip2(a);
+	else if (k == K_XZ)
+		archive_read_support_filter_xz(a);
+	else if (k == K_ZSTD)
+		archive_read_support_filter_zstd(a);
+}
+
+static int open_failed(struct reader *r, struct archive *a)
+{
+	if (!r->refused)
+		ms_error("archive '%s' is not a %s archive as its name says, or is corrupt or "
+		         "truncated: %s",
+		         r->path, kind_names[r->kind], archive_error_string(a));
+	archive_read_free(a);
+	return -1;
+}
+
+/* The decompressor of a compressed tar: libarchive's raw format over the
+ * one filter the name says, and nothing else (not a second layer). */
+static int open_outer(struct reader *r)
+{
+	struct archive *a = archive_read_new();
+	if (!a) {
+		ms_error("cannot set up libarchive");
+		return -1;
+	}
+	support_filter(a, r->kind);
+	archive_read_support_format_raw(a);
+	archive_read_set_callback_data(a, r);
+	archive_read_set_read_callback(a, rd_read);
+	archive_read_set_skip_callback(a, rd_skip);
+	struct archive_entry *e;
+	if (archive_read_open1(a) != ARCHIVE_OK || archive_read_next_header(a, &e) != ARCHIVE_OK)
+		return open_failed(r, a);
+	if (archive_filter_count(a) != 2 || archive_filter_code(a, 0) != filter_code(r->kind)) {
+		ms_error("archive '%s' is not a %s archive as its name says", r->path,
+		         kind_names[r->kind]);
+		r->refused = 1;
+		archive_read_free(a);
+		return -1;
+	}
+	r->outer = a;
+	return 0;
+}
+
+static struct archive *open_reader(struct reader *r)
+{
+	struct archive *a = archive_read_new();
+	if (!a) {
+		ms_error("cannot set up libarchive");
+		return NULL;
+	}
+	archive_read_set_callback_data(a, r);
+	if (r->kind == K_ZIP) {
+		/* The seekable reader, which reads the central directory. */
+		archive_read_support_format_zip_seekable(a);
+		archive_read_set_read_callback(a, rd_read);
+		archive_read_set_skip_callback(a, rd_skip);
+		archive_read_set_seek_callback(a, rd_seek);
+	} else {
+		archive_read_support_format_tar(a);
+		archive_read_set_read_callback(a, r->outer ? inner_read : rd_read);
+		if (!r->outer)
+			archive_read_set_skip_callback(a, rd_skip);
+	}
+	if (archive_read_open1(a) != ARCHIVE_OK) {
+		open_failed(r, a);
+		return NULL;
+	}
+	return a;
 }
 
 static struct archive *open_archive(const char *path, struct reader *r)
 {
 	memset(r, 0, sizeof *r);
+	r->fd = -1;
+	r->path = path;
 	ms_archive_names_utf8();
+	int kind = kind_of(path);
+	if (kind < 0) {
+		r->refused = 1;
+		return NULL;
+	}
+	r->kind = (enum kind)kind;
 	struct stat st;
-	r->fd = open(path, O_RDONLY | O_CLOEXEC);
+	r->fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
 	if (r->fd < 0 || fstat(r->fd, &st) < 0) {
 		ms_error("cannot open archive '%s': %s", path, strerror(errno));
 		reader_close(r);
@@ -238,39 +496,166 @@ static struct archive *open_archive(const char *path, struct reader *r)
 	}
 	r->size = (uint64_t)st.st_size;
 	r->buf = ms_malloc(READ_BLOCK);
-	struct archive *a = archive_read_new();
-	if (!a) {
-		ms_error("cannot set up libarchive");
-		reader_close(r);
+	if (check_magic(r->fd, path, r->kind) < 0) {
+		r->refused = 1;
 		return NULL;
 	}
-	support_formats(a);
-	archive_read_set_callback_data(a, r);
-	archive_read_set_read_callback(a, rd_read);
-	archive_read_set_skip_callback(a, rd_skip);
-	archive_read_set_seek_callback(a, rd_seek);
-	if (archive_read_open1(a) != ARCHIVE_OK) {
-		ms_error("cannot read archive '%s' (corrupt, truncated or not an archive): %s",
-		         path, archive_error_string(a));
-		archive_read_free(a);
-		reader_close(r);
+	if (r->kind == K_ZIP && ms_zip_dir_read(r->fd, r->size, path, &r->zip) < 0) {
+		r->refused = 1;
 		return NULL;
 	}
-	return a;
+	if (r->kind != K_ZIP)
+		r->scan = ms_tarscan_new(path);
+	if (r->kind != K_ZIP && r->kind != K_TAR && open_outer(r) < 0)
+		return NULL;
+	return open_reader(r);
 }
 
-/* Next header: 1 entry, 0 end, -1 reported. Warnings (an odd pax record, a
- * name in another charset) let the entry through: its name is still checked. */
-static int next_header(struct archive *a, const char *path, struct archive_entry **e)
+/* Names as every reader compares them: no leading "./", no trailing '/'. */
+static int same_name(const char *a, const char *b)
 {
-	int r = archive_read_next_header(a, e);
-	if (r == ARCHIVE_EOF)
+	if (!a || !b)
 		return 0;
-	if (r == ARCHIVE_WARN)
-		ms_warn("archive '%s': %s", path, archive_error_string(a));
-	if (r == ARCHIVE_OK || r == ARCHIVE_WARN)
-		return 1;
-	ms_error("archive '%s' is corrupt or truncated: %s", path, archive_error_string(a));
+	while (a[0] == '.' && a[1] == '/')
+		a += 2;
+	while (b[0] == '.' && b[1] == '/')
+		b += 2;
+	size_t na = strlen(a), nb = strlen(b);
+	while (na > 0 && a[na - 1] == '/')
+		na--;
+	while (nb > 0 && b[nb - 1] == '/')
+		nb--;
+	return na == nb && memcmp(a, b, na) == 0;
+}
+
+static int differs(struct reader *r, const char *name, const char *how)
+{
+	ms_error("archive '%s': member '%s' reads differently in other extractors (%s)", r->path,
+	         name ? name : "", how);
+	r->refused = 1;
+	return -1;
+}
+
+static int check_tar_entry(struct reader *r, struct archive_entry *e, const char *name)
+{
+	const struct ms_tar_record *t = ms_tarscan_next(r->scan);
+	if (!t)
+		return differs(r, name, "not a member of the tar framing");
+	if (!same_name(t->name, name) && !same_name(t->name, archive_entry_pathname(e)))
+		return differs(r, name, "another name in the tar headers");
+	const char *hard = archive_entry_hardlink(e);
+	mode_t ft = archive_entry_filetype(e);
+	int ok = t->type == '1'   ? hard && same_name(t->link, hard)
+	         : t->type == '2' ? !hard && ft == AE_IFLNK && archive_entry_symlink(e) &&
+	                                strcmp(t->link, archive_entry_symlink(e)) == 0
+	         : t->type == '5' ? !hard && ft == AE_IFDIR
+	                          : !hard && ft == AE_IFREG && archive_entry_size_is_set(e) &&
+	                                (uint64_t)archive_entry_size(e) == t->size;
+	return ok ? 0 : differs(r, name, "another type, size or link in the tar headers");
+}
+
+static int check_zip_entry(struct reader *r, struct archive_entry *e, const char *name)
+{
+	if (r->n_entries >= r->zip.n)
+		return differs(r, name, "not in the zip central directory");
+	const struct ms_zip_entry *z = &r->zip.v[r->n_entries];
+	if (!same_name(z->name, name))
+		return differs(r, name, "another name in the zip central directory");
+	mode_t ft = archive_entry_filetype(e);
+	int ok = !archive_entry_hardlink(e) && ft == (z->is_dir ? AE_IFDIR : AE_IFREG) &&
+	         (z->is_dir ||
+	          (archive_entry_size_is_set(e) && (uint64_t)archive_entry_size(e) == z->usize));
+	return ok ? 0 : differs(r, name, "another type or size in the zip central directory");
+}
+
+/* The member libarchive yielded is the next one of the other reading. */
+static int cross_check(struct reader *r, struct archive_entry *e)
+{
+	const char *name = member_name(e);
+	int rc = r->kind == K_ZIP ? check_zip_entry(r, e, name) : check_tar_entry(r, e, name);
+	r->n_entries++;
+	return rc;
+}
+
+/* Bytes of the file after what libarchive read: the tar stream's tail. */
+static int scan_file_tail(struct reader *r)
+{
+	while (r->off < r->size) {
+		ssize_t n = read_file_block(r);
+		if (n <= 0) {
+			ms_error("archive '%s': cannot read: %s", r->path,
+			         n < 0 ? strerror(errno) : "file shrank");
+			return -1;
+		}
+		if (ms_tarscan_feed(r->scan, r->buf_off, r->buf, (size_t)n) < 0)
+			return -1;
+	}
+	return 0;
+}
+
+/* The decompressed stream's tail, then the compressed file's: the
+ * decompressor must have used every byte of the file. */
+static int scan_stream_tail(struct reader *r)
+{
+	struct archive *dummy = archive_read_new(); /* holds inner_read's error */
+	if (!dummy) {
+		ms_error("cannot set up libarchive");
+		return -1;
+	}
+	const void *buf;
+	la_ssize_t n;
+	while ((n = inner_read(dummy, r, &buf)) > 0)
+		;
+	if (n < 0 && !r->refused)
+		ms_error("archive '%s' is corrupt or truncated: %s", r->path,
+		         archive_error_string(dummy));
+	archive_read_free(dummy);
+	if (n < 0)
+		return -1;
+	int64_t used = archive_filter_bytes(r->outer, archive_filter_count(r->outer) - 1);
+	if (used < 0 || (uint64_t)used != r->size) {
+		ms_error("archive '%s': data after the end of the compressed stream", r->path);
+		r->refused = 1;
+		return -1;
+	}
+	return 0;
+}
+
+/* After libarchive's last member: the other reading ends there too. */
+static int check_end(struct reader *r)
+{
+	if (r->kind == K_ZIP) {
+		if (r->n_entries == r->zip.n)
+			return 0;
+		ms_error("archive '%s': the zip central directory lists members libarchive did "
+		         "not read",
+		         r->path);
+		r->refused = 1;
+		return -1;
+	}
+	int rc = r->outer ? scan_stream_tail(r) : scan_file_tail(r);
+	if (rc == 0 && (ms_tarscan_end(r->scan) < 0 || ms_tarscan_next(r->scan)))
+		rc = differs(r, NULL, "tar headers that libarchive did not read");
+	if (rc < 0)
+		r->refused = 1;
+	return rc;
+}
+
+/* Next header: 1 entry, 0 end (after the end checks), -1 reported.
+ * Warnings (an odd pax record, a name in another charset) let the entry
+ * through: its name is still checked, and must be the other reading's. */
+static int next_header(struct archive *a, struct reader *r, struct archive_entry **e)
+{
+	int rc = archive_read_next_header(a, e);
+	if (rc == ARCHIVE_EOF)
+		return check_end(r) < 0 ? -1 : 0;
+	if (rc == ARCHIVE_WARN)
+		ms_warn("archive '%s': %s", r->path, archive_error_string(a));
+	if (rc == ARCHIVE_OK || rc == ARCHIVE_WARN)
+		return cross_check(r, *e) < 0 ? -1 : 1;
+	if (!r->refused)
+		ms_error("archive '%s' is corrupt or truncated: %s", r->path,
+		         archive_error_string(a));
 	return -1;
 }
 
@@ -356,12 +741,22 @@ struct member {
 	int hashed;        /* files: its bytes were hashed */
 	size_t res, n_res; /* its resources in pass.res */
 	uint64_t size;
+	uint64_t limit; /* with a signed statement: its signed size */
+};
+
+/* The signed statement's files and their sizes, sorted by path. */
+struct expect {
+	char **path;
+	uint64_t *size; /* shards: the signed size; files: unknown, UINT64_MAX */
+	size_t n;
+	int shards; /* an empty file has no shard, so it is listed nowhere */
 };
 
 struct pass {
 	const char *path;
 	const struct ms_hash_opts *o;
 	const struct ms_archive_sink *sink;
+	const struct expect *expect; /* or NULL */
 	struct reader rd;
 	struct archive *a;
 	struct ms_stream *st;
@@ -373,7 +768,8 @@ struct pass {
 	int refused; /* failed on a member the rules refuse (not a read error) */
 	struct member *mem;
 	size_t n_mem, mem_cap;
-	struct nameset names; /* every member and every directory above one */
+	struct nameset names;  /* every member and every directory above one */
+	struct nameset folded; /* unpack: the same, in ASCII lower case */
 	struct ms_resource *res;
 	size_t n_res, res_cap;
 	struct ms_progress progress;
@@ -495,6 +891,8 @@ static int feed_bytes(struct feed *f, const uint8_t *data, size_t len)
 	return 0;
 }
 
+static int check_limit(struct pass *p, const struct member *m, uint64_t size);
+
 /* Sparse members are refused: a few bytes of map could declare petabytes
  * of holes to hash. Any other member's blocks follow one another. */
 static int feed_block(struct feed *f, struct archive_entry *e, const void *buf, size_t len,
@@ -510,6 +908,8 @@ static int feed_block(struct feed *f, struct archive_entry *e, const void *buf, 
 		ms_error("archive '%s': member '%s' has data out of order", f->p->path, f->m->name);
 		return -1;
 	}
+	if (len > f->m->limit - f->pos)
+		return check_limit(f->p, f->m, f->pos + len);
 	if (f->p->sink && f->p->sink->data(f->p->sink->ctx, buf, len, off) < 0)
 		return -1;
 	if (!f->m->hashed) {
@@ -553,6 +953,15 @@ static int64_t direct_offset(struct pass *p, struct archive_entry *e, const void
 	return (int64_t)(p->rd.buf_off + (uint64_t)(b - p->rd.buf));
 }
 
+static int read_error(struct pass *p, const struct member *m)
+{
+	if (p->rd.refused)
+		return -1;
+	ms_error("archive '%s' is corrupt or truncated at member '%s': %s", p->path, m->name,
+	         archive_error_string(p->a));
+	return -1;
+}
+
 static int hash_direct(struct pass *p, struct member *m, uint64_t foff, uint64_t size)
 {
 	if (foff + size > p->rd.size) {
@@ -576,19 +985,7 @@ static int hash_direct(struct pass *p, struct member *m, uint64_t foff, uint64_t
 	p->rd.direct_skip = 1;
 	int r = archive_read_data_skip(p->a);
 	p->rd.direct_skip = 0;
-	if (r != ARCHIVE_OK) {
-		ms_error("archive '%s' is corrupt or truncated: %s", p->path,
-		         archive_error_string(p->a));
-		return -1;
-	}
-	return 0;
-}
-
-static int read_error(struct pass *p, const struct member *m)
-{
-	ms_error("archive '%s' is corrupt or truncated at member '%s': %s", p->path, m->name,
-	         archive_error_string(p->a));
-	return -1;
+	return r == ARCHIVE_OK ? 0 : read_error(p, m);
 }
 
 /* Streams the member's data (to the sink and, if hashed, to the stream). */
@@ -609,6 +1006,10 @@ static int read_member_data(struct pass *p, struct archive_entry *e, struct memb
 			return -1;
 	if (r != ARCHIVE_EOF)
 		return read_error(p, m);
+	/* Python stops a zip member at its size, libarchive at the end of its
+	 * deflate stream: they must be one. */
+	if (archive_entry_size_is_set(e) && f.pos != (uint64_t)archive_entry_size(e))
+		return differs(&p->rd, m->name, "its data is not the size its header says");
 	return feed_end(&f);
 }
 
@@ -676,11 +1077,27 @@ static int classify(struct pass *p, struct archive_entry *e, const char *name, e
 			         name, hard ? "hard" : "symbolic");
 			return refuse(p);
 		}
+		if (hard && archive_entry_size_is_set(e) && archive_entry_size(e) > 0) {
+			ms_error("archive member '%s' is a hard link with data (extractors "
+			         "disagree on which bytes it holds)",
+			         name);
+			return refuse(p);
+		}
 		if (hard) {
 			const char *why = ms_archive_check_name(hard, target);
 			if (why || !*target) {
 				ms_error("archive member '%s': hard link target '%s': %s", name,
 				         hard, why ? why : "the archive's top");
+				return refuse(p);
+			}
+			/* Extractors link to what is on disk already: a target
+			 * that comes later (or is a directory) fails there. */
+			if (nameset_get(&p->names, *target, strlen(*target)) != 0) {
+				ms_error("archive member '%s' is a hard link to '%s', which is not "
+				         "a file before it in the archive",
+				         name, *target);
+				free(*target);
+				*target = NULL;
 				return refuse(p);
 			}
 			*type = M_HARDLINK;
@@ -713,11 +1130,40 @@ static int classify(struct pass *p, struct archive_entry *e, const char *name, e
 	return refuse(p);
 }
 
+/* Unpack only: names that differ only in case are one file on a
+ * case-insensitive file system, where the second would overwrite the
+ * verified first. Each prefix of name (its directories, then itself) that
+ * is new must be new in lower case too. */
+static int check_case(struct pass *p, const char *name)
+{
+	char *low = ms_strdup(name);
+	for (char *c = low; *c; c++)
+		if (*c >= 'A' && *c <= 'Z')
+			*c = (char)(*c - 'A' + 'a');
+	int rc = 0;
+	for (size_t n = 0; rc == 0 && (n == 0 || name[n - 1]); n++) {
+		if (name[n] != '/' && name[n] != '\0')
+			continue;
+		if (nameset_get(&p->names, name, n) < 0 && nameset_get(&p->folded, low, n) >= 0) {
+			ms_error(
+			    "archive '%s': '%.*s' differs from another member only in case "
+			    "(on a case-insensitive file system one would overwrite the other)",
+			    p->path, (int)n, name);
+			rc = refuse(p);
+		}
+		nameset_put(&p->folded, low, n, 1);
+	}
+	free(low);
+	return rc;
+}
+
 /* Checked as each member arrives, before anything is written for it: a
  * second member of one name, and a file where a directory is (or the
  * reverse), which is also how a member "through" a symlink shows. */
 static int check_clash(struct pass *p, const char *name, int is_dir)
 {
+	if (p->sink && check_case(p, name) < 0)
+		return -1;
 	for (const char *s = strchr(name, '/'); s; s = strchr(s + 1, '/')) {
 		size_t n = (size_t)(s - name);
 		if (nameset_get(&p->names, name, n) == 0) {
@@ -736,6 +1182,66 @@ static int check_clash(struct pass *p, const char *name, int is_dir)
 		return refuse(p);
 	}
 	nameset_put(&p->names, name, strlen(name), is_dir);
+	return 0;
+}
+
+/* Where path is in x, or x->n when the statement does not list it. */
+static size_t expect_index(const struct expect *x, const char *path)
+{
+	size_t lo = 0, hi = x->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(x->path[mid], path);
+		if (c == 0)
+			return mid;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return x->n;
+}
+
+/* Bytes of m past its signed size: refused before they are read. */
+static int check_limit(struct pass *p, const struct member *m, uint64_t size)
+{
+	if (size <= m->limit)
+		return 0;
+	if (m->limit == 0 && p->expect && p->expect->shards)
+		ms_error("archive '%s': member '%s' is not in the signed statement", p->path,
+		         m->name);
+	else
+		ms_error("archive '%s': member '%s' is larger than its signed size (%llu bytes)",
+		         p->path, m->name, (unsigned long long)m->limit);
+	return refuse(p);
+}
+
+/* With a signed statement (verify, unpack): a file or link member that it
+ * does not list is refused before a byte of it is read, and its signed
+ * size bounds what is read of it. The root may still turn out to be the
+ * archive's top, so the member's name from the top counts too. */
+static int check_signed(struct pass *p, struct archive_entry *e, struct member *m, int ignored)
+{
+	m->limit = UINT64_MAX;
+	if (!p->expect || ignored)
+		return 0;
+	size_t a = expect_index(p->expect, rel_name(p, m->name));
+	size_t b = p->flat ? p->expect->n : expect_index(p->expect, m->name);
+	int listed = a < p->expect->n || b < p->expect->n;
+	/* shards: an empty file has no shard, so an unlisted file may still be
+	 * an empty one (limit 0) and a link may stand for one. */
+	if (!listed && !p->expect->shards) {
+		ms_error("archive '%s': member '%s' is not in the signed statement", p->path,
+		         m->name);
+		return refuse(p);
+	}
+	m->limit = 0;
+	if (a < p->expect->n)
+		m->limit = p->expect->size[a];
+	if (b < p->expect->n && p->expect->size[b] > m->limit)
+		m->limit = p->expect->size[b];
+	if (m->type == M_FILE && archive_entry_size_is_set(e))
+		return check_limit(p, m, (uint64_t)archive_entry_size(e));
 	return 0;
 }
 
@@ -770,15 +1276,22 @@ static int process_entry(struct pass *p, struct archive_entry *e)
 	m->target = target;
 	if (update_top(p, name, type == M_DIR))
 		return 1;
-	if (p->sink && p->sink->entry(p->sink->ctx, e, name) < 0)
+	int ignored = is_ignored(p, name);
+	if (type == M_DIR)
+		return p->sink && !ignored ? p->sink->entry(p->sink->ctx, e, name) : 0;
+	if (check_signed(p, e, m, ignored) < 0)
 		return -1;
 	if (type != M_FILE)
 		return 0;
-	m->hashed = !is_ignored(p, name);
+	m->hashed = !ignored;
 	if (!m->hashed && !p->flat && !ms_ignore_match(p->ign, p->n_ign, name))
 		p->debt = 1;
-	if (!m->hashed && !p->sink)
+	/* The sink (unpack) sees only what is hashed: an ignored member is
+	 * not in the signed statement, so it is never written. */
+	if (!m->hashed)
 		return archive_read_data_skip(p->a) == ARCHIVE_OK ? 0 : read_error(p, m);
+	if (p->sink && p->sink->entry(p->sink->ctx, e, name) < 0)
+		return -1;
 	return read_member_data(p, e, m);
 }
 
@@ -852,6 +1365,9 @@ static int add_link_resources(struct pass *p, struct member **sorted, struct mem
 		p->res[id].end = p->res[t->res + i].end;
 		memcpy(p->res[id].digest, p->res[t->res + i].digest, MS_DIGEST_MAX);
 	}
+	if (p->sink && p->sink->link &&
+	    p->sink->link(p->sink->ctx, link->name, t->name, link->type == M_HARDLINK) < 0)
+		return -1;
 	return 0;
 }
 
@@ -939,6 +1455,7 @@ static void pass_free(struct pass *p)
 	free(p->mem);
 	free(p->res);
 	nameset_free(&p->names);
+	nameset_free(&p->folded);
 	free(p->top);
 	ms_ignore_list_free(p->ign, p->n_ign);
 }
@@ -959,7 +1476,7 @@ static int run_pass(struct pass *p, struct ms_manifest *m)
 		return -1;
 	struct archive_entry *e;
 	int r;
-	while ((r = next_header(p->a, p->path, &e)) == 1) {
+	while ((r = next_header(p->a, &p->rd, &e)) == 1) {
 		int rc = process_entry(p, e);
 		if (rc != 0)
 			return rc;
@@ -968,16 +1485,60 @@ static int run_pass(struct pass *p, struct ms_manifest *m)
 	return r < 0 ? -1 : finish_pass(p, m);
 }
 
+static int path_cmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The signed files with their sizes (a file's last resource ends at its
+ * size), sorted for expect_size. */
+static void expect_build(struct expect *x, const struct ms_manifest *sm)
+{
+	x->path = ms_calloc(sm->n_res + 1, sizeof *x->path);
+	x->size = ms_calloc(sm->n_res + 1, sizeof *x->size);
+	x->n = 0;
+	x->shards = sm->method == MS_METHOD_SHARDS;
+	for (size_t i = 0; i < sm->n_res; i++)
+		x->path[x->n++] = sm->res[i].path;
+	qsort(x->path, x->n, sizeof *x->path, path_cmp);
+	size_t k = 0;
+	for (size_t i = 0; i < x->n; i++)
+		if (k == 0 || strcmp(x->path[k - 1], x->path[i]) != 0)
+			x->path[k++] = x->path[i];
+	x->n = k;
+	for (size_t i = 0; i < sm->n_res; i++) {
+		size_t j = expect_index(x, sm->res[i].path);
+		if (!x->shards)
+			x->size[j] = UINT64_MAX;
+		else if (sm->res[i].end > x->size[j])
+			x->size[j] = sm->res[i].end;
+	}
+}
+
 int ms_archive_hash(const char *path, const struct ms_hash_opts *o,
                     const struct ms_archive_sink *sink, struct ms_manifest *m,
                     struct ms_archive_info *info)
+{
+	return ms_archive_hash_signed(path, o, NULL, sink, m, info);
+}
+
+int ms_archive_hash_signed(const char *path, const struct ms_hash_opts *o,
+                           const struct ms_manifest *signed_m, const struct ms_archive_sink *sink,
+                           struct ms_manifest *m, struct ms_archive_info *info)
 {
 	memset(m, 0, sizeof *m);
 	int rc = 1;
 	if (info)
 		memset(info, 0, sizeof *info);
+	struct expect x = {0};
+	if (signed_m)
+		expect_build(&x, signed_m);
 	for (int flat = 0; rc == 1 && flat < 2; flat++) {
-		struct pass p = {.path = path, .o = o, .sink = sink, .flat = flat};
+		struct pass p = {.path = path,
+		                 .o = o,
+		                 .sink = sink,
+		                 .expect = signed_m ? &x : NULL,
+		                 .flat = flat};
 		p.rd.fd = -1;
 		ms_ignore_list_build(o, &p.ign, &p.n_ign);
 		rc = run_pass(&p, m);
@@ -985,9 +1546,11 @@ int ms_archive_hash(const char *path, const struct ms_hash_opts *o,
 		if (rc == 0 && info)
 			info->root = p.flat ? NULL : ms_strdup(p.top);
 		if (rc < 0 && info)
-			info->refused = p.refused;
+			info->refused = p.refused || p.rd.refused;
 		pass_free(&p);
 	}
+	free(x.path);
+	free(x.size);
 	if (rc != 0) {
 		ms_manifest_free(m);
 		return -1;
@@ -1031,7 +1594,7 @@ static int match_member(struct archive_entry *e, const char *path, const char *w
 	const char *why = ms_archive_check_name(raw, &name);
 	if (why) {
 		ms_error("archive '%s': member '%s': %s", path, raw ? raw : "", why);
-		*rc = -1;
+		*rc = -2;
 		return 1;
 	}
 	if (!name)
@@ -1055,15 +1618,20 @@ int ms_archive_read_member(const char *path, const char *name, size_t max, char 
 	struct reader rd;
 	*top = NULL;
 	struct archive *a = open_archive(path, &rd);
-	if (!a)
-		return -1;
+	if (!a) {
+		int refused = rd.refused;
+		reader_close(&rd);
+		return refused ? -2 : -1;
+	}
 	struct archive_entry *e;
 	int r, rc = 0;
-	while (rc == 0 && (r = next_header(a, path, &e)) == 1)
+	while (rc == 0 && (r = next_header(a, &rd, &e)) == 1)
 		if (match_member(e, path, name, top, &rc) && rc == 0)
 			rc = read_all(a, path, name, max, data, len);
 	if (rc == 0 && r < 0)
 		rc = -1;
+	if (rc == -1 && rd.refused)
+		rc = -2;
 	if (rc != 1) {
 		free(*top);
 		*top = NULL;

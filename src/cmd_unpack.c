@@ -1,11 +1,8 @@
 /* modelseal unpack: verify an archive, then extract it safely. */
 #include <cJSON.h>
-#include <errno.h>
-#include <ftw.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "modelseal/cli.h"
 #include "modelseal/commands.h"
@@ -44,53 +41,14 @@ const struct option cmd_unpack_options[] = {
  * appears once the gate has also accepted revocations and the policy. */
 struct staging {
 	const char *dest;
-	char *path;
+	struct ms_unpack u;
 };
-
-static int rm_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st, (void)flag, (void)ftw;
-	return remove(path) < 0 && errno != ENOENT ? -1 : 0;
-}
-
-static void staging_remove(struct staging *s)
-{
-	if (s->path)
-		(void)nftw(s->path, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
-	free(s->path);
-	s->path = NULL;
-}
 
 static int unpack_staged(const struct ms_verify_request *req, struct ms_verify_result *res,
                          void *ctx)
 {
 	struct staging *s = ctx;
-	if (!s->path) {
-		char *dir = ms_dirname(s->dest), *base = ms_basename(s->dest);
-		s->path = ms_asprintf("%s/.%s.gate-unpack-XXXXXX", dir, base);
-		free(dir);
-		free(base);
-		if (!mkdtemp(s->path)) {
-			ms_error("cannot create a directory beside '%s': %s", s->dest,
-			         strerror(errno));
-			free(s->path);
-			s->path = NULL;
-			memset(res, 0, sizeof *res);
-			return MS_ERR;
-		}
-	}
-	return ms_unpack(req, s->path, res);
-}
-
-static int move_into_place(struct staging *s)
-{
-	if (rename(s->path, s->dest) < 0) {
-		ms_error("cannot rename '%s' to '%s': %s", s->path, s->dest, strerror(errno));
-		return -1;
-	}
-	free(s->path);
-	s->path = NULL;
-	return 0;
+	return ms_unpack_stage(req, s->dest, &s->u, res);
 }
 
 static void report(const struct ms_gate *g, const char *archive, const char *dest, int rc)
@@ -136,7 +94,7 @@ int cmd_unpack(int argc, char **argv)
 	if (rc == MS_OK && argc - optind != 2)
 		rc = ms_usage_error(argc - optind < 2 ? "give ARCHIVE and DEST"
 		                                      : "too many operands");
-	struct staging s = {rc == MS_OK ? argv[optind + 1] : NULL, NULL};
+	struct staging s = {.dest = rc == MS_OK ? argv[optind + 1] : NULL, .u = {.lock_fd = -1}};
 	if (rc == MS_OK && ms_unpack_check_dest(s.dest) < 0)
 		rc = MS_ERR;
 	if (rc == MS_OK) {
@@ -146,12 +104,12 @@ int cmd_unpack(int argc, char **argv)
 		g.verify_fn = unpack_staged;
 		g.verify_ctx = &s;
 		rc = ms_gate_run(&g);
-		if (rc == MS_OK && move_into_place(&s) < 0)
+		if (rc == MS_OK && ms_unpack_commit(&s.u, s.dest) < 0)
 			rc = MS_ERR;
 		if (rc != MS_ERR)
 			report(&g, argv[optind], s.dest, rc);
 	}
-	staging_remove(&s);
+	ms_unpack_discard(&s.u);
 	ms_gate_free(&g);
 	free(key_paths);
 	ms_hash_opts_free(&o);

@@ -444,6 +444,17 @@ int ms_archive_pack(const char *dir, const char *out)
 	struct plist l = {0};
 	if (rc == 0)
 		rc = list_dir(&l, dup(dirfd), NULL);
+	/* Python's zipfile extracts a zip symlink as a file holding its text
+	 * while unzip makes a link, so the reader refuses zip links: a tar
+	 * carries them the same way to every extractor. */
+	for (size_t i = 0; rc == 0 && f == PF_ZIP && i < l.n; i++)
+		if (l.e[i].link) {
+			ms_error(
+			    "'%s' is a symbolic link, which a zip archive cannot carry the same "
+			    "way to every extractor: pack into a .tar (or .tar.gz, ...) instead",
+			    l.e[i].rel);
+			rc = -1;
+		}
 	if (rc == 0) {
 		qsort(l.e, l.n, sizeof *l.e, pentry_cmp);
 		/* zip stores local times: make them the same everywhere. */

@@ -290,11 +290,15 @@ static int hash_archive(const struct ms_verify_request *req, struct ms_verify_re
 {
 	struct ms_archive_info info;
 	o->archive = 1;
-	if (ms_archive_hash(req->model, o, req->sink, got, &info) < 0) {
+	/* Members the statement does not list are refused before they are
+	 * read (or written, by unpack), unless extra files are fine. */
+	const struct ms_manifest *signed_m = req->ignore_unsigned ? NULL : &res->signed_manifest;
+	if (ms_archive_hash_signed(req->model, o, signed_m, req->sink, got, &info) < 0) {
 		if (!info.refused)
 			return MS_ERR;
 		ms_problems_add(&res->problems, req->model, "unsafe",
-		                ms_strdup("the archive holds a member modelseal refuses"));
+				ms_strdup("modelseal refuses this archive (unsafe, or read differently "
+					  "by other extractors)"));
 		return MS_FAIL;
 	}
 	res->archive_root = info.root;
@@ -581,6 +585,12 @@ static int load_bundle(const struct ms_verify_request *req, struct ms_verify_res
 		ms_problems_add(&res->problems, req->model, "unsigned",
 		                ms_asprintf("no signature: neither '%s' nor a model.sig member",
 		                            res->signature));
+		return MS_FAIL;
+	}
+	if (found == -2) { /* refused while looking: the archive fails */
+		ms_problems_add(&res->problems, req->model, "unsafe",
+		                ms_strdup("modelseal refuses this archive (unsafe, or read differently "
+		                          "by other extractors)"));
 		return MS_FAIL;
 	}
 	if (found < 0)

@@ -18,10 +18,12 @@
 struct archive;
 struct archive_entry;
 
-/* Sees every member the checks accept (regular files, directories and, with
- * allow_symlinks, links), in archive order, and then its bytes: how unpack
- * extracts in the same pass that hashes. name is the member's name in the
- * archive, normalised (no "./", no trailing "/"); it still carries the
+/* Sees the directories and the hashed regular files the checks accept, in
+ * archive order, each file then with its bytes: how unpack extracts in the
+ * same pass that hashes. Ignored members never reach it (they are not
+ * signed), nor links: those come to link once every member is known, each
+ * with the regular file member it stands for. name and target are member
+ * names, normalised (no "./", no trailing "/"); they still carry the
  * top-level directory, which is only known to be the root at the end.
  * Callbacks return 0, or -1 after reporting. begin runs before each pass
  * over the archive (there may be a second one, see archive.c). */
@@ -29,6 +31,7 @@ struct ms_archive_sink {
 	int (*begin)(void *ctx);
 	int (*entry)(void *ctx, struct archive_entry *e, const char *name);
 	int (*data)(void *ctx, const void *buf, size_t len, int64_t offset);
+	int (*link)(void *ctx, const char *name, const char *target, int hard);
 	void *ctx;
 };
 
@@ -43,18 +46,32 @@ void ms_archive_info_free(struct ms_archive_info *info);
  * Refuses, with an error naming the member: unsafe names (absolute, "..",
  * empty or "." components), duplicates, a file that is also a directory,
  * links unless o->allow_symlinks (then only to a regular file member inside
- * the root, hashed as that file like the directory walk does), devices,
- * fifos, sockets, and any read error of a truncated or corrupt archive.
+ * the root, hashed as that file like the directory walk does; a hard link
+ * with data never), devices, fifos, sockets, and any read error of a
+ * truncated or corrupt archive. The archive is read in the one format its
+ * name says (.tar .tar.gz .tgz .tar.bz2 .tbz2 .tar.xz .txz .tar.zst .tzst
+ * .zip) and must read the same in libarchive as in the other extractors:
+ * see archive.c and archive_int.h for what that refuses.
  * sink and info may be NULL. -1 after reporting; m is then empty. */
 int ms_archive_hash(const char *path, const struct ms_hash_opts *o,
                     const struct ms_archive_sink *sink, struct ms_manifest *m,
                     struct ms_archive_info *info);
+/* The same, checked as it goes against the signed statement signed_m
+ * (verify, unpack): a file or link member it does not list is refused
+ * before any of its bytes is read (an ignored one is skipped), and so are
+ * the bytes of a member past its signed size (statements of the shards
+ * method have sizes). */
+int ms_archive_hash_signed(const char *path, const struct ms_hash_opts *o,
+                           const struct ms_manifest *signed_m, const struct ms_archive_sink *sink,
+                           struct ms_manifest *m, struct ms_archive_info *info);
 
 /* Reads the regular-file member `name` (relative to the model root, e.g.
  * "model.sig"), at most max bytes, NUL-terminated. It is looked for at the
  * archive's top and under the first member's top-level directory; *top gets
  * that directory (or NULL) so the caller can check that it is the root the
- * hash found. 1 found, 0 absent, -1 after reporting. */
+ * hash found. 1 found, 0 absent, -1 after reporting, -2 after reporting
+ * that the archive is one the rules refuse (unsafe, or read differently by
+ * other extractors). */
 int ms_archive_read_member(const char *path, const char *name, size_t max, char **data, size_t *len,
                            char **top);
 

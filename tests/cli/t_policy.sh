@@ -231,7 +231,7 @@ expect_error "$MS" verify --key k.pub --policy missing.json models/q
 expect_error "$MS" verify --key k.pub --policy pol models/q
 
 # ---- unpack --policy: DEST appears only when the gate passes ----
-no_staging() { ! ls -a | grep -q 'gate-unpack-\|\.unpack-'; }
+no_staging() { ! ls -a | grep -q 'modelseal-unpack\|gate-unpack-\|\.unpack-'; }
 if "$MS" help 2>&1 | grep -q '^  unpack '; then
 	"$MS" pack -o base.tar models/base >/dev/null 2>&1
 	policy good.json '{"version": 1, "trusted_keys": ["k.pub"], "allow_unsigned_files": false}'

@@ -1,8 +1,10 @@
 /* Archives as models (ms_archive_hash through libarchive: tar in its
- * flavours, compressed or not, zip, ...) and archive member names
- * (ms_archive_check_name). The input is written to a scratch file, as the
- * reader takes a path. An accepted member name is a safe manifest path, and
- * every resource of an accepted archive has a safe name. */
+ * flavours, compressed or not, zip, with the zip directory and tar framing
+ * checks of archive_zip.c and archive_tar.c) and archive member names
+ * (ms_archive_check_name). The input is written to a scratch file named
+ * for the format its first bytes look like (the reader reads the format the
+ * name says). An accepted member name is a safe manifest path, and every
+ * resource of an accepted archive has a safe name. */
 #include <fcntl.h>
 #include <unistd.h>
 
@@ -13,12 +15,32 @@
 #include "modelseal/util.h"
 
 static char dir[] = "/tmp/ms-fuzz-archive-XXXXXX";
-static char *path;
+static const char *const exts[] = {"tar", "tar.gz", "tar.bz2", "tar.xz", "tar.zst", "zip"};
+static char *paths[6];
 
 static void cleanup(void)
 {
-	unlink(path);
+	for (size_t i = 0; i < 6; i++)
+		unlink(paths[i]);
 	rmdir(dir);
+}
+
+static size_t sniff(const uint8_t *d, size_t n)
+{
+	static const struct {
+		const char *magic;
+		size_t len, ext;
+	} m[] = {{"\x1f\x8b", 2, 1},
+	         {"BZh", 3, 2},
+	         {"\xfd"
+	          "7zXZ",
+	          5, 3},
+	         {"\x28\xb5\x2f\xfd", 4, 4},
+	         {"PK", 2, 5}};
+	for (size_t i = 0; i < sizeof m / sizeof m[0]; i++)
+		if (n >= m[i].len && memcmp(d, m[i].magic, m[i].len) == 0)
+			return m[i].ext;
+	return 0;
 }
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
@@ -27,7 +49,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argv;
 	if (!mkdtemp(dir))
 		abort();
-	path = ms_asprintf("%s/model.tar", dir);
+	for (size_t i = 0; i < 6; i++)
+		paths[i] = ms_asprintf("%s/model.%s", dir, exts[i]);
 	atexit(cleanup);
 	ms_fuzz_quiet();
 	return 0;
@@ -45,6 +68,7 @@ static void check_name(const uint8_t *data, size_t size)
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	check_name(data, size);
+	const char *path = paths[sniff(data, size)];
 	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0 || write(fd, data, size) != (ssize_t)size || close(fd) < 0)
 		abort();
