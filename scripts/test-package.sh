@@ -76,8 +76,8 @@ SUITE=$(. /etc/os-release && echo "$VERSION_CODENAME")
 
 # ---- 1. the .deb ----
 dpkg-deb -f "$DEB" Depends >"$T/depends"
-for lib in libsodium23 libssl3 libarchive13 libcjson1 libsqlite3-0 libc6; do
-	check "Depends names $lib (from shlibs)" grep -q "$lib (>=" "$T/depends"
+for lib in libsodium23 libssl3 libarchive13 libcjson1 libsqlite3-0 libyaml-0-2 libc6; do
+	check "Depends names $lib (from shlibs)" grep -qE "(^|, )$lib( \(>=|,|$)" "$T/depends"
 done
 dpkg-deb -c "$DEB" | awk '{print $6}' | sed 's,^\./,/,' >"$T/files"
 for f in /usr/bin/modelseal /usr/bin/modelseal-pre-deploy /usr/share/man/man1/modelseal.1.gz \
@@ -138,7 +138,7 @@ if mmdebstrap --quiet --variant=apt \
 	check "installed: keygen, sign, verify, hook" inroot sh -c "$smoke"
 	grep -qx smoke-ok "$T/out" || bad "smoke test output" "$T/out"
 	check "installed: bash completion loads and completes" inroot bash -c \
-		'. /usr/share/bash-completion/completions/modelseal && COMP_WORDS=(modelseal ver) COMP_CWORD=1 && _modelseal && [ "${COMPREPLY[*]}" = verify ]'
+		'. /usr/share/bash-completion/completions/modelseal && COMP_WORDS=(modelseal veri) COMP_CWORD=1 && _modelseal && [ "${COMPREPLY[*]}" = verify ]'
 	check "installed: man page" [ -s "$root/usr/share/man/man1/modelseal-sign.1.gz" ]
 	check "installed: removes cleanly" inroot dpkg --purge modelseal
 	check "removed: no binary left" [ ! -e "$root/usr/bin/modelseal" ]
