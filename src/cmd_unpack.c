@@ -94,6 +94,12 @@ int cmd_unpack(int argc, char **argv)
 	if (rc == MS_OK && argc - optind != 2)
 		rc = ms_usage_error(argc - optind < 2 ? "give ARCHIVE and DEST"
 		                                      : "too many operands");
+	/* DEST/ means DEST: the staging directory goes beside it, not in it */
+	if (rc == MS_OK) {
+		char *d = argv[optind + 1];
+		for (size_t n = strlen(d); n > 1 && d[n - 1] == '/'; n--)
+			d[n - 1] = '\0';
+	}
 	struct staging s = {.dest = rc == MS_OK ? argv[optind + 1] : NULL, .u = {.lock_fd = -1}};
 	if (rc == MS_OK && ms_unpack_check_dest(s.dest) < 0)
 		rc = MS_ERR;

@@ -80,3 +80,10 @@ expect_err "^modelseal: debug: plan: 1 file(s), 1 bytes, 1 task(s) (shards of 1 
 expect_err "^modelseal: debug: hashed in "
 run 0 "$MS" digest m
 check "no detail without -v" not err_has debug
+
+# unpack into DEST/ (a trailing slash, as shells complete it)
+run 0 "$MS" sign --key ci.key --no-record m
+run 0 "$MS" pack -o m.tar m
+run 0 "$MS" unpack --key ci.pub m.tar out/
+check "unpack DEST/ made DEST" [ -f out/w.bin ]
+check "nothing else beside it" [ "$(ls -d out* | tr '\n' ' ')" = "out " ]
