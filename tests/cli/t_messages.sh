@@ -84,6 +84,6 @@ check "no detail without -v" not err_has debug
 # unpack into DEST/ (a trailing slash, as shells complete it)
 run 0 "$MS" sign --key ci.key --no-record m
 run 0 "$MS" pack -o m.tar m
-run 0 "$MS" unpack --key ci.pub m.tar out/
-check "unpack DEST/ made DEST" [ -f out/w.bin ]
-check "nothing else beside it" [ "$(ls -d out* | tr '\n' ' ')" = "out " ]
+run 0 "$MS" unpack --key ci.pub m.tar unpacked/
+check "unpack DEST/ made DEST" [ -f unpacked/w.bin ]
+check "nothing else beside it" [ "$(ls -d unpacked* | tr "\\n" " ")" = "unpacked " ]
