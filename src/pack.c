@@ -19,6 +19,7 @@
 
 #include "modelseal/archive.h"
 #include "modelseal/util.h"
+#include "modelseal/walk.h"
 
 /* 1980-01-01 00:00:00 UTC: the oldest time a zip entry can hold. */
 #define PACK_MTIME ((time_t)315532800)
@@ -31,11 +32,16 @@ struct pentry {
 	mode_t type;
 	uint64_t size;
 	char *link; /* symlink text */
+	char *blob; /* a hub cache link: the regular file it names, below the hub
+	               folder; packed as that file's bytes under rel */
 };
 
 struct plist {
 	struct pentry *e;
 	size_t n, cap;
+	const char *root_real; /* the model directory */
+	const char *hub_real;  /* its hub folder when it is a hub cache snapshot */
+	int hub_fd;
 };
 
 static void plist_add(struct plist *l, const char *rel, const struct stat *st, char *link)
@@ -44,8 +50,8 @@ static void plist_add(struct plist *l, const char *rel, const struct stat *st, c
 		l->cap = l->cap ? 2 * l->cap : 64;
 		l->e = ms_reallocarray(l->e, l->cap, sizeof *l->e);
 	}
-	l->e[l->n++] =
-	    (struct pentry){ms_strdup(rel), st->st_mode & S_IFMT, (uint64_t)st->st_size, link};
+	l->e[l->n++] = (struct pentry){ms_strdup(rel), st->st_mode & S_IFMT,
+	                               (uint64_t)st->st_size, link, NULL};
 }
 
 static void plist_free(struct plist *l)
@@ -53,6 +59,7 @@ static void plist_free(struct plist *l)
 	for (size_t i = 0; i < l->n; i++) {
 		free(l->e[i].rel);
 		free(l->e[i].link);
+		free(l->e[i].blob);
 	}
 	free(l->e);
 }
@@ -103,6 +110,30 @@ static char *read_inside_link(int dirfd, const char *name, const char *rel)
 
 static int list_dir(struct plist *l, int fd, const char *prefix);
 
+/* In a hub cache snapshot, a link that resolves to a regular file inside
+ * the snapshot's own hub folder (its blobs/) is packed as that file, under
+ * the link's name: what sign hashed for it, and what a cp -rL copy holds.
+ * 1 added, 0 not such a link (packed as a link, or refused, as elsewhere),
+ * -1 after reporting. */
+static int add_hub_link(struct plist *l, const char *rel)
+{
+	char *full = ms_asprintf("%s/%s", l->root_real, rel);
+	char *real = realpath(full, NULL);
+	free(full);
+	size_t n = strlen(l->hub_real);
+	struct stat st;
+	int inside = real && strncmp(real, l->hub_real, n) == 0 && real[n] == '/' &&
+	             strncmp(real, l->root_real, strlen(l->root_real)) != 0;
+	if (!inside || stat(real, &st) < 0 || !S_ISREG(st.st_mode)) {
+		free(real);
+		return 0;
+	}
+	plist_add(l, rel, &st, NULL);
+	l->e[l->n - 1].blob = ms_strdup(real + n + 1);
+	free(real);
+	return 1;
+}
+
 static int list_entry(struct plist *l, int dirfd, const char *name, const char *rel)
 {
 	struct stat st;
@@ -113,6 +144,11 @@ static int list_entry(struct plist *l, int dirfd, const char *name, const char *
 	if (S_ISREG(st.st_mode)) {
 		plist_add(l, rel, &st, NULL);
 		return 0;
+	}
+	if (S_ISLNK(st.st_mode) && l->hub_real) {
+		int hub = add_hub_link(l, rel);
+		if (hub != 0)
+			return hub < 0 ? -1 : 0;
 	}
 	if (S_ISLNK(st.st_mode)) {
 		char *link = read_inside_link(dirfd, name, rel);
@@ -275,9 +311,12 @@ static const char *write_error(struct archive *a)
 	return msg;
 }
 
-static int copy_file(struct archive *a, int dirfd, const struct pentry *p, uint8_t *buf)
+static int copy_file(struct archive *a, int dirfd, int hub_fd, const struct pentry *p,
+                     uint8_t *buf)
 {
-	int fd = openat(dirfd, p->rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+	/* a blob is opened below the hub folder, its last component unfollowed */
+	int fd = p->blob ? openat(hub_fd, p->blob, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK)
+	                 : openat(dirfd, p->rel, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
 	if (fd < 0) {
 		ms_error("cannot open '%s': %s", p->rel, strerror(errno));
 		return -1;
@@ -314,7 +353,7 @@ static int write_members(struct archive *a, int dirfd, const char *top, struct p
 			ms_error("cannot write the archive: %s", write_error(a));
 			rc = -1;
 		} else if (p->type == S_IFREG) {
-			rc = copy_file(a, dirfd, p, buf);
+			rc = copy_file(a, dirfd, l->hub_fd, p, buf);
 		}
 		archive_entry_free(e);
 	}
@@ -441,7 +480,16 @@ int ms_archive_pack(const char *dir, const char *out)
 		ms_error("the archive '%s' would be inside the model it packs", out);
 		rc = -1;
 	}
-	struct plist l = {0};
+	struct plist l = {.root_real = real, .hub_fd = -1};
+	char *hub = ms_hub_folder(real);
+	if (hub) {
+		l.hub_real = hub;
+		l.hub_fd = open(hub, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+		if (l.hub_fd < 0) {
+			ms_error("cannot open the hub folder '%s': %s", hub, strerror(errno));
+			rc = -1;
+		}
+	}
 	if (rc == 0)
 		rc = list_dir(&l, dup(dirfd), NULL);
 	/* Python's zipfile extracts a zip symlink as a file holding its text
@@ -465,6 +513,9 @@ int ms_archive_pack(const char *dir, const char *out)
 		free(top);
 	}
 	plist_free(&l);
+	if (l.hub_fd >= 0)
+		close(l.hub_fd);
+	free(hub);
 	close(dirfd);
 	free(real);
 	return rc;

@@ -251,7 +251,7 @@ static int walk_single_file(struct ms_walk *w, const char *real, const struct st
 /* The Hugging Face hub cache layout: the hub folder of a snapshot,
  * .../models--ORG--NAME (or datasets--, spaces--), when real lies in
  * .../models--ORG--NAME/snapshots/REV; NULL otherwise. */
-static char *hub_folder(const char *real)
+char *ms_hub_folder(const char *real)
 {
 	static const char *const kinds[] = {"models--", "datasets--", "spaces--"};
 	const char *s = real;
@@ -291,7 +291,7 @@ int ms_walk_model(const char *path, const struct ms_hash_opts *o, struct ms_walk
 		rc = walk_single_file(w, real, &st);
 	} else if (S_ISDIR(st.st_mode)) {
 		ms_ignore_list_build(o, &w->ignored, &w->n_ignored);
-		char *hub = hub_folder(real);
+		char *hub = ms_hub_folder(real);
 		w->root_fd = open(real, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 		w->hub_fd = hub ? open(hub, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
 		int fd = w->root_fd < 0 || (hub && w->hub_fd < 0) ? -1 : dup(w->root_fd);

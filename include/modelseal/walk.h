@@ -72,6 +72,11 @@ int ms_ignore_match(char *const *list, size_t n, const char *rel);
  * model (whose path is ".") the file's own name. */
 const char *ms_file_display(const struct ms_file *f);
 
+/* The Hugging Face hub folder (.../models--ORG--NAME, datasets--, spaces--)
+ * of a real path inside one of its snapshots/REV, freshly allocated; NULL
+ * when the path is not in a hub cache snapshot. */
+char *ms_hub_folder(const char *real);
+
 /* Normalises a relative path ("./a//b/" -> "a/b"); NULL when it is empty,
  * absolute or has a ".." component. */
 char *ms_normalise_rel_path(const char *path);

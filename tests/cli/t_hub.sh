@@ -55,6 +55,15 @@ run 1 env MODELSEAL="$MS" sh "$HOOK" "$S" policy.json
 expect_err "REFUSED"
 truncate -s -1 "$H/blobs/$W"
 run 0 "$MS" verify --key k.pub "$S"
+# pack: the snapshot's links go in as the files they name, so the archive
+# (and what unpack makes of it) is the dereferenced copy, and verifies
+run 0 "$MS" pack -o snap.tar "$S"
+run 0 "$MS" verify --key k.pub --archive snap.tar
+check "no link in the archive" not sh -c 'tar tvf snap.tar | grep -q "^l"'
+run 0 "$MS" unpack --key k.pub snap.tar unpacked-snap
+check "unpacked weights are the blob's bytes" cmp -s unpacked-snap/model.safetensors "$H/blobs/$W"
+check "nested link unpacked as a file" [ -f unpacked-snap/tokenizer/tokenizer.json -a ! -L unpacked-snap/tokenizer/tokenizer.json ]
+run 0 "$MS" verify --key k.pub unpacked-snap
 
 # ---- links that leave the repository's folder are still refused ----
 O2=cache/hub/models--other--model
