@@ -59,22 +59,21 @@ static int log_one(const struct ms_model_info *m, void *arg)
 {
 	struct log_ctx *c = arg;
 	char label[256], when[32];
-	char *revoked = revocation_note(c->reg, m);
 	c->shown++;
 	if (c->models) {
+		/* the same {reason, time} objects as show and trust list */
 		cJSON *o = ms_model_info_to_json(m, 1);
-		if (revoked)
-			cJSON_AddStringToObject(o, "revoked", revoked);
-		else
-			cJSON_AddNullToObject(o, "revoked");
+		cJSON_AddItemToObject(o, "revoked",
+		                      ms_registry_revocation_json(c->reg, "model", m->digest));
+		cJSON_AddItemToObject(o, "key_revoked",
+		                      ms_registry_revocation_json(c->reg, "key", m->signer));
 		cJSON_AddItemToArray(c->models, o);
-		free(revoked);
 		return 0;
 	}
+	char *revoked = revocation_note(c->reg, m);
 	printf("%-24s sha256:%.12s  %.16s  %s",
 	       ms_esc(ms_model_label(m->name, m->version, label, sizeof label)), ms_esc(m->digest),
-	       ms_esc(m->signer),
-	       ms_time_format(m->created, when, sizeof when));
+	       ms_esc(m->signer), ms_time_format(m->created, when, sizeof when));
 	print_parents(m);
 	if (revoked)
 		printf("  [%s]", ms_esc(revoked));

@@ -233,6 +233,24 @@ static int add_checkpoint(struct ms_registry *reg, struct ms_trust *t)
 	return 0;
 }
 
+/* --json of export -o and import: {"exported"|"imported": FILE, "keys_...",
+ * "revocations_...", "checkpoint": whether one went along}. */
+static void print_counts(const char *verb, const char *file, size_t n_keys, size_t n_revs,
+                         int checkpoint)
+{
+	int export = strcmp(verb, "exported") == 0;
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, verb, file);
+	cJSON_AddNumberToObject(o, export ? "keys_exported" : "keys_added", (double)n_keys);
+	cJSON_AddNumberToObject(o, export ? "revocations_exported" : "revocations_added",
+	                        (double)n_revs);
+	cJSON_AddBoolToObject(o, "checkpoint", checkpoint);
+	char *text = ms_json_print(o);
+	fputs(text, stdout);
+	free(text);
+	cJSON_Delete(o);
+}
+
 static int trust_export(const struct trust_args *a)
 {
 	struct ms_registry *reg;
@@ -256,7 +274,9 @@ static int trust_export(const struct trust_args *a)
 		rc = ms_write_atomic(a->output, text, strlen(text), 0644) < 0 ? MS_ERR : MS_OK;
 	else
 		fputs(text, stdout);
-	if (rc == MS_OK && a->output)
+	if (rc == MS_OK && a->output && ms_global.json)
+		print_counts("exported", a->output, t.n_keys, t.n_revs, t.checkpoint != NULL);
+	else if (rc == MS_OK && a->output)
 		ms_note("exported %zu key%s and %zu revocation%s to %s", t.n_keys,
 		        t.n_keys == 1 ? "" : "s", t.n_revs, t.n_revs == 1 ? "" : "s", a->output);
 	free(text);
@@ -315,8 +335,7 @@ static int trust_import(const struct trust_args *a)
 		         ? MS_ERR
 		         : MS_OK;
 	if (rc == MS_OK && ms_global.json)
-		printf("{\n  \"keys_added\": %zu,\n  \"revocations_added\": %zu\n}\n", n_keys,
-		       n_revs);
+		print_counts("imported", a->ops[0], n_keys, n_revs, has_cp);
 	else if (rc == MS_OK)
 		printf("imported %zu new key%s and %zu new revocation%s from %s\n", n_keys,
 		       n_keys == 1 ? "" : "s", n_revs, n_revs == 1 ? "" : "s", a->ops[0]);
