@@ -190,21 +190,50 @@ static int trust_list(const struct trust_args *a)
 	return MS_OK;
 }
 
+/* --json of remove names the key, as add does: {"removed": KEYID, "label"}.
+ * The raw rows are read, not parsed keys: a key that no longer parses can
+ * still be removed. */
+struct removed {
+	const char *op; /* KEYID or LABEL as given */
+	cJSON *doc;
+};
+
+static int removed_key(const struct ms_trusted_key *k, void *ctx)
+{
+	struct removed *r = ctx;
+	if (strcmp(k->keyid, r->op) != 0 && (!k->label || strcmp(k->label, r->op) != 0))
+		return 0;
+	r->doc = cJSON_CreateObject();
+	cJSON_AddStringToObject(r->doc, "removed", k->keyid);
+	if (k->label)
+		cJSON_AddStringToObject(r->doc, "label", k->label);
+	else
+		cJSON_AddNullToObject(r->doc, "label");
+	return 1;
+}
+
 static int trust_remove(const struct trust_args *a)
 {
 	struct ms_registry *reg;
+	struct removed r = {a->n_ops == 1 ? a->ops[0] : NULL, NULL};
 	if (a->n_ops != 1)
 		return ms_usage_error("trust remove takes one KEYID or LABEL");
 	if (ms_registry_open(NULL, 0, &reg) < 0)
 		return MS_ERR;
-	int rc = ms_registry_trust_remove(reg, a->ops[0]);
+	int rc = ms_global.json ? ms_registry_trust_list(reg, removed_key, &r) : 0;
+	if (rc == 0)
+		rc = ms_registry_trust_remove(reg, a->ops[0]);
 	ms_registry_close(reg);
 	if (rc == 1)
 		ms_error("no trusted key has the id or label '%s'", a->ops[0]);
 	else if (rc == 0 && !ms_global.json)
 		printf("removed %s\n", a->ops[0]);
-	else if (rc == 0)
-		printf("{\n  \"removed\": true\n}\n");
+	else if (rc == 0 && r.doc) {
+		char *text = ms_json_print(r.doc);
+		fputs(text, stdout);
+		free(text);
+	}
+	cJSON_Delete(r.doc);
 	return rc == 0 ? MS_OK : MS_ERR;
 }
 

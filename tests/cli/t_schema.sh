@@ -150,7 +150,11 @@ doc trust-import 0 env MODELSEAL_REGISTRY="$T/deploy.db" "$MS" --json trust impo
 check "trust import: names the file" [ "$(jq -r .imported "$T/out")" = trust.json ]
 err 2 "$MS" --json trust import nonexistent.json
 doc trust-remove 0 "$MS" --json trust remove ci
+check "trust remove: names the key, as add does" [ "$(jq -c '[.removed, .label]' "$T/out")" = "[\"$KID\",\"ci\"]" ]
 err 2 "$MS" --json trust remove ci
+ECID=$(sha256sum <ec.pub | cut -c1-64)
+doc trust-remove 0 "$MS" --json trust remove "$ECID"
+check "trust remove: a key without a label" [ "$(jq -c '[.removed, .label]' "$T/out")" = "[\"$ECID\",null]" ]
 
 # a rewritten event: audit says which (exit 1), checkpoint refuses (exit 1,
 # no document of its own: the error document)
