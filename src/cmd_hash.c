@@ -34,6 +34,7 @@ struct hash_args {
 	enum format format;
 	const char *part; /* --part K/N */
 	int merge;
+	const char *format_arg; /* --format, as given */
 };
 
 const struct option cmd_hash_options[] = {
@@ -58,6 +59,7 @@ static int on_format(int opt, const char *arg, void *ctx)
 	}
 	if (opt != OPT_FORMAT)
 		return 0;
+	a->format_arg = arg;
 	if (strcmp(arg, "text") == 0)
 		*f = FORMAT_TEXT;
 	else if (strcmp(arg, "json") == 0)
@@ -207,6 +209,9 @@ int cmd_hash(int argc, char **argv)
 	                                  &a, &o, NULL) < 0
 	             ? MS_ERR
 	             : MS_OK;
+	/* as in lineage: --json asks for the JSON format, never against --format */
+	if (rc == MS_OK && ms_global.json && a.format != FORMAT_JSON && a.format_arg)
+		rc = ms_usage_error("--json conflicts with --format %s", a.format_arg);
 	if (ms_global.json)
 		a.format = FORMAT_JSON;
 	if (rc == MS_OK)

@@ -8,6 +8,7 @@
 #include "modelseal/cli.h"
 #include "modelseal/commands.h"
 #include "modelseal/keys.h"
+#include "modelseal/lineage.h"
 #include "modelseal/util.h"
 
 const char cmd_keygen_usage[] =
@@ -40,10 +41,7 @@ static void report(const struct ms_keygen_opts *o, const char *keyid)
 		cJSON_AddStringToObject(j, "public_key", pub_path);
 		cJSON_AddStringToObject(j, "secret_key", key_path);
 		cJSON_AddBoolToObject(j, "encrypted", o->passphrase != NULL);
-		char *s = cJSON_Print(j);
-		puts(s);
-		free(s);
-		cJSON_Delete(j);
+		ms_registry_print_json(j);
 	} else {
 		puts(keyid);
 		ms_note("wrote %s (secret%s) and %s (public)", key_path,

@@ -103,18 +103,18 @@ static int log_one(const struct ms_model_info *m, void *arg)
 {
 	struct log_ctx *c = arg;
 	char label[256], when[32];
-	char *revoked = revocation_note(c->reg, m);
 	c->shown++;
 	if (c->models) {
+		/* the same {reason, time} objects as show and trust list */
 		cJSON *o = ms_model_info_to_json(m, 1);
-		if (revoked)
-			cJSON_AddStringToObject(o, "revoked", revoked);
-		else
-			cJSON_AddNullToObject(o, "revoked");
+		cJSON_AddItemToObject(o, "revoked",
+		                      ms_registry_revocation_json(c->reg, "model", m->digest));
+		cJSON_AddItemToObject(o, "key_revoked",
+		                      ms_registry_revocation_json(c->reg, "key", m->signer));
 		cJSON_AddItemToArray(c->models, o);
-		free(revoked);
 		return 0;
 	}
+	char *revoked = revocation_note(c->reg, m);
 	c->rows = ms_reallocarray(c->rows, c->n_rows + 1, sizeof *c->rows);
 	struct log_row *r = &c->rows[c->n_rows++];
 	r->model = ms_strdup(ms_esc(ms_model_label(m->name, m->version, label, sizeof label)));

@@ -4,6 +4,7 @@
 #include "modelseal/archive.h"
 #include "modelseal/cli.h"
 #include "modelseal/commands.h"
+#include "modelseal/lineage.h"
 #include "modelseal/util.h"
 
 const char cmd_pack_usage[] =
@@ -37,8 +38,14 @@ int cmd_pack(int argc, char **argv)
 	const char *model = argv[optind];
 	char *def = out ? NULL : ms_archive_default_path(model);
 	int rc = ms_archive_pack(model, out ? out : def);
-	if (rc == 0)
+	if (rc == 0 && ms_global.json) {
+		cJSON *j = cJSON_CreateObject();
+		cJSON_AddStringToObject(j, "model", model);
+		cJSON_AddStringToObject(j, "archive", out ? out : def);
+		ms_registry_print_json(j);
+	} else if (rc == 0) {
 		ms_note("packed '%s' into '%s'", model, out ? out : def);
+	}
 	free(def);
 	return rc < 0 ? MS_ERR : MS_OK;
 }

@@ -190,21 +190,50 @@ static int trust_list(const struct trust_args *a)
 	return MS_OK;
 }
 
+/* --json of remove names the key, as add does: {"removed": KEYID, "label"}.
+ * The raw rows are read, not parsed keys: a key that no longer parses can
+ * still be removed. */
+struct removed {
+	const char *op; /* KEYID or LABEL as given */
+	cJSON *doc;
+};
+
+static int removed_key(const struct ms_trusted_key *k, void *ctx)
+{
+	struct removed *r = ctx;
+	if (strcmp(k->keyid, r->op) != 0 && (!k->label || strcmp(k->label, r->op) != 0))
+		return 0;
+	r->doc = cJSON_CreateObject();
+	cJSON_AddStringToObject(r->doc, "removed", k->keyid);
+	if (k->label)
+		cJSON_AddStringToObject(r->doc, "label", k->label);
+	else
+		cJSON_AddNullToObject(r->doc, "label");
+	return 1;
+}
+
 static int trust_remove(const struct trust_args *a)
 {
 	struct ms_registry *reg;
+	struct removed r = {a->n_ops == 1 ? a->ops[0] : NULL, NULL};
 	if (a->n_ops != 1)
 		return ms_usage_error("trust remove takes one KEYID or LABEL");
 	if (ms_registry_open(NULL, 0, &reg) < 0)
 		return MS_ERR;
-	int rc = ms_registry_trust_remove(reg, a->ops[0]);
+	int rc = ms_global.json ? ms_registry_trust_list(reg, removed_key, &r) : 0;
+	if (rc == 0)
+		rc = ms_registry_trust_remove(reg, a->ops[0]);
 	ms_registry_close(reg);
 	if (rc == 1)
 		ms_error("no trusted key has the id or label '%s'", a->ops[0]);
 	else if (rc == 0 && !ms_global.json)
 		printf("removed %s\n", a->ops[0]);
-	else if (rc == 0)
-		printf("{\n  \"removed\": true\n}\n");
+	else if (rc == 0 && r.doc) {
+		char *text = ms_json_print(r.doc);
+		fputs(text, stdout);
+		free(text);
+	}
+	cJSON_Delete(r.doc);
 	return rc == 0 ? MS_OK : MS_ERR;
 }
 
@@ -233,6 +262,24 @@ static int add_checkpoint(struct ms_registry *reg, struct ms_trust *t)
 	return 0;
 }
 
+/* --json of export -o and import: {"exported"|"imported": FILE, "keys_...",
+ * "revocations_...", "checkpoint": whether one went along}. */
+static void print_counts(const char *verb, const char *file, size_t n_keys, size_t n_revs,
+                         int checkpoint)
+{
+	int export = strcmp(verb, "exported") == 0;
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, verb, file);
+	cJSON_AddNumberToObject(o, export ? "keys_exported" : "keys_added", (double)n_keys);
+	cJSON_AddNumberToObject(o, export ? "revocations_exported" : "revocations_added",
+	                        (double)n_revs);
+	cJSON_AddBoolToObject(o, "checkpoint", checkpoint);
+	char *text = ms_json_print(o);
+	fputs(text, stdout);
+	free(text);
+	cJSON_Delete(o);
+}
+
 static int trust_export(const struct trust_args *a)
 {
 	struct ms_registry *reg;
@@ -256,7 +303,9 @@ static int trust_export(const struct trust_args *a)
 		rc = ms_write_atomic(a->output, text, strlen(text), 0644) < 0 ? MS_ERR : MS_OK;
 	else
 		fputs(text, stdout);
-	if (rc == MS_OK && a->output)
+	if (rc == MS_OK && a->output && ms_global.json)
+		print_counts("exported", a->output, t.n_keys, t.n_revs, t.checkpoint != NULL);
+	else if (rc == MS_OK && a->output)
 		ms_note("exported %zu key%s and %zu revocation%s to %s", t.n_keys,
 		        t.n_keys == 1 ? "" : "s", t.n_revs, t.n_revs == 1 ? "" : "s", a->output);
 	free(text);
@@ -315,8 +364,7 @@ static int trust_import(const struct trust_args *a)
 		         ? MS_ERR
 		         : MS_OK;
 	if (rc == MS_OK && ms_global.json)
-		printf("{\n  \"keys_added\": %zu,\n  \"revocations_added\": %zu\n}\n", n_keys,
-		       n_revs);
+		print_counts("imported", a->ops[0], n_keys, n_revs, has_cp);
 	else if (rc == MS_OK)
 		printf("imported %zu new key%s and %zu new revocation%s from %s\n", n_keys,
 		       n_keys == 1 ? "" : "s", n_revs, n_revs == 1 ? "" : "s", a->ops[0]);

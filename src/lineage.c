@@ -66,6 +66,19 @@ cJSON *ms_model_info_to_json(const struct ms_model_info *m, int with_parents)
 	return o;
 }
 
+cJSON *ms_registry_revocation_json(struct ms_registry *reg, const char *kind, const char *subject)
+{
+	char *reason = NULL, when[32];
+	int64_t time = 0;
+	if (!subject || ms_registry_revocation(reg, kind, subject, &reason, &time) != 1)
+		return cJSON_CreateNull();
+	cJSON *o = cJSON_CreateObject();
+	cJSON_AddStringToObject(o, "reason", reason);
+	cJSON_AddStringToObject(o, "time", ms_time_format(time, when, sizeof when));
+	free(reason);
+	return o;
+}
+
 void ms_registry_print_json(cJSON *o)
 {
 	char *text = ms_json_print(o);

@@ -158,6 +158,7 @@ static int run(int argc, char **argv)
 {
 	int first = parse_leading_globals(argc, argv);
 	if (first >= argc) {
+		ms_output_note_error("no command given: see 'modelseal help'");
 		print_overview(stderr);
 		return MS_ERR;
 	}

@@ -19,6 +19,10 @@ cJSON *ms_model_info_to_json(const struct ms_model_info *m, int with_parents);
 /* {"digest": "sha256:<hex>", "name", "version", "relation"} */
 cJSON *ms_model_link_to_json(const struct ms_model_link *l);
 
+/* {"reason", "time"} when the registry revokes KIND ("model" or "key")
+ * SUBJECT, else null (also for a NULL subject, or an error, reported). */
+cJSON *ms_registry_revocation_json(struct ms_registry *reg, const char *kind, const char *subject);
+
 /* Prints o on stdout as one JSON document and frees it. */
 void ms_registry_print_json(cJSON *o);
 

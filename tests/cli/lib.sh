@@ -10,12 +10,38 @@ run() {
 	_got=$?
 	if [ "$_got" -eq "$_want" ]; then
 		pass "exit $_want: $*"
+		json_run_valid "$_got" "$@"
 	else
 		fail "exit $_got, wanted $_want: $*" "$(head -c 600 "$T/err")"
 	fi
 }
 
 pass() { PASSED=$((PASSED + 1)); }
+
+# json_valid SCHEMA FILE: FILE holds exactly one JSON document, valid against
+# docs/schema/SCHEMA.json (python3-jsonschema, else the small validator in
+# tests/tools/json_schema.py). run calls json_run_valid: what a --json
+# command line printed must be the document its schema (or error.json)
+# describes, so every --json output of the suite is checked
+# (JSON_RUN_VALID=0 turns that off where a test names the schema itself).
+SCHEMAS=${SCHEMAS:-$here/../../docs/schema}
+JSON_SCHEMA_TOOL=${JSON_SCHEMA_TOOL:-$here/../tools/json_schema.py}
+json_valid() {
+	_why=$(python3 "$JSON_SCHEMA_TOOL" "$SCHEMAS" check "$1" "$2" 2>&1)
+	if [ $? -eq 0 ]; then pass "$2 is $1"; else fail "$2 is not a valid $1 document" "$_why"; fi
+}
+json_run_valid() {
+	[ "${JSON_RUN_VALID:-1}" = 1 ] || return 0
+	case " $* " in *" --json "*) ;; *) return 0 ;; esac
+	_status=$1
+	shift
+	_why=$(python3 "$JSON_SCHEMA_TOOL" "$SCHEMAS" run "$_status" "$T/out" "$@" 2>&1)
+	case $? in
+	0) pass "schema: $*" ;;
+	3) ;;
+	*) fail "--json output does not match its schema: $*" "$_why" ;;
+	esac
+}
 
 fail() {
 	FAILED=$((FAILED + 1))

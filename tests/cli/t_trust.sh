@@ -139,7 +139,8 @@ run 0 "$MS" log
 expect_out "^m@1 .*\[revoked: trained on the wrong split\]"
 expect_out "^m@2 .*\[key revoked: laptop stolen\]"
 run 0 "$MS" --json log
-check "json log: revoked field" [ "$(jq -r '.models[] | select(.version == "1") | .revoked' "$T/out")" = "revoked: trained on the wrong split" ]
+check "json log: revoked field" [ "$(jq -r '.models[] | select(.version == "1") | .revoked.reason' "$T/out")" = "trained on the wrong split" ]
+check "json log: key_revoked field" [ "$(jq -r '.models[] | select(.version == "2") | .key_revoked.reason' "$T/out")" = "laptop stolen" ]
 mkdir m3 && printf 'three' >m3/w.bin
 "$MS" sign --key k.key --no-record m3 >/dev/null 2>&1
 M3=$("$MS" digest m3 | cut -c8-)
