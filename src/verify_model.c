@@ -424,14 +424,18 @@ static int hash_directory(const struct ms_verify_request *req, struct ms_verify_
 	if (rc != MS_OK)
 		return rc;
 	if (subject && w.n_files) {
-		char *path = ms_asprintf("%s/%s", req->model, subject);
-		rc = ms_model_hash(path, o, got) < 0 ? MS_ERR : MS_OK;
-		free(path);
+		/* The file the sets were compared on is hashed as the signed
+		 * ".", never looked up by name again: swapped for a directory
+		 * in between, it would be hashed as one (issue 10). */
+		free(w.files[0].rel);
+		w.files[0].rel = ms_strdup(".");
+		free(w.name);
+		w.name = ms_strdup(subject);
 		*shown = ms_strdup(subject);
 	} else {
-		rc = ms_walk_hash(&w, o, got) < 0 ? MS_ERR : MS_OK;
 		*shown = ms_basename(req->model);
 	}
+	rc = ms_walk_hash(&w, o, got) < 0 ? MS_ERR : MS_OK;
 	if (subject && res->problems.n)
 		ms_problems_add(&res->problems, req->model, "type",
 		                ms_asprintf("the signature is for the single file '%s', not for "
@@ -478,7 +482,9 @@ static int check_model(const struct ms_verify_request *req, struct ms_verify_res
 	 * order: any order is accepted when parsing). */
 	uint8_t want_root[MS_ROOT_LEN];
 	ms_manifest_root(&res->signed_manifest, want_root);
-	if (res->problems.n == 0 && !req->ignore_unsigned &&
+	/* Only an archive's hash keeps unsigned members: a directory's
+	 * holds the signed files alone, so its root is checked always. */
+	if (res->problems.n == 0 && (!req->ignore_unsigned || !req->archive) &&
 	    sodium_memcmp(got.root, want_root, MS_ROOT_LEN) != 0)
 		ms_problems_add(&res->problems, shown, "modified",
 		                ms_strdup("root digest differs"));

@@ -23,3 +23,36 @@ printf 'd' >'sums/back\slash'
 run 0 "$MS" hash --method files --format sha256sum sums
 cp "$T/out" s.sums
 check "sha256sum -c reads the escaped lines" sh -c 'cd sums && sha256sum -c --quiet ../s.sums'
+
+# ---- a single-file statement as DIR/model.sig: the file the sets were
+# compared on is the file hashed. Swapped for a directory after the
+# comparison, it used to be looked up again by name and hashed as a
+# directory, which --ignore-unsigned-files let pass (exit 0). strace holds
+# the lookup for 3 s while the swap happens. ----
+mkdir -p sf
+printf 'tok' >sf/tok.json
+"$MS" sign --key k.key --no-record sf/tok.json >/dev/null 2>&1
+mv sf/tok.json.sig sf/model.sig
+rm -f sf/tok.json.provenance.sig
+run 0 "$MS" verify --key k.pub --ignore-unsigned-files sf
+if command -v strace >/dev/null 2>&1 &&
+	strace -o /dev/null -e inject=getpid:retval=1 true 2>/dev/null; then
+	(
+		sleep 1
+		mv sf/tok.json sf/old
+		mkdir sf/tok.json
+		printf 'EVIL' >sf/tok.json/payload.bin
+	) &
+	strace -o /dev/null -f -P sf/tok.json -e trace=newfstatat,stat,statx,fstat \
+		-e inject=newfstatat,stat,statx,fstat:delay_enter=3000000 \
+		"$MS_PLAIN" verify --key k.pub --ignore-unsigned-files sf >"$T/out" 2>"$T/err"
+	rc=$?
+	wait
+	check "a file swapped for a directory after the comparison never verifies" [ "$rc" -ne 0 ]
+	rm -rf sf/tok.json
+	mv sf/old sf/tok.json
+fi
+# the same file appended to: read up to its signed size, reported
+printf 'more' >>sf/tok.json
+run 1 "$MS" verify --key k.pub --ignore-unsigned-files sf
+expect_out '^modified: tok.json (size 7 bytes, signed 3; '
