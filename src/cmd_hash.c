@@ -24,7 +24,8 @@ const char cmd_hash_usage[] =
     "                          a part document (for job arrays; implies json)\n"
     "  --merge                 the operands are the N part documents: check they fit\n"
     "                          and print the whole statement, as --format json would\n"
-    "\n" MS_HASHING_USAGE;
+    "\n"
+    MS_HASHING_USAGE;
 
 enum format { FORMAT_TEXT, FORMAT_JSON, FORMAT_SHA256SUM };
 enum { OPT_FORMAT = 0x300, OPT_PART, OPT_MERGE };
@@ -209,8 +210,7 @@ static int check_operands(int argc, char **argv, const struct hash_args *a,
 	if (argc - optind > 1)
 		return ms_usage_error("one MODEL at a time (got '%s' too)", argv[optind + 1]);
 	/* Refuse before hashing a large model for nothing. */
-	if (a->format == FORMAT_SHA256SUM &&
-	    (o->method != MS_METHOD_FILES || o->alg != MS_HASH_SHA256)) {
+	if (a->format == FORMAT_SHA256SUM && (o->method != MS_METHOD_FILES || o->alg != MS_HASH_SHA256)) {
 		ms_error("--format sha256sum needs --method files and --hash sha256");
 		return MS_ERR;
 	}
@@ -222,8 +222,8 @@ int cmd_hash(int argc, char **argv)
 	struct ms_hash_opts o;
 	struct hash_args a = {.format = FORMAT_TEXT};
 	ms_hash_opts_init(&o);
-	int rc = ms_parse_hashing_command(argc, argv, cmd_hash_options, MS_HASHING_SHORTOPTS,
-	                                  on_format, &a, &o, NULL) < 0
+	int rc = ms_parse_hashing_command(argc, argv, cmd_hash_options, MS_HASHING_SHORTOPTS, on_format,
+	                                  &a, &o, NULL) < 0
 	             ? MS_ERR
 	             : MS_OK;
 	if (ms_global.json)
