@@ -385,8 +385,14 @@ int ms_walk_unchanged(int fd, const struct ms_file *f)
 int ms_walk_still_linked(const struct ms_walk *w, const struct ms_file *f)
 {
 	struct stat st;
-	return fstatat(base_fd(w, f), f->open_path, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	       st.st_ino == f->ino && st.st_dev == f->dev;
+	if (fstatat(base_fd(w, f), f->open_path, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    st.st_ino != f->ino || st.st_dev != f->dev)
+		return 0;
+	/* A followed link must still lead to what was hashed: re-pointed
+	 * meanwhile, the model no longer holds those bytes. */
+	int linked = strcmp(f->rel, ".") != 0 && strcmp(f->rel, f->open_path) != 0;
+	return !linked || (fstatat(w->root_fd, f->rel, &st, 0) == 0 && st.st_ino == f->ino &&
+	                   st.st_dev == f->dev);
 }
 
 int ms_walk_open(const struct ms_walk *w, const struct ms_file *f)

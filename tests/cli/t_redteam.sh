@@ -56,3 +56,27 @@ fi
 printf 'more' >>sf/tok.json
 run 1 "$MS" verify --key k.pub --ignore-unsigned-files sf
 expect_out '^modified: tok.json (size 7 bytes, signed 3; '
+
+# ---- a followed link re-pointed while its target is hashed: the target
+# was unchanged, so verify said OK while the model read other bytes ----
+S=hc/models--o--n/snapshots/r
+mkdir -p "$S" hc/models--o--n/blobs
+printf 'GOOD' >hc/models--o--n/blobs/A
+printf 'EVIL' >hc/models--o--n/blobs/B
+ln -s ../../blobs/A "$S/w.bin"
+"$MS" sign --key k.key --no-record "$S" >/dev/null 2>&1
+run 0 "$MS" verify --key k.pub "$S"
+if command -v strace >/dev/null 2>&1 &&
+	strace -o /dev/null -e inject=getpid:retval=1 true 2>/dev/null; then
+	(
+		sleep 1
+		ln -sfn ../../blobs/B "$S/w.bin"
+	) &
+	strace -o /dev/null -f -P hc/models--o--n/blobs/A -e trace=newfstatat,fstat,statx \
+		-e inject=newfstatat,fstat,statx:delay_enter=3000000 \
+		"$MS_PLAIN" --no-progress verify --key k.pub "$S" >"$T/out" 2>"$T/err"
+	rc=$?
+	wait
+	check "a link re-pointed during hashing never verifies" [ "$rc" -ne 0 ]
+	expect_err "'w.bin' changed while the model was being hashed"
+fi
