@@ -80,3 +80,21 @@ if command -v strace >/dev/null 2>&1 &&
 	check "a link re-pointed during hashing never verifies" [ "$rc" -ne 0 ]
 	expect_err "'w.bin' changed while the model was being hashed"
 fi
+
+# ---- a model nested deeper than any path can name: refused at once. The
+# walk held every level's path while descending, so memory grew with the
+# square of the depth (2000 levels of 200-byte names: 470 MB) ----
+python3 - <<'PY'
+import os
+os.mkdir("deep")
+fd = os.open("deep", os.O_RDONLY)
+for _ in range(100):
+    os.mkdir("d" * 200, dir_fd=fd)
+    nfd = os.open("d" * 200, os.O_RDONLY, dir_fd=fd)
+    os.close(fd)
+    fd = nfd
+os.close(os.open("w", os.O_WRONLY | os.O_CREAT, 0o644, dir_fd=fd))
+PY
+run 2 "$MS" digest deep
+expect_err "is nested too deep: its path is longer than 4095 bytes"
+check "the error names a bounded prefix only" [ "$(wc -c <"$T/err")" -lt 400 ]
