@@ -311,6 +311,14 @@ static int keep_signed(struct ms_file *f, void *ctx)
 		return 0;
 	}
 	c->seen[sf - c->signed_set->v] = 1;
+	/* An empty file has no shard: one that was emptied, or a signed empty
+	 * file written to, leaves no range to compare. Named here, not hashed. */
+	if (sf->size != UINT64_MAX && (f->size == 0) != (sf->size == 0)) {
+		ms_problems_add(&c->res->problems, f->rel, "modified",
+		                ms_asprintf("size %llu bytes, signed %llu", (unsigned long long)f->size,
+		                            (unsigned long long)sf->size));
+		return 0;
+	}
 	if (sf->size != UINT64_MAX && f->size > sf->size)
 		f->hash_limit = sf->size;
 	return 1;

@@ -98,3 +98,22 @@ PY
 run 2 "$MS" digest deep
 expect_err "is nested too deep: its path is longer than 4095 bytes"
 check "the error names a bounded prefix only" [ "$(wc -c <"$T/err")" -lt 400 ]
+
+# ---- shards: an empty file has no shard, so a signed empty file that was
+# written to (__init__.py with code in it) or a signed file emptied left
+# nothing to compare by range, and --ignore-unsigned-files skipped the
+# root check: verify passed. Now named, with both sizes ----
+mkdir -p em/pkg
+: >em/pkg/__init__.py
+head -c 3000 /dev/urandom >em/w.bin
+run 0 "$MS" sign --key k.key --no-record em
+printf 'import os\n' >em/pkg/__init__.py
+run 1 "$MS" verify --key k.pub --ignore-unsigned-files em
+expect_out '^modified: pkg/__init__.py (size 10 bytes, signed 0)$'
+run 1 "$MS" verify --key k.pub em
+expect_out '^modified: pkg/__init__.py (size 10 bytes, signed 0)$'
+: >em/pkg/__init__.py
+: >em/w.bin
+run 1 "$MS" verify --key k.pub --ignore-unsigned-files em
+expect_out '^modified: w.bin (size 0 bytes, signed 3000)$'
+check "one problem, named once" [ "$(grep -c . "$T/out")" -eq 1 ]
