@@ -150,6 +150,11 @@ void ms_manifest_diff(const struct ms_manifest *want, const struct ms_manifest *
 {
 	int ignore_extra = (flags & MS_DIFF_IGNORE_EXTRA) != 0;
 	int set = (flags & MS_DIFF_CONTENT_ONLY) == 0;
+	/* A signed empty file with bytes now has resources the statement has
+	 * not: modified, never an extra that --ignore-unsigned-files hides. */
+	struct ms_signed_set signed_set = {0};
+	if (set && want->n_empty_files && ms_signed_set_build(want, &signed_set) < 0)
+		signed_set.n = 0;
 	size_t i = 0, j = 0;
 	while (i < want->n_res || j < got->n_res) {
 		int c = i == want->n_res  ? 1
@@ -163,7 +168,12 @@ void ms_manifest_diff(const struct ms_manifest *want, const struct ms_manifest *
 			if (set)
 				ms_problems_add(out, shown, "missing", NULL);
 		} else if (c > 0) {
-			if (set && !ignore_extra)
+			const struct ms_signed_file *sf = ms_signed_set_find(&signed_set, path);
+			if (set && sf && sf->size == 0)
+				ms_problems_add(out, shown, "modified",
+				                ms_asprintf("size %llu bytes, signed 0",
+				                            (unsigned long long)got->res[j2 - 1].end));
+			else if (set && !ignore_extra)
 				ms_problems_add(out, shown, "extra", ms_strdup("not signed"));
 		} else if (want->method == MS_METHOD_SHARDS) {
 			char *d = shard_diff(want, want->res + i, i2 - i, got->res + j, j2 - j);
@@ -177,6 +187,7 @@ void ms_manifest_diff(const struct ms_manifest *want, const struct ms_manifest *
 	}
 	if (set)
 		empty_files_diff(want, got, ignore_extra, out);
+	ms_signed_set_free(&signed_set);
 }
 
 /* ---- the steps ---- */

@@ -117,3 +117,14 @@ expect_out '^modified: pkg/__init__.py (size 10 bytes, signed 0)$'
 run 1 "$MS" verify --key k.pub --ignore-unsigned-files em
 expect_out '^modified: w.bin (size 0 bytes, signed 3000)$'
 check "one problem, named once" [ "$(grep -c . "$T/out")" -eq 1 ]
+# the same in an archive: the filled empty file has a resource the
+# statement has not, which was an "extra" that --ignore-unsigned-files hid
+mkdir -p ea/pkg
+: >ea/pkg/__init__.py
+head -c 3000 /dev/urandom >ea/w.bin
+tar -cf ea.tar -C ea pkg w.bin
+run 0 "$MS" sign --key k.key --no-record --archive ea.tar
+printf 'import os\n' >ea/pkg/__init__.py
+tar -cf ea.tar -C ea pkg w.bin
+run 1 "$MS" verify --key k.pub --archive --ignore-unsigned-files ea.tar
+expect_out '^modified: pkg/__init__.py (size 10 bytes, signed 0)$'
