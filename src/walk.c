@@ -403,7 +403,7 @@ int ms_walk_still_linked(const struct ms_walk *w, const struct ms_file *f)
 		return 0;
 	/* A followed link must still lead to what was hashed: re-pointed
 	 * meanwhile, the model no longer holds those bytes. */
-	int linked = strcmp(f->rel, ".") != 0 && strcmp(f->rel, f->open_path) != 0;
+	int linked = f->in_hub || (strcmp(f->rel, ".") != 0 && strcmp(f->rel, f->open_path) != 0);
 	return !linked || (fstatat(w->root_fd, f->rel, &st, 0) == 0 && st.st_ino == f->ino &&
 	                   st.st_dev == f->dev);
 }
