@@ -128,3 +128,24 @@ printf 'import os\n' >ea/pkg/__init__.py
 tar -cf ea.tar -C ea pkg w.bin
 run 1 "$MS" verify --key k.pub --archive --ignore-unsigned-files ea.tar
 expect_out '^modified: pkg/__init__.py (size 10 bytes, signed 0)$'
+
+# ---- revoke's question on a terminal showed a key's label (from an
+# imported trust file) raw; usage errors showed their operand raw ----
+"$MS" keygen -o lab --no-passphrase >/dev/null 2>&1
+"$MS" --registry other.db trust add lab.pub --label ci >/dev/null 2>&1
+"$MS" --registry other.db trust export -o tf.json >/dev/null 2>&1
+python3 - tf.json <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["keys"][0]["label"] = "ci\x1b[2K\rverified OK"
+json.dump(d, open(sys.argv[1], "w"))
+PY
+run 0 "$MS" trust import tf.json
+if command -v script >/dev/null 2>&1; then
+	echo n | script -qc "'$MS' revoke lab.pub --reason lost" /dev/null >"$T/out" 2>&1
+	check "revoke's question escapes the label" grep -q 'ci\\x1b\[2K\\rverified OK' "$T/out"
+	check "revoke's question has no raw ESC" not grep -q "$(printf '\033')" "$T/out"
+fi
+run 2 "$MS" hash --format "$(printf 'x\033[2Kz')" sums
+check "a usage error escapes its operand" not has_raw_control "$T/err"
+expect_err "unknown --format 'x\\\\x1b\[2Kz'"
