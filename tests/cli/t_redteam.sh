@@ -149,3 +149,29 @@ fi
 run 2 "$MS" hash --format "$(printf 'x\033[2Kz')" sums
 check "a usage error escapes its operand" not has_raw_control "$T/err"
 expect_err "unknown --format 'x\\\\x1b\[2Kz'"
+
+# ---- require_ancestor reads provenance from sibling directories: whoever
+# can write there made it parse up to 4096 bundles of 128 MiB (hours).
+# Provenance files are small: one over 1 MiB is passed over, and reading
+# stops after 16 MiB, both with a warning ----
+mkdir -p sib/base sib/mid sib/ft
+for d in base mid ft; do head -c 50 /dev/urandom >"sib/$d/w"; done
+"$MS" --registry sib.db trust add k.pub >/dev/null 2>&1
+"$MS" --registry sib.db sign --key k.key --no-record sib/base >/dev/null 2>&1
+"$MS" --registry sib.db sign --key k.key --no-record --parent sib/base=finetune sib/mid >/dev/null 2>&1
+"$MS" --registry sib.db sign --key k.key --no-record --parent sib/mid=finetune sib/ft >/dev/null 2>&1
+printf '{"version": 1, "require_ancestor": ["%s"]}' "$("$MS" digest sib/base)" >sib.json
+rm -r sib/mid # the chain is broken: every sibling file is read
+python3 - sib/ft/model.provenance.sig <<'PY'
+import base64, json, sys
+b = json.load(open(sys.argv[1]))
+st = json.loads(base64.b64decode(b["dsseEnvelope"]["payload"]))
+for name, size in (("pad", 600 << 10), ("big", 2 << 20)):
+    st["predicate"]["pad"] = "x" * size
+    b["dsseEnvelope"]["payload"] = base64.b64encode(json.dumps(st).encode()).decode()
+    json.dump(b, open("sib/" + name + ".provenance.sig", "w"))
+PY
+for i in $(seq 1 40); do ln sib/pad.provenance.sig "sib/p$i.provenance.sig"; done
+run 1 timeout 60 "$MS" verify --key k.pub --policy sib.json sib/ft
+expect_err "big.provenance.sig' is too large for a provenance statement (over 1 MiB): not read"
+expect_err "provenance files beside the model were read up to 16 MiB"
