@@ -175,3 +175,12 @@ for i in $(seq 1 40); do ln sib/pad.provenance.sig "sib/p$i.provenance.sig"; don
 run 1 timeout 60 "$MS" verify --key k.pub --policy sib.json sib/ft
 expect_err "big.provenance.sig' is too large for a provenance statement (over 1 MiB): not read"
 expect_err "provenance files beside the model were read up to 16 MiB"
+
+# ---- sign printed the signature and provenance paths raw: they hold the
+# model's directory name, which may come with the model ----
+evil=$(printf 'up\033[2K\rloaded')
+mkdir -p "$evil"
+printf 'w' >"$evil/w"
+run 0 "$MS" sign --key k.key --no-record "$evil"
+check "sign's report has no raw control byte" not has_raw_control "$T/out"
+expect_out '^signature: up\\x1b\[2K\\rloaded/model.sig$'
