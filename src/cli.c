@@ -56,7 +56,7 @@ int ms_usage_error(const char *fmt, ...)
 	if (vasprintf(&msg, fmt, ap) < 0)
 		msg = NULL;
 	va_end(ap);
-	fprintf(stderr, "modelseal: error: %s", msg ? msg : fmt);
+	fprintf(stderr, "modelseal: error: %s", ms_esc_message(msg ? msg : fmt));
 	if (msg)
 		ms_output_note_error(msg);
 	free(msg);

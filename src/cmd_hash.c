@@ -76,21 +76,23 @@ static int on_format(int opt, const char *arg, void *ctx)
 /* One "<hex>  <name>" line, escaped as sha256sum does: a name with a
  * backslash or newline gets a leading backslash on the line and those
  * characters escaped. */
-static void print_digest_line(const char *hex, const char *name)
+static char *digest_line(const char *hex, const char *name)
 {
+	struct ms_buf b = {0};
 	int escape = strpbrk(name, "\\\n\r") != NULL;
-	printf("%s%s  ", escape ? "\\" : "", hex);
+	ms_buf_printf(&b, "%s%s  ", escape ? "\\" : "", hex);
 	for (const char *p = name; *p; p++) {
 		if (escape && *p == '\\')
-			fputs("\\\\", stdout);
+			ms_buf_printf(&b, "\\\\");
 		else if (escape && *p == '\n')
-			fputs("\\n", stdout);
+			ms_buf_printf(&b, "\\n");
 		else if (escape && *p == '\r')
-			fputs("\\r", stdout);
+			ms_buf_printf(&b, "\\r");
 		else
-			putchar(*p);
+			ms_buf_append(&b, p, 1);
 	}
-	putchar('\n');
+	ms_buf_append(&b, "", 1);
+	return b.data;
 }
 
 /* The text format escapes every byte a terminal would act on (ms_escape),
@@ -116,13 +118,30 @@ static int print_sha256sum(const struct ms_manifest *m)
 		return -1;
 	}
 	char hex[2 * MS_DIGEST_MAX + 1];
-	for (size_t i = 0; i < m->n_res; i++) {
-		ms_hex_encode(m->res[i].digest, 32, hex);
+	char **lines = ms_calloc(m->n_res + 1, sizeof *lines);
+	int rc = 0;
+	for (size_t i = 0; i < m->n_res && rc == 0; i++) {
 		/* A single-file model's root is its directory: name the file. */
-		print_digest_line(hex, strcmp(m->res[i].path, ".") == 0 ? m->name
-									     : m->res[i].path);
+		const char *name = strcmp(m->res[i].path, ".") == 0 ? m->name : m->res[i].path;
+		ms_hex_encode(m->res[i].digest, 32, hex);
+		lines[i] = digest_line(hex, name);
+		/* sha256sum escapes only backslash, newline and CR: a name with
+		 * other bytes a terminal acts on (ESC, C1, bidi, not UTF-8) is
+		 * refused before anything is printed, never written raw. */
+		if (strcmp(ms_esc_message(lines[i]), lines[i]) != 0) {
+			ms_error("file name '%s' has characters the sha256sum format cannot "
+			         "escape; use --format text or json",
+			         ms_esc(name));
+			rc = -1;
+		}
 	}
-	return 0;
+	for (size_t i = 0; i < m->n_res; i++) {
+		if (rc == 0)
+			printf("%s\n", lines[i]);
+		free(lines[i]);
+	}
+	free(lines);
+	return rc;
 }
 
 static int print_statement(const struct ms_manifest *m)

@@ -140,7 +140,7 @@ static void describe(struct ms_registry *reg, const struct ms_trust *trust, cons
 		if (ms_registry_count_signed_by(reg, t->subject, &n) < 0)
 			n = 0;
 		fprintf(stderr, "About to revoke key %s%s%s%s.\n", t->subject,
-		        k && k->label ? " (" : "", k && k->label ? k->label : "",
+		        k && k->label ? " (" : "", k && k->label ? ms_esc(k->label) : "",
 		        k && k->label ? ")" : "");
 		fprintf(stderr,
 		        "Every signature by it will fail: %llu recorded model%s signed by it.\n",
@@ -151,7 +151,8 @@ static void describe(struct ms_registry *reg, const struct ms_trust *trust, cons
 	int found = ms_registry_get_model(reg, t->subject, 0, &m) == 0;
 	int named = found && m.name;
 	fprintf(stderr, "About to revoke model sha256:%s%s%s%s%s%s.\n", t->subject,
-	        named ? " (" : "", named ? m.name : "", named ? "@" : "", named ? m.version : "",
+	        named ? " (" : "", named ? ms_esc(m.name) : "", named ? "@" : "",
+	        named ? ms_esc(m.version) : "",
 	        named ? ")" : "");
 	fprintf(stderr, "It will fail verification, whoever signed it (%s).\n",
 	        found ? "1 recorded model" : "not recorded here");

@@ -145,12 +145,14 @@ static void report(const struct ms_sign_result *res, const struct sign_args *a)
 	char hex[2 * MS_ROOT_LEN + 1];
 	ms_hex_encode(res->manifest.root, MS_ROOT_LEN, hex);
 	if (!ms_global.json) {
+		/* The paths hold the model's name, which may come with the
+		 * model (an uploaded directory). */
 		printf("digest: sha256:%s\nsigner: %s\nsignature: %s\n", hex, res->keyid,
-		       res->signature);
+		       ms_esc(res->signature));
 		if (a->provenance)
-			printf("provenance: %s\n", a->provenance);
+			printf("provenance: %s\n", ms_esc(a->provenance));
 		if (registry)
-			printf("recorded: %s\n", registry);
+			printf("recorded: %s\n", ms_esc(registry));
 		return;
 	}
 	cJSON *j = cJSON_CreateObject();

@@ -13,6 +13,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "modelseal/bundle.h"
@@ -26,6 +27,10 @@
 
 #define MAX_SCAN 4096 /* directory entries looked at per directory */
 #define MAX_WALK 10000
+/* Provenance statements are a few KiB. Whoever can write beside the model
+ * could otherwise make the walk parse 4096 bundles of 128 MiB each. */
+#define PROVENANCE_FILE_MAX ((off_t)1 << 20)
+#define PROVENANCE_READ_MAX ((size_t)16 << 20) /* all files read beside a model */
 
 typedef char hex64[MS_HEX_LEN + 1];
 
@@ -51,6 +56,7 @@ struct provenance_store {
 	size_t n_asked;
 	struct prov *v;
 	size_t n;
+	size_t bytes_read;   /* from the candidate files, at most PROVENANCE_READ_MAX */
 	struct ms_buf notes; /* why statements were passed over */
 	struct ms_buf dead;  /* revoked models the walk met: it never passes them */
 };
@@ -273,10 +279,23 @@ static int add_file(struct provenance_store *s, const char *path)
 {
 	char *json;
 	size_t len;
-	if (access(path, F_OK) < 0 && errno == ENOENT)
+	struct stat st = {0};
+	if (stat(path, &st) < 0 && errno == ENOENT)
 		return 0;
-	if (ms_read_file(path, MS_BUNDLE_MAX, "provenance", &json, &len) < 0)
+	if (S_ISREG(st.st_mode) && st.st_size > PROVENANCE_FILE_MAX) {
+		ms_warn("'%s' is too large for a provenance statement (over 1 MiB): not read", path);
+		return 0;
+	}
+	if (S_ISREG(st.st_mode) && s->bytes_read + (size_t)st.st_size > PROVENANCE_READ_MAX) {
+		ms_warn("provenance files beside the model were read up to 16 MiB: '%s' and "
+		        "the rest are not read",
+		        path);
+		s->next = s->n_paths;
+		return 0;
+	}
+	if (ms_read_file(path, (size_t)PROVENANCE_FILE_MAX, "provenance", &json, &len) < 0)
 		return -1;
+	s->bytes_read += len;
 	char *what = ms_asprintf("provenance '%s'", path);
 	int rc = add_bundle(s, json, len, what);
 	free(what);

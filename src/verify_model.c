@@ -151,6 +151,11 @@ void ms_manifest_diff(const struct ms_manifest *want, const struct ms_manifest *
 {
 	int ignore_extra = (flags & MS_DIFF_IGNORE_EXTRA) != 0;
 	int set = (flags & MS_DIFF_CONTENT_ONLY) == 0;
+	/* A signed empty file with bytes now has resources the statement has
+	 * not: modified, never an extra that --ignore-unsigned-files hides. */
+	struct ms_signed_set signed_set = {0};
+	if (set && want->n_empty_files && ms_signed_set_build(want, &signed_set) < 0)
+		signed_set.n = 0;
 	size_t i = 0, j = 0;
 	while (i < want->n_res || j < got->n_res) {
 		int c = i == want->n_res  ? 1
@@ -164,7 +169,12 @@ void ms_manifest_diff(const struct ms_manifest *want, const struct ms_manifest *
 			if (set)
 				ms_problems_add(out, shown, "missing", NULL);
 		} else if (c > 0) {
-			if (set && !ignore_extra)
+			const struct ms_signed_file *sf = ms_signed_set_find(&signed_set, path);
+			if (set && sf && sf->size == 0)
+				ms_problems_add(out, shown, "modified",
+				                ms_asprintf("size %llu bytes, signed 0",
+				                            (unsigned long long)got->res[j2 - 1].end));
+			else if (set && !ignore_extra)
 				ms_problems_add(out, shown, "extra", ms_strdup("not signed"));
 		} else if (want->method == MS_METHOD_SHARDS) {
 			char *d = shard_diff(want, want->res + i, i2 - i, got->res + j, j2 - j);
@@ -178,6 +188,7 @@ void ms_manifest_diff(const struct ms_manifest *want, const struct ms_manifest *
 	}
 	if (set)
 		empty_files_diff(want, got, ignore_extra, out);
+	ms_signed_set_free(&signed_set);
 }
 
 /* ---- the steps ---- */
@@ -344,6 +355,14 @@ static int keep_signed(struct ms_file *f, void *ctx)
 		return 0;
 	}
 	c->seen[sf - c->signed_set->v] = 1;
+	/* An empty file has no shard: one that was emptied, or a signed empty
+	 * file written to, leaves no range to compare. Named here, not hashed. */
+	if (sf->size != UINT64_MAX && (f->size == 0) != (sf->size == 0)) {
+		ms_problems_add(&c->res->problems, f->rel, "modified",
+		                ms_asprintf("size %llu bytes, signed %llu", (unsigned long long)f->size,
+		                            (unsigned long long)sf->size));
+		return 0;
+	}
 	if (sf->size != UINT64_MAX && f->size > sf->size)
 		f->hash_limit = sf->size;
 	return 1;
@@ -457,14 +476,18 @@ static int hash_directory(const struct ms_verify_request *req, struct ms_verify_
 	if (rc != MS_OK)
 		return rc;
 	if (subject && w.n_files) {
-		char *path = ms_asprintf("%s/%s", req->model, subject);
-		rc = ms_model_hash(path, o, got) < 0 ? MS_ERR : MS_OK;
-		free(path);
+		/* The file the sets were compared on is hashed as the signed
+		 * ".", never looked up by name again: swapped for a directory
+		 * in between, it would be hashed as one (issue 10). */
+		free(w.files[0].rel);
+		w.files[0].rel = ms_strdup(".");
+		free(w.name);
+		w.name = ms_strdup(subject);
 		*shown = ms_strdup(subject);
 	} else {
-		rc = ms_walk_hash(&w, o, got) < 0 ? MS_ERR : MS_OK;
 		*shown = ms_basename(req->model);
 	}
+	rc = ms_walk_hash(&w, o, got) < 0 ? MS_ERR : MS_OK;
 	if (subject && res->problems.n)
 		ms_problems_add(&res->problems, req->model, "type",
 		                ms_asprintf("the signature is for the single file '%s', not for "
@@ -511,7 +534,9 @@ static int check_model(const struct ms_verify_request *req, struct ms_verify_res
 	 * order: any order is accepted when parsing). */
 	uint8_t want_root[MS_ROOT_LEN];
 	ms_manifest_root(&res->signed_manifest, want_root);
-	if (res->problems.n == 0 && !req->ignore_unsigned &&
+	/* Only an archive's hash keeps unsigned members: a directory's
+	 * holds the signed files alone, so its root is checked always. */
+	if (res->problems.n == 0 && (!req->ignore_unsigned || !req->archive) &&
 	    sodium_memcmp(got.root, want_root, MS_ROOT_LEN) != 0)
 		ms_problems_add(&res->problems, shown, "modified",
 		                ms_strdup("root digest differs"));

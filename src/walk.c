@@ -196,6 +196,13 @@ static int walk_entry(struct walk_ctx *c, int dirfd, const char *name, const cha
 	return -1;
 }
 
+static int path_too_long(const char *rel)
+{
+	ms_error("'%.80s...' is nested too deep: its path is longer than %d bytes", rel,
+	         PATH_MAX - 1);
+	return -1;
+}
+
 /* Takes ownership of fd. */
 static int walk_dir(struct walk_ctx *c, int fd, const char *prefix)
 {
@@ -212,7 +219,13 @@ static int walk_dir(struct walk_ctx *c, int fd, const char *prefix)
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
 		char *rel = prefix ? ms_asprintf("%s/%s", prefix, e->d_name) : ms_strdup(e->d_name);
-		if (!ms_ignore_match(c->w->ignored, c->w->n_ignored, rel))
+		/* A path nothing could open is refused: the paths held while
+		 * descending grow with the square of the depth. */
+		if (ms_ignore_match(c->w->ignored, c->w->n_ignored, rel))
+			rc = 0;
+		else if (strlen(rel) >= PATH_MAX)
+			rc = path_too_long(rel);
+		else
 			rc = walk_entry(c, dirfd(d), e->d_name, rel);
 		free(rel);
 		errno = 0;
@@ -385,8 +398,14 @@ int ms_walk_unchanged(int fd, const struct ms_file *f)
 int ms_walk_still_linked(const struct ms_walk *w, const struct ms_file *f)
 {
 	struct stat st;
-	return fstatat(base_fd(w, f), f->open_path, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
-	       st.st_ino == f->ino && st.st_dev == f->dev;
+	if (fstatat(base_fd(w, f), f->open_path, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+	    st.st_ino != f->ino || st.st_dev != f->dev)
+		return 0;
+	/* A followed link must still lead to what was hashed: re-pointed
+	 * meanwhile, the model no longer holds those bytes. */
+	int linked = f->in_hub || (strcmp(f->rel, ".") != 0 && strcmp(f->rel, f->open_path) != 0);
+	return !linked || (fstatat(w->root_fd, f->rel, &st, 0) == 0 && st.st_ino == f->ino &&
+	                   st.st_dev == f->dev);
 }
 
 int ms_walk_open(const struct ms_walk *w, const struct ms_file *f)

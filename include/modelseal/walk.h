@@ -56,7 +56,8 @@ int ms_walk_unchanged(int fd, const struct ms_file *f);
 
 /* Whether f's path below the root still names the listed file: a file
  * renamed over it after it was opened leaves the open fd untouched, so only
- * the path shows the replacement. */
+ * the path shows the replacement. For a followed link, the link must still
+ * lead to that file too. */
 int ms_walk_still_linked(const struct ms_walk *w, const struct ms_file *f);
 
 /* The ignore list in effect for o, sorted, as recorded in a statement:
