@@ -129,9 +129,10 @@ static int parse_args(int argc, char **argv, struct verify_args *a)
 	}
 	/* A keyless signature proves only that someone with an OIDC account
 	 * signed: without the expected signer it proves nothing. */
-	if (a->trusted_root && (!a->req.identity || !a->req.issuer))
-		return ms_usage_error("--trusted-root needs --identity and --issuer: who must have "
-		                      "signed"),
+	if (a->trusted_root && !a->req.identity != !a->req.issuer)
+		return ms_usage_error("--trusted-root needs --identity and --issuer together: who "
+		                      "must have signed (or neither, for the trust store's "
+		                      "identities)"),
 		       -1;
 	if (a->req.issuer && !a->trusted_root)
 		return ms_usage_error("--issuer only applies with --trusted-root"), -1;

@@ -45,6 +45,9 @@ struct ms_gate {
 	struct ms_x509_roots *cas; /* from ca_paths, or NULL */
 	struct ms_pubkey **cands;  /* borrowed from the above */
 	size_t n_cands;
+	struct ms_keyless_signer *signers; /* the trust's identities (no --identity) */
+	size_t n_signers;
+	struct ms_trusted_root *roots; /* their trusted roots, one per identity */
 };
 
 /* MS_OK: deploy. MS_FAIL: do not (the reasons are in res.problems and

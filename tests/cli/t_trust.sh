@@ -197,7 +197,9 @@ bad() {
 PEM=$(jq -c '.keys[0].pem' full.json)
 bad "not valid JSON" '{"modelseal_trust": 1,'
 bad "must be a JSON object" '[]'
-bad "version 2 is not supported" '{"modelseal_trust": 2, "keys": [], "revocations": []}'
+bad "version 3 is not supported" '{"modelseal_trust": 3, "keys": [], "revocations": []}'
+bad "field 'cas' is missing" '{"modelseal_trust": 2, "keys": [], "revocations": []}'
+bad "unknown field" '{"modelseal_trust": 1, "keys": [], "cas": [], "revocations": []}'
 bad "field 'modelseal_trust' is missing" '{"keys": [], "revocations": []}'
 bad "unknown field 'key'" '{"modelseal_trust": 1, "key": [], "keys": [], "revocations": []}'
 bad "field 'revocations' is missing" '{"modelseal_trust": 1, "keys": []}'
