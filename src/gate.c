@@ -97,30 +97,55 @@ static int load_cas(struct ms_gate *g)
 	return 0;
 }
 
+/* The trusted root stored with identity at issuer, parsed into *tr: 1, 0
+ * when there is none, -1 on error. */
+static int stored_root(const struct ms_gate *g, const char *identity, const char *issuer,
+                       struct ms_trusted_root *tr)
+{
+	char id[MS_HEX_LEN + 1];
+	ms_identity_id(identity, issuer, id);
+	const struct ms_trust_identity *t = ms_trust_find_identity(&g->trust, id);
+	if (!t || !t->trusted_root)
+		return 0;
+	char *what = ms_asprintf("trusted root of identity %s", identity);
+	int rc = ms_trusted_root_parse(t->trusted_root, strlen(t->trusted_root), what, tr);
+	free(what);
+	return rc < 0 ? -1 : 1;
+}
+
+static int add_signer(struct ms_gate *g, const char *identity, const char *issuer)
+{
+	struct ms_keyless_signer *s = &g->signers[g->n_signers];
+	struct ms_trusted_root *tr = &g->roots[g->n_signers++];
+	s->identity = identity;
+	s->issuer = issuer;
+	if (g->req.trusted_root)
+		return 0;
+	int rc = stored_root(g, identity, issuer, tr);
+	if (rc > 0)
+		s->root = tr;
+	return rc < 0 ? -1 : 0;
+}
+
 /* Keyless signers without --identity: the trust store's (or trust file's)
- * identities, each with its own trusted root unless --trusted-root gives
- * one for all. */
+ * identities and the policy's trusted_identities, each with the trusted
+ * root stored for it unless --trusted-root gives one for all. */
 static int load_identities(struct ms_gate *g)
 {
-	if (g->req.identity || !g->trust.n_ids)
+	size_t n_pol = 0;
+	const struct ms_policy_identity *pol =
+	    g->policy ? ms_policy_identities(g->policy, &n_pol) : NULL;
+	size_t n = g->trust.n_ids + n_pol;
+	if (g->req.identity || !n)
 		return 0;
-	g->signers = ms_calloc(g->trust.n_ids, sizeof *g->signers);
-	g->roots = ms_calloc(g->trust.n_ids, sizeof *g->roots);
-	for (size_t i = 0; i < g->trust.n_ids; i++) {
-		const struct ms_trust_identity *id = &g->trust.ids[i];
-		struct ms_keyless_signer *s = &g->signers[g->n_signers++];
-		s->identity = id->identity;
-		s->issuer = id->issuer;
-		if (!id->trusted_root || g->req.trusted_root)
-			continue;
-		char *what = ms_asprintf("trusted root of identity %s", id->identity);
-		int rc = ms_trusted_root_parse(id->trusted_root, strlen(id->trusted_root), what,
-		                               &g->roots[i]);
-		free(what);
-		if (rc < 0)
+	g->signers = ms_calloc(n, sizeof *g->signers);
+	g->roots = ms_calloc(n, sizeof *g->roots);
+	for (size_t i = 0; i < g->trust.n_ids; i++)
+		if (add_signer(g, g->trust.ids[i].identity, g->trust.ids[i].issuer) < 0)
 			return -1;
-		s->root = &g->roots[i];
-	}
+	for (size_t i = 0; i < n_pol; i++)
+		if (add_signer(g, pol[i].identity, pol[i].issuer) < 0)
+			return -1;
 	g->req.signers = g->signers;
 	g->req.n_signers = g->n_signers;
 	return 0;
@@ -324,7 +349,7 @@ void ms_gate_free(struct ms_gate *g)
 	free(g->own_keys);
 	free(g->cands);
 	ms_x509_roots_free(g->cas);
-	for (size_t i = 0; g->roots && i < g->trust.n_ids; i++)
+	for (size_t i = 0; g->roots && i < g->n_signers; i++)
 		ms_trusted_root_free(&g->roots[i]);
 	free(g->roots);
 	free(g->signers);
