@@ -25,7 +25,8 @@ const char cmd_revoke_usage[] =
     "It is final: there is no command to undo it. On a terminal, revoke shows\n"
     "what it will revoke and how many recorded models that affects, and asks.\n"
     "\n"
-    "  KEYID  a key id (64 hex digits), a trusted key's label, or a PUB file\n"
+    "  KEYID  a key id (64 hex digits), a trusted key's (or identity's) label,\n"
+    "         or a PUB file\n"
     "  REF    sha256:<hex or unique prefix>, NAME@VERSION, or a signed model's\n"
     "         path (the model its files are, once verified)\n"
     "\n"
@@ -87,6 +88,14 @@ static int resolve(struct ms_registry *reg, const struct ms_trust *trust, const 
 	for (size_t i = 0; i < trust->n_keys; i++)
 		if (trust->keys[i].label && strcmp(trust->keys[i].label, arg) == 0)
 			return key_target(ms_pubkey_id(trust->keys[i].key), t);
+	for (size_t i = 0; i < trust->n_ids; i++)
+		if (trust->ids[i].label && strcmp(trust->ids[i].label, arg) == 0) {
+			t->kind = "identity";
+			t->identity = trust->ids[i].identity;
+			t->issuer = trust->ids[i].issuer;
+			memcpy(t->subject, trust->ids[i].id, sizeof t->subject);
+			return 0;
+		}
 	if (is_pub_file(arg)) {
 		struct ms_pubkey *k;
 		if (ms_pubkey_load(arg, &k) < 0)

@@ -101,6 +101,12 @@ run 0 "$MS" trust export -o revoked.json
 check "export: identity revocation" [ "$(jq -c '.revocations[0] | [.kind, .identity, .issuer, .reason]' revoked.json)" = "[\"identity\",\"$ID\",\"$ISS\",\"account compromised\"]" ]
 run 1 env MODELSEAL_REGISTRY="$T/clean.db" "$MS" verify --trust-file revoked.json --ignore ignore-me "$OMS/v1.1.0-sigstore"
 expect_out "was revoked"
+# an identity's label names it for revoke too
+run 0 env MODELSEAL_REGISTRY="$T/label.db" "$MS" trust add --identity "$ID" --issuer "$ISS" --trusted-root "$ROOT" --label stefan
+run 0 env MODELSEAL_REGISTRY="$T/label.db" "$MS" revoke stefan --reason "by label" --yes
+expect_out_is "revoked identity $ID (issuer $ISS): by label"
+run 1 env MODELSEAL_REGISTRY="$T/label.db" "$MS" verify --ignore ignore-me "$OMS/v1.1.0-sigstore"
+expect_out "was revoked .*: by label"
 expect_error "$MS" revoke --identity "$ID" --reason x --yes
 expect_err "--identity and --issuer go together"
 expect_error "$MS" revoke --identity "$ID" --issuer "$ISS" --reason x --yes somekey
