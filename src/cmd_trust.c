@@ -31,7 +31,7 @@ const char cmd_trust_usage[] =
     "                        the OIDC issuer URL, checked against FILE (a\n"
     "                        trusted_root.json; else verify --trusted-root)\n"
     "  list                  the trusted keys, CAs and identities, with revocations\n"
-    "  remove KEYID|LABEL    stop trusting a key, CA (by its id) or identity (label)\n"
+    "  remove KEYID|LABEL    stop trusting a key, CA or identity (by its id or label)\n"
     "  remove --identity ID --issuer URL\n"
     "                        stop trusting a keyless identity\n"
     "  export [-o FILE]      trusted keys and revocations as one JSON file, with\n"
@@ -361,8 +361,8 @@ static int trust_list(const struct trust_args *a)
 	return MS_OK;
 }
 
-/* A CA by its id or label, an identity by its label or --identity and
- * --issuer: "ca" or "identity" in *what and its id, or NULL. */
+/* A CA or an identity by its id or label, an identity also by --identity
+ * and --issuer: "ca" or "identity" in *what and its id, or NULL. */
 static const char *find_anchor(const struct ms_trust *t, const struct trust_args *a,
                                const char **what)
 {
@@ -380,7 +380,8 @@ static const char *find_anchor(const struct ms_trust *t, const struct trust_args
 			return t->cas[i].id;
 		}
 	for (size_t i = 0; i < t->n_ids; i++)
-		if (t->ids[i].label && strcmp(t->ids[i].label, a->ops[0]) == 0) {
+		if (strcmp(t->ids[i].id, a->ops[0]) == 0 ||
+		    (t->ids[i].label && strcmp(t->ids[i].label, a->ops[0]) == 0)) {
 			*what = "identity";
 			return t->ids[i].id;
 		}

@@ -300,7 +300,8 @@ expect_err "an identity's revocation needs version 2"
 run 0 "$MS" trust remove corp
 expect_out_is "removed corp"
 run 1 "$MS" verify --ignore ignore-me "$OMS/v1.1.0-certificate"
-run 0 "$MS" trust remove --identity "$ID" --issuer "$ISS"
+run 0 "$MS" trust remove "$IDID"
+expect_out_is "removed $IDID"
 check "untrusted events" [ "$(asq "SELECT group_concat(subject, ',') FROM events WHERE kind = 'untrusted'")" = "ca:$CAID,identity:$IDID" ]
 check "rows gone" [ "$(asq "SELECT (SELECT count(*) FROM trusted_cas) + (SELECT count(*) FROM trusted_identities)")" = 0 ]
 run 1 "$MS" verify --ignore ignore-me "$OMS/v1.1.0-sigstore"
