@@ -78,8 +78,13 @@ static int is_literal(const char *s, size_t len)
 	return 1;
 }
 
+/* Once each: a synopsis of several lines ("trust add PUB", "trust add
+ * --ca PEM") names a word again. */
 static void add_word(struct ms_buf *b, const char *s, size_t len)
 {
+	for (const char *p = b->len ? b->data : ""; *p; p += strcspn(p, " "), p += *p == ' ')
+		if (strcspn(p, " ") == len && memcmp(p, s, len) == 0)
+			return;
 	ms_buf_printf(b, "%s%.*s", b->len ? " " : "", (int)len, s);
 }
 

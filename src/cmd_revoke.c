@@ -16,24 +16,30 @@
 
 const char cmd_revoke_usage[] =
     "usage: modelseal revoke KEYID|REF --reason TEXT [--yes]\n"
+    "       modelseal revoke --identity ID --issuer URL --reason TEXT [--yes]\n"
     "\n"
-    "Revokes a key or one model. A revoked key's signatures no longer verify;\n"
-    "a revoked model no longer verifies, whoever signed it. The revocation is\n"
+    "Revokes a key, a Sigstore keyless identity or one model. A revoked key's\n"
+    "or identity's signatures no longer verify; a revoked model no longer\n"
+    "verifies, whoever signed it. The revocation is\n"
     "an event in the registry's chained log and travels in 'trust export'.\n"
     "It is final: there is no command to undo it. On a terminal, revoke shows\n"
     "what it will revoke and how many recorded models that affects, and asks.\n"
     "\n"
-    "  KEYID  a key id (64 hex digits), a trusted key's label, or a PUB file\n"
+    "  KEYID  a key id (64 hex digits), a trusted key's (or identity's) label,\n"
+    "         or a PUB file\n"
     "  REF    sha256:<hex or unique prefix>, NAME@VERSION, or a signed model's\n"
     "         path (the model its files are, once verified)\n"
     "\n"
     "Options:\n"
+    "  --identity ID       revoke the keyless signer ID (certificate SAN) ...\n"
+    "  --issuer URL        ... at this OIDC issuer, exactly\n"
     "  -r, --reason TEXT   why (required; shown whenever verification fails)\n"
     "  -y, --yes           do not ask for confirmation (scripts)\n";
 
 struct target {
-	const char *kind; /* "key" or "model" */
+	const char *kind; /* "key", "model" or "identity" */
 	char subject[MS_HEX_LEN + 1];
+	const char *identity, *issuer; /* kind "identity" */
 };
 
 static int is_pub_file(const char *path)
@@ -82,6 +88,14 @@ static int resolve(struct ms_registry *reg, const struct ms_trust *trust, const 
 	for (size_t i = 0; i < trust->n_keys; i++)
 		if (trust->keys[i].label && strcmp(trust->keys[i].label, arg) == 0)
 			return key_target(ms_pubkey_id(trust->keys[i].key), t);
+	for (size_t i = 0; i < trust->n_ids; i++)
+		if (trust->ids[i].label && strcmp(trust->ids[i].label, arg) == 0) {
+			t->kind = "identity";
+			t->identity = trust->ids[i].identity;
+			t->issuer = trust->ids[i].issuer;
+			memcpy(t->subject, trust->ids[i].id, sizeof t->subject);
+			return 0;
+		}
 	if (is_pub_file(arg)) {
 		struct ms_pubkey *k;
 		if (ms_pubkey_load(arg, &k) < 0)
@@ -115,6 +129,11 @@ static int check_reason(const char *r)
 static void report(const struct target *t, const char *reason)
 {
 	const char *pre = strcmp(t->kind, "model") == 0 ? "sha256:" : "";
+	if (!ms_global.json && t->identity) {
+		printf("revoked identity %s (issuer ", ms_esc(t->identity));
+		printf("%s): %s\n", ms_esc(t->issuer), ms_esc(reason));
+		return;
+	}
 	if (!ms_global.json) {
 		printf("revoked %s %s%s: %s\n", t->kind, pre, ms_esc(t->subject), ms_esc(reason));
 		return;
@@ -123,6 +142,10 @@ static void report(const struct target *t, const char *reason)
 	char *subject = ms_asprintf("%s%s", pre, t->subject);
 	cJSON_AddStringToObject(o, "revoked", t->kind);
 	cJSON_AddStringToObject(o, "subject", subject);
+	if (t->identity) {
+		cJSON_AddStringToObject(o, "identity", t->identity);
+		cJSON_AddStringToObject(o, "issuer", t->issuer);
+	}
 	cJSON_AddStringToObject(o, "reason", reason);
 	char *text = ms_json_print(o);
 	fputs(text, stdout);
@@ -135,6 +158,12 @@ static void report(const struct target *t, const char *reason)
 static void describe(struct ms_registry *reg, const struct ms_trust *trust, const struct target *t)
 {
 	uint64_t n = 0;
+	if (t->identity) {
+		fprintf(stderr, "About to revoke identity %s (issuer %s).\n", ms_esc(t->identity),
+		        ms_esc(t->issuer));
+		fputs("Every keyless signature by it will fail.\n", stderr);
+		return;
+	}
 	if (strcmp(t->kind, "key") == 0) {
 		const struct ms_trust_key *k = ms_trust_find_key(trust, t->subject);
 		if (ms_registry_count_signed_by(reg, t->subject, &n) < 0)
@@ -175,23 +204,61 @@ static int confirmed(struct ms_registry *reg, const struct ms_trust *trust, cons
 	return 0;
 }
 
+enum { OPT_IDENTITY = 0x300, OPT_ISSUER };
+
 const struct option cmd_revoke_options[] = {
     {"reason", required_argument, NULL, 'r'},
     {"yes", no_argument, NULL, 'y'},
+    {"identity", required_argument, NULL, OPT_IDENTITY},
+    {"issuer", required_argument, NULL, OPT_ISSUER},
     {NULL, 0, NULL, 0},
 };
 
+/* --identity and --issuer instead of an operand: 0 with *t filled, -1 on a
+ * usage error. */
+static int identity_target(int n_ops, const char *identity, const char *issuer, struct target *t)
+{
+	if (!identity != !issuer)
+		return ms_usage_error("--identity and --issuer go together: who signs, at which "
+		                      "OIDC issuer"),
+		       -1;
+	if (n_ops)
+		return ms_usage_error("give KEYID|REF or --identity and --issuer, not both"), -1;
+	if (ms_identity_check(identity, issuer, "revoke") < 0)
+		return -1;
+	t->kind = "identity";
+	t->identity = identity;
+	t->issuer = issuer;
+	ms_identity_id(identity, issuer, t->subject);
+	return 0;
+}
+
+static int record(struct ms_registry *reg, const struct target *t, const char *reason)
+{
+	if (t->identity)
+		return ms_registry_revoke_identity(reg, t->identity, t->issuer, reason);
+	return ms_registry_revoke(reg, t->kind, t->subject, reason);
+}
+
 int cmd_revoke(int argc, char **argv)
 {
-	const char *reason = NULL;
+	const char *reason = NULL, *identity = NULL, *issuer = NULL;
+	struct target t = {0};
 	int c, yes = 0;
 	while ((c = ms_getopt(argc, argv, "r:y", cmd_revoke_options)) != -1) {
 		if (c == 'y')
 			yes = 1;
+		else if (c == OPT_IDENTITY)
+			identity = optarg;
+		else if (c == OPT_ISSUER)
+			issuer = optarg;
 		else
 			reason = optarg;
 	}
-	if (optind == argc)
+	int by_identity = identity || issuer;
+	if (by_identity && identity_target(argc - optind, identity, issuer, &t) < 0)
+		return MS_ERR;
+	if (!by_identity && optind == argc)
 		return ms_usage_error("no KEYID or REF given");
 	if (argc - optind > 1)
 		return ms_usage_error("one KEYID or REF at a time");
@@ -199,7 +266,6 @@ int cmd_revoke(int argc, char **argv)
 		return MS_ERR;
 	struct ms_registry *reg;
 	struct ms_trust trust;
-	struct target t = {0};
 	if (ms_registry_open(NULL, MS_REG_CREATE, &reg) < 0)
 		return MS_ERR;
 	if (ms_registry_trust_load(reg, &trust) < 0) {
@@ -207,9 +273,8 @@ int cmd_revoke(int argc, char **argv)
 		return MS_ERR;
 	}
 	int ask = !yes && isatty(STDIN_FILENO) && isatty(STDERR_FILENO);
-	int rc = resolve(reg, &trust, argv[optind], &t) < 0 ||
-	                 (ask && !confirmed(reg, &trust, &t)) ||
-	                 ms_registry_revoke(reg, t.kind, t.subject, reason) < 0
+	int rc = (!by_identity && resolve(reg, &trust, argv[optind], &t) < 0) ||
+	                 (ask && !confirmed(reg, &trust, &t)) || record(reg, &t, reason) < 0
 	             ? MS_ERR
 	             : MS_OK;
 	if (rc == MS_OK)

@@ -29,7 +29,8 @@ const char cmd_verify_usage[] =
     "  -k, --key PUB              trust this public key (Ed25519 or ECDSA P-256/384/521\n"
     "                             PEM) instead of the trust store; repeatable\n"
     "  --ca PEM                   trust these X.509 root certificates for bundles that\n"
-    "                             carry a certificate chain; repeatable\n"
+    "                             carry a certificate chain, instead of the trust\n"
+    "                             store's (trust add --ca); repeatable\n"
     "  --identity ID              the signer: with --ca the certificate must carry ID\n"
     "                             (SAN email, URI or DNS name, or subject CN); with\n"
     "                             --trusted-root its SAN must be ID exactly\n"
@@ -41,6 +42,7 @@ const char cmd_verify_usage[] =
     "  -s, --signature FILE       read the bundle from FILE instead\n"
     "  --trusted-root FILE        verify Sigstore keyless bundles (Fulcio certificate,\n"
     "                             Rekor entry) offline against this trusted_root.json\n"
+    "                             (for --identity, else the trust store's identities)\n"
     "  --issuer URL               ... whose OIDC issuer is exactly this (needs\n"
     "                             --identity)\n"
     "  --ignore PATH              also leave PATH (relative to the model) out; repeatable\n"
@@ -129,9 +131,10 @@ static int parse_args(int argc, char **argv, struct verify_args *a)
 	}
 	/* A keyless signature proves only that someone with an OIDC account
 	 * signed: without the expected signer it proves nothing. */
-	if (a->trusted_root && (!a->req.identity || !a->req.issuer))
-		return ms_usage_error("--trusted-root needs --identity and --issuer: who must have "
-		                      "signed"),
+	if (a->trusted_root && !a->req.identity != !a->req.issuer)
+		return ms_usage_error("--trusted-root needs --identity and --issuer together: who "
+		                      "must have signed (or neither, for the trust store's "
+		                      "identities)"),
 		       -1;
 	if (a->req.issuer && !a->trusted_root)
 		return ms_usage_error("--issuer only applies with --trusted-root"), -1;

@@ -11,6 +11,7 @@
 #include "modelseal/json.h"
 #include "modelseal/lineage.h"
 #include "modelseal/registry_trust.h"
+#include "modelseal/sigstore.h"
 #include "modelseal/util.h"
 
 static void add_cand(struct ms_gate *g, struct ms_pubkey *k)
@@ -32,15 +33,19 @@ static int load_trust(struct ms_gate *g)
 	int have = ms_registry_open_if_exists(&g->reg);
 	if (have < 0 || (have && ms_registry_trust_load(g->reg, &reg_trust) < 0))
 		return -1;
-	for (size_t i = 0; i < reg_trust.n_revs; i++) {
-		const struct ms_revocation *r = &reg_trust.revs[i];
-		ms_trust_add_revocation(&g->trust, r->kind, r->subject, r->reason, r->time);
-	}
-	if (!g->trust_file) { /* the keys move over to g->trust */
+	for (size_t i = 0; i < reg_trust.n_revs; i++)
+		ms_trust_copy_revocation(&g->trust, &reg_trust.revs[i]);
+	if (!g->trust_file) { /* the keys, CAs and identities move over to g->trust */
 		g->trust.keys = reg_trust.keys;
 		g->trust.n_keys = reg_trust.n_keys;
+		g->trust.cas = reg_trust.cas;
+		g->trust.n_cas = reg_trust.n_cas;
+		g->trust.ids = reg_trust.ids;
+		g->trust.n_ids = reg_trust.n_ids;
 		reg_trust.keys = NULL;
-		reg_trust.n_keys = 0;
+		reg_trust.cas = NULL;
+		reg_trust.ids = NULL;
+		reg_trust.n_keys = reg_trust.n_cas = reg_trust.n_ids = 0;
 	}
 	ms_trust_free(&reg_trust);
 	return 0;
@@ -64,22 +69,86 @@ static int load_keys(struct ms_gate *g)
 	return 0;
 }
 
-/* Roots for certificate bundles: --ca, and the policy's trusted_cas (as its
- * key files join the keys). */
+/* Roots for certificate bundles: --ca, else the trust store's (or trust
+ * file's) CAs, and the policy's trusted_cas (as its key files join the
+ * keys). */
 static int load_cas(struct ms_gate *g)
 {
 	size_t n = 0;
 	const char *const *pol = g->policy ? ms_policy_ca_files(g->policy, &n) : NULL;
-	if (!g->n_ca_paths && !n)
+	size_t n_store = g->n_ca_paths ? 0 : g->trust.n_cas;
+	if (!g->n_ca_paths && !n && !n_store)
 		return 0;
 	g->cas = ms_x509_roots_new();
 	for (size_t i = 0; i < g->n_ca_paths; i++)
 		if (ms_x509_roots_add_file(g->cas, g->ca_paths[i]) < 0)
 			return -1;
+	for (size_t i = 0; i < n_store; i++) {
+		const struct ms_trust_ca *c = &g->trust.cas[i];
+		char *what = ms_asprintf("trusted CA %s", c->id);
+		int rc = ms_x509_roots_add_pem(g->cas, c->pem, strlen(c->pem), what);
+		free(what);
+		if (rc < 0)
+			return -1;
+	}
 	for (size_t i = 0; i < n; i++)
 		if (ms_x509_roots_add_file(g->cas, pol[i]) < 0)
 			return -1;
 	g->req.cas = g->cas;
+	return 0;
+}
+
+/* The trusted root stored with identity at issuer, parsed into *tr: 1, 0
+ * when there is none, -1 on error. */
+static int stored_root(const struct ms_gate *g, const char *identity, const char *issuer,
+                       struct ms_trusted_root *tr)
+{
+	char id[MS_HEX_LEN + 1];
+	ms_identity_id(identity, issuer, id);
+	const struct ms_trust_identity *t = ms_trust_find_identity(&g->trust, id);
+	if (!t || !t->trusted_root)
+		return 0;
+	char *what = ms_asprintf("trusted root of identity %s", identity);
+	int rc = ms_trusted_root_parse(t->trusted_root, strlen(t->trusted_root), what, tr);
+	free(what);
+	return rc < 0 ? -1 : 1;
+}
+
+static int add_signer(struct ms_gate *g, const char *identity, const char *issuer)
+{
+	struct ms_keyless_signer *s = &g->signers[g->n_signers];
+	struct ms_trusted_root *tr = &g->roots[g->n_signers++];
+	s->identity = identity;
+	s->issuer = issuer;
+	if (g->req.trusted_root)
+		return 0;
+	int rc = stored_root(g, identity, issuer, tr);
+	if (rc > 0)
+		s->root = tr;
+	return rc < 0 ? -1 : 0;
+}
+
+/* Keyless signers without --identity: the trust store's (or trust file's)
+ * identities and the policy's trusted_identities, each with the trusted
+ * root stored for it unless --trusted-root gives one for all. */
+static int load_identities(struct ms_gate *g)
+{
+	size_t n_pol = 0;
+	const struct ms_policy_identity *pol =
+	    g->policy ? ms_policy_identities(g->policy, &n_pol) : NULL;
+	size_t n = g->trust.n_ids + n_pol;
+	if (g->req.identity || !n)
+		return 0;
+	g->signers = ms_calloc(n, sizeof *g->signers);
+	g->roots = ms_calloc(n, sizeof *g->roots);
+	for (size_t i = 0; i < g->trust.n_ids; i++)
+		if (add_signer(g, g->trust.ids[i].identity, g->trust.ids[i].issuer) < 0)
+			return -1;
+	for (size_t i = 0; i < n_pol; i++)
+		if (add_signer(g, pol[i].identity, pol[i].issuer) < 0)
+			return -1;
+	g->req.signers = g->signers;
+	g->req.n_signers = g->n_signers;
 	return 0;
 }
 
@@ -101,7 +170,7 @@ static int verify_with(struct ms_gate *g, int revoked)
 	g->req.n_keys = n;
 	/* A trusted root verifies keyless bundles, and CAs certificate bundles,
 	 * without any key; the pass over revoked keys needs keys. */
-	int none = !n && (revoked || (!g->req.trusted_root && !g->cas));
+	int none = !n && (revoked || (!g->req.trusted_root && !g->cas && !g->n_signers));
 	int rc = none           ? MS_FAIL
 	         : g->verify_fn ? g->verify_fn(&g->req, &g->res, g->verify_ctx)
 	                        : ms_verify_model(&g->req, &g->res);
@@ -109,6 +178,14 @@ static int verify_with(struct ms_gate *g, int revoked)
 	g->req.n_keys = 0;
 	free(keys);
 	return rc;
+}
+
+static const struct ms_revocation *identity_revoked(const struct ms_gate *g, const char *identity,
+                                                    const char *issuer)
+{
+	char id[MS_HEX_LEN + 1];
+	ms_identity_id(identity, issuer, id);
+	return ms_trust_revocation(&g->trust, "identity", id);
 }
 
 static void add_revocation_problem(struct ms_gate *g, const char *path, const char *what,
@@ -129,6 +206,11 @@ static int check_revocations(struct ms_gate *g, int rc)
 		return rc;
 	if (g->res.signer && (r = key_revoked(g, g->res.signer))) {
 		char *what = ms_asprintf("signing key %s", ms_pubkey_id(g->res.signer));
+		add_revocation_problem(g, g->res.signature, what, r);
+		free(what);
+	}
+	if (g->res.identity && (r = identity_revoked(g, g->res.identity, g->res.issuer))) {
+		char *what = ms_asprintf("identity %s (issuer %s)", g->res.identity, g->res.issuer);
 		add_revocation_problem(g, g->res.signature, what, r);
 		free(what);
 	}
@@ -233,11 +315,17 @@ int ms_gate_run(struct ms_gate *g)
 {
 	if (g->policy_path && ms_policy_load(g->policy_path, &g->policy) < 0)
 		return MS_ERR;
-	if (load_trust(g) < 0 || load_keys(g) < 0 || load_cas(g) < 0)
+	if (load_trust(g) < 0 || load_keys(g) < 0 || load_cas(g) < 0 || load_identities(g) < 0)
 		return MS_ERR;
+	if (g->req.trusted_root && !g->req.identity && !g->n_signers) {
+		ms_error("--trusted-root needs --identity and --issuer (who must have signed), or "
+		         "identities in the trust store ('modelseal trust add --identity ID "
+		         "--issuer URL')");
+		return MS_ERR;
+	}
 	if (g->policy && ms_policy_allow_unsigned(g->policy) >= 0)
 		g->req.ignore_unsigned = ms_policy_allow_unsigned(g->policy);
-	if (g->n_cands == 0 && !g->req.trusted_root && !g->cas) {
+	if (g->n_cands == 0 && !g->req.trusted_root && !g->cas && !g->n_signers) {
 		ms_problems_add(
 		    &g->res.problems, g->req.model, "untrusted",
 		    ms_strdup("no key is trusted: add one with 'modelseal trust add PUB', "
@@ -265,6 +353,10 @@ void ms_gate_free(struct ms_gate *g)
 	free(g->own_keys);
 	free(g->cands);
 	ms_x509_roots_free(g->cas);
+	for (size_t i = 0; g->roots && i < g->n_signers; i++)
+		ms_trusted_root_free(&g->roots[i]);
+	free(g->roots);
+	free(g->signers);
 	ms_trust_free(&g->trust);
 	ms_policy_free(g->policy);
 	ms_registry_close(g->reg);

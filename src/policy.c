@@ -5,6 +5,7 @@
 
 #include "modelseal/json.h"
 #include "modelseal/manifest.h"
+#include "modelseal/trust.h"
 #include "modelseal/util.h"
 #include "policy_int.h"
 
@@ -20,6 +21,11 @@ void ms_policy_free(struct ms_policy *p)
 		ms_pubkey_free(p->key_files[i]);
 	for (size_t i = 0; i < p->n_ancestors; i++)
 		free(p->ancestors[i]);
+	for (size_t i = 0; i < p->n_ids; i++) {
+		free(p->ids[i].identity);
+		free(p->ids[i].issuer);
+	}
+	free(p->ids);
 	for (size_t i = 0; i < p->n_ca_files; i++)
 		free(p->ca_files[i]);
 	free(p->ca_files);
@@ -41,6 +47,12 @@ const char *const *ms_policy_ca_files(const struct ms_policy *p, size_t *n)
 {
 	*n = p->n_ca_files;
 	return (const char *const *)p->ca_files;
+}
+
+const struct ms_policy_identity *ms_policy_identities(const struct ms_policy *p, size_t *n)
+{
+	*n = p->n_ids;
+	return p->ids;
 }
 
 int ms_policy_allow_unsigned(const struct ms_policy *p)
@@ -126,6 +138,28 @@ static int load_trusted_ca(struct ms_policy *p, const char *entry, const char *w
 	return 0;
 }
 
+/* {"identity": ID, "issuer": URL}, both exactly as the certificate has them. */
+static int load_trusted_identity(struct ms_policy *p, const cJSON *o, const char *what)
+{
+	static const char *const fields[] = {"identity", "issuer"};
+	if (!cJSON_IsObject(o)) {
+		ms_error("%s: trusted_identities holds objects {\"identity\", \"issuer\"}", what);
+		return -1;
+	}
+	char *item = ms_asprintf("%s: trusted_identities[%zu]", what, p->n_ids);
+	const char *identity = ms_json_only_fields(o, fields, MS_ARRAY_LEN(fields), item) < 0
+	                           ? NULL
+	                           : ms_json_string(o, "identity", item);
+	const char *issuer = identity ? ms_json_string(o, "issuer", item) : NULL;
+	int rc = issuer ? ms_identity_check(identity, issuer, item) : -1;
+	free(item);
+	if (rc < 0)
+		return -1;
+	p->ids = ms_reallocarray(p->ids, p->n_ids + 1, sizeof *p->ids);
+	p->ids[p->n_ids++] = (struct ms_policy_identity){ms_strdup(identity), ms_strdup(issuer)};
+	return 0;
+}
+
 /* sha256:<hex>, or NAME@VERSION where NAME may be a Hugging Face id
  * (org/name) but not a path: no empty, "." or ".." component. */
 static int valid_ancestor(const char *s)
@@ -159,6 +193,18 @@ static int parse_rules(struct ms_policy *p, const cJSON *doc, const char *what)
 			if (load_trusted_ca(p, c->valuestring, what) < 0)
 				return -1;
 	}
+	if (cJSON_GetObjectItemCaseSensitive(doc, "trusted_identities")) {
+		if (!(arr = ms_json_array(doc, "trusted_identities", what)))
+			return -1;
+		if (!arr->child) {
+			ms_error("%s: 'trusted_identities' is empty: leave the field out instead",
+			         what);
+			return -1;
+		}
+		for (const cJSON *c = arr->child; c; c = c->next)
+			if (load_trusted_identity(p, c, what) < 0)
+				return -1;
+	}
 	if (cJSON_GetObjectItemCaseSensitive(doc, "require_ancestor")) {
 		if (!(arr = string_array(doc, "require_ancestor", what)))
 			return -1;
@@ -183,9 +229,13 @@ static int parse_rules(struct ms_policy *p, const cJSON *doc, const char *what)
 
 static int parse_policy(struct ms_policy *p, const cJSON *doc, const char *what)
 {
-	static const char *const fields[] = {
-	    "version",          "trusted_keys",         "trusted_cas",
-	    "require_ancestor", "allow_unsigned_files", "max_signature_age_days"};
+	static const char *const fields[] = {"version",
+	                                     "trusted_keys",
+	                                     "trusted_cas",
+	                                     "trusted_identities",
+	                                     "require_ancestor",
+	                                     "allow_unsigned_files",
+	                                     "max_signature_age_days"};
 	uint64_t version;
 	if (!cJSON_IsObject(doc)) {
 		ms_error("%s must be a JSON object", what);
@@ -198,8 +248,8 @@ static int parse_policy(struct ms_policy *p, const cJSON *doc, const char *what)
 		if (i == MS_ARRAY_LEN(fields)) {
 			ms_error(
 			    "%s: unknown field '%s' (a policy only has: version, trusted_keys, "
-			    "trusted_cas, require_ancestor, allow_unsigned_files, "
-			    "max_signature_age_days)",
+			    "trusted_cas, trusted_identities, require_ancestor, "
+			    "allow_unsigned_files, max_signature_age_days)",
 			    what, c->string);
 			return -1;
 		}
@@ -264,33 +314,70 @@ static int cert_trusted(const struct ms_policy *p, const struct ms_verify_result
 	       ms_x509_roots_has(p->cas, res->cert.root_sha256);
 }
 
-/* trusted_keys names bare keys, trusted_cas certificate roots: with both, a
- * signer passes the rule of its kind, and the other rule says so. */
+/* A keyless signer that trusted_identities names. */
+static int identity_trusted(const struct ms_policy *p, const struct ms_verify_result *res)
+{
+	for (size_t i = 0; res->identity && i < p->n_ids; i++)
+		if (strcmp(p->ids[i].identity, res->identity) == 0 &&
+		    strcmp(p->ids[i].issuer, res->issuer) == 0)
+			return 1;
+	return 0;
+}
+
+/* trusted_keys names bare keys, trusted_cas certificate roots,
+ * trusted_identities keyless signers: with several, a signer passes the
+ * rule of its kind, and the other rules say so. */
+static int other_rule(const struct ms_policy *p, const struct ms_verify_result *res,
+                      struct ms_policy_report *r, const char *rule)
+{
+	if (strcmp(rule, "trusted_keys") != 0 && res->signer && p->has_keys &&
+	    policy_trusts(p, ms_pubkey_id(res->signer)) && !res->has_cert)
+		add_rule(r, rule, 1,
+		         ms_asprintf("signed by the bare key %s (trusted_keys)",
+		                     ms_pubkey_id(res->signer)));
+	else if (strcmp(rule, "trusted_cas") != 0 && cert_trusted(p, res))
+		add_rule(r, rule, 1,
+		         ms_asprintf("signed by a certificate from a trusted CA (trusted_cas)"));
+	else if (strcmp(rule, "trusted_identities") != 0 && identity_trusted(p, res))
+		add_rule(r, rule, 1,
+		         ms_asprintf("signed by %s (issuer %s) (trusted_identities)", res->identity,
+		                     res->issuer));
+	else
+		return 0;
+	return 1;
+}
+
 static void rule_trusted_keys(const struct ms_policy *p, const struct ms_policy_input *in,
                               struct ms_policy_report *r)
 {
-	const struct ms_pubkey *signer = in->res->signer;
-	if (!signer) {
+	const struct ms_verify_result *res = in->res;
+	const struct ms_pubkey *signer = res->signer;
+	if (!signer && !res->identity) {
 		add_rule(r, "trusted_keys", 0, ms_strdup("no valid signature by any key"));
 		return;
 	}
-	const char *id = ms_pubkey_id(signer);
-	if (policy_trusts(p, id))
-		add_rule(r, "trusted_keys", 1, ms_asprintf("signed by %s", id));
-	else if (cert_trusted(p, in->res))
-		add_rule(r, "trusted_keys", 1,
-		         ms_asprintf("signed by a certificate from a trusted CA (trusted_cas)"));
+	if (signer && policy_trusts(p, ms_pubkey_id(signer)))
+		add_rule(r, "trusted_keys", 1, ms_asprintf("signed by %s", ms_pubkey_id(signer)));
+	else if (other_rule(p, res, r, "trusted_keys"))
+		;
+	else if (signer)
+		add_rule(r, "trusted_keys", 0,
+		         ms_asprintf("signer %s is not one of the %zu key%s the policy trusts",
+		                     ms_pubkey_id(signer), p->n_key_ids,
+		                     p->n_key_ids == 1 ? "" : "s"));
 	else
 		add_rule(r, "trusted_keys", 0,
-		         ms_asprintf("signer %s is not one of the %zu key%s the policy trusts", id,
-		                     p->n_key_ids, p->n_key_ids == 1 ? "" : "s"));
+		         ms_asprintf("keyless signer %s (issuer %s) is none of the %zu key%s the "
+		                     "policy trusts (trusted_identities lists keyless signers)",
+		                     res->identity, res->issuer, p->n_key_ids,
+		                     p->n_key_ids == 1 ? "" : "s"));
 }
 
 static void rule_trusted_cas(const struct ms_policy *p, const struct ms_policy_input *in,
                              struct ms_policy_report *r)
 {
 	const struct ms_verify_result *res = in->res;
-	if (!res->signer)
+	if (!res->signer && !res->identity)
 		add_rule(r, "trusted_cas", 0, ms_strdup("no valid signature"));
 	else if (cert_trusted(p, res))
 		add_rule(r, "trusted_cas", 1,
@@ -301,14 +388,41 @@ static void rule_trusted_cas(const struct ms_policy *p, const struct ms_policy_i
 		         ms_asprintf("certificate '%s' chains to '%s', not to a CA the policy "
 		                     "trusts",
 		                     res->cert.subject, res->cert.root));
-	else if (p->has_keys && policy_trusts(p, ms_pubkey_id(res->signer)))
-		add_rule(r, "trusted_cas", 1,
-		         ms_asprintf("signed by the bare key %s (trusted_keys)",
-		                     ms_pubkey_id(res->signer)));
-	else
+	else if (other_rule(p, res, r, "trusted_cas"))
+		;
+	else if (res->signer)
 		add_rule(r, "trusted_cas", 0,
 		         ms_asprintf("signed by the bare key %s, not by a certificate from a CA "
 		                     "the policy trusts",
+		                     ms_pubkey_id(res->signer)));
+	else
+		add_rule(r, "trusted_cas", 0,
+		         ms_asprintf("signed keylessly by %s (issuer %s), not by a certificate "
+		                     "from a CA the policy trusts",
+		                     res->identity, res->issuer));
+}
+
+static void rule_trusted_identities(const struct ms_policy *p, const struct ms_policy_input *in,
+                                    struct ms_policy_report *r)
+{
+	const struct ms_verify_result *res = in->res;
+	if (!res->signer && !res->identity)
+		add_rule(r, "trusted_identities", 0, ms_strdup("no valid signature"));
+	else if (identity_trusted(p, res))
+		add_rule(r, "trusted_identities", 1,
+		         ms_asprintf("signed by %s (issuer %s)", res->identity, res->issuer));
+	else if (other_rule(p, res, r, "trusted_identities"))
+		;
+	else if (res->identity)
+		add_rule(r, "trusted_identities", 0,
+		         ms_asprintf("keyless signer %s (issuer %s) is not one of the %zu "
+		                     "identit%s the policy trusts",
+		                     res->identity, res->issuer, p->n_ids,
+		                     p->n_ids == 1 ? "y" : "ies"));
+	else
+		add_rule(r, "trusted_identities", 0,
+		         ms_asprintf("signed by the key %s, not by a keyless identity the policy "
+		                     "trusts",
 		                     ms_pubkey_id(res->signer)));
 }
 
@@ -344,6 +458,8 @@ int ms_policy_evaluate(const struct ms_policy *p, const struct ms_policy_input *
 		rule_trusted_keys(p, in, out);
 	if (p->cas)
 		rule_trusted_cas(p, in, out);
+	if (p->n_ids)
+		rule_trusted_identities(p, in, out);
 	struct provenance_store *s = provenance_store_new(p, in);
 	int rc = 0;
 	char *detail = NULL;

@@ -103,7 +103,7 @@ struct provenance_store *provenance_store_new(const struct ms_policy *p,
 	struct provenance_store *s = ms_calloc(1, sizeof *s);
 	s->p = p;
 	s->in = in;
-	if (!in->res->signer || !in->res->signature)
+	if ((!in->res->signer && !in->res->identity) || !in->res->signature)
 		return s;
 	ms_hex_encode(in->res->signed_manifest.root, MS_ROOT_LEN, s->root);
 	add_path(s, ms_provenance_path(in->res->signature));
@@ -502,11 +502,18 @@ int rule_require_ancestor(struct provenance_store *s, char **detail)
 
 /* ---- max_signature_age_days ---- */
 
-/* When the model was signed: its trusted provenance's finishedOn, else the
- * registry's record of the same signature. 1 found, 0 none, -1 error. */
+/* When the model was signed: for a keyless signature the time verify
+ * checked (the log's or the timestamp authority's); else its trusted
+ * provenance's finishedOn, else the registry's record of the same
+ * signature. 1 found, 0 none, -1 error. */
 static int signing_time(struct provenance_store *s, int64_t *t, const char **source)
 {
 	const struct prov *p;
+	if (s->in->res->identity) {
+		*t = s->in->res->signed_time;
+		*source = s->in->res->time_source;
+		return 1;
+	}
 	if (find(s, s->root, &p) < 0)
 		return -1;
 	if (p && p->finished >= 0) {

@@ -16,6 +16,8 @@ struct ms_policy {
 	struct ms_x509_roots *cas; /* trusted_cas, or NULL */
 	char **ca_files;           /* their paths, resolved */
 	size_t n_ca_files;
+	struct ms_policy_identity *ids; /* trusted_identities */
+	size_t n_ids;
 	char **ancestors; /* "sha256:<hex>" or "NAME@VERSION", as written */
 	size_t n_ancestors;
 	int allow_unsigned;    /* -1: not set */

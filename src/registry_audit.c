@@ -1,8 +1,8 @@
 /* Audit: rebuilds the registry's state from its event log and reports, row
  * by row, every difference: the database's own consistency, its schema and
- * triggers, every event of the chain, every models, edges, trusted_keys and
- * revocations row against the events that back it, and every event whose
- * row is missing. */
+ * triggers, every event of the chain, every models, edges, trusted_keys,
+ * trusted_cas, trusted_identities and revocations row against the events that back it, and every
+ * event whose row is missing. */
 #include <cJSON.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -438,8 +438,8 @@ static int check_key_rows(struct ms_registry *r, const struct reg_trust_replay *
 static int check_revocation_rows(struct ms_registry *r, const struct reg_trust_replay *p,
                                  struct ms_audit *a)
 {
-	sqlite3_stmt *st = reg_prepare(r, "SELECT kind, subject, reason FROM revocations"
-	                                  " ORDER BY kind, subject");
+	sqlite3_stmt *st = reg_prepare(r, "SELECT kind, subject, reason, identity, issuer"
+	                                  " FROM revocations ORDER BY kind, subject");
 	if (!st)
 		return -1;
 	int rc;
@@ -454,6 +454,13 @@ static int check_revocation_rows(struct ms_registry *r, const struct reg_trust_r
 			found(a, 0,
 			      "revocations row %s %s: reason differs from its 'revoked' event",
 			      kind, subject);
+		else if (!str_eq(rev->identity, (const char *)sqlite3_column_text(st, 3)) ||
+		         !str_eq(rev->issuer, (const char *)sqlite3_column_text(st, 4)))
+			found(
+			    a, 0,
+			    "revocations row %s %s: identity or issuer differs from its 'revoked' "
+			    "event",
+			    kind, subject);
 		if (strlen(kind) < sizeof rows.revs->kind && ms_is_hex64(subject))
 			ms_trust_add_revocation(&rows, kind, subject, "", 0);
 	}
@@ -471,12 +478,90 @@ static int check_revocation_rows(struct ms_registry *r, const struct reg_trust_r
 	return rc < 0 ? -1 : 0;
 }
 
+/* trusted_cas and trusted_identities rows against the CAs and identities
+ * the log trusts: each column the verdict depends on must be the event's. */
+static void check_ca_row(sqlite3_stmt *st, const struct ms_trust *t, struct ms_audit *a)
+{
+	const char *id = col(st, 0);
+	const struct ms_trust_ca *c = ms_trust_find_ca(t, id);
+	const char *label = (const char *)sqlite3_column_text(st, 3);
+	if (!c)
+		found(a, 0, "trusted_cas row %s: no 'trusted' event backs it", id);
+	else if (strcmp(c->pem, col(st, 1)) != 0 || strcmp(c->subject, col(st, 2)) != 0)
+		found(a, 0, "trusted_cas row %s: its certificate is not the one its event trusts",
+		      id);
+	else if (!str_eq(label, c->label))
+		found(a, 0, "trusted_cas row %s: label '%s' differs from its event", id,
+		      label ? label : "(none)");
+}
+
+static void check_identity_row(sqlite3_stmt *st, const struct ms_trust *t, struct ms_audit *a)
+{
+	const char *id = col(st, 0);
+	const struct ms_trust_identity *i = ms_trust_find_identity(t, id);
+	const char *root = (const char *)sqlite3_column_text(st, 3);
+	const char *label = (const char *)sqlite3_column_text(st, 4);
+	if (!i)
+		found(a, 0, "trusted_identities row %s: no 'trusted' event backs it", id);
+	else if (strcmp(i->identity, col(st, 1)) != 0 || strcmp(i->issuer, col(st, 2)) != 0)
+		found(a, 0,
+		      "trusted_identities row %s: identity or issuer differs from its event "
+		      "(%s at %s)",
+		      id, i->identity, i->issuer);
+	else if (!str_eq(root, i->trusted_root))
+		found(a, 0, "trusted_identities row %s: trusted_root differs from its event", id);
+	else if (!str_eq(label, i->label))
+		found(a, 0, "trusted_identities row %s: label '%s' differs from its event", id,
+		      label ? label : "(none)");
+}
+
+static int check_anchor_rows(struct ms_registry *r, const struct reg_trust_replay *p,
+                             struct ms_audit *a)
+{
+	static const char *const sql[] = {
+	    "SELECT id, pem, subject, label FROM trusted_cas ORDER BY id",
+	    "SELECT id, identity, issuer, trusted_root, label FROM trusted_identities ORDER BY id"};
+	struct ms_trust rows = {0};
+	int rc = 0;
+	for (size_t q = 0; rc >= 0 && q < MS_ARRAY_LEN(sql); q++) {
+		sqlite3_stmt *st = reg_prepare(r, sql[q]);
+		if (!st)
+			return -1;
+		while ((rc = reg_step(r, st)) == SQLITE_ROW) {
+			if (q == 0)
+				check_ca_row(st, &p->anchors, a);
+			else
+				check_identity_row(st, &p->anchors, a);
+			if (ms_is_hex64(col(st, 0)))
+				ms_trust_add_ca(&rows, col(st, 0), "", "", NULL);
+		}
+		sqlite3_finalize(st);
+	}
+	for (size_t i = 0; rc >= 0 && i < p->anchors.n_cas; i++)
+		if (!ms_trust_find_ca(&rows, p->anchors.cas[i].id))
+			found(a, 0,
+			      "the log trusts CA %s (%s), but its trusted_cas row is missing "
+			      "(deleted)",
+			      p->anchors.cas[i].id, p->anchors.cas[i].subject);
+	for (size_t i = 0; rc >= 0 && i < p->anchors.n_ids; i++)
+		if (!ms_trust_find_ca(&rows, p->anchors.ids[i].id))
+			found(a, 0,
+			      "the log trusts identity %s at %s, but its trusted_identities row is "
+			      "missing (deleted)",
+			      p->anchors.ids[i].identity, p->anchors.ids[i].issuer);
+	ms_trust_free(&rows);
+	return rc < 0 ? -1 : 0;
+}
+
 static int check_trust(struct ms_registry *r, struct ms_audit *a)
 {
 	struct reg_trust_replay p = {.reg = r, .lenient = 1};
 	int rc = reg_trust_replay_log(&p);
 	if (rc == 0)
-		rc = check_key_rows(r, &p, a) < 0 || check_revocation_rows(r, &p, a) < 0 ? -1 : 0;
+		rc = check_key_rows(r, &p, a) < 0 || check_anchor_rows(r, &p, a) < 0 ||
+		             check_revocation_rows(r, &p, a) < 0
+		         ? -1
+		         : 0;
 	reg_trust_replay_free(&p);
 	return rc;
 }

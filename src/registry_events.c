@@ -124,8 +124,8 @@ int ms_registry_note_event(enum ms_event_kind kind, const char *subject, const c
 }
 
 /* Runs one write statement and an event in a single transaction. */
-static int write_with_event(struct ms_registry *r, sqlite3_stmt *st, const char *kind,
-                            const char *subject, cJSON *detail)
+int reg_write_with_event(struct ms_registry *r, sqlite3_stmt *st, const char *kind,
+                         const char *subject, cJSON *detail)
 {
 	char *text = cJSON_PrintUnformatted(detail);
 	int rc = reg_step(r, st) < 0 || reg_append_event(r, kind, subject, text) < 0 ? -1 : 0;
@@ -160,7 +160,7 @@ int ms_registry_revoke(struct ms_registry *reg, const char *kind, const char *su
 	cJSON_AddStringToObject(d, "reason", reason);
 	char *ev_subject =
 	    strcmp(kind, "model") == 0 ? ms_asprintf("sha256:%s", subject) : ms_strdup(subject);
-	int rc = write_with_event(reg, st, "revoked", ev_subject, d);
+	int rc = reg_write_with_event(reg, st, "revoked", ev_subject, d);
 	free(ev_subject);
 	return rc;
 }
@@ -239,7 +239,7 @@ int ms_registry_trust_add(struct ms_registry *reg, const char *keyid, const char
 		cJSON_AddStringToObject(d, "label", label);
 	/* The key itself, so that the log alone says what is trusted. */
 	cJSON_AddStringToObject(d, "pem", pem);
-	return write_with_event(reg, st, "trusted", keyid, d);
+	return reg_write_with_event(reg, st, "trusted", keyid, d);
 }
 
 int ms_registry_trust_remove(struct ms_registry *reg, const char *keyid_or_label)
@@ -267,7 +267,7 @@ int ms_registry_trust_remove(struct ms_registry *reg, const char *keyid_or_label
 		return -1;
 	}
 	reg_bind_text(st, 1, keyid);
-	rc = write_with_event(reg, st, "untrusted", keyid, cJSON_CreateObject());
+	rc = reg_write_with_event(reg, st, "untrusted", keyid, cJSON_CreateObject());
 	free(keyid);
 	return rc;
 }

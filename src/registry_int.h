@@ -48,6 +48,11 @@ void reg_rollback(struct ms_registry *r);
 /* -1 with an error when the registry was opened read-only. */
 int reg_writable(struct ms_registry *r);
 
+/* Runs st (a write) and appends an event in the transaction the caller
+ * began, then commits; rolls back on error. Finalizes st, frees detail. */
+int reg_write_with_event(struct ms_registry *r, sqlite3_stmt *st, const char *kind,
+                         const char *subject, cJSON *detail);
+
 /* Appends an event inside the caller's transaction. */
 int reg_append_event(struct ms_registry *r, const char *kind, const char *subject,
                      const char *detail);
@@ -126,7 +131,8 @@ struct reg_trust_replay {
 	int lenient;
 	struct reg_key_state *keys; /* in the order they were (last) trusted */
 	size_t n_keys;
-	struct ms_trust revs; /* revocations only */
+	struct ms_trust revs;    /* revocations only */
+	struct ms_trust anchors; /* the CAs and identities the log trusts */
 };
 int reg_trust_replay_log(struct reg_trust_replay *p);
 void reg_trust_replay_free(struct reg_trust_replay *p);

@@ -94,7 +94,42 @@ static const char step3[] =
     "  PRIMARY KEY (registry, size)\n"
     ");\n";
 
-const char *const ms_registry_migrations[MS_REGISTRY_SCHEMA_VERSION] = {step1, step2, step3};
+/* Step 4 (issue 12): root certificates and Sigstore keyless identities in
+ * the trust store, each backed by its 'trusted' event as keys are, and
+ * revocations of identities. revocations is rebuilt because its kind CHECK
+ * cannot be altered in place; its rows move over as they are. */
+static const char step4[] =
+    "CREATE TABLE trusted_cas (\n"
+    "  id TEXT PRIMARY KEY,\n" /* hex SHA-256 of the certificate's DER */
+    "  pem TEXT NOT NULL,\n"
+    "  subject TEXT NOT NULL,\n"
+    "  label TEXT UNIQUE,\n"
+    "  added INTEGER NOT NULL\n"
+    ");\n"
+    "CREATE TABLE trusted_identities (\n"
+    "  id TEXT PRIMARY KEY,\n" /* hex SHA-256 of issuer "\n" identity */
+    "  identity TEXT NOT NULL,\n"
+    "  issuer TEXT NOT NULL,\n"
+    "  trusted_root TEXT,\n" /* trusted_root.json text, or NULL */
+    "  label TEXT UNIQUE,\n"
+    "  added INTEGER NOT NULL,\n"
+    "  UNIQUE (identity, issuer)\n"
+    ");\n"
+    "CREATE TABLE revocations_4 (\n"
+    "  kind TEXT NOT NULL CHECK (kind IN ('key', 'model', 'identity')),\n"
+    "  subject TEXT NOT NULL,\n" /* key id, model digest or identity id (hex) */
+    "  reason TEXT NOT NULL,\n"
+    "  time INTEGER NOT NULL,\n"
+    "  identity TEXT,\n" /* kind 'identity': whose */
+    "  issuer TEXT,\n"
+    "  PRIMARY KEY (kind, subject)\n"
+    ") WITHOUT ROWID;\n"
+    "INSERT INTO revocations_4 (kind, subject, reason, time)\n"
+    "  SELECT kind, subject, reason, time FROM revocations;\n"
+    "DROP TABLE revocations;\n"
+    "ALTER TABLE revocations_4 RENAME TO revocations;\n";
+
+const char *const ms_registry_migrations[MS_REGISTRY_SCHEMA_VERSION] = {step1, step2, step3, step4};
 
 int (*const ms_registry_migration_hooks[MS_REGISTRY_SCHEMA_VERSION])(struct ms_registry *) = {
-    NULL, NULL, reg_bind_existing_models};
+    NULL, NULL, reg_bind_existing_models, NULL};

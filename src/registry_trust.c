@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "modelseal/cli.h"
 #include "modelseal/registry_trust.h"
@@ -88,23 +89,75 @@ static int replay_revocation(struct reg_trust_replay *p, const struct reg_event 
 	const char *kind = detail_str(d, "kind"), *reason = detail_str(d, "reason");
 	const char *subject = e->subject;
 	const cJSON *when = cJSON_GetObjectItemCaseSensitive(d, "time");
+	const char *identity = detail_str(d, "identity"), *issuer = detail_str(d, "issuer");
+	int ident = kind && strcmp(kind, "identity") == 0;
 	if (kind && strcmp(kind, "model") == 0 && strncmp(subject, "sha256:", 7) == 0)
 		subject += 7;
-	if (!kind || !reason || (strcmp(kind, "key") != 0 && strcmp(kind, "model") != 0) ||
-	    !ms_is_hex64(subject))
+	if (ident && strncmp(subject, "identity:", 9) == 0)
+		subject += 9;
+	if (!kind || !reason ||
+	    (strcmp(kind, "key") != 0 && strcmp(kind, "model") != 0 && !ident) ||
+	    !ms_is_hex64(subject) || (ident && (!identity || !issuer)))
 		return -1;
 	/* A later revocation of the same subject replaces the reason. */
-	for (size_t i = 0; i < p->revs.n_revs; i++) {
-		struct ms_revocation *r = &p->revs.revs[i];
-		if (strcmp(r->kind, kind) == 0 && strcmp(r->subject, subject) == 0) {
-			free(r->reason);
-			r->reason = ms_strdup(reason);
-			r->time = reg_json_int(when, e->time);
-			return 0;
-		}
+	struct ms_revocation *r =
+	    ms_trust_add_revocation(&p->revs, kind, subject, reason, reg_json_int(when, e->time));
+	free(r->reason);
+	r->reason = ms_strdup(reason);
+	r->time = reg_json_int(when, e->time);
+	if (ident && !r->identity) {
+		r->identity = ms_strdup(identity);
+		r->issuer = ms_strdup(issuer);
 	}
-	ms_trust_add_revocation(&p->revs, kind, subject, reason, reg_json_int(when, e->time));
 	return 0;
+}
+
+/* A CA ("ca:<id>") or an identity ("identity:<id>"): the event's detail
+ * says everything, and its id must be that of what it names. */
+static int replay_ca(struct reg_trust_replay *p, const char *id, const cJSON *d)
+{
+	const char *pem = detail_str(d, "pem");
+	char got[MS_HEX_LEN + 1], *subject, *canon;
+	if (!pem || ms_ca_parse(pem, strlen(pem), "trusted CA", got, &subject, &canon) < 0)
+		return -1;
+	int rc = strcmp(got, id) == 0 ? 0 : -1;
+	if (rc == 0)
+		ms_trust_add_ca(&p->anchors, id, canon, subject, detail_str(d, "label"));
+	free(subject);
+	free(canon);
+	return rc;
+}
+
+static int replay_identity(struct reg_trust_replay *p, const char *id, const cJSON *d)
+{
+	const char *identity = detail_str(d, "identity"), *issuer = detail_str(d, "issuer");
+	char got[MS_HEX_LEN + 1];
+	if (!identity || !issuer)
+		return -1;
+	ms_identity_id(identity, issuer, got);
+	if (strcmp(got, id) != 0)
+		return -1;
+	ms_trust_add_identity(&p->anchors, identity, issuer, detail_str(d, "trusted_root"),
+	                      detail_str(d, "label"));
+	return 0;
+}
+
+static int replay_anchor(struct reg_trust_replay *p, const struct reg_event *e, const cJSON *d)
+{
+	int ca = strncmp(e->subject, "ca:", 3) == 0;
+	const char *id = e->subject + (ca ? 3 : 9);
+	if (!ms_is_hex64(id))
+		return -1;
+	/* trusted again: it moves to the end, as keys do */
+	ms_trust_remove_anchor(&p->anchors, id);
+	if (strcmp(e->kind, "trusted") != 0)
+		return 0;
+	return ca ? replay_ca(p, id, d) : replay_identity(p, id, d);
+}
+
+static int is_anchor_subject(const char *s)
+{
+	return strncmp(s, "ca:", 3) == 0 || strncmp(s, "identity:", 9) == 0;
 }
 
 static int replay_event(struct reg_trust_replay *p, const struct reg_event *e)
@@ -122,6 +175,8 @@ static int replay_event(struct reg_trust_replay *p, const struct reg_event *e)
 	rc = cJSON_IsObject(d) ? 0 : -1;
 	if (rc == 0 && strcmp(e->kind, "revoked") == 0)
 		rc = replay_revocation(p, e, d);
+	else if (rc == 0 && is_anchor_subject(e->subject))
+		rc = replay_anchor(p, e, d);
 	else if (rc == 0 && ms_is_hex64(e->subject))
 		replay_key(p, e, d);
 	else
@@ -216,12 +271,34 @@ static int warn_unbacked_keys(struct reg_trust_replay *p, const struct ms_trust 
 	return rc < 0 ? -1 : 0;
 }
 
+/* CA and identity rows the log does not back: named, never trusted. */
+static int warn_unbacked_anchors(struct reg_trust_replay *p, const struct ms_trust *t)
+{
+	sqlite3_stmt *st = reg_prepare(p->reg, "SELECT 'CA', id FROM trusted_cas UNION ALL"
+	                                       " SELECT 'identity', id FROM trusted_identities"
+	                                       " ORDER BY 1, 2");
+	int rc;
+	if (!st)
+		return -1;
+	while ((rc = reg_step(p->reg, st)) == SQLITE_ROW) {
+		const char *what = (const char *)sqlite3_column_text(st, 0);
+		const char *id = (const char *)sqlite3_column_text(st, 1);
+		if (id && !ms_trust_find_ca(t, id) && !ms_trust_find_identity(t, id))
+			ms_warn("registry %s: trusted %s row %.16s... has no 'trusted' event; "
+			        "ignored (run 'modelseal audit')",
+			        ms_registry_path(p->reg), what, id);
+	}
+	sqlite3_finalize(st);
+	return rc < 0 ? -1 : 0;
+}
+
 /* Revocation rows count even without their event: they can only fail a
  * verification, never pass one. */
 static int add_revocation_rows(struct reg_trust_replay *p, struct ms_trust *t)
 {
-	sqlite3_stmt *st = reg_prepare(p->reg, "SELECT kind, subject, reason, time FROM revocations"
-	                                       " ORDER BY time, kind, subject");
+	sqlite3_stmt *st =
+	    reg_prepare(p->reg, "SELECT kind, subject, reason, time, identity, issuer"
+	                        " FROM revocations ORDER BY time, kind, subject");
 	int rc;
 	if (!st)
 		return -1;
@@ -238,7 +315,13 @@ static int add_revocation_rows(struct reg_trust_replay *p, struct ms_trust *t)
 			ms_warn("registry %s: revocation of %s %.16s... has no 'revoked' event; "
 			        "counted anyway (run 'modelseal audit')",
 			        ms_registry_path(p->reg), kind, subject);
-		ms_trust_add_revocation(t, kind, subject, reason, sqlite3_column_int64(st, 3));
+		struct ms_revocation r = {.reason = (char *)reason,
+		                          .time = sqlite3_column_int64(st, 3),
+		                          .identity = (char *)sqlite3_column_text(st, 4),
+		                          .issuer = (char *)sqlite3_column_text(st, 5)};
+		snprintf(r.kind, sizeof r.kind, "%s", kind);
+		snprintf(r.subject, sizeof r.subject, "%s", subject);
+		ms_trust_copy_revocation(t, &r);
 	}
 	sqlite3_finalize(st);
 	return rc < 0 ? -1 : 0;
@@ -252,6 +335,7 @@ void reg_trust_replay_free(struct reg_trust_replay *p)
 	}
 	free(p->keys);
 	ms_trust_free(&p->revs);
+	ms_trust_free(&p->anchors);
 }
 
 int ms_registry_trust_load(struct ms_registry *reg, struct ms_trust *out)
@@ -267,12 +351,22 @@ int ms_registry_trust_load(struct ms_registry *reg, struct ms_trust *out)
 	for (size_t i = 0; rc == 0 && i < p.n_keys; i++)
 		if (p.keys[i].trusted)
 			rc = load_key(&p, &p.keys[i], out);
-	for (size_t i = 0; rc == 0 && i < p.revs.n_revs; i++) {
-		const struct ms_revocation *r = &p.revs.revs[i];
-		ms_trust_add_revocation(out, r->kind, r->subject, r->reason, r->time);
+	for (size_t i = 0; rc == 0 && i < p.revs.n_revs; i++)
+		ms_trust_copy_revocation(out, &p.revs.revs[i]);
+	if (rc == 0) { /* the anchors move over */
+		out->cas = p.anchors.cas;
+		out->n_cas = p.anchors.n_cas;
+		out->ids = p.anchors.ids;
+		out->n_ids = p.anchors.n_ids;
+		p.anchors.cas = NULL;
+		p.anchors.ids = NULL;
+		p.anchors.n_cas = p.anchors.n_ids = 0;
 	}
 	if (rc == 0)
-		rc = warn_unbacked_keys(&p, out) < 0 || add_revocation_rows(&p, out) < 0 ? -1 : 0;
+		rc = warn_unbacked_keys(&p, out) < 0 || warn_unbacked_anchors(&p, out) < 0 ||
+		             add_revocation_rows(&p, out) < 0
+		         ? -1
+		         : 0;
 	if (own)
 		reg_rollback(reg);
 	reg_trust_replay_free(&p);
@@ -281,12 +375,30 @@ int ms_registry_trust_load(struct ms_registry *reg, struct ms_trust *out)
 	return rc;
 }
 
+static void add_whose(cJSON *d, const char *identity, const char *issuer)
+{
+	if (!identity)
+		return;
+	cJSON_AddStringToObject(d, "identity", identity);
+	cJSON_AddStringToObject(d, "issuer", issuer);
+}
+
+char *ms_revocation_event_subject(const char *kind, const char *subject)
+{
+	if (strcmp(kind, "model") == 0)
+		return ms_asprintf("sha256:%s", subject);
+	if (strcmp(kind, "identity") == 0)
+		return ms_asprintf("identity:%s", subject);
+	return ms_strdup(subject);
+}
+
 int ms_registry_import_revocation(struct ms_registry *reg, const struct ms_revocation *r)
 {
 	if (reg_writable(reg) < 0 || reg_begin(reg) < 0)
 		return -1;
-	sqlite3_stmt *st = reg_prepare(reg, "INSERT INTO revocations (kind, subject, reason, time)"
-	                                    " VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING");
+	sqlite3_stmt *st = reg_prepare(
+	    reg, "INSERT INTO revocations (kind, subject, reason, time, identity, issuer)"
+	         " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING");
 	if (!st) {
 		reg_rollback(reg);
 		return -1;
@@ -295,6 +407,8 @@ int ms_registry_import_revocation(struct ms_registry *reg, const struct ms_revoc
 	reg_bind_text(st, 2, r->subject);
 	reg_bind_text(st, 3, r->reason);
 	sqlite3_bind_int64(st, 4, r->time);
+	reg_bind_text(st, 5, r->identity);
+	reg_bind_text(st, 6, r->issuer);
 	int rc = reg_step(reg, st);
 	int added = rc == SQLITE_DONE && sqlite3_changes(sqlite3_db_handle(st)) > 0;
 	sqlite3_finalize(st);
@@ -304,9 +418,9 @@ int ms_registry_import_revocation(struct ms_registry *reg, const struct ms_revoc
 		cJSON_AddStringToObject(d, "reason", r->reason);
 		cJSON_AddBoolToObject(d, "imported", 1);
 		cJSON_AddNumberToObject(d, "time", (double)r->time);
+		add_whose(d, r->identity, r->issuer);
 		char *detail = cJSON_PrintUnformatted(d);
-		char *subject = strcmp(r->kind, "model") == 0 ? ms_asprintf("sha256:%s", r->subject)
-		                                              : ms_strdup(r->subject);
+		char *subject = ms_revocation_event_subject(r->kind, r->subject);
 		rc = reg_append_event(reg, "revoked", subject, detail);
 		free(subject);
 		free(detail);
@@ -317,4 +431,117 @@ int ms_registry_import_revocation(struct ms_registry *reg, const struct ms_revoc
 		return -1;
 	}
 	return reg_commit(reg) < 0 ? -1 : added;
+}
+
+/* ---- CAs and identities ---- */
+
+/* BEGIN IMMEDIATE and the write's statement; NULL (rolled back) on error. */
+static sqlite3_stmt *begin_write(struct ms_registry *reg, const char *sql)
+{
+	if (reg_writable(reg) < 0 || reg_begin(reg) < 0)
+		return NULL;
+	sqlite3_stmt *st = reg_prepare(reg, sql);
+	if (!st)
+		reg_rollback(reg);
+	return st;
+}
+
+static cJSON *anchor_detail(const char *label)
+{
+	cJSON *d = cJSON_CreateObject();
+	if (label)
+		cJSON_AddStringToObject(d, "label", label);
+	return d;
+}
+
+int ms_registry_trust_add_ca(struct ms_registry *reg, const struct ms_trust_ca *ca)
+{
+	sqlite3_stmt *st = begin_write(
+	    reg,
+	    "INSERT INTO trusted_cas (id, pem, subject, label, added)"
+	    " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO UPDATE SET label = excluded.label");
+	if (!st)
+		return -1;
+	reg_bind_text(st, 1, ca->id);
+	reg_bind_text(st, 2, ca->pem);
+	reg_bind_text(st, 3, ca->subject);
+	reg_bind_text(st, 4, ca->label);
+	sqlite3_bind_int64(st, 5, (int64_t)time(NULL));
+	/* The certificate itself, so that the log alone says what is trusted. */
+	cJSON *d = anchor_detail(ca->label);
+	cJSON_AddStringToObject(d, "pem", ca->pem);
+	cJSON_AddStringToObject(d, "subject", ca->subject);
+	char *subject = ms_asprintf("ca:%s", ca->id);
+	int rc = reg_write_with_event(reg, st, "trusted", subject, d);
+	free(subject);
+	return rc;
+}
+
+int ms_registry_trust_add_identity(struct ms_registry *reg, const struct ms_trust_identity *id)
+{
+	sqlite3_stmt *st =
+	    begin_write(reg, "INSERT INTO trusted_identities"
+	                     " (id, identity, issuer, trusted_root, label, added)"
+	                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (id) DO UPDATE"
+	                     " SET label = excluded.label, trusted_root = excluded.trusted_root");
+	if (!st)
+		return -1;
+	reg_bind_text(st, 1, id->id);
+	reg_bind_text(st, 2, id->identity);
+	reg_bind_text(st, 3, id->issuer);
+	reg_bind_text(st, 4, id->trusted_root);
+	reg_bind_text(st, 5, id->label);
+	sqlite3_bind_int64(st, 6, (int64_t)time(NULL));
+	cJSON *d = anchor_detail(id->label);
+	cJSON_AddStringToObject(d, "identity", id->identity);
+	cJSON_AddStringToObject(d, "issuer", id->issuer);
+	if (id->trusted_root)
+		cJSON_AddStringToObject(d, "trusted_root", id->trusted_root);
+	char *subject = ms_asprintf("identity:%s", id->id);
+	int rc = reg_write_with_event(reg, st, "trusted", subject, d);
+	free(subject);
+	return rc;
+}
+
+int ms_registry_trust_remove_anchor(struct ms_registry *reg, const char *what, const char *id)
+{
+	int ca = strcmp(what, "ca") == 0;
+	sqlite3_stmt *st = begin_write(reg, ca ? "DELETE FROM trusted_cas WHERE id = ?1"
+	                                       : "DELETE FROM trusted_identities WHERE id = ?1");
+	if (!st)
+		return -1;
+	reg_bind_text(st, 1, id);
+	char *subject = ms_asprintf("%s:%s", ca ? "ca" : "identity", id);
+	int rc = reg_write_with_event(reg, st, "untrusted", subject, cJSON_CreateObject());
+	free(subject);
+	return rc;
+}
+
+int ms_registry_revoke_identity(struct ms_registry *reg, const char *identity, const char *issuer,
+                                const char *reason)
+{
+	struct ms_revocation r = {.kind = "identity",
+	                          .reason = (char *)reason,
+	                          .time = (int64_t)time(NULL),
+	                          .identity = (char *)identity,
+	                          .issuer = (char *)issuer};
+	ms_identity_id(identity, issuer, r.subject);
+	sqlite3_stmt *st = begin_write(reg, "INSERT OR REPLACE INTO revocations"
+	                                    " (kind, subject, reason, time, identity, issuer)"
+	                                    " VALUES ('identity', ?1, ?2, ?3, ?4, ?5)");
+	if (!st)
+		return -1;
+	reg_bind_text(st, 1, r.subject);
+	reg_bind_text(st, 2, reason);
+	sqlite3_bind_int64(st, 3, r.time);
+	reg_bind_text(st, 4, identity);
+	reg_bind_text(st, 5, issuer);
+	cJSON *d = cJSON_CreateObject();
+	cJSON_AddStringToObject(d, "kind", "identity");
+	cJSON_AddStringToObject(d, "reason", reason);
+	add_whose(d, identity, issuer);
+	char *subject = ms_revocation_event_subject("identity", r.subject);
+	int rc = reg_write_with_event(reg, st, "revoked", subject, d);
+	free(subject);
+	return rc;
 }

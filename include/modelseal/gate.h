@@ -1,6 +1,9 @@
 /* The pre-deploy gate: verify (and unpack) in one call. Picks the keys to
  * trust (--key files, else a trust file, else the registry's trust store,
- * plus the policy's key files), verifies the model, applies revocations
+ * plus the policy's key files), the roots (--ca, else the trust file's or
+ * store's CAs, plus the policy's trusted_cas) and the keyless identities
+ * (--identity, else the trust file's or store's and the policy's), verifies
+ * the model, applies revocations
  * (registry and trust file), evaluates the policy, records the result in the
  * registry's event log, and prints the verdict. */
 #ifndef MODELSEAL_GATE_H
@@ -45,6 +48,9 @@ struct ms_gate {
 	struct ms_x509_roots *cas; /* from ca_paths, or NULL */
 	struct ms_pubkey **cands;  /* borrowed from the above */
 	size_t n_cands;
+	struct ms_keyless_signer *signers; /* the trust's identities (no --identity) */
+	size_t n_signers;
+	struct ms_trusted_root *roots; /* their trusted roots, one per identity */
 };
 
 /* MS_OK: deploy. MS_FAIL: do not (the reasons are in res.problems and

@@ -3,6 +3,9 @@
  *
  *   {"version": 1,
  *    "trusted_keys": ["keys/release.pub", "<key id>"],
+ *    "trusted_cas": ["keys/root-ca.pem"],
+ *    "trusted_identities": [{"identity": "a@example.com",
+ *                            "issuer": "https://accounts.example.com"}],
  *    "require_ancestor": ["sha256:<root digest>", "NAME@VERSION"],
  *    "allow_unsigned_files": false,
  *    "max_signature_age_days": 90}
@@ -38,6 +41,13 @@ struct ms_pubkey *const *ms_policy_key_files(const struct ms_policy *p, size_t *
 /* The root certificate files of trusted_cas, as paths verify can read
  * (relative entries resolved against the policy's directory). */
 const char *const *ms_policy_ca_files(const struct ms_policy *p, size_t *n);
+/* trusted_identities: Sigstore keyless signers, identity at issuer. verify
+ * trusts them as it trusts the policy's key files (with --trusted-root or
+ * the trust store's root for the same identity). */
+struct ms_policy_identity {
+	char *identity, *issuer;
+};
+const struct ms_policy_identity *ms_policy_identities(const struct ms_policy *p, size_t *n);
 /* allow_unsigned_files: 1 or 0, or -1 when the policy does not say. The
  * caller hashes with it: a policy that says false overrides
  * --ignore-unsigned-files. */

@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define MS_REGISTRY_SCHEMA_VERSION 3
+#define MS_REGISTRY_SCHEMA_VERSION 4
 #define MS_HEX_LEN 64 /* a root digest (SHA-256) in lower-case hex */
 
 struct ms_registry;

@@ -19,4 +19,20 @@ int ms_registry_trust_load(struct ms_registry *reg, struct ms_trust *out);
  * the subject is already revoked: 1 recorded, 0 already revoked, -1 error. */
 int ms_registry_import_revocation(struct ms_registry *reg, const struct ms_revocation *r);
 
+/* The event subject of a revocation: the key id, "sha256:<hex>" for a
+ * model, "identity:<id>" for an identity (malloc'd). */
+char *ms_revocation_event_subject(const char *kind, const char *subject);
+
+/* Trusted CAs and keyless identities, each with a 'trusted' event (subject
+ * "ca:<id>" or "identity:<id>") whose detail holds all of it (PEM, or
+ * identity, issuer and trusted root), in one transaction. Adding one again
+ * updates the label (and the identity's trusted root). 0, or -1. */
+int ms_registry_trust_add_ca(struct ms_registry *reg, const struct ms_trust_ca *ca);
+int ms_registry_trust_add_identity(struct ms_registry *reg, const struct ms_trust_identity *id);
+/* what: "ca" or "identity"; an 'untrusted' event. 0, or -1. */
+int ms_registry_trust_remove_anchor(struct ms_registry *reg, const char *what, const char *id);
+/* Revokes identity at issuer (kind "identity") with a 'revoked' event. */
+int ms_registry_revoke_identity(struct ms_registry *reg, const char *identity, const char *issuer,
+                                const char *reason);
+
 #endif

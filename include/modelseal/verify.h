@@ -30,6 +30,13 @@ struct ms_problems {
 void ms_problems_add(struct ms_problems *p, const char *path, const char *kind, char *detail);
 void ms_problems_free(struct ms_problems *p);
 
+/* A keyless signer verify trusts without --identity (the trust store's
+ * identities): identity at issuer, its bundles checked against root. */
+struct ms_keyless_signer {
+	const char *identity, *issuer;
+	const struct ms_trusted_root *root; /* NULL: only with the request's trusted_root */
+};
+
 struct ms_verify_request {
 	const char *model;
 	const char *signature;         /* NULL: MODEL/model.sig or FILE.sig */
@@ -47,11 +54,17 @@ struct ms_verify_request {
 	 * verified against this trusted root, for identity at issuer; keys are
 	 * not used for them. NULL: such bundles are refused (see below). */
 	const struct ms_trusted_root *trusted_root;
-	const char *issuer;         /* --issuer */
-	struct ms_x509_roots *cas;  /* --ca roots for certificate bundles, or NULL */
-	const char *identity;       /* --identity: the certificate must carry it */
-	int ignore_certificate;     /* --ignore-certificate: a certificate bundle may
-	                               verify with a bare key (the verdict says so) */
+	const char *issuer;        /* --issuer */
+	struct ms_x509_roots *cas; /* --ca roots for certificate bundles, or NULL */
+	const char *identity;      /* --identity: the certificate must carry it */
+	int ignore_certificate;    /* --ignore-certificate: a certificate bundle may
+	                              verify with a bare key (the verdict says so) */
+	/* Without identity: the keyless signers trusted instead. The bundle's
+	 * certificate picks the one it names (the rest of the bundle is then
+	 * checked for exactly it), with trusted_root when given, else its own
+	 * root. */
+	const struct ms_keyless_signer *signers;
+	size_t n_signers;
 	/* --allow-symlinks: links to files inside MODEL are followed even when
 	 * the statement does not allow them. */
 	int allow_symlinks;

@@ -23,10 +23,64 @@ static void take_result(struct ms_sigstore_result *sr, struct ms_verify_result *
 	sr->payload = NULL;
 }
 
+/* The trusted signer the bundle's certificate names. The certificate is
+ * read unverified only to choose whose identity to require: everything is
+ * then checked against that signer. MS_OK with *out, MS_FAIL with a
+ * problem when it names none, MS_ERR when the bundle does not parse. */
+static int pick_signer(const struct ms_verify_request *req, struct ms_verify_result *res,
+                       const char *json, size_t len, const char *what,
+                       const struct ms_keyless_signer **out)
+{
+	struct ms_sigstore_bundle b;
+	char *why = NULL;
+	*out = NULL;
+	if (ms_sigstore_bundle_parse(json, len, what, &b) < 0)
+		return MS_ERR;
+	char *issuer = ms_cert_issuer(b.cert, &why);
+	char *first = ms_cert_identity(b.cert, NULL);
+	for (size_t i = 0; issuer && !*out && i < req->n_signers; i++) {
+		const struct ms_keyless_signer *s = &req->signers[i];
+		char *id = ms_cert_identity(b.cert, s->identity);
+		if (id && strcmp(id, s->identity) == 0 && strcmp(issuer, s->issuer) == 0)
+			*out = s;
+		free(id);
+	}
+	if (!*out)
+		ms_problems_add(&res->problems, res->signature, "signature",
+		                ms_asprintf("identity: %s (issuer %s) is not a trusted identity "
+		                            "(trust add --identity ID --issuer URL)",
+		                            first ? first : "(none)", issuer ? issuer : "(none)"));
+	free(first);
+	free(issuer);
+	free(why);
+	ms_sigstore_bundle_free(&b);
+	return *out ? MS_OK : MS_FAIL;
+}
+
 int ms_sigstore_check_signature(const struct ms_verify_request *req, struct ms_verify_result *res,
                                 const char *json, size_t len)
 {
-	if (!req->trusted_root) {
+	const struct ms_trusted_root *root = req->trusted_root;
+	const char *identity = req->identity, *issuer = req->issuer;
+	if (!identity && req->n_signers) {
+		const struct ms_keyless_signer *s;
+		char *what = ms_asprintf("signature '%s'", res->signature);
+		int rc = pick_signer(req, res, json, len, what, &s);
+		free(what);
+		if (rc != MS_OK)
+			return rc;
+		identity = s->identity;
+		issuer = s->issuer;
+		root = root ? root : s->root;
+		if (!root) {
+			ms_error("trusted identity %s (issuer %s) has no trusted root: give "
+			         "--trusted-root FILE, or add it again with 'modelseal trust add "
+			         "--identity ID --issuer URL --trusted-root FILE'",
+			         identity, issuer);
+			return MS_ERR;
+		}
+	}
+	if (!root) {
 		ms_problems_add(
 		    &res->problems, res->signature, "signature",
 		    ms_strdup("a Sigstore keyless bundle: verify it with --trusted-root "
@@ -35,8 +89,8 @@ int ms_sigstore_check_signature(const struct ms_verify_request *req, struct ms_v
 	}
 	struct ms_sigstore_result sr;
 	char *what = ms_asprintf("signature '%s'", res->signature);
-	int rc = ms_sigstore_verify(json, len, what, req->trusted_root, MS_INTOTO_PAYLOAD_TYPE,
-	                            req->identity, req->issuer, &sr);
+	int rc = ms_sigstore_verify(json, len, what, root, MS_INTOTO_PAYLOAD_TYPE, identity, issuer,
+	                            &sr);
 	free(what);
 	if (rc == MS_FAIL)
 		ms_problems_add(&res->problems, res->signature, "signature", ms_strdup(sr.problem));

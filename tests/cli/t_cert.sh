@@ -232,3 +232,22 @@ expect_error "$MS" verify --policy pol/bad2.json "$M"
 expect_err "holds no PEM certificate"
 printf '{"version": 1, "trusted_cas": "ca.pem"}\n' >pol/bad3.json
 expect_error "$MS" verify --policy pol/bad3.json "$M"
+
+# ---- the trust store's CAs (issue 12) ----
+export MODELSEAL_REGISTRY="$T/cas.db"
+run 1 "$MS" verify --ignore ignore-me "$OMS/v1.1.0-certificate"
+run 0 "$MS" trust add --ca "$CA" --label corp
+for v in v0.2.0 v0.3.1 v1.0.0 v1.0.1 v1.1.0; do
+	run 0 "$MS" --json verify --ignore ignore-me "$OMS/$v-certificate"
+	check "$v: store CA: signer is the key, certificate its subject" [ "$(jq -c '[.signer, .certificate.subject, .certificate.root]' "$T/out")" = "[\"$HINT\",\"CN=intermediate-ca\",\"CN=root-ca\"]" ]
+done
+# --ca replaces the store's CAs, as --key replaces its keys
+run 1 "$MS" verify --ca "$INT" --ignore ignore-me "$OMS/v1.1.0-certificate"
+# the intermediate as a stored root is no root, as with --ca
+run 0 "$MS" trust remove corp
+run 0 "$MS" trust add --ca "$INT"
+run 1 "$MS" verify --ignore ignore-me "$OMS/v1.1.0-certificate"
+expect_out "unable to get issuer certificate"
+run 0 "$MS" trust remove "$(openssl x509 -in "$INT" -outform DER | sha256sum | cut -c1-64)"
+run 1 "$MS" verify --ignore ignore-me "$OMS/v1.1.0-certificate"
+run 0 "$MS" audit

@@ -170,7 +170,7 @@ cp "$V2/registry.db" old.db
 check "fixture is schema 2" [ "$(sqlite3 old.db 'PRAGMA user_version')" = 2 ]
 run 0 "$MS" --registry old.db audit
 expect_out "intact (17 events, database ok)"
-check "migrated to schema 3" [ "$(sqlite3 old.db 'PRAGMA user_version')" = 3 ]
+check "migrated to the current schema (4)" [ "$(sqlite3 old.db 'PRAGMA user_version')" = 4 ]
 check "each of the 5 models bound" [ "$(sqlite3 old.db "SELECT count(DISTINCT subject) FROM events WHERE id > 12 AND json_extract(detail, '\$.migrated')")" = 5 ]
 check "a registry identity" [ "$(sqlite3 old.db "SELECT length(value) FROM meta WHERE name = 'registry_id'")" = 32 ]
 for m in base ft q4 bad; do cp -r "$V2/$m" .; done

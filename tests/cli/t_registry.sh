@@ -103,7 +103,7 @@ Q4=$(hex64 base-ft-q4@1)
 run 0 "$MS" audit
 expect_out 'intact (10 events'
 expect_out "^head [0-9a-f]\{64\}$"
-check "registry migrated to schema 3" [ "$(sq 'PRAGMA user_version')" = 3 ]
+check "registry migrated to the current schema (4)" [ "$(sq 'PRAGMA user_version')" = 4 ]
 check "one binding event per model" [ "$(sq "SELECT count(*) FROM events WHERE id > 5 AND kind = 'signed' AND json_extract(detail, '\$.migrated')")" = 5 ]
 check "WAL after first open" [ "$(sq 'PRAGMA journal_mode')" = wal ]
 run 0 "$MS" --json audit

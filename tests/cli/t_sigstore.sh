@@ -69,3 +69,76 @@ chmod -R u+w am
 tar cf am.tar am
 run 0 "$MS" verify --archive $KL am.tar
 expect_out "signed by $ID (issuer $ISS)"
+
+# ---- trust store identities, revocation, policy (issue 12) ----
+export MODELSEAL_REGISTRY="$T/ident.db"
+run 0 "$MS" trust add --identity "$ID" --issuer "$ISS" --trusted-root "$ROOT"
+# no flags: the stored identity and its stored root
+run 0 "$MS" verify --ignore ignore-me "$OMS/v0.3.1-sigstore"
+expect_out "^verified sha256:61d4849d9d90076d6215f4d525f13d6574af8e3f67aef3e6f36fc40a14fdd226 signed by $ID (issuer $ISS) at 2025-05-03T01:10:02Z (transparency log)$"
+run 0 "$MS" --json verify --ignore ignore-me "$OMS/v1.1.0-sigstore"
+check "json: stored identity is the signer" [ "$(jq -c '.signer | [.identity, .issuer, .time_source]' "$T/out")" = "[\"$ID\",\"$ISS\",\"timestamp authority\"]" ]
+check "json: no certificate for a keyless signer" [ "$(jq -c '.certificate' "$T/out")" = null ]
+# --trusted-root overrides the stored root: another instance's root fails
+run 1 "$MS" verify --trusted-root "$INTEROP/sigstore/trusted_root.staging.json" --ignore ignore-me "$OMS/v1.1.0-sigstore"
+# a mutant still fails with the stored identity
+run 1 "$MS" verify --signature "$MUT/$(head -n1 "$MUT/index.tsv" | cut -f1)" m
+# revoke --identity: every keyless signature by it fails, naming the revocation
+run 0 "$MS" revoke --identity "$ID" --issuer "$ISS" --reason "account compromised" --yes
+expect_out_is "revoked identity $ID (issuer $ISS): account compromised"
+run 1 "$MS" verify --ignore ignore-me "$OMS/v0.3.1-sigstore"
+expect_out "^revoked: .*model.sig (identity $ID (issuer $ISS) was revoked [0-9T:Z-]*: account compromised)$"
+# ... also when the identity is given on the command line
+run 1 "$MS" verify $KL --ignore ignore-me "$OMS/v1.1.0-sigstore"
+expect_out "was revoked .*: account compromised"
+run 1 "$MS" --json verify --ignore ignore-me "$OMS/v1.1.0-sigstore"
+check "json: revoked problem" [ "$(jq -r '.problems[0].problem' "$T/out")" = revoked ]
+run 0 "$MS" trust list
+expect_out "REVOKED: account compromised$"
+run 0 "$MS" audit
+# the revocation travels in the trust file
+run 0 "$MS" trust export -o revoked.json
+check "export: identity revocation" [ "$(jq -c '.revocations[0] | [.kind, .identity, .issuer, .reason]' revoked.json)" = "[\"identity\",\"$ID\",\"$ISS\",\"account compromised\"]" ]
+run 1 env MODELSEAL_REGISTRY="$T/clean.db" "$MS" verify --trust-file revoked.json --ignore ignore-me "$OMS/v1.1.0-sigstore"
+expect_out "was revoked"
+# an identity's label names it for revoke too
+run 0 env MODELSEAL_REGISTRY="$T/label.db" "$MS" trust add --identity "$ID" --issuer "$ISS" --trusted-root "$ROOT" --label stefan
+run 0 env MODELSEAL_REGISTRY="$T/label.db" "$MS" revoke stefan --reason "by label" --yes
+expect_out_is "revoked identity $ID (issuer $ISS): by label"
+run 1 env MODELSEAL_REGISTRY="$T/label.db" "$MS" verify --ignore ignore-me "$OMS/v1.1.0-sigstore"
+expect_out "was revoked .*: by label"
+expect_error "$MS" revoke --identity "$ID" --reason x --yes
+expect_err "--identity and --issuer go together"
+expect_error "$MS" revoke --identity "$ID" --issuer "$ISS" --reason x --yes somekey
+expect_err "not both"
+
+# Policy rules for a keyless signer (no registry: the identity on the command line)
+export MODELSEAL_REGISTRY="$T/nopol.db"
+printf '{"version": 1, "trusted_identities": [{"identity": "%s", "issuer": "%s"}]}\n' "$ID" "$ISS" >ids.json
+printf '{"version": 1, "trusted_identities": [{"identity": "x@example.com", "issuer": "%s"}]}\n' "$ISS" >other-ids.json
+printf '{"version": 1, "trusted_keys": ["%s"], "trusted_identities": [{"identity": "%s", "issuer": "%s"}], "max_signature_age_days": 36500}\n' "$(printf x | sha256sum | cut -c1-64)" "$ID" "$ISS" >keys-ids.json
+printf '{"version": 1, "trusted_keys": ["%s"]}\n' "$(printf x | sha256sum | cut -c1-64)" >keys-only.json
+printf '{"version": 1, "max_signature_age_days": 30}\n' >age30.json
+run 0 "$MS" --json verify $KL --policy ids.json --ignore ignore-me "$OMS/v0.3.1-sigstore"
+check "trusted_identities passes" [ "$(jq -c '.policy' "$T/out")" = "[{\"rule\":\"trusted_identities\",\"ok\":true,\"detail\":\"signed by $ID (issuer $ISS)\"}]" ]
+run 1 "$MS" verify $KL --policy other-ids.json --ignore ignore-me "$OMS/v0.3.1-sigstore"
+expect_out "^policy FAILED: trusted_identities: keyless signer $ID (issuer $ISS) is not one of the 1 identity the policy trusts$"
+# the policy's identities are trusted like its key files: --trusted-root alone
+run 0 "$MS" verify --trusted-root "$ROOT" --policy ids.json --ignore ignore-me "$OMS/v1.1.0-sigstore"
+run 1 "$MS" verify --trusted-root "$ROOT" --policy other-ids.json --ignore ignore-me "$OMS/v1.1.0-sigstore"
+expect_out "is not a trusted identity"
+# trusted_keys: a keyless signer passes through trusted_identities, else fails naming it
+run 0 "$MS" --json verify $KL --policy keys-ids.json --ignore ignore-me "$OMS/v0.3.1-sigstore"
+check "trusted_keys through trusted_identities" [ "$(jq -c '[.policy[] | [.rule, .ok]]' "$T/out")" = '[["trusted_keys",true],["trusted_identities",true],["max_signature_age_days",true]]' ]
+check "age uses the log's time" [ "$(jq -r '.policy[2].detail' "$T/out" | cut -d' ' -f1-4)" = "signed 2025-05-03T01:10:02Z (transparency log)," ]
+run 1 "$MS" verify $KL --policy keys-only.json --ignore ignore-me "$OMS/v0.3.1-sigstore"
+expect_out "^policy FAILED: trusted_keys: keyless signer $ID (issuer $ISS) is none of the 1 key the policy trusts"
+# max_signature_age_days: the timestamp authority's time, verified
+run 1 "$MS" verify $KL --policy age30.json --ignore ignore-me "$OMS/v1.1.0-sigstore"
+expect_out "^policy FAILED: max_signature_age_days: signed 2025-10-10T[0-9:]*Z (timestamp authority), [0-9]* days ago; limit 30$"
+printf '{"version": 1, "trusted_identities": [{"identity": "%s"}]}\n' "$ID" >bad-ids.json
+expect_error "$MS" verify $KL --policy bad-ids.json "$OMS/v0.3.1-sigstore"
+expect_err "field 'issuer' is missing"
+printf '{"version": 1, "trusted_identities": []}\n' >bad-ids.json
+expect_error "$MS" verify $KL --policy bad-ids.json "$OMS/v0.3.1-sigstore"
+expect_err "'trusted_identities' is empty"

@@ -179,3 +179,56 @@ wait
 check "ten signers: ten models" [ "$(sq "SELECT count(*) FROM models WHERE name = 'par'")" = 10 ]
 check "ten signers: ten edges" [ "$(sq "SELECT count(*) FROM edges WHERE parent = '$BASE' AND relation = 'finetune'")" = 11 ]
 run 0 "$MS" audit
+
+# ---- trusted CAs and keyless identities (issue 12) ----
+# The log trusts the keyless identity (with its trusted root) but no CA:
+# the certificate bundle fails, the keyless one passes. Each edit of the
+# new rows is named by audit and leaves both verdicts as they were.
+export MODELSEAL_REGISTRY="$T/anchors.db"
+REG=$MODELSEAL_REGISTRY
+OMS=$INTEROP/oms
+SROOT=$INTEROP/sigstore/trusted_root.production.json
+ID=stefanb@us.ibm.com
+ISS=https://sigstore.verify.ibm.com/oauth2
+CAID=$(openssl x509 -in "$OMS/keys/ca-cert.pem" -outform DER | sha256sum | cut -c1-64)
+IDID=$(printf '%s\n%s' "$ISS" "$ID" | sha256sum | cut -c1-64)
+"$MS" trust add --identity "$ID" --issuer "$ISS" --trusted-root "$SROOT" --label stefan >/dev/null 2>&1
+"$MS" revoke --identity gone@example.com --issuer "$ISS" --reason "left" --yes >/dev/null 2>&1
+run 0 "$MS" audit
+sqlite3 "$REG" ".backup clean.db"
+verdicts() {
+	for m in v1.1.0-certificate v0.3.1-sigstore; do
+		"$MS" verify --ignore ignore-me "$OMS/$m" >/dev/null 2>&1
+		printf '%s ' $?
+	done
+}
+WANT="1 0 "
+check "anchors: verdicts of the clean registry" [ "$(verdicts)" = "$WANT" ]
+tamper "trusted_cas row inserted" \
+	"INSERT INTO trusted_cas VALUES ('$CAID', '$(cat "$OMS/keys/ca-cert.pem")', 'CN=root-ca', 'corp', 0)" \
+	"^  trusted_cas row $CAID: no 'trusted' event backs it$"
+tamper "trusted_identities row deleted" "DELETE FROM trusted_identities" \
+	"^  the log trusts identity $ID at $ISS, but its trusted_identities row is missing (deleted)$"
+tamper "identity edited" "UPDATE trusted_identities SET identity = 'evil@example.com'" \
+	"^  trusted_identities row $IDID: identity or issuer differs from its event ($ID at $ISS)$"
+tamper "trusted root swapped" \
+	"UPDATE trusted_identities SET trusted_root = readfile('$INTEROP/sigstore/trusted_root.staging.json')" \
+	"^  trusted_identities row $IDID: trusted_root differs from its event$"
+tamper "identity label edited" "UPDATE trusted_identities SET label = 'x'" \
+	"^  trusted_identities row $IDID: label 'x' differs from its event$"
+tamper "identity row inserted" \
+	"INSERT INTO trusted_identities VALUES ('$(printf 'x\ny' | sha256sum | cut -c1-64)', 'y', 'x', NULL, NULL, 0)" \
+	"^  trusted_identities row $(printf 'x\ny' | sha256sum | cut -c1-64): no 'trusted' event backs it$"
+tamper "identity revocation deleted" "DELETE FROM revocations WHERE kind = 'identity'" \
+	"^  identity [0-9a-f]* is revoked in the log, but its revocations row is missing (deleted)$"
+tamper "identity revocation's identity edited" "UPDATE revocations SET identity = 'x'" \
+	"identity or issuer differs from its 'revoked' event$"
+# the identity's event rewritten: audit names it; verify refuses it (exit 2)
+restore
+EV=$(sqlite3 clean.db "SELECT id FROM events WHERE subject = 'identity:$IDID'")
+sq "DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete;
+	UPDATE events SET detail = json_set(detail, '\$.identity', 'evil@example.com') WHERE id = $EV; $TRIGGERS"
+run 1 "$MS" audit
+expect_out "^  event $EV (trusted identity:$IDID): row content does not match its hash (rewritten)$"
+run 2 "$MS" verify --ignore ignore-me "$OMS/v0.3.1-sigstore"
+expect_err "event $EV (trusted identity:$IDID) is not intact"

@@ -198,7 +198,9 @@ bad() {
 PEM=$(jq -c '.keys[0].pem' full.json)
 bad "not valid JSON" '{"modelseal_trust": 1,'
 bad "must be a JSON object" '[]'
-bad "version 2 is not supported" '{"modelseal_trust": 2, "keys": [], "revocations": []}'
+bad "version 3 is not supported" '{"modelseal_trust": 3, "keys": [], "revocations": []}'
+bad "field 'cas' is missing" '{"modelseal_trust": 2, "keys": [], "revocations": []}'
+bad "unknown field" '{"modelseal_trust": 1, "keys": [], "cas": [], "revocations": []}'
 bad "field 'modelseal_trust' is missing" '{"keys": [], "revocations": []}'
 bad "unknown field 'key'" '{"modelseal_trust": 1, "key": [], "keys": [], "revocations": []}'
 bad "field 'revocations' is missing" '{"modelseal_trust": 1, "keys": []}'
@@ -220,3 +222,103 @@ n0=$(sq "SELECT count(*) FROM events")
 printf '{"modelseal_trust": 1, "keys": [{"keyid": "%s", "label": "x", "algorithm": "ed25519", "pem": %s}], "revocations": [{"kind": "key"}]}' "$OID" "$(jq -c --arg p "$(cat other.pub)" -n '$p')" >half.json
 expect_error "$MS" trust import half.json
 check "nothing imported from a bad file" [ "$(sq "SELECT count(*) FROM events")" = "$n0" ]
+
+# ---- root certificates and Sigstore keyless identities (issue 12) ----
+export MODELSEAL_REGISTRY="$T/anchors.db"
+asq() { sqlite3 -batch "$MODELSEAL_REGISTRY" "$@"; }
+OMS=$INTEROP/oms
+CA=$OMS/keys/ca-cert.pem
+SROOT=$INTEROP/sigstore/trusted_root.production.json
+ID=stefanb@us.ibm.com
+ISS=https://sigstore.verify.ibm.com/oauth2
+CAID=$(openssl x509 -in "$CA" -outform DER | sha256sum | cut -c1-64)
+IDID=$(printf '%s\n%s' "$ISS" "$ID" | sha256sum | cut -c1-64)
+run 0 "$MS" trust add --ca "$CA" --label corp
+expect_out_is "trusted ca $CAID (corp): CN=root-ca"
+run 0 "$MS" trust add --identity "$ID" --issuer "$ISS" --trusted-root "$SROOT" --label stefan
+expect_out_is "trusted identity $IDID (stefan): $ID (issuer $ISS), with its trusted root"
+check "one event each" [ "$(asq "SELECT group_concat(kind || ' ' || subject, ',') FROM events")" = "trusted ca:$CAID,trusted identity:$IDID" ]
+check "the event holds the certificate" [ "$(asq "SELECT json_extract(detail, '\$.pem') FROM events WHERE subject = 'ca:$CAID'")" = "$(cat "$CA")" ]
+check "the event holds the trusted root" [ "$(asq "SELECT json_extract(detail, '\$.trusted_root') FROM events WHERE subject = 'identity:$IDID'")" = "$(cat "$SROOT")" ]
+run 0 "$MS" trust list
+expect_out "^$CAID  ca          corp  CN=root-ca$"
+expect_out "^$IDID  identity    stefan  $ID (issuer $ISS), with trusted root$"
+run 0 "$MS" --json trust list
+check "json list: ca" [ "$(jq -c '.cas' "$T/out")" = "[{\"id\":\"$CAID\",\"subject\":\"CN=root-ca\",\"label\":\"corp\"}]" ]
+check "json list: identity" [ "$(jq -c '.identities[0] | [.identity, .issuer, .trusted_root, .label, .revoked]' "$T/out")" = "[\"$ID\",\"$ISS\",true,\"stefan\",null]" ]
+run 0 "$MS" audit
+# verify uses them without --ca, --trusted-root, --identity, --issuer
+run 0 "$MS" verify --ignore ignore-me "$OMS/v1.1.0-certificate"
+expect_out "chained to 'CN=root-ca'"
+run 0 "$MS" verify --ignore ignore-me "$OMS/v0.3.1-sigstore"
+expect_out "signed by $ID (issuer $ISS) at 2025-05-03T01:10:02Z (transparency log)"
+# labels are one namespace with the keys'
+expect_error "$MS" trust add --ca "$CA" --label stefan
+expect_err "label 'stefan' already names identity $IDID"
+# the option rules
+expect_error "$MS" trust add --identity "$ID" --trusted-root "$SROOT"
+expect_err "--identity and --issuer go together"
+expect_error "$MS" trust add --ca "$CA" --identity "$ID" --issuer "$ISS"
+expect_error "$MS" trust add --identity "$ID" --issuer "$ISS" --trusted-root "$CA"
+expect_error "$MS" trust add --ca "$SROOT"
+expect_err "holds no PEM certificate"
+cat "$CA" "$OMS/keys/int-ca-cert.pem" >two.pem
+expect_error "$MS" trust add --ca two.pem
+expect_err "holds 2 certificates: add each root on its own"
+expect_error "$MS" trust add --identity "$(printf 'a\tb')" --issuer "$ISS"
+expect_err "without control characters"
+expect_error "$MS" trust list --ca "$CA"
+# export / import carry them (version 2), and the other host verifies
+run 0 "$MS" trust export -o anchors.json
+check "export: version 2" [ "$(jq '.modelseal_trust' anchors.json)" = 2 ]
+check "export: ca" [ "$(jq -r '.cas[0] | .id + " " + .label + " " + .subject' anchors.json)" = "$CAID corp CN=root-ca" ]
+check "export: identity with its root" [ "$(jq -r '.identities[0].trusted_root.mediaType' anchors.json)" = "$(jq -r .mediaType "$SROOT")" ]
+run 0 "$MS" verify --trust-file anchors.json --ignore ignore-me "$OMS/v1.0.1-certificate"
+run 0 "$MS" verify --trust-file anchors.json --ignore ignore-me "$OMS/v1.1.0-sigstore"
+run 0 env MODELSEAL_REGISTRY="$T/host2.db" "$MS" trust import anchors.json
+expect_out_is "imported 0 new keys, 2 new CAs or identities and 0 new revocations from anchors.json"
+run 0 env MODELSEAL_REGISTRY="$T/host2.db" "$MS" verify --ignore ignore-me "$OMS/v0.3.1-sigstore"
+run 0 env MODELSEAL_REGISTRY="$T/host2.db" "$MS" verify --ignore ignore-me "$OMS/v0.2.0-certificate"
+run 0 env MODELSEAL_REGISTRY="$T/host2.db" "$MS" audit
+run 0 env MODELSEAL_REGISTRY="$T/host2.db" "$MS" trust import anchors.json
+expect_out_is "imported 0 new keys and 0 new revocations from anchors.json"
+# a file whose ids do not match what they name is refused
+jq '.cas[0].id = "'"$IDID"'"' anchors.json >bad-ca.json
+expect_error "$MS" trust import bad-ca.json
+expect_err "id or subject does not match the certificate"
+jq '.identities[0].identity = "x@example.com"' anchors.json >bad-id.json
+expect_error "$MS" verify --trust-file bad-id.json "$OMS/v0.3.1-sigstore"
+expect_err "subject is not the id of this identity and issuer"
+jq '.identities[0].trusted_root = {"mediaType": "x"}' anchors.json >bad-root.json
+expect_error "$MS" trust import bad-root.json
+jq '.revocations = [{"kind": "identity", "subject": "'"$IDID"'", "reason": "x", "time": "2026-01-01T00:00:00Z"}]' anchors.json >bad-rev.json
+expect_error "$MS" trust import bad-rev.json
+expect_err "field 'identity' is missing"
+jq '.modelseal_trust = 1 | del(.cas, .identities) | .revocations = [{"kind": "identity", "subject": "'"$IDID"'", "reason": "x", "time": "2026-01-01T00:00:00Z", "identity": "'"$ID"'", "issuer": "'"$ISS"'"}]' anchors.json >v1-rev.json
+expect_error "$MS" trust import v1-rev.json
+expect_err "an identity's revocation needs version 2"
+# remove: a CA by its label or id, an identity by --identity/--issuer
+run 0 "$MS" trust remove corp
+expect_out_is "removed corp"
+run 1 "$MS" verify --ignore ignore-me "$OMS/v1.1.0-certificate"
+run 0 "$MS" trust remove "$IDID"
+expect_out_is "removed $IDID"
+check "untrusted events" [ "$(asq "SELECT group_concat(subject, ',') FROM events WHERE kind = 'untrusted'")" = "ca:$CAID,identity:$IDID" ]
+check "rows gone" [ "$(asq "SELECT (SELECT count(*) FROM trusted_cas) + (SELECT count(*) FROM trusted_identities)")" = 0 ]
+run 1 "$MS" verify --ignore ignore-me "$OMS/v1.1.0-sigstore"
+expect_out "no key is trusted"
+expect_error "$MS" trust remove --identity "$ID" --issuer "$ISS"
+expect_err "identity $ID at $ISS is not trusted"
+run 0 "$MS" audit
+# an identity added without its root: --trusted-root gives one at verify time
+run 0 "$MS" trust add --identity "$ID" --issuer "$ISS"
+expect_err "verify needs --trusted-root FILE"
+run 2 "$MS" verify --ignore ignore-me "$OMS/v1.1.0-sigstore"
+expect_err "trusted identity $ID (issuer $ISS) has no trusted root: give --trusted-root FILE"
+run 0 "$MS" verify --trusted-root "$SROOT" --ignore ignore-me "$OMS/v1.1.0-sigstore"
+# ... and with another identity only, the signer is named as untrusted
+run 0 "$MS" trust remove --identity "$ID" --issuer "$ISS"
+run 0 "$MS" trust add --identity someone@example.com --issuer "$ISS" --trusted-root "$SROOT"
+run 1 "$MS" verify --ignore ignore-me "$OMS/v1.1.0-sigstore"
+expect_out "identity: $ID (issuer $ISS) is not a trusted identity"
+run 0 "$MS" audit

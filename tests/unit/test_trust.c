@@ -120,6 +120,94 @@ START_TEST(file_rejects_malformed)
 }
 END_TEST
 
+#define CA_PEM "tests/interop/oms/keys/ca-cert.pem"
+#define ISS "https://accounts.example.com"
+
+START_TEST(identity_id_and_check)
+{
+	char id[MS_KEYID_HEX + 1];
+	/* printf 'https://accounts.example.com\na@example.com' | sha256sum */
+	ms_identity_id("a@example.com", ISS, id);
+	ck_assert_str_eq(id, "8ac1dbcc0d245f1b38d08fd9d40cd1e9a9508d4ffdfae0d72a45bc5b6e3f184f");
+	char other[MS_KEYID_HEX + 1];
+	ms_identity_id(ISS, "a@example.com", other); /* the order matters */
+	ck_assert_str_ne(id, other);
+	ck_assert_int_eq(ms_identity_check("a@example.com", ISS, "test"), 0);
+	ck_assert_int_eq(ms_identity_check("", ISS, "test"), -1);
+	ck_assert_int_eq(ms_identity_check("a\nb", ISS, "test"), -1);
+	ck_assert_int_eq(ms_identity_check("a@example.com", "x\x7f", "test"), -1);
+}
+END_TEST
+
+START_TEST(ca_parse_one_certificate)
+{
+	char *text, *subject, *pem, id[MS_KEYID_HEX + 1];
+	size_t len;
+	ck_assert_int_eq(ms_read_file(CA_PEM, 1 << 20, "ca", &text, &len), 0);
+	ck_assert_int_eq(ms_ca_parse(text, len, "ca", id, &subject, &pem), 0);
+	ck_assert(ms_is_hex64(id));
+	ck_assert_str_eq(subject, "CN=root-ca");
+	ck_assert_ptr_nonnull(strstr(pem, "-----BEGIN CERTIFICATE-----"));
+	/* two certificates: refused, an id names exactly one */
+	char *two = ms_asprintf("%s%s", text, text);
+	char *s2, *p2, id2[MS_KEYID_HEX + 1];
+	ck_assert_int_eq(ms_ca_parse(two, strlen(two), "two", id2, &s2, &p2), -1);
+	ck_assert_int_eq(ms_ca_parse("x", 1, "junk", id2, &s2, &p2), -1);
+	free(two);
+	free(subject);
+	free(pem);
+	free(text);
+}
+END_TEST
+
+START_TEST(file_v2_round_trip)
+{
+	struct ms_trust t = {0}, back;
+	char *text, *subject, *pem, id[MS_KEYID_HEX + 1];
+	size_t len;
+	ck_assert_int_eq(ms_read_file(CA_PEM, 1 << 20, "ca", &text, &len), 0);
+	ck_assert_int_eq(ms_ca_parse(text, len, "ca", id, &subject, &pem), 0);
+	ms_trust_add_ca(&t, id, pem, subject, "corp");
+	ms_trust_add_identity(&t, "a@example.com", ISS, NULL, NULL);
+	ms_trust_add_identity(&t, "a@example.com", ISS, NULL, "a"); /* label only */
+	ck_assert_uint_eq(t.n_ids, 1);
+	struct ms_revocation r = {.kind = "identity",
+	                          .reason = "gone",
+	                          .time = 5,
+	                          .identity = "b@example.com",
+	                          .issuer = ISS};
+	ms_identity_id(r.identity, r.issuer, r.subject);
+	ms_trust_copy_revocation(&t, &r);
+	char *json = ms_trust_to_json(&t);
+	ck_assert_ptr_nonnull(strstr(json, "\"modelseal_trust\": 2"));
+	ck_assert_int_eq(ms_trust_parse(json, strlen(json), "test", &back), 0);
+	ck_assert_uint_eq(back.n_cas, 1);
+	ck_assert_str_eq(back.cas[0].id, id);
+	ck_assert_str_eq(back.cas[0].label, "corp");
+	ck_assert_uint_eq(back.n_ids, 1);
+	ck_assert_str_eq(back.ids[0].label, "a");
+	ck_assert_ptr_null(back.ids[0].trusted_root);
+	ck_assert_str_eq(ms_trust_revocation(&back, "identity", r.subject)->identity,
+	                 "b@example.com");
+	char *again = ms_trust_to_json(&back);
+	ck_assert_str_eq(again, json);
+	/* an identity whose id is not its own is refused */
+	char *bad = ms_strdup(json);
+	char *at = strstr(bad, back.ids[0].id);
+	at[0] = at[0] == '0' ? '1' : '0';
+	struct ms_trust none;
+	ck_assert_int_eq(ms_trust_parse(bad, strlen(bad), "test", &none), -1);
+	free(bad);
+	free(again);
+	free(json);
+	free(subject);
+	free(pem);
+	free(text);
+	ms_trust_free(&back);
+	ms_trust_free(&t);
+}
+END_TEST
+
 static Suite *trust_suite(void)
 {
 	Suite *s = suite_create("trust");
@@ -130,6 +218,9 @@ static Suite *trust_suite(void)
 	tcase_add_test(tc, store_keeps_first_revocation_and_merges_labels);
 	tcase_add_test(tc, file_round_trip);
 	tcase_add_test(tc, file_rejects_malformed);
+	tcase_add_test(tc, identity_id_and_check);
+	tcase_add_test(tc, ca_parse_one_certificate);
+	tcase_add_test(tc, file_v2_round_trip);
 	suite_add_tcase(s, tc);
 	return s;
 }
