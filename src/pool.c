@@ -23,6 +23,7 @@ struct pool {
 struct worker_arg {
 	struct pool *pool;
 	unsigned id;
+	double finished; /* ms_seconds() when it found no task left */
 };
 
 static void *worker_main(void *arg)
@@ -36,11 +37,25 @@ static void *worker_main(void *arg)
 		if (p->fn(p->ctx, task, wa->id) < 0)
 			atomic_store(&p->failed, 1);
 	}
+	wa->finished = ms_seconds();
 	pthread_mutex_lock(&p->lock);
 	p->running--;
 	pthread_cond_signal(&p->done_cond);
 	pthread_mutex_unlock(&p->lock);
 	return NULL;
+}
+
+/* The tail: how long the first thread out idled while the last finished. */
+static void debug_tail(const struct worker_arg *args, unsigned n)
+{
+	if (n < 2)
+		return;
+	double first = args[0].finished, last = first;
+	for (unsigned i = 1; i < n; i++) {
+		first = args[i].finished < first ? args[i].finished : first;
+		last = args[i].finished > last ? args[i].finished : last;
+	}
+	ms_debug("pool: %u threads finished within %.1f ms", n, (last - first) * 1e3);
 }
 
 static void wait_all(struct pool *p, struct ms_progress *progress)
@@ -63,7 +78,7 @@ static void wait_all(struct pool *p, struct ms_progress *progress)
 }
 
 int ms_pool_run(unsigned jobs, size_t n_tasks, int (*fn)(void *ctx, size_t task, unsigned worker),
-		void *ctx, struct ms_progress *progress)
+                void *ctx, struct ms_progress *progress)
 {
 	if (n_tasks == 0)
 		return 0;
@@ -81,7 +96,7 @@ int ms_pool_run(unsigned jobs, size_t n_tasks, int (*fn)(void *ctx, size_t task,
 	struct worker_arg *args = ms_calloc(jobs, sizeof *args);
 	unsigned started = 0;
 	for (; started < jobs; started++) {
-		args[started] = (struct worker_arg){&p, started};
+		args[started] = (struct worker_arg){&p, started, 0};
 		int err = pthread_create(&threads[started], NULL, worker_main, &args[started]);
 		if (err) {
 			ms_error("cannot start a hashing thread: %s", strerror(err));
@@ -95,6 +110,7 @@ int ms_pool_run(unsigned jobs, size_t n_tasks, int (*fn)(void *ctx, size_t task,
 	wait_all(&p, progress);
 	for (unsigned i = 0; i < started; i++)
 		pthread_join(threads[i], NULL);
+	debug_tail(args, started);
 	if (progress)
 		ms_progress_end(progress);
 	free(threads);

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "check_main.h"
+#include "modelseal/hasher.h"
 #include "modelseal/hashing.h"
 #include "modelseal/util.h"
 
@@ -143,6 +144,58 @@ START_TEST(big_file_map_path_equals_read_path)
 	free(bytes);
 	ms_manifest_free(&files);
 	ms_manifest_free(&shards);
+}
+END_TEST
+
+/* SHA-256 of the make_file pattern's first n bytes. */
+static void pattern_sha256(size_t n, unsigned char *want)
+{
+	unsigned char *bytes = ms_malloc(n);
+	for (size_t i = 0; i < n; i++)
+		bytes[i] = (unsigned char)(i * 7 % 251);
+	SHA256(bytes, n, want);
+	free(bytes);
+}
+
+START_TEST(read_paths_agree_and_auto_decides)
+{
+	/* 5 MiB + 3 in 1 MiB shards: six ranges of at least 1 MiB, enough
+	 * windows for the samples of both paths and some after. */
+	size_t n = (5u << 20) + 3;
+	make_file("w", n);
+	unsigned char want[32];
+	pattern_sha256(n, want);
+	struct ms_hash_opts o;
+	ms_hash_opts_init(&o);
+	o.method = MS_METHOD_FILES;
+	const enum ms_read_path paths[] = {MS_READ_MAP, MS_READ_PREAD, MS_READ_AUTO};
+	for (size_t k = 0; k < 3; k++) {
+		ms_read_path_set(paths[k]);
+		struct ms_manifest m = hash_dir(&o);
+		ck_assert_mem_eq(m.res[0].digest, want, 32);
+		ms_manifest_free(&m);
+	}
+	/* Six 1 MiB shards give both paths their samples: AUTO decides. */
+	ms_read_path_set(MS_READ_AUTO);
+	o.method = MS_METHOD_SHARDS;
+	o.shard_size = 1u << 20;
+	struct ms_manifest m = hash_dir(&o);
+	ck_assert_uint_eq(m.n_res, 6);
+	ck_assert_int_ne(ms_read_path_current(), MS_READ_AUTO);
+	ms_manifest_free(&m);
+	ms_read_path_set(MS_READ_AUTO);
+}
+END_TEST
+
+START_TEST(read_path_pick_is_cheaper_per_byte)
+{
+	/* map 2 ns/byte against read 1 ns/byte, with unequal sample sizes */
+	const uint64_t slow_map[2] = {2000, 500}, bytes[2] = {1000, 500};
+	ck_assert_int_eq(ms_read_path_pick(slow_map, bytes), MS_READ_PREAD);
+	const uint64_t fast_map[2] = {900, 500};
+	ck_assert_int_eq(ms_read_path_pick(fast_map, bytes), MS_READ_MAP);
+	const uint64_t tie[2] = {1000, 500};
+	ck_assert_int_eq(ms_read_path_pick(tie, bytes), MS_READ_MAP);
 }
 END_TEST
 
@@ -296,6 +349,8 @@ static Suite *hashing_suite(void)
 	tcase_add_test(tc, files_method_lists_empty_files);
 	tcase_add_test(tc, shard_digests_match_sha256_of_the_bytes);
 	tcase_add_test(tc, big_file_map_path_equals_read_path);
+	tcase_add_test(tc, read_paths_agree_and_auto_decides);
+	tcase_add_test(tc, read_path_pick_is_cheaper_per_byte);
 	tcase_add_test(tc, deep_tree_sorted_by_components);
 	tcase_add_test(tc, ignore_rules);
 	tcase_add_test(tc, ignore_paths_must_stay_inside);
