@@ -326,8 +326,14 @@ char *ms_statement_to_json(const struct ms_manifest *m)
 {
 	if (check_names_utf8(m) < 0)
 		return NULL;
+	/* The subject is the root over the resources as written here, in
+	 * manifest order: a statement parsed in another order (accepted, its
+	 * root taken as listed) would otherwise print with a subject that does
+	 * not match its own resources. */
+	uint8_t root[MS_ROOT_LEN];
+	ms_manifest_root(m, root);
 	char root_hex[2 * MS_ROOT_LEN + 1];
-	ms_hex_encode(m->root, MS_ROOT_LEN, root_hex);
+	ms_hex_encode(root, MS_ROOT_LEN, root_hex);
 
 	cJSON *st = cJSON_CreateObject();
 	cJSON_AddStringToObject(st, "_type", MS_STATEMENT_TYPE);
