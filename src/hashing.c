@@ -719,6 +719,7 @@ static int hash_walk(const struct ms_walk *w, const struct ms_hash_opts *o, stru
 		assign_parts(m, parts, *part_of);
 		n_tasks = keep_part_tasks(tasks, n_tasks, *part_of, part);
 	}
+	size_t planned = n_tasks;
 	if (e)
 		n_tasks = take_early(w, e, m, tasks, n_tasks);
 	if (n_tasks > 1)
@@ -726,7 +727,7 @@ static int hash_walk(const struct ms_walk *w, const struct ms_hash_opts *o, stru
 
 	unsigned jobs = o->jobs ? o->jobs : ms_online_cpus();
 	ms_debug("plan: %zu file(s), %llu bytes, %zu task(s) (%s), %u thread(s)", w->n_files,
-	         (unsigned long long)m->total_bytes, n_tasks,
+	         (unsigned long long)m->total_bytes, planned,
 	         o->method == MS_METHOD_SHARDS ? ms_debug_size(o->shard_size) : "one per file",
 	         jobs);
 	struct job j = {.walk = w, .m = m, .tasks = tasks};
@@ -734,8 +735,8 @@ static int hash_walk(const struct ms_walk *w, const struct ms_hash_opts *o, stru
 	int rc = run_job(&j, jobs, n_tasks, e ? e->bytes : 0);
 	double took = ms_seconds() - t0;
 	uint64_t late = m->total_bytes - (e ? e->bytes : 0);
-	ms_debug("hashed %llu bytes after the listing in %.3f s (%.2f GB/s)",
-	         (unsigned long long)late, took, took > 0 ? (double)late / took / 1e9 : 0.0);
+	ms_debug("hashed in %.3f s (%.2f GB/s) after the listing, which hashed %zu task(s)", took,
+	         took > 0 ? (double)late / took / 1e9 : 0.0, planned - n_tasks);
 	free(tasks);
 	if (rc < 0) {
 		ms_manifest_free(m);
