@@ -1,9 +1,13 @@
 #!/bin/sh
-# make bench: modelseal against sha256sum, b3sum and openssl on the same data
-# in the same run, warm page cache, best of $RUNS wall-clock runs.
+# make bench: modelseal beside sha256sum, b3sum, openssl and cat on the same
+# data in the same run, each as a ratio to modelseal and (SHA-256 tools) to
+# the machine's limit, `openssl speed -evp sha256 -multi NCPU`. Warm page
+# cache rows, then cold cache rows (page cache dropped before every run;
+# root only). Every figure is the median of $RUNS wall-clock runs.
 # Usage: bench.sh /path/to/modelseal
 # Environment: BENCH_DIR (default /tmp/modelseal-bench, kept for reuse),
-#              BENCH_GIB (size of the large file, default 4), RUNS (default 3).
+#              BENCH_GIB (size of the large file, default 4), RUNS (default 3),
+#              BENCH_EXTRA=0 skips the verify/archive/registry scripts.
 set -eu
 MS=$1
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -11,8 +15,14 @@ DIR=${BENCH_DIR:-/tmp/modelseal-bench}
 GIB=${BENCH_GIB:-4}
 RUNS=${RUNS:-3}
 BIG=$DIR/big-${GIB}g.bin
+ONE=$DIR/big-1g.bin
 SMALL=$DIR/small-20000x64k
+NCPU=$(nproc)
 mkdir -p "$DIR"
+# Signing in the verify rows records in a registry: never the user's.
+MODELSEAL_REGISTRY=$(mktemp -d "${TMPDIR:-/tmp}/modelseal-bench-reg.XXXXXX")/registry.db
+export MODELSEAL_REGISTRY
+trap 'rm -rf "$(dirname "$MODELSEAL_REGISTRY")"' EXIT INT TERM
 
 . "$HERE/bench-lib.sh"
 
@@ -27,10 +37,14 @@ peak_rss_mib() {
 
 keystream() { openssl enc -aes-128-ctr -nosalt -K 000102030405060708090a0b0c0d0e0f -iv 0 </dev/zero 2>/dev/null; }
 
-if [ ! -f "$BIG" ] || [ "$(stat -c %s "$BIG")" -ne $((GIB * 1073741824)) ]; then
-	echo "bench: writing $GIB GiB test file $BIG"
-	keystream | head -c $((GIB * 1073741824)) >"$BIG"
-fi
+make_file() { # make_file PATH GIB
+	if [ ! -f "$1" ] || [ "$(stat -c %s "$1")" -ne $(($2 * 1073741824)) ]; then
+		echo "bench: writing $2 GiB test file $1"
+		keystream | head -c $(($2 * 1073741824)) >"$1"
+	fi
+}
+make_file "$BIG" "$GIB"
+make_file "$ONE" 1
 if [ ! -d "$SMALL" ] || [ "$(find "$SMALL" -type f | wc -l)" -ne 20000 ]; then
 	echo "bench: writing 20,000 files of 64 KiB under $SMALL"
 	rm -rf "$SMALL"
@@ -44,49 +58,134 @@ if [ ! -d "$SMALL" ] || [ "$(find "$SMALL" -type f | wc -l)" -ne 20000 ]; then
 		d=$((d + 1))
 	done
 fi
-cat "$BIG" >/dev/null
-find "$SMALL" -type f -exec cat {} + >/dev/null
+warm() {
+	cat "$BIG" "$ONE" >/dev/null
+	find "$SMALL" -type f -exec cat {} + >/dev/null
+}
+warm
+
+# The limit: what libcrypto's SHA-256 does on all CPUs with no I/O at all,
+# in bytes/s. Measured at the start and again after the warm rows: on a
+# shared machine it moves, and the higher of the two is used.
+speed() {
+	openssl speed -evp sha256 -multi "$NCPU" -seconds 2 -bytes 16384 2>/dev/null |
+		awk '$1 == "sha256" || $1 == "evp" {v = $NF} END {sub(/k$/, "", v); print v * 1000}'
+}
+limit=$(speed)
+
+echo "machine: $NCPU CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')," \
+	"load average $(cut -d' ' -f1-3 /proc/loadavg) at the start"
+awk -v l="$limit" -v n="$NCPU" 'BEGIN { printf "limit: openssl speed -evp sha256 -multi %d " \
+	"(16 KiB blocks): %.2f GB/s\n", n, l / 1e9 }'
+echo "every figure: median of $RUNS wall-clock runs; 'of limit' = GB/s / limit (SHA-256 tools);"
+echo "'vs modelseal' = the tool's seconds / modelseal's (> 1: the tool is slower)"
 
 report_header() {
 	printf '\n%s\n' "$1"
-	printf '  %-34s %9s %9s %12s\n' tool seconds GB/s "vs modelseal"
+	printf '  %-38s %8s %7s %9s %13s\n' tool seconds GB/s "of limit" "vs modelseal"
 }
-# row NAME SECONDS BYTES MS_SECONDS
+# row NAME SECONDS BYTES MS_SECONDS [sha256]: a line of the table.
 row() {
-	awk -v n="$1" -v s="$2" -v b="$3" -v m="$4" 'BEGIN {
-		printf "  %-34s %9.3f %9.2f %11.2fx\n", n, s, b / s / 1e9, s / m }'
+	awk -v n="$1" -v s="$2" -v b="$3" -v m="$4" -v sha="${5:-}" -v l="$limit" 'BEGIN {
+		lim = sha != "" && l > 0 ? sprintf("%8.0f%%", b / s / l * 100) : "        -"
+		printf "  %-38s %8.3f %7.2f %s %12.2fx\n", n, s, b / s / 1e9, lim, s / m }'
 }
+b3() { command -v b3sum >/dev/null; }
+# in_tree CMD...: CMD over every file of the small tree, as xargs batches.
+in_tree() { (cd "$SMALL" && find . -type f -print0 | xargs -0 "$@"); }
 
-bytes=$((GIB * 1073741824))
-echo "machine: $(nproc) CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')"
-
-report_header "(a) one $GIB GiB file (ratio > 1: the peer is slower than modelseal)"
-ms=$(best_time "$MS" digest "$BIG")
-row "modelseal digest (shards, sha256)" "$ms" $bytes "$ms"
-row "modelseal digest --hash blake2b" "$(best_time "$MS" digest --hash blake2b "$BIG")" $bytes "$ms"
-row "sha256sum" "$(best_time sha256sum "$BIG")" $bytes "$ms"
-if command -v b3sum >/dev/null; then
-	row "b3sum (all threads)" "$(best_time b3sum "$BIG")" $bytes "$ms"
-else
-	echo "  b3sum: not installed"
-fi
-row "openssl dgst -sha256" "$(best_time openssl dgst -sha256 "$BIG")" $bytes "$ms"
-echo "  modelseal peak RSS: $(peak_rss_mib "$MS" digest "$BIG") MiB"
+# file_rows FILE [all]: the warm rows for one file; the read path and
+# single-threaded rows only with "all" (sha256sum alone takes 6 s a GiB).
+file_rows() {
+	f=$1
+	bytes=$(stat -c %s "$f")
+	report_header "one $((bytes / 1073741824)) GiB file, warm page cache"
+	ms=$(median_time "$MS" digest "$f")
+	row "modelseal digest (64 MiB shards)" "$ms" "$bytes" "$ms" sha
+	if [ "${2:-}" = all ]; then
+		file_rows_all "$f" "$bytes" "$ms"
+	fi
+	row "openssl dgst -sha256 (one thread)" "$(median_time openssl dgst -sha256 "$f")" \
+		"$bytes" "$ms" sha
+	if b3; then
+		row "b3sum (BLAKE3, all threads)" "$(median_time b3sum "$f")" "$bytes" "$ms"
+	fi
+	row "cat >/dev/null (reading only)" "$(median_time cat "$f")" "$bytes" "$ms"
+}
+file_rows_all() {
+	f=$1 bytes=$2 ms=$3
+	row "  read path fixed: mmap windows" \
+		"$(median_time env MODELSEAL_READ=mmap "$MS" digest "$f")" "$bytes" "$ms" sha
+	row "  read path fixed: pread 256 KiB" \
+		"$(median_time env MODELSEAL_READ=pread "$MS" digest "$f")" "$bytes" "$ms" sha
+	row "modelseal digest --hash blake2b" "$(median_time "$MS" digest --hash blake2b "$f")" \
+		"$bytes" "$ms"
+	row "sha256sum (one thread)" "$(median_time sha256sum "$f")" "$bytes" "$ms" sha
+}
+file_rows "$ONE" all
+# CPU time does not depend on how much of the machine others take.
+cpu_s() {
+	if [ -x /usr/bin/time ]; then
+		/usr/bin/time -f '%U %S' "$@" 2>&1 >/dev/null | tail -1 | awk '{printf "%.2f", $1 + $2}'
+	else
+		echo "n/a"
+	fi
+}
+echo "  CPU seconds (user+system, one run) for it: modelseal $(cpu_s "$MS" digest "$ONE")," \
+	"mmap $(cpu_s env MODELSEAL_READ=mmap "$MS" digest "$ONE")," \
+	"pread $(cpu_s env MODELSEAL_READ=pread "$MS" digest "$ONE")," \
+	"openssl dgst $(cpu_s openssl dgst -sha256 "$ONE")"
+[ "$BIG" = "$ONE" ] || file_rows "$BIG"
+echo "  modelseal peak RSS, $GIB GiB file: $(peak_rss_mib "$MS" digest "$BIG") MiB (target < 64)"
 
 sbytes=$((20000 * 65536))
-report_header "(b) 20,000 files of 64 KiB ($((sbytes / 1048576)) MiB)"
-ms=$(best_time "$MS" digest --method files "$SMALL")
-row "modelseal digest --method files" "$ms" $sbytes "$ms"
-row "sha256sum (find | xargs)" "$(best_time sh -c "cd '$SMALL' && find . -type f -print0 | xargs -0 sha256sum")" $sbytes "$ms"
-if command -v b3sum >/dev/null; then
-	row "b3sum (find | xargs)" "$(best_time sh -c "cd '$SMALL' && find . -type f -print0 | xargs -0 b3sum")" $sbytes "$ms"
+report_header "20,000 files of 64 KiB ($((sbytes / 1048576)) MiB), warm page cache"
+ms=$(median_time "$MS" digest --method files "$SMALL")
+row "modelseal digest --method files" "$ms" $sbytes "$ms" sha
+row "modelseal digest (shards)" "$(median_time "$MS" digest "$SMALL")" $sbytes "$ms" sha
+row "sha256sum (find | xargs)" "$(median_time in_tree sha256sum)" $sbytes "$ms" sha
+row "openssl dgst (find | xargs)" "$(median_time in_tree openssl dgst -sha256)" $sbytes "$ms" sha
+if b3; then
+	row "b3sum (find | xargs)" "$(median_time in_tree b3sum)" $sbytes "$ms"
 fi
-row "openssl dgst (find | xargs)" "$(best_time sh -c "cd '$SMALL' && find . -type f -print0 | xargs -0 openssl dgst -sha256")" $sbytes "$ms"
+row "cat (find | xargs)" "$(median_time in_tree cat)" $sbytes "$ms"
 echo "  modelseal peak RSS: $(peak_rss_mib "$MS" digest --method files "$SMALL") MiB"
 
-# Further rows (verify, archives, registry) come from their own scripts.
+limit2=$(speed)
+awk -v a="$limit" -v b="$limit2" 'BEGIN { printf "\nlimit measured again: %.2f GB/s " \
+	"(at the start %.2f); the ratios above used the first\n", b / 1e9, a / 1e9 }'
+limit=$(awk -v a="$limit" -v b="$limit2" 'BEGIN { print (a > b ? a : b) }')
+
+# Cold cache: the page cache is dropped before every run, so the disk is
+# read each time. Needs root; the figures then depend on the device.
+if [ "$(id -u)" -eq 0 ] && [ -w /proc/sys/vm/drop_caches ]; then
+	BEFORE_RUN='sync; echo 3 >/proc/sys/vm/drop_caches'
+	bytes=$(stat -c %s "$ONE")
+	report_header "cold page cache: one 1 GiB file (dropped before each run)"
+	ms=$(median_time "$MS" digest "$ONE")
+	row "modelseal digest" "$ms" "$bytes" "$ms" sha
+	row "cat >/dev/null" "$(median_time cat "$ONE")" "$bytes" "$ms"
+	if b3; then
+		row "b3sum (all threads)" "$(median_time b3sum "$ONE")" "$bytes" "$ms"
+	fi
+	report_header "cold page cache: 20,000 files of 64 KiB"
+	ms=$(median_time "$MS" digest --method files "$SMALL")
+	row "modelseal digest --method files" "$ms" $sbytes "$ms" sha
+	row "cat (find | xargs)" "$(median_time in_tree cat)" $sbytes "$ms"
+	if b3; then
+		row "b3sum (find | xargs)" "$(median_time in_tree b3sum)" $sbytes "$ms"
+	fi
+	BEFORE_RUN=
+	warm
+else
+	printf '\ncold page cache rows: skipped (dropping the page cache needs root)\n'
+fi
+
+# Further rows (verify, archives, registry) come from their own scripts, on
+# the 1 GiB file to keep the whole run within a few minutes.
+[ "${BENCH_EXTRA:-1}" = 0 ] && exit 0
 for extra in "$HERE"/bench-*.sh; do
 	[ "$extra" = "$HERE/bench-lib.sh" ] && continue
 	[ -f "$extra" ] || continue
-	BENCH_DIR=$DIR BIG=$BIG RUNS=$RUNS sh "$extra" "$MS"
+	BENCH_DIR=$DIR BIG=$ONE BENCH_GIB=1 RUNS=$RUNS sh "$extra" "$MS"
 done

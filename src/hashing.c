@@ -7,6 +7,8 @@
 #include <pthread.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <time.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
@@ -20,10 +22,12 @@
 #include "modelseal/util.h"
 #include "modelseal/walk.h"
 
-/* Mapping window: measured on 2 cores, 16 MiB windows beat pread by ~10%
- * and keep the mapped pages (they count as RSS) at 16 MiB per thread. */
+/* Window of a large range: mapped whole, or read MS_READ_CHUNK at a time.
+ * 16 MiB keeps the mapped pages (they count as RSS) at 16 MiB per thread. */
 #define MAP_WINDOW ((size_t)16 << 20)
 #define MAP_MIN ((uint64_t)1 << 20)
+/* Windows of each read path timed before the cheaper one is kept. */
+#define IO_SAMPLES 2u
 #define MAX_JOBS 1024u
 
 void ms_hash_opts_init(struct ms_hash_opts *o)
@@ -82,9 +86,9 @@ int ms_hashing_option(int opt, const char *arg, struct ms_hash_opts *o)
 			return 1;
 		}
 		ms_error("--shard-size '%s' must be a size from 1 byte to 512TiB: a whole number "
-			 "of bytes, or with a unit (64MiB, 1GiB: powers of 1024; 1G, 500M: powers "
-			 "of 1000)",
-			 arg);
+		         "of bytes, or with a unit (64MiB, 1GiB: powers of 1024; 1G, 500M: powers "
+		         "of 1000)",
+		         arg);
 		return -1;
 	case MS_OPT_JOBS:
 		if (ms_parse_u64(arg, 1, MAX_JOBS, &v) == 0) {
@@ -238,21 +242,135 @@ static int hash_read(struct ms_hasher *h, uint8_t *scratch, int fd, uint64_t off
 	return 0;
 }
 
-/* Large ranges are mapped window by window (bounded memory, no copy); small
- * ones are read, which is cheaper than setting up a mapping. */
+/* ---- the read path, chosen by measurement ---- */
+
+/* Which read path costs less differs by machine, not by vendor: 16 MiB
+ * mapped windows beat pread by ~10% on one Intel machine, while on a 2-core
+ * Xeon under a hypervisor pread into an L2-sized buffer costs ~30% less CPU
+ * (page faults and munmap's TLB shootdowns are dear there). So the first
+ * IO_SAMPLES windows of each path are timed on the thread's CPU clock
+ * (waits for the disk and other processes on a busy machine do not count)
+ * and the cheaper per byte serves every later window of the process. */
+static atomic_int io_path = MS_READ_AUTO;
+static pthread_mutex_t io_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned io_started[2], io_done[2]; /* [0] mapped, [1] read */
+static uint64_t io_ns[2], io_bytes[2];
+static pthread_once_t io_env_once = PTHREAD_ONCE_INIT;
+
+/* MODELSEAL_READ=mmap|pread fixes the path (for benchmarks). */
+static void read_io_env(void)
+{
+	const char *e = getenv("MODELSEAL_READ");
+	if (e && strcmp(e, "mmap") == 0)
+		atomic_store(&io_path, MS_READ_MAP);
+	else if (e && strcmp(e, "pread") == 0)
+		atomic_store(&io_path, MS_READ_PREAD);
+}
+
+void ms_read_path_set(enum ms_read_path p)
+{
+	pthread_once(&io_env_once, read_io_env);
+	pthread_mutex_lock(&io_lock);
+	atomic_store(&io_path, p);
+	memset(io_started, 0, sizeof io_started);
+	memset(io_done, 0, sizeof io_done);
+	memset(io_ns, 0, sizeof io_ns);
+	memset(io_bytes, 0, sizeof io_bytes);
+	pthread_mutex_unlock(&io_lock);
+}
+
+enum ms_read_path ms_read_path_current(void)
+{
+	pthread_once(&io_env_once, read_io_env);
+	return (enum ms_read_path)atomic_load(&io_path);
+}
+
+enum ms_read_path ms_read_path_pick(const uint64_t ns[2], const uint64_t bytes[2])
+{
+	/* map per byte <= read per byte, cross-multiplied to stay exact */
+	double map = (double)ns[0] * (double)bytes[1], rd = (double)ns[1] * (double)bytes[0];
+	return map <= rd ? MS_READ_MAP : MS_READ_PREAD;
+}
+
+/* The path for the next window; *timed is set when it is a sample. While
+ * the last samples are still running, windows are read. */
+static enum ms_read_path window_path(int *timed)
+{
+	*timed = 0;
+	enum ms_read_path p = ms_read_path_current();
+	if (p != MS_READ_AUTO)
+		return p;
+	pthread_mutex_lock(&io_lock);
+	int k = io_started[0] <= io_started[1] ? 0 : 1;
+	if (io_started[k] < IO_SAMPLES) {
+		io_started[k]++;
+		*timed = 1;
+	} else {
+		k = 1;
+	}
+	pthread_mutex_unlock(&io_lock);
+	return k == 0 ? MS_READ_MAP : MS_READ_PREAD;
+}
+
+static uint64_t thread_ns(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
+}
+
+static void record_sample(enum ms_read_path p, uint64_t bytes, uint64_t ns)
+{
+	int k = p == MS_READ_MAP ? 0 : 1;
+	pthread_mutex_lock(&io_lock);
+	if (atomic_load(&io_path) == MS_READ_AUTO) {
+		io_ns[k] += ns;
+		io_bytes[k] += bytes;
+		if (++io_done[k] >= IO_SAMPLES && io_done[1 - k] >= IO_SAMPLES) {
+			enum ms_read_path won = ms_read_path_pick(io_ns, io_bytes);
+			atomic_store(&io_path, won);
+			ms_debug("read path: mmap %.3f ns/byte, pread %.3f ns/byte: %s",
+			         (double)io_ns[0] / (double)io_bytes[0],
+			         (double)io_ns[1] / (double)io_bytes[1],
+			         won == MS_READ_MAP ? "mmap" : "pread");
+		}
+	}
+	pthread_mutex_unlock(&io_lock);
+}
+
+/* One window of a large range through the path chosen (or being sampled).
+ * -1 when the file shrank or cannot be read (reported), 0 otherwise. */
+static int hash_window(struct ms_hasher *h, int fd, uint64_t off, size_t n, uint8_t *scratch,
+                       const char *what)
+{
+	int timed;
+	enum ms_read_path p = window_path(&timed);
+	uint64_t t0 = timed ? thread_ns() : 0;
+	int rc = p == MS_READ_MAP ? hash_mapped(h, fd, off, n) : -2;
+	if (rc == -1) {
+		ms_error("'%s' shrank while the model was being hashed", what);
+		return -1;
+	}
+	if (rc == -2 && hash_read(h, scratch, fd, off, n, what) < 0)
+		return -1;
+	if (timed && !(p == MS_READ_MAP && rc == -2))
+		record_sample(p, n, thread_ns() - t0);
+	return 0;
+}
+
+/* Large ranges go window by window (bounded memory) through the read path
+ * that measured cheaper; small ones are read, which is cheaper than setting
+ * up a mapping. */
 int ms_hash_fd_range(struct ms_hasher *h, int fd, uint64_t start, uint64_t len, uint8_t *scratch,
                      struct ms_progress *progress, const char *what)
 {
-	int use_map = len >= MAP_MIN;
+	int large = len >= MAP_MIN;
 	uint64_t end = start + len;
 	for (uint64_t off = start; off < end;) {
 		size_t n = end - off < MAP_WINDOW ? (size_t)(end - off) : MAP_WINDOW;
-		int rc = use_map ? hash_mapped(h, fd, off, n) : -2;
-		if (rc == -1) {
-			ms_error("'%s' shrank while the model was being hashed", what);
-			return -1;
-		}
-		if (rc == -2 && hash_read(h, scratch, fd, off, n, what) < 0)
+		int rc = large ? hash_window(h, fd, off, n, scratch, what)
+		               : hash_read(h, scratch, fd, off, n, what);
+		if (rc < 0)
 			return -1;
 		off += n;
 		if (progress)
@@ -282,35 +400,36 @@ struct job {
 	struct ms_progress progress;
 };
 
-static int read_and_hash(struct job *j, struct worker_state *ws, int fd, const struct task *t,
-                         uint8_t *digest)
+/* Hashes bytes [start, end) of f into digest, then checks that f is still
+ * the file listed, at the same path. */
+static int hash_file_range(const struct ms_walk *w, const struct ms_file *f, uint64_t start,
+                           uint64_t end, struct worker_state *ws, struct ms_progress *progress,
+                           uint8_t *digest)
 {
-	const char *rel = ms_file_display(&j->walk->files[t->file]);
-	if (ms_hasher_begin(&ws->h) < 0 || ms_hash_fd_range(&ws->h, fd, t->start, t->end - t->start,
-	                                                    ws->buf, &j->progress, rel) < 0)
+	int fd = ms_walk_open(w, f);
+	if (fd < 0)
 		return -1;
-	return ms_hasher_final(&ws->h, digest);
+	if (end - start >= MAP_MIN) /* a syscall too many for small files */
+		(void)posix_fadvise(fd, (off_t)start, (off_t)(end - start), POSIX_FADV_SEQUENTIAL);
+	int rc =
+	    ms_hasher_begin(&ws->h) < 0 || ms_hash_fd_range(&ws->h, fd, start, end - start, ws->buf,
+	                                                    progress, ms_file_display(f)) < 0
+	        ? -1
+	        : ms_hasher_final(&ws->h, digest);
+	if (rc == 0 && (!ms_walk_unchanged(fd, f) || !ms_walk_still_linked(w, f))) {
+		ms_error("'%s' changed while the model was being hashed", ms_file_display(f));
+		rc = -1;
+	}
+	close(fd);
+	return rc;
 }
 
 static int hash_task(void *ctx, size_t i, unsigned worker)
 {
 	struct job *j = ctx;
 	const struct task *t = &j->tasks[i];
-	const struct ms_file *f = &j->walk->files[t->file];
-	struct worker_state *ws = &j->workers[worker];
-	int fd = ms_walk_open(j->walk, f);
-	if (fd < 0)
-		return -1;
-	if (t->end - t->start >= MAP_MIN) /* a syscall too many for small files */
-		(void)posix_fadvise(fd, (off_t)t->start, (off_t)(t->end - t->start),
-		                    POSIX_FADV_SEQUENTIAL);
-	int rc = read_and_hash(j, ws, fd, t, j->m->res[t->res].digest);
-	if (rc == 0 && (!ms_walk_unchanged(fd, f) || !ms_walk_still_linked(j->walk, f))) {
-		ms_error("'%s' changed while the model was being hashed", ms_file_display(f));
-		rc = -1;
-	}
-	close(fd);
-	return rc;
+	return hash_file_range(j->walk, &j->walk->files[t->file], t->start, t->end,
+	                       &j->workers[worker], &j->progress, j->m->res[t->res].digest);
 }
 
 /* ---- planning ---- */
@@ -404,24 +523,158 @@ static void fill_manifest_header(const struct ms_walk *w, const struct ms_hash_o
 			ms_manifest_add_empty_file(m, w->files[i].rel);
 }
 
-static int run_job(struct job *j, unsigned jobs, size_t n_tasks)
+static struct worker_state *workers_new(unsigned jobs, enum ms_hash_alg alg)
+{
+	struct worker_state *ws = ms_calloc(jobs, sizeof *ws);
+	for (unsigned i = 0; i < jobs; i++) {
+		ws[i].buf = ms_malloc(MS_READ_CHUNK);
+		if (ms_hasher_new(&ws[i].h, alg) < 0) {
+			for (unsigned k = 0; k <= i; k++) {
+				ms_hasher_free(&ws[k].h);
+				free(ws[k].buf);
+			}
+			free(ws);
+			return NULL;
+		}
+	}
+	return ws;
+}
+
+static void workers_free(struct worker_state *ws, unsigned jobs)
+{
+	for (unsigned i = 0; ws && i < jobs; i++) {
+		ms_hasher_free(&ws[i].h);
+		free(ws[i].buf);
+	}
+	free(ws);
+}
+
+/* early_bytes: already hashed while the walk listed (progress starts there). */
+static int run_job(struct job *j, unsigned jobs, size_t n_tasks, uint64_t early_bytes)
 {
 	ms_install_sigbus_guard();
-	j->workers = ms_calloc(jobs, sizeof *j->workers);
-	int rc = 0;
-	for (unsigned i = 0; i < jobs && rc == 0; i++) {
-		rc = ms_hasher_new(&j->workers[i].h, j->m->alg);
-		j->workers[i].buf = ms_malloc(MS_READ_CHUNK);
-	}
+	j->workers = workers_new(jobs, j->m->alg);
+	if (!j->workers)
+		return -1;
 	ms_progress_start(&j->progress, "hashing", j->m->total_bytes);
-	if (rc == 0)
-		rc = ms_pool_run(jobs, n_tasks, hash_task, j, &j->progress);
-	for (unsigned i = 0; i < jobs; i++) {
-		ms_hasher_free(&j->workers[i].h);
-		free(j->workers[i].buf);
-	}
-	free(j->workers);
+	ms_progress_add(&j->progress, early_bytes);
+	int rc = ms_pool_run(jobs, n_tasks, hash_task, j, &j->progress);
+	workers_free(j->workers, jobs);
 	return rc;
+}
+
+/* ---- hashing while the walk lists ---- */
+
+/* Many small files: hashing them as the walk lists them hides the walk
+ * (8% of the time of 20,000 files of 64 KiB). Only files that are one task
+ * of at most EARLY_MAX bytes go early: larger ones wait for the plan, which
+ * starts the biggest first so that no thread is left alone at the end. */
+#define EARLY_MAX MS_DEFAULT_SHARD_SIZE
+
+struct early_file {
+	struct ms_file f; /* a copy: the walk's array moves as it grows */
+	uint8_t digest[MS_DIGEST_MAX];
+};
+
+struct early {
+	const struct ms_hash_opts *o;
+	const struct ms_walk *w;
+	unsigned jobs;
+	struct worker_state *workers;
+	struct ms_feed *feed;
+	struct early_file **by_seq; /* by ms_file.seq; NULL: not hashed early */
+	size_t cap;
+	uint64_t bytes;
+	size_t n;
+};
+
+static int early_fits(const struct ms_hash_opts *o, uint64_t size)
+{
+	if (size > EARLY_MAX)
+		return 0;
+	return o->method == MS_METHOD_FILES || (size > 0 && size <= o->shard_size);
+}
+
+static int hash_early(void *ctx, void *item, unsigned worker)
+{
+	struct early *e = ctx;
+	struct early_file *x = item;
+	return hash_file_range(e->w, &x->f, 0, hashed_size(&x->f), &e->workers[worker], NULL,
+	                       x->digest);
+}
+
+/* The walk's on_file: queue the file if it goes early. Only this thread
+ * touches by_seq until the feed is finished. */
+static int early_listed(void *ctx, const struct ms_walk *w, const struct ms_file *f)
+{
+	struct early *e = ctx;
+	(void)w; /* e->w is the same walk, set before it started */
+	uint64_t size = hashed_size(f);
+	if (!early_fits(e->o, size))
+		return 0;
+	if (f->seq >= e->cap) {
+		size_t cap = e->cap ? e->cap * 2 : 1024;
+		while (cap <= f->seq)
+			cap *= 2;
+		e->by_seq = ms_reallocarray(e->by_seq, cap, sizeof *e->by_seq);
+		memset(e->by_seq + e->cap, 0, (cap - e->cap) * sizeof *e->by_seq);
+		e->cap = cap;
+	}
+	struct early_file *x = ms_malloc(sizeof *x);
+	x->f = *f;
+	e->by_seq[f->seq] = x;
+	e->bytes += size;
+	e->n++;
+	return ms_feed_push(e->feed, x);
+}
+
+static int early_start(struct early *e, const struct ms_hash_opts *o, const struct ms_walk *w)
+{
+	memset(e, 0, sizeof *e);
+	e->o = o;
+	e->w = w;
+	e->jobs = o->jobs ? o->jobs : ms_online_cpus();
+	ms_install_sigbus_guard();
+	e->workers = workers_new(e->jobs, o->alg);
+	if (!e->workers)
+		return -1;
+	e->feed = ms_feed_start(e->jobs, hash_early, e);
+	return 0;
+}
+
+/* Waits for (or with cancel, drops) the files queued. -1 if any failed. */
+static int early_finish(struct early *e, int cancel)
+{
+	int rc = ms_feed_finish(e->feed, cancel);
+	e->feed = NULL;
+	workers_free(e->workers, e->jobs);
+	e->workers = NULL;
+	return rc;
+}
+
+static void early_free(struct early *e)
+{
+	for (size_t i = 0; i < e->cap; i++)
+		free(e->by_seq[i]);
+	free(e->by_seq);
+	e->by_seq = NULL;
+}
+
+/* Fills the digests of the tasks hashed early and drops those tasks.
+ * Returns how many remain. */
+static size_t take_early(const struct ms_walk *w, const struct early *e, struct ms_manifest *m,
+                         struct task *tasks, size_t n_tasks)
+{
+	size_t kept = 0;
+	for (size_t i = 0; i < n_tasks; i++) {
+		size_t seq = w->files[tasks[i].file].seq;
+		const struct early_file *x = seq < e->cap ? e->by_seq[seq] : NULL;
+		if (x)
+			memcpy(m->res[tasks[i].res].digest, x->digest, ms_digest_len(m->alg));
+		else
+			tasks[kept++] = tasks[i];
+	}
+	return kept;
 }
 
 /* Part k of n (0-based) owns the resources whose first byte, counted over
@@ -443,7 +696,7 @@ static void assign_parts(const struct ms_manifest *m, unsigned n, uint16_t *part
 
 /* Keeps the tasks whose resource is in part k. Returns how many remain. */
 static size_t keep_part_tasks(struct task *tasks, size_t n_tasks, const uint16_t *part_of,
-			      unsigned k)
+                              unsigned k)
 {
 	size_t kept = 0;
 	for (size_t i = 0; i < n_tasks; i++)
@@ -453,7 +706,7 @@ static size_t keep_part_tasks(struct task *tasks, size_t n_tasks, const uint16_t
 }
 
 static int hash_walk(const struct ms_walk *w, const struct ms_hash_opts *o, struct ms_manifest *m,
-		     unsigned part, unsigned parts, uint16_t **part_of)
+                     unsigned part, unsigned parts, uint16_t **part_of, const struct early *e)
 {
 	memset(m, 0, sizeof *m);
 	fill_manifest_header(w, o, m);
@@ -466,20 +719,24 @@ static int hash_walk(const struct ms_walk *w, const struct ms_hash_opts *o, stru
 		assign_parts(m, parts, *part_of);
 		n_tasks = keep_part_tasks(tasks, n_tasks, *part_of, part);
 	}
+	size_t planned = n_tasks;
+	if (e)
+		n_tasks = take_early(w, e, m, tasks, n_tasks);
 	if (n_tasks > 1)
 		qsort(tasks, n_tasks, sizeof *tasks, task_cmp);
 
 	unsigned jobs = o->jobs ? o->jobs : ms_online_cpus();
 	ms_debug("plan: %zu file(s), %llu bytes, %zu task(s) (%s), %u thread(s)", w->n_files,
-		 (unsigned long long)m->total_bytes, n_tasks,
-		 o->method == MS_METHOD_SHARDS ? ms_debug_size(o->shard_size) : "one per file",
-		 jobs);
+	         (unsigned long long)m->total_bytes, planned,
+	         o->method == MS_METHOD_SHARDS ? ms_debug_size(o->shard_size) : "one per file",
+	         jobs);
 	struct job j = {.walk = w, .m = m, .tasks = tasks};
 	double t0 = ms_seconds();
-	int rc = run_job(&j, jobs, n_tasks);
+	int rc = run_job(&j, jobs, n_tasks, e ? e->bytes : 0);
 	double took = ms_seconds() - t0;
-	ms_debug("hashed in %.3f s (%.2f GB/s)", took,
-		 took > 0 ? (double)m->total_bytes / took / 1e9 : 0.0);
+	uint64_t late = m->total_bytes - (e ? e->bytes : 0);
+	ms_debug("hashed in %.3f s (%.2f GB/s) after the listing, which hashed %zu task(s)", took,
+	         took > 0 ? (double)late / took / 1e9 : 0.0, planned - n_tasks);
 	free(tasks);
 	if (rc < 0) {
 		ms_manifest_free(m);
@@ -495,13 +752,13 @@ static int hash_walk(const struct ms_walk *w, const struct ms_hash_opts *o, stru
 
 int ms_walk_hash(const struct ms_walk *w, const struct ms_hash_opts *o, struct ms_manifest *m)
 {
-	return hash_walk(w, o, m, 0, 0, NULL);
+	return hash_walk(w, o, m, 0, 0, NULL, NULL);
 }
 
 int ms_walk_hash_part(const struct ms_walk *w, const struct ms_hash_opts *o, unsigned part,
-		      unsigned parts, struct ms_manifest *m, uint16_t **part_of)
+                      unsigned parts, struct ms_manifest *m, uint16_t **part_of)
 {
-	return hash_walk(w, o, m, part, parts, part_of);
+	return hash_walk(w, o, m, part, parts, part_of, NULL);
 }
 
 int ms_model_hash(const char *path, const struct ms_hash_opts *o, struct ms_manifest *m)
@@ -510,11 +767,19 @@ int ms_model_hash(const char *path, const struct ms_hash_opts *o, struct ms_mani
 		return ms_archive_hash(path, o, NULL, m, NULL);
 	memset(m, 0, sizeof *m);
 	struct ms_walk w;
+	struct early e;
 	double t0 = ms_seconds();
-	if (ms_walk_model(path, o, &w) < 0)
+	if (early_start(&e, o, &w) < 0)
 		return -1;
-	ms_debug("listed '%s': %zu file(s) in %.3f s", path, w.n_files, ms_seconds() - t0);
-	int rc = ms_walk_hash(&w, o, m);
+	/* The threads hash what the walk lists; they stop before w is freed. */
+	int rc = ms_walk_model_each(path, o, &w, early_listed, &e);
+	if (early_finish(&e, rc < 0) < 0)
+		rc = -1;
+	ms_debug("listed '%s': %zu file(s) in %.3f s, %zu of them hashed meanwhile", path,
+	         w.n_files, ms_seconds() - t0, e.n);
+	if (rc == 0)
+		rc = hash_walk(&w, o, m, 0, 0, NULL, &e);
+	early_free(&e);
 	ms_walk_free(&w);
 	return rc;
 }

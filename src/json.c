@@ -1,5 +1,6 @@
 /* Strict JSON reading and stable printing over cJSON. */
 #include <math.h>
+#include <stdint.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -72,9 +73,65 @@ __attribute__((format(printf, 1, 2))) static void parse_error(const char *fmt, .
 	free(msg);
 }
 
+/* Word-at-a-time tests (exact, no false positives): whether any byte of w
+ * is zero, or is below n (n <= 128). */
+#define ONES UINT64_C(0x0101010101010101)
+#define HIGHS UINT64_C(0x8080808080808080)
+static int has_zero_byte(uint64_t w)
+{
+	return ((w - ONES) & ~w & HIGHS) != 0;
+}
+
+static int has_byte_below(uint64_t w, unsigned n)
+{
+	return ((w - ONES * n) & ~w & HIGHS) != 0;
+}
+
+static uint64_t load8(const char *p)
+{
+	uint64_t w;
+	memcpy(&w, p, sizeof w);
+	return w;
+}
+
+/* Where the valid UTF-8 prefix of text ends, like ms_utf8_prefix, but runs
+ * of ASCII go eight bytes at a time: a bundle is megabytes of base64. */
+static size_t utf8_valid_prefix(const char *text, size_t len)
+{
+	size_t i = 0;
+	while (i < len) {
+		if (len - i >= 8 && (load8(text + i) & HIGHS) == 0) {
+			i += 8;
+			continue;
+		}
+		/* one sequence fits in 4 bytes: a window that cuts the next one
+		 * short still takes the ones before it */
+		size_t k = ms_utf8_prefix(text + i, len - i < 4 ? len - i : 4);
+		if (k == 0)
+			return i;
+		i += k;
+	}
+	return len;
+}
+
+/* From i inside a string: the first byte that ends it, escapes or is a
+ * control character (the only ones check_text looks at), or len. */
+static size_t plain_string_end(const char *text, size_t i, size_t len)
+{
+	for (; len - i >= 8; i += 8) {
+		uint64_t w = load8(text + i);
+		if (has_zero_byte(w ^ (ONES * '"')) || has_zero_byte(w ^ (ONES * '\\')) ||
+		    has_byte_below(w, 0x20))
+			break;
+	}
+	while (i < len && text[i] != '"' && text[i] != '\\' && (unsigned char)text[i] >= 0x20)
+		i++;
+	return i;
+}
+
 static int check_text(const char *text, size_t len, const char *what)
 {
-	size_t valid = ms_utf8_prefix(text, len);
+	size_t valid = utf8_valid_prefix(text, len);
 	if (valid < len) {
 		parse_error("%s is not valid UTF-8 (byte %zu)", what, valid);
 		return -1;
@@ -82,12 +139,14 @@ static int check_text(const char *text, size_t len, const char *what)
 	int in_string = 0;
 	size_t values = 1, depth = 0;
 	for (size_t i = 0; i < len; i++) {
+		if (in_string && (i = plain_string_end(text, i, len)) == len)
+			break;
 		unsigned char c = (unsigned char)text[i];
 		if (!in_string && (c == ',' || c == '[' || c == '{'))
 			values++;
 		if (!in_string && (c == '[' || c == '{') && ++depth > MS_JSON_MAX_DEPTH) {
 			parse_error("%s nests deeper than %d levels (byte %zu)", what,
-				 MS_JSON_MAX_DEPTH, i);
+			            MS_JSON_MAX_DEPTH, i);
 			return -1;
 		}
 		if (!in_string && (c == ']' || c == '}') && depth > 0)
@@ -100,8 +159,9 @@ static int check_text(const char *text, size_t len, const char *what)
 			in_string = !in_string;
 		} else if (in_string && c == '\\' && i + 1 < len) {
 			if (len - i >= 6 && memcmp(text + i + 1, "u0000", 5) == 0) {
-				parse_error("%s has a NUL character (\\u0000) in a string at byte %zu",
-					 what, i);
+				parse_error(
+				    "%s has a NUL character (\\u0000) in a string at byte %zu",
+				    what, i);
 				return -1;
 			}
 			i++; /* the escaped character, which may be a quote */
@@ -111,9 +171,10 @@ static int check_text(const char *text, size_t len, const char *what)
 	 * 40 times its size. Real documents have far fewer values per byte, so
 	 * this bounds the parse to a few times the input. */
 	if (values > len / MS_JSON_BYTES_PER_VALUE + 4096) {
-		parse_error("%s has too many JSON values for its size (%zu in %zu bytes; at most one "
-			 "per %d bytes)",
-			 what, values, len, MS_JSON_BYTES_PER_VALUE);
+		parse_error(
+		    "%s has too many JSON values for its size (%zu in %zu bytes; at most one "
+		    "per %d bytes)",
+		    what, values, len, MS_JSON_BYTES_PER_VALUE);
 		return -1;
 	}
 	return 0;
@@ -168,7 +229,7 @@ static const cJSON *field(const cJSON *obj, const char *key, const char *what)
 }
 
 static const cJSON *typed(const cJSON *obj, const char *key, const char *what,
-			  cJSON_bool (*is)(const cJSON *), const char *type)
+                          cJSON_bool (*is)(const cJSON *), const char *type)
 {
 	const cJSON *v = field(obj, key, what);
 	if (v && !is(v)) {
@@ -204,7 +265,7 @@ int ms_json_bool(const cJSON *obj, const char *key, const char *what, int *out)
 }
 
 int ms_json_u64(const cJSON *obj, const char *key, uint64_t min, uint64_t max, const char *what,
-		uint64_t *out)
+                uint64_t *out)
 {
 	const cJSON *v = typed(obj, key, what, cJSON_IsNumber, "a number");
 	if (!v)
@@ -213,7 +274,7 @@ int ms_json_u64(const cJSON *obj, const char *key, uint64_t min, uint64_t max, c
 	/* Doubles hold integers exactly up to 2^53; max is kept below that. */
 	if (!isfinite(d) || d != floor(d) || d < (double)min || d > (double)max) {
 		ms_error("%s: field '%s' must be a whole number from %llu to %llu", what, key,
-			 (unsigned long long)min, (unsigned long long)max);
+		         (unsigned long long)min, (unsigned long long)max);
 		return -1;
 	}
 	*out = (uint64_t)d;

@@ -98,12 +98,24 @@ static int path_ptr_cmp(const void *a, const void *b)
 	return ms_path_cmp(*(char *const *)a, *(char *const *)b);
 }
 
+/* qsort, after one linear pass that finds most inputs already in order:
+ * statements are written sorted, and verify indexes 200,000 resources
+ * several times, where n log n comparisons were a tenth of its time. */
+static void sort_unless_sorted(void *base, size_t n, size_t size,
+                               int (*cmp)(const void *, const void *))
+{
+	const char *p = base;
+	for (size_t i = 1; i < n; i++)
+		if (cmp(p + (i - 1) * size, p + i * size) > 0) {
+			qsort(base, n, size, cmp);
+			return;
+		}
+}
+
 void ms_manifest_sort(struct ms_manifest *m)
 {
-	if (m->n_res > 1)
-		qsort(m->res, m->n_res, sizeof *m->res, resource_cmp);
-	if (m->n_empty_files > 1)
-		qsort(m->empty_files, m->n_empty_files, sizeof(char *), path_ptr_cmp);
+	sort_unless_sorted(m->res, m->n_res, sizeof *m->res, resource_cmp);
+	sort_unless_sorted(m->empty_files, m->n_empty_files, sizeof(char *), path_ptr_cmp);
 }
 
 void ms_manifest_add_empty_file(struct ms_manifest *m, const char *path)
@@ -204,7 +216,7 @@ int ms_signed_set_build(const struct ms_manifest *m, struct ms_signed_set *s)
 		    m->res[i].path, m->method == MS_METHOD_SHARDS ? m->res[i].end : UINT64_MAX};
 	for (size_t i = 0; i < m->n_empty_files; i++)
 		s->v[s->n++] = (struct ms_signed_file){m->empty_files[i], 0};
-	qsort(s->v, s->n, sizeof *s->v, signed_file_cmp);
+	sort_unless_sorted(s->v, s->n, sizeof *s->v, signed_file_cmp);
 	if (signed_set_merge(s) == 0)
 		return 0;
 	ms_signed_set_free(s);
@@ -314,8 +326,14 @@ char *ms_statement_to_json(const struct ms_manifest *m)
 {
 	if (check_names_utf8(m) < 0)
 		return NULL;
+	/* The subject is the root over the resources as written here, in
+	 * manifest order: a statement parsed in another order (accepted, its
+	 * root taken as listed) would otherwise print with a subject that does
+	 * not match its own resources. */
+	uint8_t root[MS_ROOT_LEN];
+	ms_manifest_root(m, root);
 	char root_hex[2 * MS_ROOT_LEN + 1];
-	ms_hex_encode(m->root, MS_ROOT_LEN, root_hex);
+	ms_hex_encode(root, MS_ROOT_LEN, root_hex);
 
 	cJSON *st = cJSON_CreateObject();
 	cJSON_AddStringToObject(st, "_type", MS_STATEMENT_TYPE);
@@ -419,7 +437,7 @@ static int parse_shard_name(const char *name, struct ms_resource *r)
 }
 
 int ms_resource_parse(const cJSON *item, const char *algorithm, struct ms_manifest *m,
-                          struct ms_resource *r)
+                      struct ms_resource *r)
 {
 	const char *name = ms_json_string(item, "name", "statement resource");
 	const char *alg = ms_json_string(item, "algorithm", "statement resource");
@@ -551,7 +569,7 @@ static int parse_empty_files(const cJSON *pred, struct ms_manifest *m)
 		}
 		m->empty_files[m->n_empty_files++] = ms_strdup(p->valuestring);
 	}
-	qsort(m->empty_files, m->n_empty_files, sizeof(char *), strcmp_ptr);
+	sort_unless_sorted(m->empty_files, m->n_empty_files, sizeof(char *), strcmp_ptr);
 	for (size_t i = 1; i < m->n_empty_files; i++)
 		if (strcmp(m->empty_files[i], m->empty_files[i - 1]) == 0) {
 			ms_error("statement: empty file '%s' is listed twice", m->empty_files[i]);

@@ -95,7 +95,8 @@ static void add_file(struct ms_walk *w, size_t *cap, const char *rel, const char
 		*cap = *cap ? *cap * 2 : 64;
 		w->files = ms_reallocarray(w->files, *cap, sizeof *w->files);
 	}
-	struct ms_file *f = &w->files[w->n_files++];
+	struct ms_file *f = &w->files[w->n_files];
+	f->seq = w->n_files++;
 	f->rel = ms_strdup(rel);
 	f->open_path = ms_strdup(open_path);
 	f->size = (uint64_t)st->st_size;
@@ -112,7 +113,17 @@ struct walk_ctx {
 	const char *root_real;
 	const char *hub_real; /* the hub folder of a cache snapshot, or NULL */
 	size_t cap;
+	ms_walk_file_fn on_file; /* or NULL */
+	void *on_file_ctx;
 };
+
+/* Hands the file just listed to the caller's on_file, if any. */
+static int listed(struct walk_ctx *c)
+{
+	if (!c->on_file)
+		return 0;
+	return c->on_file(c->on_file_ctx, c->w, &c->w->files[c->w->n_files - 1]);
+}
 
 /* real below dir (a real path): the rest after "dir/", else NULL. */
 static const char *below(const char *dir, const char *real)
@@ -180,7 +191,7 @@ static int walk_entry(struct walk_ctx *c, int dirfd, const char *name, const cha
 	}
 	if (S_ISREG(st.st_mode)) {
 		add_file(c->w, &c->cap, rel, rel, &st);
-		return 0;
+		return listed(c);
 	}
 	if (S_ISLNK(st.st_mode)) {
 		struct ms_file f = {0};
@@ -190,7 +201,7 @@ static int walk_entry(struct walk_ctx *c, int dirfd, const char *name, const cha
 		c->w->files[c->w->n_files - 1].in_hub = f.in_hub;
 		c->w->hub_links |= f.in_hub;
 		free(f.open_path);
-		return 0;
+		return listed(c);
 	}
 	ms_error("'%s' is not a regular file or directory", rel);
 	return -1;
@@ -282,7 +293,9 @@ char *ms_hub_folder(const char *real)
 	return NULL;
 }
 
-int ms_walk_model(const char *path, const struct ms_hash_opts *o, struct ms_walk *w)
+/* Leaves w to the caller to free, also on failure. */
+static int walk_model(const char *path, const struct ms_hash_opts *o, struct ms_walk *w,
+                      ms_walk_file_fn on_file, void *ctx)
 {
 	memset(w, 0, sizeof *w);
 	w->root_fd = -1;
@@ -302,6 +315,8 @@ int ms_walk_model(const char *path, const struct ms_hash_opts *o, struct ms_walk
 	int rc;
 	if (S_ISREG(st.st_mode)) {
 		rc = walk_single_file(w, real, &st);
+		if (rc == 0 && on_file)
+			rc = on_file(ctx, w, &w->files[0]);
 	} else if (S_ISDIR(st.st_mode)) {
 		ms_ignore_list_build(o, &w->ignored, &w->n_ignored);
 		char *hub = ms_hub_folder(real);
@@ -312,7 +327,7 @@ int ms_walk_model(const char *path, const struct ms_hash_opts *o, struct ms_walk
 			ms_error("cannot open model directory '%s': %s", path, strerror(errno));
 			rc = -1;
 		} else {
-			struct walk_ctx c = {w, o, real, hub, 0};
+			struct walk_ctx c = {w, o, real, hub, 0, on_file, ctx};
 			rc = walk_dir(&c, fd, NULL);
 		}
 		free(hub);
@@ -321,13 +336,25 @@ int ms_walk_model(const char *path, const struct ms_hash_opts *o, struct ms_walk
 		rc = -1;
 	}
 	free(real);
-	if (rc < 0) {
-		ms_walk_free(w);
+	if (rc < 0)
 		return -1;
-	}
 	if (w->n_files > 1)
 		qsort(w->files, w->n_files, sizeof *w->files, cmp_files);
 	return 0;
+}
+
+int ms_walk_model(const char *path, const struct ms_hash_opts *o, struct ms_walk *w)
+{
+	if (walk_model(path, o, w, NULL, NULL) == 0)
+		return 0;
+	ms_walk_free(w);
+	return -1;
+}
+
+int ms_walk_model_each(const char *path, const struct ms_hash_opts *o, struct ms_walk *w,
+                       ms_walk_file_fn on_file, void *ctx)
+{
+	return walk_model(path, o, w, on_file, ctx);
 }
 
 void ms_walk_filter(struct ms_walk *w, int (*keep)(struct ms_file *f, void *ctx), void *ctx)
@@ -420,8 +447,8 @@ int ms_walk_open(const struct ms_walk *w, const struct ms_file *f)
 	struct stat st;
 	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 		ms_error("'%s' changed while the model was being hashed: it is no longer a "
-			 "regular file",
-			 ms_file_display(f));
+		         "regular file",
+		         ms_file_display(f));
 		close(fd);
 		return -1;
 	}

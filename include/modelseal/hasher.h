@@ -31,12 +31,25 @@ void ms_hasher_update(struct ms_hasher *h, const void *data, size_t len);
 /* Writes ms_digest_len(alg) bytes. -1 after reporting. */
 int ms_hasher_final(struct ms_hasher *h, uint8_t *digest);
 
-/* Feeds bytes [off, off+len) of fd to h: large ranges through mapping
- * windows (no copy), small ones with pread into scratch (MS_READ_CHUNK
- * bytes). Adds the bytes to progress if not NULL. -1 after reporting, with
+/* Feeds bytes [off, off+len) of fd to h: ranges of 1 MiB and more window by
+ * window through the read path below, smaller ones with pread into scratch
+ * (MS_READ_CHUNK bytes). Adds the bytes to progress if not NULL. -1 after reporting, with
  * what naming the file, when it cannot be read or shrank. */
 int ms_hash_fd_range(struct ms_hasher *h, int fd, uint64_t off, uint64_t len, uint8_t *scratch,
                      struct ms_progress *progress, const char *what);
+
+/* How ms_hash_fd_range reads ranges of 1 MiB and more: 16 MiB mapped
+ * windows or pread into MS_READ_CHUNK. AUTO (the default) times the first
+ * windows of each on the thread's CPU clock and keeps the cheaper for the
+ * rest of the process; MODELSEAL_READ=mmap|pread in the environment fixes
+ * it. ms_read_path_set also forgets the samples taken. */
+enum ms_read_path { MS_READ_AUTO, MS_READ_MAP, MS_READ_PREAD };
+void ms_read_path_set(enum ms_read_path p);
+/* The path in use: AUTO while still measuring. */
+enum ms_read_path ms_read_path_current(void);
+/* The cheaper path given CPU time ns[k] over bytes[k] for mapped (k = 0)
+ * and read (k = 1) windows; mapped on a tie. */
+enum ms_read_path ms_read_path_pick(const uint64_t ns[2], const uint64_t bytes[2]);
 
 /* A mapped file that shrinks raises SIGBUS; this turns it into an error of
  * ms_hash_fd_range instead. Call once before hashing mapped ranges. */

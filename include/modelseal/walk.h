@@ -20,6 +20,7 @@ struct ms_file {
 	struct timespec mtime;
 	dev_t dev;
 	ino_t ino;
+	size_t seq; /* position in the order the walk listed files */
 };
 
 struct ms_walk {
@@ -39,6 +40,18 @@ struct ms_walk {
 
 /* Lists the model at path. -1 after reporting. */
 int ms_walk_model(const char *path, const struct ms_hash_opts *o, struct ms_walk *w);
+
+/* The same, handing every file to on_file as soon as it is listed (before
+ * the list is sorted; f points into w->files, which moves as it grows: copy
+ * *f, whose strings stay until ms_walk_free). w->root_fd and w->hub_fd are
+ * set before the first call and stay open, so ms_walk_open(w, copy) may run
+ * on other threads meanwhile. A non-zero return from on_file (which has
+ * reported its error) ends the walk with -1. Unlike ms_walk_model, w is
+ * not freed on failure: the caller stops the threads using it, then calls
+ * ms_walk_free, whatever the result. */
+typedef int (*ms_walk_file_fn)(void *ctx, const struct ms_walk *w, const struct ms_file *f);
+int ms_walk_model_each(const char *path, const struct ms_hash_opts *o, struct ms_walk *w,
+                       ms_walk_file_fn on_file, void *ctx);
 void ms_walk_free(struct ms_walk *w);
 
 /* Keeps the files for which keep() returns non-zero and frees the others,

@@ -1,6 +1,8 @@
 /* Unit tests for the hashing engine: shard planning edge cases, ignore rules,
  * ordering, and agreement with an independent SHA-256 of the same bytes. */
 #include <fcntl.h>
+#include <stdatomic.h>
+#include <stdint.h>
 #include <openssl/sha.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -9,7 +11,10 @@
 #include <unistd.h>
 
 #include "check_main.h"
+#include "modelseal/hasher.h"
 #include "modelseal/hashing.h"
+#include "modelseal/pool.h"
+#include "modelseal/walk.h"
 #include "modelseal/util.h"
 
 static char dir[64];
@@ -38,8 +43,11 @@ static void make_file(const char *rel, size_t n)
 	}
 	FILE *f = fopen(path, "wb");
 	ck_assert_ptr_nonnull(f);
+	unsigned char *bytes = ms_malloc(n + 1);
 	for (size_t i = 0; i < n; i++)
-		fputc((int)(i * 7 % 251), f);
+		bytes[i] = (unsigned char)(i * 7 % 251);
+	ck_assert_uint_eq(fwrite(bytes, 1, n, f), n);
+	free(bytes);
 	fclose(f);
 	free(path);
 }
@@ -143,6 +151,155 @@ START_TEST(big_file_map_path_equals_read_path)
 	free(bytes);
 	ms_manifest_free(&files);
 	ms_manifest_free(&shards);
+}
+END_TEST
+
+/* SHA-256 of the make_file pattern's first n bytes. */
+static void pattern_sha256(size_t n, unsigned char *want)
+{
+	unsigned char *bytes = ms_malloc(n);
+	for (size_t i = 0; i < n; i++)
+		bytes[i] = (unsigned char)(i * 7 % 251);
+	SHA256(bytes, n, want);
+	free(bytes);
+}
+
+START_TEST(read_paths_agree_and_auto_decides)
+{
+	/* 5 MiB + 3 in 1 MiB shards: six ranges of at least 1 MiB, enough
+	 * windows for the samples of both paths and some after. */
+	size_t n = (5u << 20) + 3;
+	make_file("w", n);
+	unsigned char want[32];
+	pattern_sha256(n, want);
+	struct ms_hash_opts o;
+	ms_hash_opts_init(&o);
+	o.method = MS_METHOD_FILES;
+	const enum ms_read_path paths[] = {MS_READ_MAP, MS_READ_PREAD, MS_READ_AUTO};
+	for (size_t k = 0; k < 3; k++) {
+		ms_read_path_set(paths[k]);
+		struct ms_manifest m = hash_dir(&o);
+		ck_assert_mem_eq(m.res[0].digest, want, 32);
+		ms_manifest_free(&m);
+	}
+	/* Six 1 MiB shards give both paths their samples: AUTO decides. */
+	ms_read_path_set(MS_READ_AUTO);
+	o.method = MS_METHOD_SHARDS;
+	o.shard_size = 1u << 20;
+	struct ms_manifest m = hash_dir(&o);
+	ck_assert_uint_eq(m.n_res, 6);
+	ck_assert_int_ne(ms_read_path_current(), MS_READ_AUTO);
+	ms_manifest_free(&m);
+	ms_read_path_set(MS_READ_AUTO);
+}
+END_TEST
+
+START_TEST(read_path_pick_is_cheaper_per_byte)
+{
+	/* map 2 ns/byte against read 1 ns/byte, with unequal sample sizes */
+	const uint64_t slow_map[2] = {2000, 500}, bytes[2] = {1000, 500};
+	ck_assert_int_eq(ms_read_path_pick(slow_map, bytes), MS_READ_PREAD);
+	const uint64_t fast_map[2] = {900, 500};
+	ck_assert_int_eq(ms_read_path_pick(fast_map, bytes), MS_READ_MAP);
+	const uint64_t tie[2] = {1000, 500};
+	ck_assert_int_eq(ms_read_path_pick(tie, bytes), MS_READ_MAP);
+}
+END_TEST
+
+/* ms_model_hash hashes small files while the walk lists them; ms_walk_hash
+ * of a finished walk does not. Both give the same manifest on every shape:
+ * empty files, files of exactly one shard, files of many, above EARLY_MAX. */
+START_TEST(hashing_while_listing_equals_after)
+{
+	make_file("e/empty", 0);
+	make_file("a", 1);
+	make_file("b/exact", 4096);
+	make_file("b/two", 4097);
+	make_file("c/many", 40000);
+	make_file("d/big", (64u << 20) + 7);
+	for (int method = 0; method < 2; method++) {
+		struct ms_hash_opts o;
+		ms_hash_opts_init(&o);
+		o.method = method ? MS_METHOD_FILES : MS_METHOD_SHARDS;
+		o.shard_size = 4096;
+		struct ms_manifest early = hash_dir(&o), late;
+		struct ms_walk w;
+		ck_assert_int_eq(ms_walk_model(dir, &o, &w), 0);
+		ck_assert_int_eq(ms_walk_hash(&w, &o, &late), 0);
+		ms_walk_free(&w);
+		ck_assert_uint_eq(early.n_res, late.n_res);
+		for (size_t i = 0; i < early.n_res; i++) {
+			ck_assert_str_eq(early.res[i].path, late.res[i].path);
+			ck_assert_uint_eq(early.res[i].start, late.res[i].start);
+			ck_assert_mem_eq(early.res[i].digest, late.res[i].digest, 32);
+		}
+		ck_assert_mem_eq(early.root, late.root, MS_ROOT_LEN);
+		ms_manifest_free(&early);
+		ms_manifest_free(&late);
+	}
+}
+END_TEST
+
+struct seen {
+	size_t n, stop_at;
+	int in_order;
+};
+
+static int count_listed(void *ctx, const struct ms_walk *w, const struct ms_file *f)
+{
+	struct seen *s = ctx;
+	ck_assert_int_ge(w->root_fd, 0); /* open before the first file */
+	s->in_order &= f->seq == s->n;
+	return ++s->n == s->stop_at ? -1 : 0;
+}
+
+START_TEST(walk_hands_over_files_as_listed)
+{
+	make_file("x/1", 1);
+	make_file("x/2", 1);
+	make_file("y", 1);
+	struct ms_hash_opts o;
+	ms_hash_opts_init(&o);
+	struct ms_walk w;
+	struct seen s = {0, 0, 1};
+	ck_assert_int_eq(ms_walk_model_each(dir, &o, &w, count_listed, &s), 0);
+	ck_assert_uint_eq(s.n, 3);
+	ck_assert(s.in_order);
+	ck_assert_uint_eq(w.n_files, 3);
+	ms_walk_free(&w);
+	/* A callback that fails ends the walk; w is left to the caller. */
+	s = (struct seen){0, 2, 1};
+	ck_assert_int_eq(ms_walk_model_each(dir, &o, &w, count_listed, &s), -1);
+	ck_assert_uint_eq(s.n, 2);
+	ms_walk_free(&w);
+}
+END_TEST
+
+static int sum_item(void *ctx, void *item, unsigned worker)
+{
+	(void)worker;
+	atomic_size_t *sum = ctx;
+	size_t v = (size_t)(uintptr_t)item;
+	if (v == 1000000)
+		return -1;
+	atomic_fetch_add(sum, v);
+	return 0;
+}
+
+START_TEST(feed_runs_every_item_and_stops_on_failure)
+{
+	atomic_size_t sum;
+	atomic_init(&sum, 0);
+	struct ms_feed *f = ms_feed_start(3, sum_item, &sum);
+	for (size_t i = 1; i <= 5000; i++) /* more than the ring's first size */
+		ck_assert_int_eq(ms_feed_push(f, (void *)(uintptr_t)i), 0);
+	ck_assert_int_eq(ms_feed_finish(f, 0), 0);
+	ck_assert_uint_eq(atomic_load(&sum), 5000u * 5001u / 2);
+	f = ms_feed_start(2, sum_item, &sum);
+	ck_assert_int_eq(ms_feed_push(f, (void *)(uintptr_t)1000000), 0);
+	ck_assert_int_eq(ms_feed_finish(f, 0), -1);
+	f = ms_feed_start(2, sum_item, &sum);
+	ck_assert_int_eq(ms_feed_finish(f, 1), -1); /* cancelled */
 }
 END_TEST
 
@@ -292,10 +449,16 @@ static Suite *hashing_suite(void)
 	Suite *s = suite_create("hashing");
 	TCase *tc = tcase_create("engine");
 	tcase_add_checked_fixture(tc, setup, teardown);
+	tcase_set_timeout(tc, 60);
 	tcase_add_test(tc, shards_cover_file_exactly);
 	tcase_add_test(tc, files_method_lists_empty_files);
 	tcase_add_test(tc, shard_digests_match_sha256_of_the_bytes);
 	tcase_add_test(tc, big_file_map_path_equals_read_path);
+	tcase_add_test(tc, read_paths_agree_and_auto_decides);
+	tcase_add_test(tc, read_path_pick_is_cheaper_per_byte);
+	tcase_add_test(tc, hashing_while_listing_equals_after);
+	tcase_add_test(tc, walk_hands_over_files_as_listed);
+	tcase_add_test(tc, feed_runs_every_item_and_stops_on_failure);
 	tcase_add_test(tc, deep_tree_sorted_by_components);
 	tcase_add_test(tc, ignore_rules);
 	tcase_add_test(tc, ignore_paths_must_stay_inside);

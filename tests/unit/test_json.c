@@ -21,7 +21,7 @@ START_TEST(json_accepts_plain_documents)
 	ck_assert(ACCEPTS("{\"a\": [1, 2.5, -3e2, true, false, null], \"b\": \"\\u00e9\\n\"}"));
 	ck_assert(ACCEPTS(" \t\r\n[]\n"));
 	ck_assert(ACCEPTS("\"caf\xc3\xa9 \xf0\x9f\x98\x80\"")); /* UTF-8, 2 and 4 bytes */
-	ck_assert(ACCEPTS("\"a\\\\u0000\"")); /* an escaped backslash, then text */
+	ck_assert(ACCEPTS("\"a\\\\u0000\""));      /* an escaped backslash, then text */
 	ck_assert(ACCEPTS("{\"a\": {\"a\": 1}}")); /* same key in different objects */
 }
 END_TEST
@@ -53,6 +53,39 @@ START_TEST(json_refuses_what_changes_meaning)
 	memset(deep + 2500, ']', 2500);
 	deep[5000] = '\0';
 	ck_assert(!accepts(deep, 5000));
+}
+END_TEST
+
+/* The checks go eight bytes at a time through long strings and ASCII: what
+ * they must catch is caught at every offset within and across words. */
+START_TEST(json_checks_hold_at_every_offset)
+{
+	static const struct {
+		const char *bytes;
+		int ok;
+	} cases[] = {
+	    {"\x01", 0},         {"\x1f", 0},    {"\x80", 0},     {"\xc0\xaf", 0},
+	    {"\xed\xa0\x80", 0}, {"\\u0000", 0}, {"\xc3\xa9", 1}, {"\xf0\x9f\x98\x80", 1},
+	    {"\\\"", 1},         {"\\\\", 1},    {"\x7f", 1},     {" ", 1},
+	};
+	char doc[128];
+	for (size_t k = 0; k < MS_ARRAY_LEN(cases); k++)
+		for (size_t at = 0; at < 24; at++) {
+			size_t n = strlen(cases[k].bytes);
+			doc[0] = '"';
+			memset(doc + 1, 'A', 40);
+			memcpy(doc + 1 + at, cases[k].bytes, n);
+			doc[41] = '"';
+			ck_assert_msg(accepts(doc, 42) == cases[k].ok, "case %zu at %zu", k, at);
+		}
+	/* A raw NUL inside a long string, and a sequence cut off by the end. */
+	memset(doc, 'A', 40);
+	doc[0] = '"';
+	doc[20] = '\0';
+	doc[39] = '"';
+	ck_assert(!accepts(doc, 40));
+	memcpy(doc + 20, "\"\xe2\x82", 3);
+	ck_assert(!accepts(doc, 23));
 }
 END_TEST
 
@@ -96,6 +129,7 @@ static Suite *json_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, json_accepts_plain_documents);
 	tcase_add_test(tc, json_refuses_what_changes_meaning);
+	tcase_add_test(tc, json_checks_hold_at_every_offset);
 	tcase_add_test(tc, json_many_keys_are_fast);
 	tcase_add_test(tc, utf8_prefix);
 	suite_add_tcase(s, tc);

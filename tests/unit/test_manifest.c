@@ -170,13 +170,43 @@ static char *reversed_statement(int root_of_listed_order, uint8_t root[MS_ROOT_L
 		m.res[i] = m.res[m.n_res - 1 - i];
 		m.res[m.n_res - 1 - i] = t;
 	}
-	if (root_of_listed_order)
-		ms_manifest_compute_root(&m);
+	uint8_t sorted_root[MS_ROOT_LEN];
+	memcpy(sorted_root, m.root, MS_ROOT_LEN);
+	ms_manifest_compute_root(&m);
 	memcpy(root, m.root, MS_ROOT_LEN);
-	char *json = ms_statement_to_json(&m);
+	char *json = ms_statement_to_json(&m); /* its subject: the root as listed */
+	if (!root_of_listed_order) {
+		/* forged: the subject replaced by the root of the sorted list */
+		char listed_hex[2 * MS_ROOT_LEN + 1], sorted_hex[2 * MS_ROOT_LEN + 1];
+		ms_hex_encode(root, MS_ROOT_LEN, listed_hex);
+		ms_hex_encode(sorted_root, MS_ROOT_LEN, sorted_hex);
+		char *at = strstr(json, listed_hex);
+		ck_assert_ptr_nonnull(at);
+		memcpy(at, sorted_hex, 2 * MS_ROOT_LEN);
+		memcpy(root, sorted_root, MS_ROOT_LEN);
+	}
 	ms_manifest_free(&m);
 	return json;
 }
+
+/* A statement accepted in another order prints in manifest order with the
+ * root over that order, so it parses again (the fuzzer found the subject of
+ * the listed order printed beside sorted resources). */
+START_TEST(statement_in_other_order_prints_consistently)
+{
+	uint8_t root[MS_ROOT_LEN];
+	char *json = reversed_statement(1, root);
+	struct ms_manifest m, again;
+	ck_assert_int_eq(ms_statement_parse(json, strlen(json), &m), 0);
+	char *printed = ms_statement_to_json(&m);
+	ck_assert_int_eq(ms_statement_parse(printed, strlen(printed), &again), 0);
+	ck_assert_int_ne(memcmp(again.root, root, MS_ROOT_LEN), 0);
+	ms_manifest_free(&again);
+	ms_manifest_free(&m);
+	free(printed);
+	free(json);
+}
+END_TEST
 
 START_TEST(statement_any_order_root_over_listed_order)
 {
@@ -266,6 +296,7 @@ static Suite *manifest_suite(void)
 	tcase_add_test(tc, statement_accepts_python_floats_and_missing_ignore_paths);
 	tcase_add_test(tc, statement_refuses_non_utf8_names);
 	tcase_add_test(tc, statement_any_order_root_over_listed_order);
+	tcase_add_test(tc, statement_in_other_order_prints_consistently);
 	tcase_add_test(tc, statement_legacy_digests_v01);
 	suite_add_tcase(s, tc);
 	return s;
