@@ -118,36 +118,22 @@ static void bad_long_option(const struct option *opts, const char *arg)
 		free(word);
 		exit(MS_ERR);
 	}
-	size_t n = 0;
-	while (opts[n].name)
-		n++;
-	const char **names = ms_calloc(n + 1, sizeof *names);
-	for (size_t i = 0; i < n; i++)
-		names[i] = opts[i].name;
-	const char *hint = ms_suggest(word, names, n);
+	const char *hint = ms_suggest_in_table(word, opts, sizeof *opts);
 	if (hint)
 		ms_usage_error("unknown option '--%s' for '%s'; did you mean '--%s'?", word,
 			       ms_current->name, hint);
 	else
 		ms_usage_error("unknown option '--%s' for '%s'", word, ms_current->name);
-	free(names);
 	free(word);
 	exit(MS_ERR);
 }
 
 int ms_unknown_command(const char *name, const struct ms_command *cmds)
 {
-	size_t n = 0;
-	while (cmds[n].name)
-		n++;
-	const char **names = ms_calloc(n + 1, sizeof *names);
-	for (size_t i = 0; i < n; i++)
-		names[i] = cmds[i].name;
-	const char *hint = ms_suggest(name, names, n);
+	const char *hint = ms_suggest_in_table(name, cmds, sizeof *cmds);
 	int rc = hint ? ms_usage_error("'%s' is not a modelseal command; did you mean '%s'?",
 				       name, hint)
 		      : ms_usage_error("'%s' is not a modelseal command", name);
-	free(names);
 	return rc;
 }
 

@@ -1,5 +1,6 @@
 /* "Did you mean": optimal string alignment distance over small words. */
 #include <stdint.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "modelseal/suggest.h"
@@ -33,6 +34,22 @@ size_t ms_edit_distance(const char *a, const char *b)
 		}
 	}
 	return rows[n % 3][m];
+}
+
+const char *ms_suggest_in_table(const char *word, const void *table, size_t stride)
+{
+	const char *const *first = table;
+	size_t n = 0;
+	while (*(const char *const *)((const char *)first + n * stride))
+		n++;
+	const char **names = calloc(n + 1, sizeof *names);
+	if (!names)
+		return NULL; /* no hint is no harm */
+	for (size_t i = 0; i < n; i++)
+		names[i] = *(const char *const *)((const char *)first + i * stride);
+	const char *hint = ms_suggest(word, names, n);
+	free(names);
+	return hint;
 }
 
 const char *ms_suggest(const char *word, const char *const *cands, size_t n)

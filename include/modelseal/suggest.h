@@ -14,4 +14,9 @@ size_t ms_edit_distance(const char *a, const char *b);
  * the first candidate wins. */
 const char *ms_suggest(const char *word, const char *const *cands, size_t n);
 
+/* The same over a table of structs whose first member is `const char *name`
+ * and whose last entry has a NULL name (struct option, the command table),
+ * elements stride bytes apart. */
+const char *ms_suggest_in_table(const char *word, const void *table, size_t stride);
+
 #endif
