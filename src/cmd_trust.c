@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 #include "modelseal/checkpoint.h"
 #include "modelseal/cli.h"
@@ -14,7 +15,7 @@
 #include "modelseal/util.h"
 
 const char cmd_trust_usage[] =
-    "usage: modelseal trust add PUB [--label L] | list | remove KEYID|LABEL | export [-o FILE] | "
+    "usage: modelseal trust add PUB [--label L] | list | remove KEYID|LABEL|PUB | export [-o FILE] | "
     "import FILE\n"
     "       modelseal trust add --ca PEM [--label L]\n"
     "       modelseal trust add --identity ID --issuer URL [--trusted-root FILE] [--label L]\n"
@@ -131,8 +132,11 @@ static int trust_add_key(const struct trust_args *a)
 		ms_pubkey_free(k);
 		return MS_ERR;
 	}
+	/* Adding a trusted key again without --label keeps its label. */
+	const struct ms_trust_key *known = ms_trust_find_key(&t, id);
+	const char *label = a->label ? a->label : known ? known->label : NULL;
 	if ((!a->label || !label_taken(&t, a->label, id)) &&
-	    ms_registry_trust_add(reg, id, ms_pubkey_pem(k), a->label) == 0) {
+	    ms_registry_trust_add(reg, id, ms_pubkey_pem(k), label) == 0) {
 		rc = MS_OK;
 		const struct ms_revocation *r = ms_trust_revocation(&t, "key", id);
 		if (r)
@@ -142,11 +146,11 @@ static int trust_add_key(const struct trust_args *a)
 			cJSON *o = cJSON_CreateObject();
 			cJSON_AddStringToObject(o, "trusted", id);
 			cJSON_AddStringToObject(o, "algorithm", ms_key_alg_name(ms_pubkey_alg(k)));
-			ms_trust_json_label(o, a->label);
+			ms_trust_json_label(o, label);
 			print_doc(o);
 		} else {
-			printf("trusted %s%s%s%s\n", id, a->label ? " (" : "",
-			       a->label ? ms_esc(a->label) : "", a->label ? ")" : "");
+			printf("trusted %s%s%s%s\n", id, label ? " (" : "", label ? ms_esc(label) : "",
+			       label ? ")" : "");
 		}
 	}
 	ms_trust_free(&t);
@@ -429,12 +433,37 @@ static int remove_anchor(const struct trust_args *a)
 	return rc;
 }
 
-static int trust_remove(const struct trust_args *a)
+/* trust remove PUB, as revoke takes it: a file that exists is read as a
+ * public key and stands for its key id. 0, or -1 after reporting. */
+static int key_id_of_file(const char *op, char id[MS_KEYID_HEX + 1])
+{
+	struct stat st;
+	id[0] = '\0';
+	if (stat(op, &st) < 0 || !S_ISREG(st.st_mode))
+		return 0;
+	struct ms_pubkey *k;
+	if (ms_pubkey_load(op, &k) < 0)
+		return -1;
+	snprintf(id, MS_KEYID_HEX + 1, "%s", ms_pubkey_id(k));
+	ms_pubkey_free(k);
+	return 0;
+}
+
+static int trust_remove(const struct trust_args *given)
 {
 	struct ms_registry *reg;
+	struct trust_args copy = *given, *a = &copy;
+	char id[MS_KEYID_HEX + 1];
+	const char *op = NULL;
 	if (a->identity ? a->n_ops != 0 : a->n_ops != 1)
-		return ms_usage_error("trust remove takes one KEYID or LABEL, or --identity and "
-		                      "--issuer");
+		return ms_usage_error("trust remove takes one KEYID, LABEL or PUB file, or "
+		                      "--identity and --issuer");
+	if (!a->identity && key_id_of_file(a->ops[0], id) < 0)
+		return MS_ERR;
+	if (!a->identity && id[0]) {
+		op = id;
+		a->ops = (char **)&op;
+	}
 	struct removed r = {a->identity ? NULL : a->ops[0], NULL};
 	if (ms_registry_open(NULL, 0, &reg) < 0)
 		return MS_ERR;

@@ -87,3 +87,17 @@ run 0 "$MS" pack -o m.tar m
 run 0 "$MS" unpack --key ci.pub m.tar unpacked/
 check "unpack DEST/ made DEST" [ -f unpacked/w.bin ]
 check "nothing else beside it" [ "$(ls -d unpacked* | tr "\\n" " ")" = "unpacked " ]
+
+# trust add again without --label keeps the label; trust remove takes a .pub
+run 0 "$MS" trust add ci.pub --label release
+run 0 "$MS" trust add ci.pub
+expect_out "(release)$"
+run 0 "$MS" trust list
+expect_out " release$"
+run 0 "$MS" audit
+run 0 "$MS" trust remove ci.pub
+expect_out "^removed [0-9a-f]\{64\}$"
+run 0 "$MS" --json trust list
+check "the .pub's key is no longer trusted" [ "$(jq '.keys | length' "$T/out")" = 0 ]
+printf 'not a key' >junk.pub
+expect_error "$MS" trust remove junk.pub
