@@ -145,6 +145,11 @@ int ms_sign_lineage_prepare(struct ms_sign_lineage *l)
 	size_t n = l->n_parents + l->n_datasets;
 	if (l->no_record && n == 0)
 		return 0;
+	if (n == 0) {
+		int have = ms_registry_open_if_exists(&l->reg);
+		l->create_later = have == 0;
+		return have < 0 ? -1 : 0;
+	}
 	/* With --no-record, path REFs need no registry: what they are and their
 	 * names come from their verified signatures and provenance. */
 	if (l->no_record && only_paths(l)
@@ -193,6 +198,9 @@ int ms_sign_lineage_check(struct ms_sign_lineage *l, const struct ms_manifest *m
 			         root);
 			return -1;
 		}
+	if (!l->no_record && !l->reg && l->create_later &&
+	    ms_registry_open(NULL, MS_REG_CREATE, &l->reg) < 0)
+		return -1;
 	if (l->no_record || !l->reg)
 		return 0;
 	/* Lock first, so that the name check and the record see one state and

@@ -26,6 +26,9 @@ struct ms_sign_lineage {
 	char **refs;               /* each dependency's REF as given */
 	struct ms_model_card card; /* the model card's declared lineage */
 	int has_card;
+	int create_later; /* no registry yet and nothing to resolve in one: it is
+	                     created only once the model is hashed and about to be
+	                     signed, so a failed sign leaves no new empty registry */
 };
 
 /* Option collectors (argv strings are borrowed). -1 after a usage error

@@ -101,3 +101,14 @@ run 0 "$MS" --json trust list
 check "the .pub's key is no longer trusted" [ "$(jq '.keys | length' "$T/out")" = 0 ]
 printf 'not a key' >junk.pub
 expect_error "$MS" trust remove junk.pub
+
+# no silent side effects: a sign that fails leaves no new, empty registry
+mkdir -p fresh && printf 'w' >fresh/w.bin
+run 2 env MODELSEAL_REGISTRY="$T/fresh.db" "$MS" sign --key missing.key fresh
+check "failed sign (no key): no registry" [ ! -e "$T/fresh.db" ]
+mkfifo fresh/pipe
+run 2 env MODELSEAL_REGISTRY="$T/fresh.db" "$MS" sign --key ci.key fresh
+check "failed sign (bad model): no registry" [ ! -e "$T/fresh.db" ]
+rm fresh/pipe
+run 0 env MODELSEAL_REGISTRY="$T/fresh.db" "$MS" sign --key ci.key fresh
+check "a sign that works creates it" [ -s "$T/fresh.db" ]
