@@ -288,10 +288,13 @@ int ms_ref_or_view(const char *ref, struct ms_registry **reg, struct ms_pathref_
 	if (rc != 1)
 		return rc;
 	if (!ms_ref_is_path(ref)) {
-		if (have)
+		if (have) {
+			char *hint = ms_registry_ref_hint(*reg, ref);
 			ms_error("unknown REF '%s': no recorded NAME@VERSION, digest or signed "
-			         "model path",
-			         ref);
+			         "model path%s",
+			         ref, hint);
+			free(hint);
+		}
 		else /* the usual "no registry at PATH" */
 			ms_registry_open(NULL, 0, reg);
 		return -1;

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "modelseal/suggest.h"
 #include "modelseal/util.h"
 #include "registry_int.h"
 
@@ -109,11 +110,42 @@ int ms_registry_find_ref(struct ms_registry *reg, const char *ref, char digest[M
 	return rc;
 }
 
+struct labels {
+	char **v;
+	size_t n;
+};
+
+static int collect_label(const struct ms_model_info *m, void *arg)
+{
+	struct labels *l = arg;
+	if (!m->name || !m->version)
+		return 0;
+	l->v = ms_reallocarray(l->v, l->n + 1, sizeof *l->v);
+	l->v[l->n++] = ms_asprintf("%s@%s", m->name, m->version);
+	return 0;
+}
+
+char *ms_registry_ref_hint(struct ms_registry *reg, const char *ref)
+{
+	struct labels l = {0};
+	const char *hint = NULL;
+	if (reg && strchr(ref, '@') && ms_registry_log(reg, NULL, 0, collect_label, &l) == 0)
+		hint = ms_suggest(ref, (const char *const *)l.v, l.n);
+	char *out = hint ? ms_asprintf("; did you mean '%s'?", ms_esc(hint)) : ms_strdup("");
+	for (size_t i = 0; i < l.n; i++)
+		free(l.v[i]);
+	free(l.v);
+	return out;
+}
+
 int ms_registry_resolve_ref(struct ms_registry *reg, const char *ref, char digest[MS_HEX_LEN + 1])
 {
 	int rc = ms_registry_find_ref(reg, ref, digest);
-	if (rc == 1)
-		ms_error("unknown REF '%s': no recorded NAME@VERSION or digest", ref);
+	if (rc == 1) {
+		char *hint = ms_registry_ref_hint(reg, ref);
+		ms_error("unknown REF '%s': no recorded NAME@VERSION or digest%s", ref, hint);
+		free(hint);
+	}
 	return rc == 0 ? 0 : -1;
 }
 

@@ -105,9 +105,13 @@ static int resolve(struct ms_sign_lineage *l, char *ref, enum ms_relation rel)
 		d->digest[0] = '\0';
 		return 0;
 	}
-	if (rc == 1)
-		ms_error("unknown REF '%s': no recorded NAME@VERSION, digest or signed model path",
-		         ref);
+	if (rc == 1) {
+		char *hint = ms_registry_ref_hint(l->reg, ref);
+		ms_error("unknown REF '%s': no recorded NAME@VERSION, digest or signed model "
+		         "path%s",
+		         ref, hint);
+		free(hint);
+	}
 	return rc == 0 ? fill(l, i) : -1;
 }
 

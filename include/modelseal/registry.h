@@ -138,6 +138,10 @@ void ms_model_info_free(struct ms_model_info *m);
 
 enum { MS_INFO_FULL = 1 << 0, MS_INFO_PARENTS = 1 << 1 };
 
+/* "; did you mean 'NAME@VERSION'?" for a mistyped NAME@VERSION REF (the
+ * closest recorded one), else ""; freshly allocated. */
+char *ms_registry_ref_hint(struct ms_registry *reg, const char *ref);
+
 /* 0 found, 1 not recorded (quietly), -1 error. */
 int ms_registry_get_model(struct ms_registry *reg, const char *digest, unsigned what,
                           struct ms_model_info *out);

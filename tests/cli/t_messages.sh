@@ -112,3 +112,12 @@ check "failed sign (bad model): no registry" [ ! -e "$T/fresh.db" ]
 rm fresh/pipe
 run 0 env MODELSEAL_REGISTRY="$T/fresh.db" "$MS" sign --key ci.key fresh
 check "a sign that works creates it" [ -s "$T/fresh.db" ]
+
+# a mistyped NAME@VERSION gets the closest recorded one
+run 0 "$MS" sign --key ci.key --name meta-llama/Llama-3-8B --version 1 fresh
+expect_error "$MS" show meta-llama/Llama-3-8b@1
+expect_err "did you mean 'meta-llama/Llama-3-8B@1'?"
+expect_error "$MS" lineage meta-llama/Llama-3-8B@2
+expect_err "did you mean 'meta-llama/Llama-3-8B@1'?"
+expect_error "$MS" show completely-different@9
+check "no hint far from every name" not err_has "did you mean"
