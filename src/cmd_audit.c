@@ -120,7 +120,7 @@ static int parse_args(int argc, char **argv, struct audit_args *a)
  * there was a longer one (then it was removed: not intact). */
 static int no_registry(const struct audit_args *args)
 {
-	char *path = ms_registry_default_path();
+	char *path = ms_registry_located() ? ms_registry_default_path() : NULL;
 	struct ms_audit a = {0};
 	int rc = 0;
 	memset(a.head, '0', MS_HEX_LEN); /* the head of an empty log */
@@ -135,9 +135,9 @@ static int no_registry(const struct audit_args *args)
 	if (ms_global.json)
 		print_json(path ? path : "", rc, &a, args);
 	else if (rc == 0)
-		printf("registry %s: none yet (nothing recorded on this machine): nothing to "
+		printf("registry %s%snone yet (nothing recorded on this machine): nothing to "
 		       "check\n",
-		       path ? path : "");
+		       path ? path : "", path ? ": " : "");
 	else
 		print_text(path ? path : "", rc, &a, args);
 	if (rc == 1)

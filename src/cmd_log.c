@@ -139,10 +139,7 @@ static int empty_history(const char *name)
 		return MS_ERR;
 	}
 	/* no location at all (no HOME): nothing to name, and no error */
-	const char *env = getenv("MODELSEAL_REGISTRY");
-	int located = (ms_global.registry && *ms_global.registry) || (env && *env) ||
-	              getenv("XDG_DATA_HOME") || getenv("HOME");
-	char *path = located ? ms_registry_default_path() : NULL;
+	char *path = ms_registry_located() ? ms_registry_default_path() : NULL;
 	if (ms_global.json) {
 		cJSON *doc = cJSON_CreateObject();
 		cJSON_AddStringToObject(doc, "registry", path ? path : "");

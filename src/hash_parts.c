@@ -258,9 +258,10 @@ static int merge_docs(char *const *paths, size_t n_paths, struct part_doc *docs,
 	for (size_t i = 0; i < n_paths; i++) {
 		if (read_part(paths[i], &docs[i]) < 0)
 			goto out;
-		if (i == 0 && (plan_from_first(&docs[0], paths[0], p) < 0 ||
-		               !(seen = ms_calloc(docs[0].n, 1))))
+		if (i == 0 && plan_from_first(&docs[0], paths[0], p) < 0)
 			goto out;
+		if (i == 0)
+			seen = ms_calloc(docs[0].n, 1);
 		if (i > 0 && same_model(&docs[0], &docs[i], paths[i]) < 0)
 			goto out;
 		if (seen[docs[i].k - 1]++) {

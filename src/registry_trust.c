@@ -18,14 +18,19 @@ static int set(const char *name)
 	return v && *v;
 }
 
+int ms_registry_located(void)
+{
+	return (ms_global.registry && *ms_global.registry) || set("MODELSEAL_REGISTRY") ||
+	       set("XDG_DATA_HOME") || set("HOME");
+}
+
 int ms_registry_open_if_exists(struct ms_registry **out)
 {
 	struct stat st;
 	*out = NULL;
 	/* Without any location (no HOME, as in some containers) there is no
 	 * registry; ms_registry_default_path would call that an error. */
-	if (!(ms_global.registry && *ms_global.registry) && !set("MODELSEAL_REGISTRY") &&
-	    !set("XDG_DATA_HOME") && !set("HOME"))
+	if (!ms_registry_located())
 		return 0;
 	char *path = ms_registry_default_path();
 	if (!path)

@@ -11,6 +11,11 @@
  * after reporting (unreadable, corrupt, not a registry). */
 int ms_registry_open_if_exists(struct ms_registry **out);
 
+/* Whether there is a registry location at all (--registry, the
+ * environment, XDG_DATA_HOME or HOME); without one there is no registry,
+ * which is not an error for readers. */
+int ms_registry_located(void);
+
 /* Every trusted key (oldest first) and every revocation. A stored key that
  * no longer parses is an error naming it. */
 int ms_registry_trust_load(struct ms_registry *reg, struct ms_trust *out);

@@ -159,3 +159,5 @@ check "ten models recorded" [ "$(sqlite3 "$T/par.db" 'SELECT count(*) FROM model
 check "ten signed events" [ "$(sqlite3 "$T/par.db" "SELECT count(*) FROM events WHERE kind = 'signed'")" = 10 ]
 run 0 env MODELSEAL_REGISTRY="$T/par.db" "$MS" audit
 expect_out 'intact (10 events'
+run 0 env -u MODELSEAL_REGISTRY -u HOME -u XDG_DATA_HOME "$MS" audit
+check "no HOME: audit has nothing to check, and no error" not err_has error
