@@ -17,8 +17,8 @@ const char cmd_sign_usage[] =
     "usage: modelseal sign --key KEY [--certificate-chain PEM] [--signature FILE]\n"
     "                      [--passphrase-file FILE]\n"
     "                      [--name N] [--version V] [--parent REF=RELATION]...\n"
-    "                      [--dataset REF]... [--no-record] [--allow-lfs-pointers]\n"
-    "                      [--statement FILE]\n"
+    "                      [--dataset REF]... [--trust-file FILE] [--no-record]\n"
+    "                      [--allow-lfs-pointers] [--statement FILE]\n"
     "                      [HASHING] MODEL\n"
     "\n"
     "Hash MODEL (a directory or a file), sign the OMS statement with the secret KEY\n"
@@ -36,6 +36,8 @@ const char cmd_sign_usage[] =
     "  --parent REF=RELATION    the model was made from REF: finetune, adapter,\n"
     "                           quantized, or merge (one --parent per merged model)\n"
     "  --dataset REF            the model was trained on the dataset REF\n"
+    "  --trust-file FILE        verify path REFs with the keys of FILE (modelseal\n"
+    "                           trust export) instead of the trust store's\n"
     "  --no-record              do not record the model in the registry\n"
     "  --statement FILE         sign FILE (a statement 'modelseal hash' merged from\n"
     "                           parts) instead of hashing,\n"
@@ -44,7 +46,7 @@ const char cmd_sign_usage[] =
     "  --allow-lfs-pointers     sign Git LFS pointer files as they are (else refused:\n"
     "                           run 'git lfs pull' first)\n"
     "  REF: NAME@VERSION, sha256:<hex or unique prefix>, or a signed model's path\n"
-    "  (used only once verified with the trust store or KEY's public half).\n"
+    "  (used only once verified with the trust store, or FILE, or KEY's public half).\n"
     "  A signed SLSA provenance statement (name, version, signing time, parents,\n"
     "  datasets, and what README.md's model card declares) is written beside the\n"
     "  signature (MODEL/model.provenance.sig, FILE.provenance.sig).\n"
@@ -63,6 +65,7 @@ enum {
 	OPT_STATEMENT,
 	OPT_CERTIFICATE_CHAIN,
 	OPT_ALLOW_LFS_POINTERS,
+	OPT_TRUST_FILE,
 };
 
 const struct option cmd_sign_options[] = {
@@ -80,6 +83,7 @@ const struct option cmd_sign_options[] = {
     {"statement", required_argument, NULL, OPT_STATEMENT},
     {"certificate-chain", required_argument, NULL, OPT_CERTIFICATE_CHAIN},
     {"allow-lfs-pointers", no_argument, NULL, OPT_ALLOW_LFS_POINTERS},
+    {"trust-file", required_argument, NULL, OPT_TRUST_FILE},
     {NULL, 0, NULL, 0},
 };
 
@@ -120,6 +124,9 @@ static int on_sign_option(int opt, const char *arg, void *ctx)
 		return ms_sign_lineage_add_parent(&a->lin, arg) < 0 ? -1 : 1;
 	case OPT_DATASET:
 		ms_sign_lineage_add_dataset(&a->lin, arg);
+		return 1;
+	case OPT_TRUST_FILE:
+		a->lin.trust_file = arg;
 		return 1;
 	case OPT_NO_RECORD:
 		a->lin.no_record = 1;

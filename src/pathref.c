@@ -52,14 +52,19 @@ static char *describe(const struct ms_problems *p)
 }
 
 /* Why the model at path is not believed, from a failed verification. */
-static void report_failure(const char *path, const struct ms_verify_result *res, size_t n_keys)
+static void report_failure(const struct ms_pathref_view *v)
 {
+	const char *path = v->path;
+	const struct ms_verify_result *res = &v->res;
 	if (!res->signer) {
+		const char *keys = !v->n_keys      ? "any key (none is trusted)"
+		                   : v->trust_file ? "any unrevoked key of the trust file"
+		                                   : "any unrevoked key of the trust store";
 		ms_error("the model at '%s' is not signed by a trusted key: its signature "
 		         "does not verify with %s, so nothing it says is used. Trust its "
 		         "signer ('modelseal trust add PUB') or name the model by "
 		         "NAME@VERSION or sha256:DIGEST",
-		         path, n_keys ? "any key of the trust store" : "any key (none is trusted)");
+		         path, keys);
 		return;
 	}
 	char *what = describe(&res->problems);
@@ -79,7 +84,7 @@ static int view_verify(struct ms_pathref_view *v)
 		return 0;
 	}
 	if (rc == MS_FAIL)
-		report_failure(v->path, &v->res, v->n_keys);
+		report_failure(v);
 	else
 		ms_error("the model at '%s' cannot be verified, so it is not used: a path "
 		         "names a model only once its signature verifies with a trusted key",
@@ -87,10 +92,43 @@ static int view_verify(struct ms_pathref_view *v)
 	return -1;
 }
 
-/* sign and revoke: the trust store's keys and revocations, and also. */
+/* Moves (or with to NULL, drops) the keys of from. */
+static void move_keys(struct ms_trust *from, struct ms_trust *to)
+{
+	for (size_t i = 0; i < from->n_keys; i++) {
+		if (to)
+			ms_trust_add_key(to, from->keys[i].key, from->keys[i].label);
+		else
+			ms_pubkey_free(from->keys[i].key);
+		free(from->keys[i].label);
+	}
+	from->n_keys = 0;
+}
+
+/* The trust file's keys (v->trust_file set) or else the trust store's, and
+ * the revocations of both: what verify would trust. */
+static int load_trust(struct ms_pathref_view *v)
+{
+	struct ms_trust reg_trust = {0};
+	if ((v->trust_file && ms_trust_load_file(v->trust_file, &v->trust) < 0) ||
+	    (v->reg && ms_registry_trust_load(v->reg, &reg_trust) < 0)) {
+		ms_trust_free(&reg_trust);
+		return -1;
+	}
+	for (size_t i = 0; i < reg_trust.n_revs; i++) {
+		const struct ms_revocation *r = &reg_trust.revs[i];
+		ms_trust_add_revocation(&v->trust, r->kind, r->subject, r->reason, r->time);
+	}
+	move_keys(&reg_trust, v->trust_file ? NULL : &v->trust);
+	ms_trust_free(&reg_trust);
+	return 0;
+}
+
+/* sign and revoke: the trust file's or trust store's keys and revocations,
+ * and also. */
 static int store_verify(struct ms_pathref_view *v, const struct ms_pubkey *also, unsigned flags)
 {
-	if (v->reg && ms_registry_trust_load(v->reg, &v->trust) < 0)
+	if (load_trust(v) < 0)
 		return -1;
 	v->keys = pick_keys(&v->trust, also, flags, &v->n_keys);
 	return view_verify(v);
@@ -107,37 +145,16 @@ int ms_pathref_verify(struct ms_registry *reg, const char *path, const struct ms
 	return rc;
 }
 
-/* Moves (or with to NULL, drops) the keys of from. */
-static void move_keys(struct ms_trust *from, struct ms_trust *to)
-{
-	for (size_t i = 0; i < from->n_keys; i++) {
-		if (to)
-			ms_trust_add_key(to, from->keys[i].key, from->keys[i].label);
-		else
-			ms_pubkey_free(from->keys[i].key);
-		free(from->keys[i].label);
-	}
-	from->n_keys = 0;
-}
-
 /* verify's choice of keys: --key files, else the trust file's, else the
  * trust store's; revocations from both places always. Revoked keys verify
  * too: the question is which model the files are, and show names the
  * revocation. */
 static int view_trust(struct ms_pathref_view *v)
 {
-	struct ms_trust reg_trust = {0};
-	if ((v->trust_file && ms_trust_load_file(v->trust_file, &v->trust) < 0) ||
-	    (v->reg && ms_registry_trust_load(v->reg, &reg_trust) < 0))
+	if (load_trust(v) < 0)
 		return -1;
-	for (size_t i = 0; i < reg_trust.n_revs; i++) {
-		const struct ms_revocation *r = &reg_trust.revs[i];
-		ms_trust_add_revocation(&v->trust, r->kind, r->subject, r->reason, r->time);
-	}
 	if (v->n_key_paths)
 		move_keys(&v->trust, NULL);
-	move_keys(&reg_trust, v->n_key_paths || v->trust_file ? NULL : &v->trust);
-	ms_trust_free(&reg_trust);
 	for (size_t i = 0; i < v->n_key_paths; i++) {
 		struct ms_pubkey *k;
 		if (ms_pubkey_load(v->key_paths[i], &k) < 0)
@@ -253,10 +270,10 @@ static int recorded(struct ms_registry *reg, const char *digest)
 	return rc < 0 ? -1 : rc == 0;
 }
 
-int ms_pathref_resolve(struct ms_registry *reg, const char *path, const struct ms_pubkey *also,
-                       struct ms_model_link *out)
+int ms_pathref_resolve(struct ms_registry *reg, const char *path, const char *trust_file,
+                       const struct ms_pubkey *also, struct ms_model_link *out)
 {
-	struct ms_pathref_view v = {.path = path, .reg = reg};
+	struct ms_pathref_view v = {.path = path, .trust_file = trust_file, .reg = reg};
 	struct ms_lineage l = {0};
 	int rc = store_verify(&v, also, 0), known = rc == 0 ? recorded(reg, v.digest) : -1;
 	if (known == 0) { /* named by its provenance, and recorded from it */
@@ -294,8 +311,7 @@ int ms_ref_or_view(const char *ref, struct ms_registry **reg, struct ms_pathref_
 			         "model path%s",
 			         ref, hint);
 			free(hint);
-		}
-		else /* the usual "no registry at PATH" */
+		} else /* the usual "no registry at PATH" */
 			ms_registry_open(NULL, 0, reg);
 		return -1;
 	}

@@ -177,9 +177,9 @@ int ms_sign_lineage_prepare(struct ms_sign_lineage *l)
 int ms_sign_lineage_resolve_paths(struct ms_sign_lineage *l, const struct ms_pubkey *signer)
 {
 	for (size_t i = 0; i < l->n_deps; i++)
-		if (!l->deps[i].digest[0] &&
-		    (ms_pathref_resolve(l->reg, l->refs[i], signer, &l->deps[i]) < 0 ||
-		     (l->reg && fill(l, i) < 0)))
+		if (!l->deps[i].digest[0] && (ms_pathref_resolve(l->reg, l->refs[i], l->trust_file,
+		                                                 signer, &l->deps[i]) < 0 ||
+		                              (l->reg && fill(l, i) < 0)))
 			return -1;
 	for (size_t i = 0; i < l->n_deps; i++)
 		for (size_t j = 0; j < i; j++)

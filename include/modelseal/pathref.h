@@ -29,13 +29,15 @@ int ms_pathref_verify(struct ms_registry *reg, const char *path, const struct ms
                       unsigned flags, char digest[MS_HEX_LEN + 1]);
 
 /* sign --parent/--dataset: the same with flags 0 (reg may be NULL: only
- * also verifies), and out->digest, name and version (NULL when unnamed) from
+ * also verifies), except that a trust_file (sign --trust-file, or NULL)
+ * gives the keys instead of the trust store (revocations come from both),
+ * and out->digest, name and version (NULL when unnamed) from
  * the verified model and its trusted provenance. A model that verified but
  * is not recorded in reg (signed on another host) is recorded from what
  * verified: statement, bundle, and name, signing time and already recorded
  * parents from its provenance. */
-int ms_pathref_resolve(struct ms_registry *reg, const char *path, const struct ms_pubkey *also,
-                       struct ms_model_link *out);
+int ms_pathref_resolve(struct ms_registry *reg, const char *path, const char *trust_file,
+                       const struct ms_pubkey *also, struct ms_model_link *out);
 
 /* show PATH and lineage PATH, with or without a registry: the model at
  * path verified with the keys `verify` would pick (--key files, else the

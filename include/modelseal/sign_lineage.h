@@ -19,6 +19,7 @@ struct ms_sign_lineage {
 	size_t n_parents;
 	const char **datasets; /* --dataset REF */
 	size_t n_datasets;
+	const char *trust_file; /* --trust-file: keys for path REFs, or NULL */
 	/* filled by ms_sign_lineage_prepare */
 	struct ms_registry *reg;    /* NULL when nothing needs it */
 	struct ms_model_link *deps; /* resolved parents, then datasets */

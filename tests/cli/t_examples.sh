@@ -22,6 +22,17 @@ printf '{"version": 1, "trusted_keys": ["../keys/ci.pub"], "allow_unsigned_files
 printf 'all:\n\tmkdir -p build && cp %s build/modelseal\n' "$MS" >repo/Makefile
 KID=$(sha256sum <ci.pub | cut -c1-64)
 DIGEST=$("$MS" digest repo/model)
+# the base model the examples fine-tune, as its team published it: signed
+# by another key, with that team's exported trust file checked in
+mkdir -p repo/base basereg
+printf 'base weights' >repo/base/weights.bin
+"$MS" keygen -o baseteam --no-passphrase >/dev/null 2>&1
+env MODELSEAL_REGISTRY="$T/basereg/r.db" "$MS" sign --key baseteam.key --name base --version 1 repo/base >/dev/null 2>&1
+env MODELSEAL_REGISTRY="$T/basereg/r.db" "$MS" trust add baseteam.pub >/dev/null 2>&1
+env MODELSEAL_REGISTRY="$T/basereg/r.db" "$MS" trust export -o repo/keys/base-trust.json 2>/dev/null
+BASE=$("$MS" digest repo/base)
+# parent_of PROVENANCE: "name relation digest" of its first dependency
+parent_of() { jq -r .dsseEnvelope.payload "$1" | base64 -d | jq -r '.predicate.buildDefinition.resolvedDependencies[0] | .name + " " + .annotations.relation + " sha256:" + .digest.sha256'; }
 # ci ENV... CMD: run like a CI runner would: no registry, a private TMPDIR,
 # the secrets in the environment.
 ci() { (cd repo && env -u MODELSEAL_REGISTRY TMPDIR="$T/tmp" RUNNER_TEMP="$T/runner" "$@"); }
@@ -60,6 +71,8 @@ if have_yaml; then
 	expect_out "^signed $DIGEST$"
 	check "github: signature artifact" [ -s repo/signature/model.sig ]
 	check "github: the model itself is untouched" [ ! -e repo/model/model.sig ]
+	check "github: lineage on a runner without a registry" [ "$(parent_of repo/signature/model.provenance.sig)" = "base@1 finetune $BASE" ]
+	check "github: no registry was created" [ ! -e "$XDG_DATA_HOME/modelseal" ]
 	check "github: no key left in TMPDIR" [ -z "$(ls -A tmp)" ]
 	check "github: the built binary is cached" [ -x home/.cache/modelseal-action/modelseal ]
 	# the verify job finds the binary in the cache: no build
@@ -95,6 +108,7 @@ if have_yaml; then
 	run 0 gl env MODELSEAL_SIGNING_KEY="$(cat ci.key)" MODELSEAL_PASSPHRASE=ci-pass CI_PIPELINE_IID=3 sh "$T/gl-sign-model.sh"
 	check "gitlab: signature artifact" [ -s repo/modelseal/model.sig ]
 	check "gitlab: digest recorded" [ "$(cat repo/modelseal/digest.txt)" = "$DIGEST" ]
+	check "gitlab: lineage on a runner without a registry" [ "$(parent_of repo/modelseal/model.provenance.sig)" = "base@1 finetune $BASE" ]
 	check "gitlab: the source clone and build are cached" [ -x repo/.modelseal-cache/src/build/modelseal ]
 	check "gitlab: no key left in TMPDIR" [ -z "$(ls -A tmp)" ]
 	run 0 gl sh "$T/gl-verify-model.sh"

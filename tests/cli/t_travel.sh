@@ -49,6 +49,33 @@ expect_error env MODELSEAL_REGISTRY="$T/never.db" "$MS" sign --key teamb.key --n
 	--parent models/base=adapter models/ci
 expect_err "not signed by a trusted key"
 
+# ---- a CI job with another team's key, no registry, the base team's
+# exported trust file ----
+mkdir models/tb && printf 'team b adapter' >models/tb/w.bin
+env MODELSEAL_REGISTRY="$T/ta.db" "$MS" trust add ci.pub --label base-team >/dev/null 2>&1
+env MODELSEAL_REGISTRY="$T/ta.db" "$MS" trust export -o base-trust.json 2>/dev/null
+run 0 env MODELSEAL_REGISTRY="$T/never.db" "$MS" sign --key teamb.key --no-record \
+	--trust-file base-trust.json --parent models/base=adapter models/tb
+check "trust file: no registry was created" [ ! -e "$T/never.db" ]
+check "trust file: the parent is in the provenance" [ "$(jq -r .dsseEnvelope.payload models/tb/model.provenance.sig | base64 -d | jq -r '.predicate.buildDefinition.resolvedDependencies[0].digest.sha256')" = "$BASE" ]
+rm -f models/tb/model.sig models/tb/model.provenance.sig
+env MODELSEAL_REGISTRY="$T/tb.db" "$MS" trust add teamb.pub >/dev/null 2>&1
+env MODELSEAL_REGISTRY="$T/tb.db" "$MS" trust export -o other-trust.json 2>/dev/null
+expect_error env MODELSEAL_REGISTRY="$T/never.db" "$MS" sign --key teamb.key --no-record \
+	--trust-file other-trust.json --parent models/base=adapter models/tb
+expect_err "not signed by a trusted key"
+check "trust file without the base's key: nothing signed" [ ! -e models/tb/model.sig ]
+# the trust file replaces the store's keys; the store's revocations still count
+env MODELSEAL_REGISTRY="$T/tb.db" "$MS" trust add ci.pub >/dev/null 2>&1
+env MODELSEAL_REGISTRY="$T/tb.db" "$MS" revoke --yes ci.pub --reason "leaked" >/dev/null 2>&1
+expect_error env MODELSEAL_REGISTRY="$T/tb.db" "$MS" sign --key teamb.key --no-record \
+	--trust-file base-trust.json --parent models/base=adapter models/tb
+expect_err "revoked\|not signed by a trusted key"
+check "revoked in the store: nothing signed" [ ! -e models/tb/model.sig ]
+expect_error env MODELSEAL_REGISTRY="$T/never.db" "$MS" sign --key teamb.key --no-record \
+	--trust-file missing.json --parent models/base=adapter models/tb
+expect_err "missing.json"
+
 # ---- host C: no registry; policy, show and lineage from the files ----
 export MODELSEAL_REGISTRY="$C"
 printf '{"version": 1, "trusted_keys": ["ci.pub"], "require_ancestor": ["sha256:%s"], "max_signature_age_days": 30}\n' "$BASE" >policy.json
