@@ -194,13 +194,17 @@ $(BUILD)/completion/modelseal.fish: $(BIN)
 	$(Q)$(BIN) completion fish >$@.tmp && mv $@.tmp $@
 
 EXAMPLES := $(sort $(wildcard examples/*/*))
+# docs/schema/*.json (the --json output schemas) and the other reference
+# files under docs/, installed as DOCDIR/schema/... (docs/ dropped).
+DOCFILES := $(sort $(wildcard docs/*/*))
 
 # The binary, the man pages, the completions, the pre-deploy hook (as
-# modelseal-pre-deploy on PATH) and the examples.
+# modelseal-pre-deploy on PATH), the examples and the docs/ files.
 install: $(BIN) $(COMPLETIONS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) \
 		$(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR) \
-		$(addprefix $(DESTDIR)$(DOCDIR)/,$(sort $(dir $(EXAMPLES))))
+		$(addprefix $(DESTDIR)$(DOCDIR)/,$(sort $(dir $(EXAMPLES)))) \
+		$(addprefix $(DESTDIR)$(DOCDIR)/,$(sort $(dir $(DOCFILES:docs/%=%))))
 	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/modelseal
 	install -m 0755 examples/hooks/pre-deploy.sh $(DESTDIR)$(BINDIR)/modelseal-pre-deploy
 	install -m 0644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man1/
@@ -208,14 +212,16 @@ install: $(BIN) $(COMPLETIONS)
 	install -m 0644 $(BUILD)/completion/_modelseal $(DESTDIR)$(ZSHCOMPDIR)/_modelseal
 	install -m 0644 $(BUILD)/completion/modelseal.fish $(DESTDIR)$(FISHCOMPDIR)/modelseal.fish
 	for f in $(EXAMPLES); do install -m 0644 $$f $(DESTDIR)$(DOCDIR)/$$f || exit 1; done
+	for f in $(DOCFILES:docs/%=%); do install -m 0644 docs/$$f $(DESTDIR)$(DOCDIR)/$$f || exit 1; done
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/modelseal $(DESTDIR)$(BINDIR)/modelseal-pre-deploy
 	rm -f $(addprefix $(DESTDIR)$(MANDIR)/man1/,$(notdir $(MANPAGES)))
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/modelseal $(DESTDIR)$(ZSHCOMPDIR)/_modelseal \
 		$(DESTDIR)$(FISHCOMPDIR)/modelseal.fish
-	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,$(EXAMPLES))
-	-rmdir $(addprefix $(DESTDIR)$(DOCDIR)/,$(sort $(dir $(EXAMPLES)))) $(DESTDIR)$(DOCDIR)/examples \
+	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,$(EXAMPLES) $(DOCFILES:docs/%=%))
+	-rmdir $(addprefix $(DESTDIR)$(DOCDIR)/,$(sort $(dir $(EXAMPLES) $(DOCFILES:docs/%=%)))) \
+		$(DESTDIR)$(DOCDIR)/examples \
 		$(DESTDIR)$(DOCDIR) 2>/dev/null
 
 # ---- release: tarball, Debian package, OCI image (scripts/ do the work) ----

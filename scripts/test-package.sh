@@ -32,7 +32,8 @@ inst=$T/inst
 check "make install" $MK install DESTDIR="$inst" PREFIX=/opt/ms
 for f in bin/modelseal bin/modelseal-pre-deploy share/man/man1/modelseal-completion.1 \
 	share/bash-completion/completions/modelseal share/zsh/site-functions/_modelseal \
-	share/fish/vendor_completions.d/modelseal.fish share/doc/modelseal/examples/hooks/pre-deploy.sh; do
+	share/fish/vendor_completions.d/modelseal.fish share/doc/modelseal/examples/hooks/pre-deploy.sh \
+	share/doc/modelseal/schema/verify.json share/doc/modelseal/schema/version.json; do
 	check "make install: $f" [ -s "$inst/opt/ms/$f" ]
 done
 check "installed binary runs" "$inst/opt/ms/bin/modelseal" --version
@@ -85,7 +86,7 @@ for f in /usr/bin/modelseal /usr/bin/modelseal-pre-deploy /usr/share/man/man1/mo
 	/usr/share/bash-completion/completions/modelseal /usr/share/zsh/vendor-completions/_modelseal \
 	/usr/share/fish/vendor_completions.d/modelseal.fish /usr/share/doc/modelseal/copyright \
 	/usr/share/doc/modelseal/examples/hooks/k8s-init-container.yaml \
-	/usr/share/doc/modelseal/examples/ci/gitlab-ci.yml; do
+	/usr/share/doc/modelseal/examples/ci/gitlab-ci.yml /usr/share/doc/modelseal/schema/version.json; do
 	check "the .deb holds $f" grep -qx "$f" "$T/files"
 done
 # The Containerfile installs the same runtime libraries as the .deb needs.
