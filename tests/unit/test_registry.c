@@ -422,7 +422,7 @@ START_TEST(resolve_signed_model_path)
 	ck_assert_int_eq(ms_registry_find_ref(reg, model, d), 1);
 	ck_assert_int_eq(ms_registry_resolve_ref(reg, model, d), -1);
 	struct ms_model_link link = {0};
-	ck_assert_int_eq(ms_pathref_resolve(reg, model, NULL, &link), -1);
+	ck_assert_int_eq(ms_pathref_resolve(reg, model, NULL, NULL, &link), -1);
 	ck_assert_int_eq(ms_pathref_verify(reg, model, NULL, MS_PATHREF_REVOKED_KEYS, d), -1);
 	free(stmt);
 	free(bundle);
