@@ -117,7 +117,7 @@ static int plan_files(const cJSON *files, const char *path, struct planned *p)
 			return fail_part(path, "the file list has an unsafe, repeated or unsorted path");
 		prev = rel;
 		uint64_t step = p->m.method == MS_METHOD_SHARDS ? p->m.shard_size : size;
-		if (p->m.method == MS_METHOD_SHARDS && size == 0 && strcmp(rel, ".") != 0)
+		if (p->m.method == MS_METHOD_SHARDS && size == 0)
 			ms_manifest_add_empty_file(&p->m, rel);
 		for (uint64_t off = 0; off < size || (off == 0 && p->m.method == MS_METHOD_FILES);) {
 			uint64_t end = step && size - off > step ? off + step : size;

@@ -417,12 +417,16 @@ static int compare_file_sets(const struct ms_verify_request *req, struct ms_veri
 	return MS_OK;
 }
 
+/* Resources named ".", or one empty file listed as "." (shards method: an
+ * empty file has no shard). */
 static int is_single_file_statement(const struct ms_manifest *m)
 {
 	for (size_t i = 0; i < m->n_res; i++)
 		if (strcmp(m->res[i].path, ".") != 0)
 			return 0;
-	return m->n_res > 0;
+	if (m->n_res == 0)
+		return m->n_empty_files == 1 && strcmp(m->empty_files[0], ".") == 0;
+	return 1;
 }
 
 /* The subject name of a single-file statement, as a file name inside a
