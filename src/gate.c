@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "modelseal/checkpoint.h"
 #include "modelseal/cli.h"
 #include "modelseal/gate.h"
 #include "modelseal/json.h"
@@ -23,6 +24,17 @@ static void add_cand(struct ms_gate *g, struct ms_pubkey *k)
 	g->cands[g->n_cands++] = k;
 }
 
+/* A trust file given directly passes trust import's rollback check against
+ * the checkpoints this registry has seen: without it, an old file (from
+ * before a key was revoked) would undo on the command line what import
+ * refuses. Checked before the registry's revocations join the file's. */
+static int trust_file_current(struct ms_gate *g, const struct ms_trust *stored)
+{
+	struct ms_checkpoint c;
+	int has;
+	return ms_registry_check_trust_file(g->reg, stored, &g->trust, &c, &has) == MS_OK ? 0 : -1;
+}
+
 /* Revocations always count, from the registry and the trust file alike;
  * keys come from --key, else the trust file, else the registry. */
 static int load_trust(struct ms_gate *g)
@@ -31,8 +43,11 @@ static int load_trust(struct ms_gate *g)
 	if (g->trust_file && ms_trust_load_file(g->trust_file, &g->trust) < 0)
 		return -1;
 	int have = ms_registry_open_if_exists(&g->reg);
-	if (have < 0 || (have && ms_registry_trust_load(g->reg, &reg_trust) < 0))
+	if (have < 0 || (have && ms_registry_trust_load(g->reg, &reg_trust) < 0) ||
+	    (have && g->trust_file && trust_file_current(g, &reg_trust) < 0)) {
+		ms_trust_free(&reg_trust);
 		return -1;
+	}
 	for (size_t i = 0; i < reg_trust.n_revs; i++)
 		ms_trust_copy_revocation(&g->trust, &reg_trust.revs[i]);
 	if (!g->trust_file) { /* the keys, CAs and identities move over to g->trust */
