@@ -1,8 +1,8 @@
-/* The pre-deploy gate: verify (and unpack) in one call. Picks the keys to
- * trust (--key files, else a trust file, else the registry's trust store,
- * plus the policy's key files), the roots (--ca, else the trust file's or
- * store's CAs, plus the policy's trusted_cas) and the keyless identities
- * (--identity, else the trust file's or store's and the policy's), verifies
+/* The pre-deploy gate: verify (and unpack) in one call. Picks what to
+ * trust: with trust on the command line (--key, --ca, --identity) only
+ * that, else a trust file's or the registry's trust store's keys, CAs and
+ * keyless identities; the policy's key files, trusted_cas and identities
+ * always join. Verifies
  * the model, applies revocations
  * (registry and trust file), evaluates the policy, records the result in the
  * registry's event log, and prints the verdict. */
