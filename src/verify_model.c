@@ -254,6 +254,14 @@ static int check_signature(const struct ms_verify_request *req, struct ms_verify
 	return rc;
 }
 
+int ms_verify_signature(const struct ms_verify_request *req, const char *signature,
+                        char *json, size_t len, struct ms_verify_result *out)
+{
+	memset(out, 0, sizeof *out);
+	out->signature = ms_strdup(signature);
+	return check_signature(req, out, json, len);
+}
+
 static int is_git_name(const char *path)
 {
 	static const char *const names[] = {".git", ".gitattributes", ".github", ".gitignore"};

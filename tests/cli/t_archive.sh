@@ -466,3 +466,43 @@ run 0 "$MS" unpack --key k.pub pv-other.tar jail/pv
 expect_err "model.provenance.sig does not verify with the trusted keys"
 check "a model.provenance.sig by an untrusted key is not unpacked" [ ! -e jail/pv/model.provenance.sig ]
 rm -rf jail/pv
+
+# ---- unpack takes verify's trust options (--ca, --trusted-root, --identity,
+# --issuer) with verify's meaning: certificate and keyless bundles unpack,
+# and the signature kept as DEST/model.sig is re-checked with the same trust
+# (it was re-checked with bare keys only, so these could never unpack) ----
+CA=$OMS/keys/ca-cert.pem
+SROOT=$INTEROP/sigstore/trusted_root.production.json
+ID=stefanb@us.ibm.com
+ISS=https://sigstore.verify.ibm.com/oauth2
+tar -C "$OMS/v1.1.0-certificate" -cf cert.tar .
+tar -C "$OMS/v1.1.0-sigstore" -cf keyless.tar .
+run 0 "$MS" unpack --ca "$CA" cert.tar jail/cert
+check "certificate bundle: DEST/model.sig is the signature" cmp -s "$OMS/v1.1.0-certificate/model.sig" jail/cert/model.sig
+check "certificate bundle: ignored member left out" [ ! -e jail/cert/ignore-me ]
+run 0 "$MS" verify --ca "$CA" jail/cert
+rm -rf jail/cert
+run 0 "$MS" unpack --ca "$CA" --identity intermediate-ca cert.tar jail/cert
+rm -rf jail/cert
+run 1 "$MS" unpack --ca "$CA" --identity someone-else cert.tar jail/cert
+check "wrong identity: no DEST" [ ! -e jail/cert ]
+run 1 "$MS" unpack --ca "$OMS/keys/int-ca-cert.pem" cert.tar jail/cert
+check "intermediate as root: no DEST" [ ! -e jail/cert ]
+run 0 "$MS" --json unpack --trusted-root "$SROOT" --identity "$ID" --issuer "$ISS" keyless.tar jail/ks
+check "keyless: unpacked, signer named" [ "$(jq -c '[.unpacked, .signer.identity]' "$T/out")" = "[true,\"$ID\"]" ]
+run 1 "$MS" unpack --trusted-root "$SROOT" --identity x@example.com --issuer "$ISS" keyless.tar jail/ks2
+check "keyless, other identity: no DEST" [ ! -e jail/ks2 ]
+expect_error "$MS" unpack --trusted-root "$SROOT" --identity "$ID" keyless.tar jail/ks2
+expect_err "--trusted-root needs --identity and --issuer together"
+expect_error "$MS" unpack --issuer "$ISS" keyless.tar jail/ks2
+expect_err "--issuer only applies with --trusted-root"
+expect_error "$MS" unpack --identity "" keyless.tar jail/ks2
+# the trust store's CA, replaced by trust on the command line as for verify
+export MODELSEAL_REGISTRY="$T/unpack-cas.db"
+run 1 "$MS" unpack cert.tar jail/cert
+"$MS" trust add --ca "$CA" >/dev/null 2>&1
+run 0 "$MS" unpack cert.tar jail/cert
+rm -rf jail/cert
+run 1 "$MS" unpack --key other.pub cert.tar jail/cert
+check "--key OTHER: the stored CA does not count" [ ! -e jail/cert ]
+check "jail holds only what unpacked" [ "$(ls -A jail | sort | tr '\n' ' ')" = "ks " ]
