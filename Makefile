@@ -34,7 +34,10 @@ PKGS      := libsodium libcrypto libarchive libcjson sqlite3 yaml-0.1
 TEST_PKGS := check
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) -lm
+# libunistring (Unicode case folding and normalisation of archive member
+# names) ships no pkg-config file: linked by name.
+NOPC_LIBS  := -lunistring
+PKG_LIBS   := $(shell pkg-config --libs $(PKGS) 2>/dev/null) $(NOPC_LIBS) -lm
 CHECK_CFLAGS := $(shell pkg-config --cflags $(TEST_PKGS) 2>/dev/null)
 CHECK_LIBS   := $(shell pkg-config --libs $(TEST_PKGS) 2>/dev/null)
 
@@ -110,9 +113,12 @@ $(BUILD)/tests/%: tests/unit/%.c $(wildcard tests/unit/*.h) $(LIB) $(BUILD)/.fla
 
 -include $(LIB_OBJS:.o=.d) $(MAIN_OBJ:.o=.d)
 
-# Installs the Debian packages only when pkg-config cannot find one of them.
+# Installs the Debian packages only when pkg-config cannot find one of them
+# (or the compiler cannot find libunistring's headers, which it does not list).
 deps:
-	@pkg-config --exists $(PKGS) $(TEST_PKGS) || sh scripts/install-deps.sh
+	@{ pkg-config --exists $(PKGS) $(TEST_PKGS) && \
+	   printf '#include <unicase.h>\n#include <uninorm.h>\n' | $(CC) -E - >/dev/null 2>&1; } || \
+	  sh scripts/install-deps.sh
 
 check: deps
 	@$(MAKE) --no-print-directory check-unit check-cli check-fuzz

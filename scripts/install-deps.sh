@@ -3,7 +3,8 @@
 # elsewhere it prints the list for the local package manager.
 set -eu
 
-PKGS="libsodium-dev libssl-dev libarchive-dev libcjson-dev libsqlite3-dev libyaml-dev check
+PKGS="libsodium-dev libssl-dev libarchive-dev libcjson-dev libsqlite3-dev libyaml-dev
+libunistring-dev check
 pkg-config make gcc openssl jq zstd xz-utils bzip2 gzip coreutils b3sum hyperfine
 time sqlite3 python3 clang libclang-rt-14-dev valgrind dpkg-dev debhelper lintian
 mmdebstrap umoci zsh fish build-essential libarchive-tools unzip tar util-linux
@@ -25,7 +26,8 @@ OPTIONAL="$OPTIONAL python3-jsonschema"
 
 if ! command -v apt-get >/dev/null 2>&1; then
 	echo "install-deps: no apt-get here. Install these (or your system's equivalents):" >&2
-	echo "  libsodium libssl(libcrypto) libarchive libcjson sqlite3 libyaml check pkg-config" >&2
+	echo "  libsodium libssl(libcrypto) libarchive libcjson sqlite3 libyaml libunistring check" >&2
+	echo "  pkg-config" >&2
 	echo "  (tests and benchmarks also use: openssl jq zstd xz bzip2 b3sum hyperfine" >&2
 	echo "   python3-jsonschema)" >&2
 	exit 1

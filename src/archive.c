@@ -29,6 +29,8 @@
 #include <strings.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unicase.h>
+#include <uninorm.h>
 #include <unistd.h>
 
 #include "archive_int.h"
@@ -769,7 +771,7 @@ struct pass {
 	struct member *mem;
 	size_t n_mem, mem_cap;
 	struct nameset names;  /* every member and every directory above one */
-	struct nameset folded; /* unpack: the same, in ASCII lower case */
+	struct nameset folded; /* unpack: the same, case-folded and in NFC */
 	struct ms_resource *res;
 	size_t n_res, res_cap;
 	struct ms_progress progress;
@@ -1130,30 +1132,56 @@ static int classify(struct pass *p, struct archive_entry *e, const char *name, e
 	return refuse(p);
 }
 
-/* Unpack only: names that differ only in case are one file on a
- * case-insensitive file system, where the second would overwrite the
- * verified first. Each prefix of name (its directories, then itself) that
- * is new must be new in lower case too. */
+/* One name component as a case-insensitive or normalising file system
+ * (macOS, Windows) may see it, appended to b: case-folded and in NFC by
+ * libunistring, so "W" and "w" fold to one name, and so do A with
+ * diaeresis (U+00C4), a with diaeresis (U+00E4) and "a" + combining
+ * diaeresis (U+0308). Full folding also joins some names such a file system
+ * keeps apart (sharp s and "ss"): unpack refuses a little more than it
+ * must, never less. A component that is not UTF-8 is folded in ASCII only. */
+static void fold_component(struct ms_buf *b, const char *c, size_t n)
+{
+	size_t len = 0;
+	uint8_t *f = u8_casefold((const uint8_t *)c, n, NULL, UNINORM_NFC, NULL, &len);
+	if (f) {
+		ms_buf_append(b, f, len);
+		free(f);
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		char ch = c[i] >= 'A' && c[i] <= 'Z' ? (char)(c[i] - 'A' + 'a') : c[i];
+		ms_buf_append(b, &ch, 1);
+	}
+}
+
+/* Unpack only: names that differ only in case or in Unicode normalisation
+ * are one file on a case-insensitive or normalising file system, where the
+ * second would overwrite the verified first. Each prefix of name (its
+ * directories, then itself) that is new must be new folded too. */
 static int check_case(struct pass *p, const char *name)
 {
-	char *low = ms_strdup(name);
-	for (char *c = low; *c; c++)
-		if (*c >= 'A' && *c <= 'Z')
-			*c = (char)(*c - 'A' + 'a');
+	struct ms_buf fold = {0};
 	int rc = 0;
-	for (size_t n = 0; rc == 0 && (n == 0 || name[n - 1]); n++) {
+	for (size_t n = 0, start = 0; rc == 0; n++) {
 		if (name[n] != '/' && name[n] != '\0')
 			continue;
-		if (nameset_get(&p->names, name, n) < 0 && nameset_get(&p->folded, low, n) >= 0) {
-			ms_error(
-			    "archive '%s': '%.*s' differs from another member only in case "
-			    "(on a case-insensitive file system one would overwrite the other)",
-			    p->path, (int)n, name);
+		if (start)
+			ms_buf_append(&fold, "/", 1);
+		fold_component(&fold, name + start, n - start);
+		if (nameset_get(&p->names, name, n) < 0 &&
+		    nameset_get(&p->folded, fold.data, fold.len) >= 0) {
+			ms_error("archive '%s': '%.*s' differs from another member only in case or "
+			         "Unicode normalisation (on a case-insensitive or normalising file "
+			         "system one would overwrite the other)",
+			         p->path, (int)n, name);
 			rc = refuse(p);
 		}
-		nameset_put(&p->folded, low, n, 1);
+		nameset_put(&p->folded, fold.data, fold.len, 1);
+		if (name[n] == '\0')
+			break;
+		start = n + 1;
 	}
-	free(low);
+	ms_buf_free(&fold);
 	return rc;
 }
 

@@ -13,8 +13,9 @@
 #include "modelseal/util.h"
 
 const char cmd_unpack_usage[] =
-    "usage: modelseal unpack [--key PUB]... [--policy FILE] [--trust-file FILE] [-j N] ARCHIVE "
-    "DEST\n"
+    "usage: modelseal unpack [--key PUB]... [--ca PEM]... [--trusted-root FILE] [--identity ID]\n"
+    "                        [--issuer URL] [--policy FILE] [--trust-file FILE] [-j N]\n"
+    "                        ARCHIVE DEST\n"
     "\n"
     "Verify ARCHIVE (its signature ARCHIVE.sig, else its model.sig member) exactly as\n"
     "'verify --archive' does, with the same trusted keys, revocations and policy, and\n"
@@ -22,17 +23,24 @@ const char cmd_unpack_usage[] =
     "DEST/model.sig. DEST must not exist or be an empty directory; on any failure it\n"
     "is not created.\n"
     "\n"
-    "Options:\n"
-    "  -k, --key PUB           trust this public key instead of the trust store;\n"
-    "                          repeatable, any one may have signed\n"
+    "Options (the trust options mean what they mean for verify):\n"
+    "  -k, --key PUB           trust this public key; repeatable, any one may have\n"
+    "                          signed. --key, --ca and --identity replace the trust\n"
+    "                          store's keys, CAs and identities entirely\n"
+    "  --ca PEM                trust these X.509 root certificates for bundles that\n"
+    "                          carry a certificate chain; repeatable\n"
+    "  --identity ID           the signer: with --ca the certificate must carry ID;\n"
+    "                          with --trusted-root its SAN must be ID exactly\n"
+    "  --trusted-root FILE     verify Sigstore keyless bundles offline against this\n"
+    "                          trusted_root.json (for --identity, else the trust\n"
+    "                          store's identities)\n"
+    "  --issuer URL            ... whose OIDC issuer is exactly this (needs --identity)\n"
     "  -p, --policy FILE       also apply this deploy policy (JSON)\n"
     "  -t, --trust-file FILE   trusted keys and revocations from FILE ('trust export')\n"
     "  -j, --jobs N            hashing threads (default: online CPUs)\n";
 
 const struct option cmd_unpack_options[] = {
-    {"key", required_argument, NULL, 'k'},
-    {"policy", required_argument, NULL, 'p'},
-    {"trust-file", required_argument, NULL, 't'},
+    MS_TRUST_LONGOPTS,
     {"jobs", required_argument, NULL, MS_OPT_JOBS},
     {NULL, 0, NULL, 0},
 };
@@ -73,24 +81,19 @@ static void report(const struct ms_gate *g, const char *archive, const char *des
 
 int cmd_unpack(int argc, char **argv)
 {
-	const char **key_paths = NULL;
+	struct ms_trust_args t = {0};
 	struct ms_gate g = {0};
 	struct ms_hash_opts o;
 	ms_hash_opts_init(&o);
 	int c, rc = MS_OK;
-	while (rc == MS_OK && (c = ms_getopt(argc, argv, "k:p:t:j:", cmd_unpack_options)) != -1) {
-		if (c == 'k') {
-			key_paths =
-			    ms_reallocarray(key_paths, g.n_key_paths + 1, sizeof *key_paths);
-			key_paths[g.n_key_paths++] = optarg;
-		} else if (c == 'p') {
-			g.policy_path = optarg;
-		} else if (c == 't') {
-			g.trust_file = optarg;
-		} else if (ms_hashing_option(c, optarg, &o) < 0) {
+	while (rc == MS_OK &&
+	       (c = ms_getopt(argc, argv, MS_TRUST_SHORTOPTS "j:", cmd_unpack_options)) != -1) {
+		int r = ms_trust_option(c, optarg, &t);
+		if (r < 0 || (r == 0 && ms_hashing_option(c, optarg, &o) < 0))
 			rc = MS_ERR;
-		}
 	}
+	if (rc == MS_OK && ms_trust_args_check(&t) < 0)
+		rc = MS_ERR;
 	if (rc == MS_OK && argc - optind != 2)
 		rc = ms_usage_error(argc - optind < 2 ? "give ARCHIVE and DEST"
 		                                      : "too many operands");
@@ -104,12 +107,11 @@ int cmd_unpack(int argc, char **argv)
 	if (rc == MS_OK && ms_unpack_check_dest(s.dest) < 0)
 		rc = MS_ERR;
 	if (rc == MS_OK) {
-		g.key_paths = key_paths;
 		g.req =
 		    (struct ms_verify_request){.model = argv[optind], .archive = 1, .jobs = o.jobs};
 		g.verify_fn = unpack_staged;
 		g.verify_ctx = &s;
-		rc = ms_gate_run(&g);
+		rc = ms_trust_args_apply(&t, &g) < 0 ? MS_ERR : ms_gate_run(&g);
 		if (rc == MS_OK && ms_unpack_commit(&s.u, s.dest) < 0)
 			rc = MS_ERR;
 		if (rc != MS_ERR)
@@ -117,7 +119,7 @@ int cmd_unpack(int argc, char **argv)
 	}
 	ms_unpack_discard(&s.u);
 	ms_gate_free(&g);
-	free(key_paths);
+	ms_trust_args_free(&t);
 	ms_hash_opts_free(&o);
 	return rc;
 }

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "modelseal/checkpoint.h"
 #include "modelseal/cli.h"
 #include "modelseal/gate.h"
 #include "modelseal/json.h"
@@ -23,6 +24,17 @@ static void add_cand(struct ms_gate *g, struct ms_pubkey *k)
 	g->cands[g->n_cands++] = k;
 }
 
+/* A trust file given directly passes trust import's rollback check against
+ * the checkpoints this registry has seen: without it, an old file (from
+ * before a key was revoked) would undo on the command line what import
+ * refuses. Checked before the registry's revocations join the file's. */
+static int trust_file_current(struct ms_gate *g, const struct ms_trust *stored)
+{
+	struct ms_checkpoint c;
+	int has;
+	return ms_registry_check_trust_file(g->reg, stored, &g->trust, &c, &has) == MS_OK ? 0 : -1;
+}
+
 /* Revocations always count, from the registry and the trust file alike;
  * keys come from --key, else the trust file, else the registry. */
 static int load_trust(struct ms_gate *g)
@@ -31,8 +43,11 @@ static int load_trust(struct ms_gate *g)
 	if (g->trust_file && ms_trust_load_file(g->trust_file, &g->trust) < 0)
 		return -1;
 	int have = ms_registry_open_if_exists(&g->reg);
-	if (have < 0 || (have && ms_registry_trust_load(g->reg, &reg_trust) < 0))
+	if (have < 0 || (have && ms_registry_trust_load(g->reg, &reg_trust) < 0) ||
+	    (have && g->trust_file && trust_file_current(g, &reg_trust) < 0)) {
+		ms_trust_free(&reg_trust);
 		return -1;
+	}
 	for (size_t i = 0; i < reg_trust.n_revs; i++)
 		ms_trust_copy_revocation(&g->trust, &reg_trust.revs[i]);
 	if (!g->trust_file) { /* the keys, CAs and identities move over to g->trust */
@@ -51,6 +66,16 @@ static int load_trust(struct ms_gate *g)
 	return 0;
 }
 
+/* Trust given on the command line (--key, --ca, --identity) replaces the
+ * trust store's and the trust file's keys, CAs and identities entirely: a
+ * user who names what to trust never gets a pass from something else.
+ * --trusted-root alone only names the Sigstore instance, for the stored
+ * identities. Revocations and the policy's trust always count. */
+static int cli_trust(const struct ms_gate *g)
+{
+	return g->n_key_paths || g->n_ca_paths || g->req.identity;
+}
+
 static int load_keys(struct ms_gate *g)
 {
 	g->own_keys = ms_calloc(g->n_key_paths ? g->n_key_paths : 1, sizeof *g->own_keys);
@@ -60,7 +85,7 @@ static int load_keys(struct ms_gate *g)
 		g->n_own_keys = i + 1;
 		add_cand(g, g->own_keys[i]);
 	}
-	for (size_t i = 0; !g->n_key_paths && i < g->trust.n_keys; i++)
+	for (size_t i = 0; !cli_trust(g) && i < g->trust.n_keys; i++)
 		add_cand(g, g->trust.keys[i].key);
 	size_t n;
 	struct ms_pubkey *const *pk = g->policy ? ms_policy_key_files(g->policy, &n) : NULL;
@@ -69,14 +94,14 @@ static int load_keys(struct ms_gate *g)
 	return 0;
 }
 
-/* Roots for certificate bundles: --ca, else the trust store's (or trust
- * file's) CAs, and the policy's trusted_cas (as its key files join the
- * keys). */
+/* Roots for certificate bundles: --ca, else (no trust on the command line)
+ * the trust store's or trust file's CAs, and the policy's trusted_cas (as
+ * its key files join the keys). */
 static int load_cas(struct ms_gate *g)
 {
 	size_t n = 0;
 	const char *const *pol = g->policy ? ms_policy_ca_files(g->policy, &n) : NULL;
-	size_t n_store = g->n_ca_paths ? 0 : g->trust.n_cas;
+	size_t n_store = cli_trust(g) ? 0 : g->trust.n_cas;
 	if (!g->n_ca_paths && !n && !n_store)
 		return 0;
 	g->cas = ms_x509_roots_new();
@@ -136,12 +161,13 @@ static int load_identities(struct ms_gate *g)
 	size_t n_pol = 0;
 	const struct ms_policy_identity *pol =
 	    g->policy ? ms_policy_identities(g->policy, &n_pol) : NULL;
-	size_t n = g->trust.n_ids + n_pol;
+	size_t n_store = cli_trust(g) ? 0 : g->trust.n_ids;
+	size_t n = n_store + n_pol;
 	if (g->req.identity || !n)
 		return 0;
 	g->signers = ms_calloc(n, sizeof *g->signers);
 	g->roots = ms_calloc(n, sizeof *g->roots);
-	for (size_t i = 0; i < g->trust.n_ids; i++)
+	for (size_t i = 0; i < n_store; i++)
 		if (add_signer(g, g->trust.ids[i].identity, g->trust.ids[i].issuer) < 0)
 			return -1;
 	for (size_t i = 0; i < n_pol; i++)
@@ -317,6 +343,13 @@ int ms_gate_run(struct ms_gate *g)
 		return MS_ERR;
 	if (load_trust(g) < 0 || load_keys(g) < 0 || load_cas(g) < 0 || load_identities(g) < 0)
 		return MS_ERR;
+	if (g->req.identity && !g->req.trusted_root && !g->cas && !g->n_cands) {
+		ms_error("--identity %s names whom a certificate must name: give the roots that "
+		         "certify it (--ca ROOT.pem, or --trusted-root FILE with --issuer); trust "
+		         "given on the command line replaces the trust store's",
+		         g->req.identity);
+		return MS_ERR;
+	}
 	if (g->req.trusted_root && !g->req.identity && !g->n_signers) {
 		ms_error("--trusted-root needs --identity and --issuer (who must have signed), or "
 		         "identities in the trust store ('modelseal trust add --identity ID "

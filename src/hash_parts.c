@@ -111,13 +111,13 @@ static int plan_files(const cJSON *files, const char *path, struct planned *p)
 	{
 		const char *rel = ms_json_string(f, "path", "part file");
 		uint64_t size;
-		if (!rel || ms_json_u64(f, "size", 0, (uint64_t)1 << 53, "part file", &size) < 0)
+		if (!rel || ms_json_u64(f, "size", 0, ((uint64_t)1 << 53) - 1, "part file", &size) < 0)
 			return -1;
 		if (!ms_path_is_safe(rel) || (prev && ms_path_cmp(prev, rel) >= 0))
 			return fail_part(path, "the file list has an unsafe, repeated or unsorted path");
 		prev = rel;
 		uint64_t step = p->m.method == MS_METHOD_SHARDS ? p->m.shard_size : size;
-		if (p->m.method == MS_METHOD_SHARDS && size == 0 && strcmp(rel, ".") != 0)
+		if (p->m.method == MS_METHOD_SHARDS && size == 0)
 			ms_manifest_add_empty_file(&p->m, rel);
 		for (uint64_t off = 0; off < size || (off == 0 && p->m.method == MS_METHOD_FILES);) {
 			uint64_t end = step && size - off > step ? off + step : size;
@@ -189,7 +189,7 @@ static int read_part(const char *path, struct part_doc *d)
 	if (ms_read_file(path, MS_BUNDLE_MAX, "part", &text, &len) < 0)
 		return -1;
 	char *what = ms_asprintf("part '%s'", path);
-	d->json = ms_json_parse(text, len, what);
+	d->json = ms_json_parse_integers(text, len, what);
 	free(text);
 	int ok = d->json &&
 	         ms_json_u64(d->json, "modelseal_statement_part", PART_FORMAT, PART_FORMAT, what,

@@ -517,9 +517,11 @@ static void fill_manifest_header(const struct ms_walk *w, const struct ms_hash_o
 		m->total_bytes += hashed_size(&w->files[i]);
 	if (o->method != MS_METHOD_SHARDS)
 		return;
+	/* A single empty file is listed as ".": without it its statement would
+	 * be that of an empty directory. */
 	m->has_empty_files = 1;
 	for (size_t i = 0; i < w->n_files; i++)
-		if (w->files[i].size == 0 && strcmp(w->files[i].rel, ".") != 0)
+		if (w->files[i].size == 0)
 			ms_manifest_add_empty_file(m, w->files[i].rel);
 }
 

@@ -212,6 +212,53 @@ cJSON *ms_json_parse(const char *text, size_t len, const char *what)
 	return root;
 }
 
+/* The end of the number token at i (what may follow a number in JSON ends
+ * it), and whether it is all digits after an optional "-". */
+static size_t number_end(const char *text, size_t i, size_t len, int *digits_only)
+{
+	*digits_only = 1;
+	for (size_t start = i; i < len && text[i] && strchr("+-.0123456789eE", text[i]); i++)
+		if ((text[i] < '0' || text[i] > '9') && !(i == start && text[i] == '-'))
+			*digits_only = 0;
+	return i;
+}
+
+/* Whether every number outside strings is a canonical integer: digits, no
+ * leading zero, no fraction or exponent, no "-0". The text is valid JSON,
+ * so a backslash in a string is never its last byte. */
+static int integers_only(const char *text, size_t len, const char *what)
+{
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] == '"') {
+			for (i = plain_string_end(text, i + 1, len); i < len && text[i] != '"';
+			     i = plain_string_end(text, i + 2, len))
+				; /* a backslash and the character it escapes */
+			continue;
+		}
+		if (text[i] != '-' && (text[i] < '0' || text[i] > '9'))
+			continue;
+		int digits;
+		size_t end = number_end(text, i, len, &digits), d = i + (text[i] == '-');
+		if (!digits || end == d || (text[d] == '0' && (end - d > 1 || d > i))) {
+			parse_error("%s: the number '%.*s' at byte %zu is not a plain integer",
+			            what, (int)(end - i > 40 ? 40 : end - i), text + i, i);
+			return -1;
+		}
+		i = end - 1;
+	}
+	return 0;
+}
+
+cJSON *ms_json_parse_integers(const char *text, size_t len, const char *what)
+{
+	cJSON *root = ms_json_parse(text, len, what);
+	if (root && integers_only(text, len, what) < 0) {
+		cJSON_Delete(root);
+		return NULL;
+	}
+	return root;
+}
+
 cJSON *ms_json_parse_quiet(const char *text, size_t len)
 {
 	quiet = 1;
@@ -271,8 +318,10 @@ int ms_json_u64(const cJSON *obj, const char *key, uint64_t min, uint64_t max, c
 	if (!v)
 		return -1;
 	double d = v->valuedouble;
-	/* Doubles hold integers exactly up to 2^53; max is kept below that. */
-	if (!isfinite(d) || d != floor(d) || d < (double)min || d > (double)max) {
+	/* Doubles hold integers exactly below 2^53: a larger number may not be
+	 * the one its text says (2^53 + 1 reads as 2^53), so it is refused. */
+	if (!isfinite(d) || d != floor(d) || d < (double)min || d > (double)max ||
+	    d >= 9007199254740992.0) {
 		ms_error("%s: field '%s' must be a whole number from %llu to %llu", what, key,
 		         (unsigned long long)min, (unsigned long long)max);
 		return -1;

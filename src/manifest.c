@@ -570,6 +570,12 @@ static int parse_empty_files(const cJSON *pred, struct ms_manifest *m)
 		m->empty_files[m->n_empty_files++] = ms_strdup(p->valuestring);
 	}
 	sort_unless_sorted(m->empty_files, m->n_empty_files, sizeof(char *), strcmp_ptr);
+	/* "." is a single empty file: the whole model, so nothing else. */
+	if (m->n_empty_files && strcmp(m->empty_files[0], ".") == 0 &&
+	    (m->n_empty_files > 1 || m->n_res)) {
+		ms_error("statement: empty file '.' (a single-file model) must be the only file");
+		return -1;
+	}
 	for (size_t i = 1; i < m->n_empty_files; i++)
 		if (strcmp(m->empty_files[i], m->empty_files[i - 1]) == 0) {
 			ms_error("statement: empty file '%s' is listed twice", m->empty_files[i]);

@@ -275,7 +275,7 @@ static int add_bundle(struct provenance_store *s, const char *json, size_t len, 
 	return 0;
 }
 
-static int add_file(struct provenance_store *s, const char *path)
+static int read_candidate(struct provenance_store *s, const char *path)
 {
 	char *json;
 	size_t len;
@@ -283,7 +283,8 @@ static int add_file(struct provenance_store *s, const char *path)
 	if (stat(path, &st) < 0 && errno == ENOENT)
 		return 0;
 	if (S_ISREG(st.st_mode) && st.st_size > PROVENANCE_FILE_MAX) {
-		ms_warn("'%s' is too large for a provenance statement (over 1 MiB): not read", path);
+		ms_warn("'%s' is too large for a provenance statement (over 1 MiB): not read",
+		        path);
 		return 0;
 	}
 	if (S_ISREG(st.st_mode) && s->bytes_read + (size_t)st.st_size > PROVENANCE_READ_MAX) {
@@ -301,6 +302,29 @@ static int add_file(struct provenance_store *s, const char *path)
 	free(what);
 	free(json);
 	return rc;
+}
+
+/* The model's own provenance (the first candidate) is its signer's: a
+ * malformed one is an error. Files beside the signature and in sibling
+ * directories are whoever else's can write there: a malformed one is passed
+ * over (-v says why), so it can neither break the verdict nor add to it. */
+static int add_file(struct provenance_store *s, size_t at)
+{
+	const char *path = s->paths[at];
+	if (at == 0)
+		return read_candidate(s, path);
+	char *why = NULL;
+	ms_error_divert(&why);
+	int rc = read_candidate(s, path);
+	ms_error_divert(NULL);
+	if (rc < 0) {
+		ms_debug("passed over provenance '%s' beside the model: %s", path,
+		         why ? why : "unreadable");
+		note(s, "provenance '%s' beside the model is malformed and was passed over%s", path,
+		     "");
+	}
+	free(why);
+	return 0;
 }
 
 static int add_from_registry(struct provenance_store *s, const char *digest)
@@ -333,7 +357,7 @@ static const struct prov *known(const struct provenance_store *s, const char *di
 static int find(struct provenance_store *s, const char *digest, const struct prov **found)
 {
 	while (!(*found = known(s, digest)) && s->next < s->n_paths)
-		if (add_file(s, s->paths[s->next++]) < 0)
+		if (add_file(s, s->next++) < 0)
 			return -1;
 	if (*found)
 		return 0;

@@ -336,7 +336,7 @@ static int create_link(int model_fd, const struct link_todo *l, const char *root
 
 /* The signature to keep as DEST/model.sig: read again (from beside the
  * archive or from its member) and kept only if it verifies with the same
- * keys to the very statement that verified. */
+ * trust (keys, CAs, keyless signers) to the very statement that verified. */
 static int verified_signature(const struct ms_verify_request *req,
                               const struct ms_verify_result *res, char **json, size_t *len)
 {
@@ -353,17 +353,16 @@ static int verified_signature(const struct ms_verify_request *req,
 	}
 	if (rc < 0)
 		return -1;
-	uint8_t *payload = NULL;
-	size_t plen = 0, which;
-	int v = ms_bundle_verify(*json, *len, "signature", MS_INTOTO_PAYLOAD_TYPE, req->keys,
-	                         req->n_keys, &payload, &plen, &which);
-	int same =
-	    v == MS_OK && plen == res->payload_len && memcmp(payload, res->payload, plen) == 0;
-	free(payload);
+	struct ms_verify_result again;
+	int v = ms_verify_signature(req, res->signature, *json, *len, &again);
+	int same = v == MS_OK && again.payload_len == res->payload_len &&
+	           memcmp(again.payload, res->payload, res->payload_len) == 0;
+	ms_verify_result_free(&again);
 	if (same)
 		return 0;
 	ms_error("the signature of '%s' changed while it was unpacked", req->model);
 	free(*json);
+	*json = NULL; /* the caller's ms_unpack frees it otherwise */
 	return -1;
 }
 

@@ -22,6 +22,14 @@ atomic_int ms_progress_on_screen;
 
 static char *escape_text(const char *s, int with_backslash);
 
+/* ms_error_divert: per thread, so hashing threads still report. */
+static _Thread_local char **error_sink;
+
+void ms_error_divert(char **sink)
+{
+	error_sink = sink;
+}
+
 /* Messages name files, members, keys and labels that others chose: the
  * whole line is escaped, so none of it can move the cursor or repaint the
  * terminal. */
@@ -44,7 +52,10 @@ void ms_error(const char *fmt, ...)
 {
 	va_list ap;
 	va_start(ap, fmt);
-	vreport("error: ", fmt, ap);
+	if (!error_sink)
+		vreport("error: ", fmt, ap);
+	else if (!*error_sink && vasprintf(error_sink, fmt, ap) < 0)
+		*error_sink = NULL;
 	va_end(ap);
 }
 

@@ -254,6 +254,14 @@ static int check_signature(const struct ms_verify_request *req, struct ms_verify
 	return rc;
 }
 
+int ms_verify_signature(const struct ms_verify_request *req, const char *signature,
+                        char *json, size_t len, struct ms_verify_result *out)
+{
+	memset(out, 0, sizeof *out);
+	out->signature = ms_strdup(signature);
+	return check_signature(req, out, json, len);
+}
+
 static int is_git_name(const char *path)
 {
 	static const char *const names[] = {".git", ".gitattributes", ".github", ".gitignore"};
@@ -417,12 +425,16 @@ static int compare_file_sets(const struct ms_verify_request *req, struct ms_veri
 	return MS_OK;
 }
 
+/* Resources named ".", or one empty file listed as "." (shards method: an
+ * empty file has no shard). */
 static int is_single_file_statement(const struct ms_manifest *m)
 {
 	for (size_t i = 0; i < m->n_res; i++)
 		if (strcmp(m->res[i].path, ".") != 0)
 			return 0;
-	return m->n_res > 0;
+	if (m->n_res == 0)
+		return m->n_empty_files == 1 && strcmp(m->empty_files[0], ".") == 0;
+	return 1;
 }
 
 /* The subject name of a single-file statement, as a file name inside a

@@ -25,13 +25,20 @@ cJSON *ms_json_parse(const char *text, size_t len, const char *what);
  * with messages, on the path that needs it). */
 cJSON *ms_json_parse_quiet(const char *text, size_t len);
 
+/* ms_json_parse, and every number must be a plain integer (no fraction,
+ * exponent, leading zero or "-0"): for modelseal's own documents, where
+ * "3e3" or "1.0" as a size is a forgery or a bug, never a writer's style.
+ * (Statements keep ms_json_parse: model_signing writes shard sizes as 8.0.) */
+cJSON *ms_json_parse_integers(const char *text, size_t len, const char *what);
+
 /* Field getters: NULL / -1 after reporting "<what>: field 'key' ..." when the
  * field is missing or of the wrong type. The _opt forms accept absence. */
 const cJSON *ms_json_object(const cJSON *obj, const char *key, const char *what);
 const cJSON *ms_json_array(const cJSON *obj, const char *key, const char *what);
 const char *ms_json_string(const cJSON *obj, const char *key, const char *what);
 int ms_json_bool(const cJSON *obj, const char *key, const char *what, int *out);
-/* An integral number in [min, max] (also written as 8.0, as Python does). */
+/* An integral number in [min, max] and below 2^53 (also written as 8.0, as
+ * Python does). */
 int ms_json_u64(const cJSON *obj, const char *key, uint64_t min, uint64_t max, const char *what,
                 uint64_t *out);
 

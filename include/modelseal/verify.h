@@ -99,6 +99,11 @@ struct ms_verify_result {
  * res->problems). MS_ERR: malformed or unreadable input (reported). */
 int ms_verify_model(const struct ms_verify_request *req, struct ms_verify_result *res);
 void ms_verify_result_free(struct ms_verify_result *res);
+/* Step 1 alone: the bundle json (read from signature) verified with the
+ * request's trust (keys, CAs, keyless signers), its payload in out. Same
+ * return values; out is freed with ms_verify_result_free. */
+int ms_verify_signature(const struct ms_verify_request *req, const char *signature,
+                        char *json, size_t len, struct ms_verify_result *out);
 
 /* Every difference between the signed manifest and a fresh one made with
  * the same settings, in manifest order: files whose digests differ (for

@@ -466,3 +466,105 @@ run 0 "$MS" unpack --key k.pub pv-other.tar jail/pv
 expect_err "model.provenance.sig does not verify with the trusted keys"
 check "a model.provenance.sig by an untrusted key is not unpacked" [ ! -e jail/pv/model.provenance.sig ]
 rm -rf jail/pv
+
+# ---- unpack takes verify's trust options (--ca, --trusted-root, --identity,
+# --issuer) with verify's meaning: certificate and keyless bundles unpack,
+# and the signature kept as DEST/model.sig is re-checked with the same trust
+# (it was re-checked with bare keys only, so these could never unpack) ----
+CA=$OMS/keys/ca-cert.pem
+SROOT=$INTEROP/sigstore/trusted_root.production.json
+ID=stefanb@us.ibm.com
+ISS=https://sigstore.verify.ibm.com/oauth2
+tar -C "$OMS/v1.1.0-certificate" -cf cert.tar .
+tar -C "$OMS/v1.1.0-sigstore" -cf keyless.tar .
+run 0 "$MS" unpack --ca "$CA" cert.tar jail/cert
+check "certificate bundle: DEST/model.sig is the signature" cmp -s "$OMS/v1.1.0-certificate/model.sig" jail/cert/model.sig
+check "certificate bundle: ignored member left out" [ ! -e jail/cert/ignore-me ]
+run 0 "$MS" verify --ca "$CA" jail/cert
+rm -rf jail/cert
+run 0 "$MS" unpack --ca "$CA" --identity intermediate-ca cert.tar jail/cert
+rm -rf jail/cert
+run 1 "$MS" unpack --ca "$CA" --identity someone-else cert.tar jail/cert
+check "wrong identity: no DEST" [ ! -e jail/cert ]
+run 1 "$MS" unpack --ca "$OMS/keys/int-ca-cert.pem" cert.tar jail/cert
+check "intermediate as root: no DEST" [ ! -e jail/cert ]
+run 0 "$MS" --json unpack --trusted-root "$SROOT" --identity "$ID" --issuer "$ISS" keyless.tar jail/ks
+check "keyless: unpacked, signer named" [ "$(jq -c '[.unpacked, .signer.identity]' "$T/out")" = "[true,\"$ID\"]" ]
+run 1 "$MS" unpack --trusted-root "$SROOT" --identity x@example.com --issuer "$ISS" keyless.tar jail/ks2
+check "keyless, other identity: no DEST" [ ! -e jail/ks2 ]
+expect_error "$MS" unpack --trusted-root "$SROOT" --identity "$ID" keyless.tar jail/ks2
+expect_err "--trusted-root needs --identity and --issuer together"
+expect_error "$MS" unpack --issuer "$ISS" keyless.tar jail/ks2
+expect_err "--issuer only applies with --trusted-root"
+expect_error "$MS" unpack --identity "" keyless.tar jail/ks2
+# the trust store's CA, replaced by trust on the command line as for verify
+export MODELSEAL_REGISTRY="$T/unpack-cas.db"
+run 1 "$MS" unpack cert.tar jail/cert
+"$MS" trust add --ca "$CA" >/dev/null 2>&1
+run 0 "$MS" unpack cert.tar jail/cert
+rm -rf jail/cert
+run 1 "$MS" unpack --key other.pub cert.tar jail/cert
+check "--key OTHER: the stored CA does not count" [ ! -e jail/cert ]
+check "jail holds only what unpacked" [ "$(ls -A jail | sort | tr '\n' ' ')" = "ks " ]
+
+# ---- names one on a case-insensitive or normalising file system (macOS,
+# Windows): NFC and NFD forms, non-ASCII case, and both, for files and
+# directories. Each model is signed here (Linux keeps the names apart) and
+# packed by Python's tarfile (GNU format: names as raw bytes, which
+# libarchive does not normalise) and zipfile; verify --archive of the tar
+# passes, unpack refuses (exit 1, as for ASCII case) and creates nothing.
+# (A zip, or a pax tar, holds names as UTF-8 that libarchive turns into NFC:
+# an NFD name there already reads differently in other extractors.) Names
+# that only look alike (e and e with acute) still unpack. ----
+uni_model() { # DIR NAME... : one file per name (the names in Python escapes)
+	$PY - "$@" <<'PY'
+import os, sys
+d = sys.argv[1]
+for i, n in enumerate(sys.argv[2:]):
+    p = os.path.join(d, n.encode().decode("unicode_escape"))
+    os.makedirs(os.path.dirname(p), exist_ok=True)
+    open(p, "w").write("file %d" % i)
+PY
+}
+uni_pack() { # DIR: DIR.tar and DIR.zip holding DIR/... with model.sig
+	$PY - "$1" <<'PY'
+import os, sys, tarfile, zipfile
+d = sys.argv[1]
+paths = sorted(os.path.join(r, f) for r, _, fs in os.walk(d) for f in fs)
+with tarfile.open(d + ".tar", "w", format=tarfile.GNU_FORMAT) as t:
+    for p in paths:
+        t.add(p)
+with zipfile.ZipFile(d + ".zip", "w") as z:
+    for p in paths:
+        z.write(p)
+PY
+}
+n=0
+for pair in 'caf\u00e9.bin cafe\u0301.bin' '\u00c4.bin \u00e4.bin' '\u00c4.bin a\u0308.bin' \
+	'\u03a9/a \u03c9/b' 'd/\u0130x d/i\u0307x' '\u1e9e.bin \u00df.bin' \
+	'\u0416\u0443\u043a.bin \u0436\u0443\u043a.bin'; do
+	n=$((n + 1))
+	rm -rf "uni$n" && mkdir "uni$n"
+	# shellcheck disable=SC2086
+	uni_model "uni$n" $pair
+	check "uni$n: two files on this file system" [ "$(find "uni$n" -type f | wc -l)" -eq 2 ]
+	"$MS" sign -q --key k.key "uni$n" >/dev/null 2>&1
+	uni_pack "uni$n"
+	run 0 "$MS" verify --key k.pub --archive "uni$n.tar"
+	for a in "uni$n.tar" "uni$n.zip"; do
+		run 1 "$MS" unpack --key k.pub "$a" jail/uni
+		check "$a ($pair): no DEST" [ ! -e jail/uni ]
+	done
+	run 1 "$MS" unpack --key k.pub "uni$n.tar" jail/uni
+	expect_err "differs from another member only in case or Unicode normalisation"
+done
+# the zip of a pair in NFC reaches the same check
+run 1 "$MS" unpack --key k.pub uni2.zip jail/uni
+expect_err "archive 'uni2.zip': 'uni2/.*\\.bin' differs from another member only in case"
+rm -rf uniok && mkdir uniok
+uni_model uniok 'caf\u00e9.bin' 'cafe.bin' 'e\u0301/x' '\u03a9.bin' '\u00c5.bin'
+"$MS" sign -q --key k.key uniok >/dev/null 2>&1
+uni_pack uniok
+run 0 "$MS" unpack --key k.pub uniok.tar jail/uniok
+check "names that only look alike unpack" [ "$(find jail/uniok -type f ! -name 'model*.sig' | wc -l)" -eq 5 ]
+rm -rf jail/uniok

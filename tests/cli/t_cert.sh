@@ -243,6 +243,17 @@ for v in v0.2.0 v0.3.1 v1.0.0 v1.0.1 v1.1.0; do
 done
 # --ca replaces the store's CAs, as --key replaces its keys
 run 1 "$MS" verify --ca "$INT" --ignore ignore-me "$OMS/v1.1.0-certificate"
+# any trust on the command line replaces the whole store: with --key OTHER
+# the bundle that only the stored CA vouches for fails (it passed before)
+"$MS" keygen -o unrelated --no-passphrase >/dev/null 2>&1
+run 1 "$MS" verify --key unrelated.pub --ignore ignore-me "$OMS/v1.1.0-certificate"
+expect_out "which a bare key does not check"
+run 1 "$MS" --json verify --key unrelated.pub --ignore ignore-me "$OMS/v1.1.0-certificate"
+check "--key OTHER: no certificate verified" [ "$(jq -c '[.verified, .certificate]' "$T/out")" = '[false,null]' ]
+# --identity alone: the store's CAs no longer count, and nothing certifies it
+expect_error "$MS" verify --identity intermediate-ca --ignore ignore-me "$OMS/v1.1.0-certificate"
+expect_err "give the roots that certify it (--ca ROOT.pem, or --trusted-root FILE with --issuer)"
+run 0 "$MS" verify --ca "$CA" --identity intermediate-ca --ignore ignore-me "$OMS/v1.1.0-certificate"
 # the intermediate as a stored root is no root, as with --ca
 run 0 "$MS" trust remove corp
 run 0 "$MS" trust add --ca "$INT"

@@ -163,6 +163,24 @@ run 1 env MODELSEAL_REGISTRY="$DEPLOY" "$MS" trust import t-forged.json
 expect_err "checkpoint is not signed by a key this host trusts"
 run 0 env MODELSEAL_REGISTRY="$DEPLOY" "$MS" audit
 expect_error env MODELSEAL_REGISTRY="$DEPLOY" "$MS" trust import "$BAD/../data/keys/ed25519.pub"
+# verify --trust-file FILE (no import) applies the same rule where a registry
+# exists: t-a.json is older than what this host has seen, so it is refused
+# (it predates a revocation); with no registry there is nothing to compare
+check "fixture: k is in both files" [ "$(jq '[.keys[] | select(.label == "release")] | length' t-a.json t-b.json | sort -u)" = 1 ]
+run 0 env MODELSEAL_REGISTRY="$DEPLOY" "$MS" verify --trust-file t-b.json m1
+run 2 env MODELSEAL_REGISTRY="$DEPLOY" "$MS" verify --trust-file t-a.json m1
+expect_err "trust file rolled back: its checkpoint covers [0-9]* events of registry $REGID, but this host already imported one covering [0-9]*"
+check "no verdict after a refused trust file" [ ! -s "$T/out" ]
+run 2 env MODELSEAL_REGISTRY="$DEPLOY" "$MS" --json verify --trust-file t-a.json m1
+check "json: the error names the rollback" sh -c "jq -r .error.message '$T/out' | grep -q 'trust file rolled back'"
+run 2 env MODELSEAL_REGISTRY="$DEPLOY" "$MS" verify --trust-file t-stale.json m1
+expect_err "carries no checkpoint, but this host imported checkpointed trust files before"
+run 2 env MODELSEAL_REGISTRY="$DEPLOY" "$MS" verify --trust-file t-edited.json m1
+expect_err "not the ones its checkpoint signs"
+run 2 env MODELSEAL_REGISTRY="$DEPLOY" "$MS" verify --trust-file t-forged.json m1
+expect_err "checkpoint is not signed by a key this host trusts"
+run 0 env MODELSEAL_REGISTRY="$T/fresh.db" "$MS" verify --trust-file t-a.json m1
+check "no registry: none created" [ ! -e "$T/fresh.db" ]
 
 # ---- migration: a registry made before issue 11 (schema 2) ----
 V2=$DATA/registry-v2

@@ -69,6 +69,9 @@ mkdir -p "dir with space" keys
 : >"dir with space/w.bin"
 offers "keys/ci.pub" verify --key keys/c
 offers "keys/ci.pub" unpack -k keys/c
+offers "keys/ci.pub" unpack --ca keys/c
+offers "--trust-file --trusted-root" unpack --trus
+offers "--identity" unpack --ide
 offers "keys/ci.pub" verify --key = keys/c
 offers "dir with space" verify --ignore-unsigned-files dir
 offers "dir with space/w.bin" sign --key keys/ci.pub "dir with space/"

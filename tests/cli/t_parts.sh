@@ -45,6 +45,27 @@ expect_err "'w1.bin' is 5001 bytes, the statement says 5000"
 sed 's/"allow_symlinks": false/"allow_symlinks":false/' shards.json >edited.json
 run 2 "$MS" sign --key k.key --no-record --statement edited.json m
 expect_err "not in modelseal's own form"
+# sizes (and every number of a part) are plain integers: 5e3 or 5000.0
+# read as 5000 and merged before; -0, a leading zero, and 2^53 + 1 (which
+# a double reads as 2^53) are refused too. A name holding such text is fine.
+for bad in '"size": 5e3' '"size": 5000.0' '"size": 5000e0' '"size": 05000' \
+	'"size": 9007199254740993' '"size": 1e400'; do
+	sed "s/\"size\": 5000/$bad/" s1.json >bad.json
+	check "the fixture changed for $bad" not cmp -s bad.json s1.json
+	run 2 "$MS" hash --merge bad.json
+	expect_err "not a plain integer\|must be a whole number"
+done
+sed 's/"size": 0/"size": -0/' s1.json >bad.json
+run 2 "$MS" hash --merge bad.json
+expect_err "the number '-0' at byte [0-9]* is not a plain integer"
+sed 's/"shard_size": 512/"shard_size": 512.0/' s1.json >bad.json
+run 2 "$MS" hash --merge bad.json
+expect_err "the number '512.0' at byte [0-9]* is not a plain integer"
+mkdir -p odd/-0e3
+printf 'z' >'odd/-0e3/1.5'
+"$MS" hash --part 1/1 odd >odd1.json
+run 0 "$MS" hash --merge odd1.json
+check "names that look like numbers merge" grep -q '"-0e3/1.5:0:1"' "$T/out"
 # parts that do not fit
 run 2 "$MS" hash --merge p1.json
 expect_err "part 2 of 2 is missing"

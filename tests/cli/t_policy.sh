@@ -117,6 +117,33 @@ mv ft.prov models/q.provenance.sig.tmp && mv models/q.provenance.sig.tmp models/
 run 0 "$MS" --json verify --key k.pub --policy p.json models/q
 check "X.provenance.sig beside the models counts" rule_ok require_ancestor true
 mv models/ft.provenance.sig models/ft/model.provenance.sig
+# malformed provenance files beside the signature and in sibling
+# directories are someone else's: passed over (-v says so), they neither
+# break the verdict (exit 2 before) nor make it pass. Beside a signature
+# given with --signature they are read before the sibling models'.
+mkdir -p sigs models/zz
+cp models/q/model.sig sigs/q.sig
+cp models/q/model.provenance.sig sigs/q.provenance.sig
+printf 'not json' >sigs/a.provenance.sig
+printf '{"mediaType": 3}' >sigs/b.provenance.sig
+mkfifo sigs/c.provenance.sig
+mkdir -p sigs/d.provenance.sig
+printf '{' >models/zz/model.provenance.sig
+run 0 "$MS" --json verify --key k.pub --policy p.json --signature sigs/q.sig models/q
+check "malformed siblings: chain still found" rule_ok require_ancestor true
+run 0 timeout 20 "$MS" -v verify --key k.pub --policy p.json --signature sigs/q.sig models/q
+expect_err "passed over provenance 'sigs/a.provenance.sig' beside the model: "
+expect_err "passed over provenance 'sigs/c.provenance.sig' beside the model: .*not a regular file"
+check "no error line for a passed-over file" not grep -q 'error:' "$T/err"
+mv models/ft/model.provenance.sig ft.prov
+run 1 timeout 20 "$MS" --json verify --key k.pub --policy p.json --signature sigs/q.sig models/q
+check "malformed siblings, chain broken: still fails" rule_ok require_ancestor false
+check "fail detail names the passed-over file" sh -c "jq -r '.policy[0].detail' '$T/out' | grep -q \"provenance 'models/zz/model.provenance.sig' beside the model is malformed and was passed over\""
+mv ft.prov models/ft/model.provenance.sig
+# the model's own provenance is its signer's: malformed, it is an error
+printf 'not json' >sigs/q.provenance.sig
+expect_error "$MS" verify --key k.pub --policy p.json --signature sigs/q.sig models/q
+rm -r sigs models/zz
 check "no registry was created" [ ! -e "$T/absent.db" ]
 export MODELSEAL_REGISTRY="$REG"
 # provenance signed by a key the policy does not trust breaks the chain

@@ -252,6 +252,12 @@ run 0 "$MS" verify --ignore ignore-me "$OMS/v1.1.0-certificate"
 expect_out "chained to 'CN=root-ca'"
 run 0 "$MS" verify --ignore ignore-me "$OMS/v0.3.1-sigstore"
 expect_out "signed by $ID (issuer $ISS) at 2025-05-03T01:10:02Z (transparency log)"
+# ... and not with trust given on the command line: --key replaces the
+# stored CAs and identities too, --trusted-root alone keeps the identities
+run 1 "$MS" verify --key other.pub --ignore ignore-me "$OMS/v1.1.0-certificate"
+run 1 "$MS" verify --key other.pub --ignore ignore-me "$OMS/v0.3.1-sigstore"
+run 1 "$MS" verify --ca "$CA" --ignore ignore-me "$OMS/v0.3.1-sigstore"
+run 0 "$MS" verify --trusted-root "$SROOT" --ignore ignore-me "$OMS/v0.3.1-sigstore"
 # labels are one namespace with the keys'
 expect_error "$MS" trust add --ca "$CA" --label stefan
 expect_err "label 'stefan' already names identity $IDID"
@@ -275,6 +281,8 @@ check "export: ca" [ "$(jq -r '.cas[0] | .id + " " + .label + " " + .subject' an
 check "export: identity with its root" [ "$(jq -r '.identities[0].trusted_root.mediaType' anchors.json)" = "$(jq -r .mediaType "$SROOT")" ]
 run 0 "$MS" verify --trust-file anchors.json --ignore ignore-me "$OMS/v1.0.1-certificate"
 run 0 "$MS" verify --trust-file anchors.json --ignore ignore-me "$OMS/v1.1.0-sigstore"
+run 1 "$MS" verify --trust-file anchors.json --key other.pub --ignore ignore-me "$OMS/v1.1.0-sigstore"
+run 1 "$MS" verify --trust-file anchors.json --key other.pub --ignore ignore-me "$OMS/v1.0.1-certificate"
 run 0 env MODELSEAL_REGISTRY="$T/host2.db" "$MS" trust import anchors.json
 expect_out_is "imported 0 new keys, 2 new CAs or identities and 0 new revocations from anchors.json"
 run 0 env MODELSEAL_REGISTRY="$T/host2.db" "$MS" verify --ignore ignore-me "$OMS/v0.3.1-sigstore"

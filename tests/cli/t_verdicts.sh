@@ -25,6 +25,41 @@ run 0 "$MS" sign --key k.key --no-record d2
 run 1 "$MS" verify --key k.pub --signature d2/model.sig d2/a.bin
 expect_out "^type: d2/a.bin (the signature is for a directory, this is a file)$"
 
+# ---- a single empty file: its statement lists "." as the empty file ----
+# (shards: an empty file has no shard, so without it the statement would be
+# an empty directory's, and the model's own verify refused it)
+: >empty.bin
+run 0 "$MS" sign --key k.key --no-record empty.bin
+run 0 "$MS" verify --key k.pub empty.bin
+jq -r .dsseEnvelope.payload empty.bin.sig | base64 -d >"$T/stmt"
+check "single empty file listed as ." test "$(jq -c .predicate.empty_files "$T/stmt")" = '["."]'
+check "no resources for it" test "$(jq -c .predicate.resources "$T/stmt")" = '[]'
+printf 'x' >empty.bin
+run 1 "$MS" verify --key k.pub empty.bin
+: >empty.bin
+# its signature does not pass for an empty directory, nor the reverse
+mkdir -p ed
+run 1 "$MS" verify --key k.pub --signature empty.bin.sig ed
+expect_out "^missing: empty.bin$"
+expect_out "^type: ed (the signature is for the single file 'empty.bin', not for this directory)$"
+run 0 "$MS" sign --key k.key --no-record --signature ed.sig ed
+run 1 "$MS" verify --key k.pub --signature ed.sig empty.bin
+expect_out "^type: empty.bin (the signature is for a directory, this is a file)$"
+# model_signing's layout DIR/FILE + DIR/model.sig, and nothing else there
+mkdir -p es
+: >es/empty.bin
+cp empty.bin.sig es/model.sig
+run 0 "$MS" verify --key k.pub es
+printf 'x' >es/other
+run 1 "$MS" verify --key k.pub es
+expect_out "^extra: other (not signed"
+# hash --part/--merge gives the same statement
+"$MS" hash --format json empty.bin >"$T/whole.json"
+"$MS" hash --part 1/2 --format json empty.bin >"$T/p1.json"
+"$MS" hash --part 2/2 --format json empty.bin >"$T/p2.json"
+run 0 "$MS" hash --merge "$T/p1.json" "$T/p2.json"
+check "merge of a single empty file equals the whole" cmp -s "$T/out" "$T/whole.json"
+
 # ---- extra files are reported before anything is hashed ----
 mkdir -p big
 head -c 1000 /dev/urandom >big/w.bin

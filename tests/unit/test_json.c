@@ -56,6 +56,41 @@ START_TEST(json_refuses_what_changes_meaning)
 }
 END_TEST
 
+static int integers(const char *text)
+{
+	cJSON *doc = ms_json_parse_integers(text, strlen(text), "test document");
+	cJSON_Delete(doc);
+	return doc != NULL;
+}
+
+START_TEST(json_integers_only)
+{
+	ck_assert(integers("{\"a\": [0, 1, -3, 9007199254740993, true, null]}"));
+	ck_assert(integers("{\"1e3\": \"-0.5e\\\"3\", \"b\": [\"\\\\\", 12]}"));
+	static const char *const bad[] = {"3e3", "1.0", "-0",    "1e0",  "1E2", "05",
+	                                  "-05", "0.0", "1e400", "-1.5", "00",  "12e-1"};
+	for (size_t i = 0; i < MS_ARRAY_LEN(bad); i++) {
+		char *doc = ms_asprintf("{\"s\": \"x\", \"size\": [7, %s]}", bad[i]);
+		ck_assert_msg(accepts(doc, strlen(doc)), "not JSON: %s", bad[i]);
+		ck_assert_msg(!integers(doc), "accepted %s", bad[i]);
+		free(doc);
+	}
+}
+END_TEST
+
+START_TEST(json_u64_below_2_53)
+{
+	cJSON *doc = ms_json_parse_integers("{\"a\": 9007199254740991, \"b\": 9007199254740993}",
+	                                    46, "test document");
+	uint64_t v;
+	ck_assert_ptr_nonnull(doc);
+	ck_assert_int_eq(ms_json_u64(doc, "a", 0, UINT64_MAX, "t", &v), 0);
+	ck_assert_uint_eq(v, 9007199254740991u);
+	ck_assert_int_eq(ms_json_u64(doc, "b", 0, UINT64_MAX, "t", &v), -1);
+	cJSON_Delete(doc);
+}
+END_TEST
+
 /* The checks go eight bytes at a time through long strings and ASCII: what
  * they must catch is caught at every offset within and across words. */
 START_TEST(json_checks_hold_at_every_offset)
@@ -132,6 +167,8 @@ static Suite *json_suite(void)
 	tcase_add_test(tc, json_checks_hold_at_every_offset);
 	tcase_add_test(tc, json_many_keys_are_fast);
 	tcase_add_test(tc, utf8_prefix);
+	tcase_add_test(tc, json_integers_only);
+	tcase_add_test(tc, json_u64_below_2_53);
 	suite_add_tcase(s, tc);
 	return s;
 }

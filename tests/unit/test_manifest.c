@@ -139,6 +139,42 @@ START_TEST(statement_rejects_hostile_shapes)
 }
 END_TEST
 
+/* A single empty file (shards: no shard) is the empty file "."; it is the
+ * whole model, so nothing else may be listed with it. */
+static int parse_empty_single(const char *resources, const char *empty)
+{
+	const char *root = *resources
+	                       ? "bf5d3affb73efd2ec6c36ad3112dd933efed63c4e1cbffcfa88e2759c144f2d8"
+	                       : "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+	char *json = ms_asprintf(
+	    "{\"_type\":\"https://in-toto.io/Statement/v1\",\"subject\":[{\"name\":\"m\","
+	    "\"digest\":{\"sha256\":\"%s\"}}],"
+	    "\"predicateType\":\"https://model_signing/signature/v1.0\",\"predicate\":{"
+	    "\"serialization\":{\"method\":\"shards\",\"hash_type\":\"sha256\","
+	    "\"allow_symlinks\":false,\"shard_size\":8},\"resources\":[%s],"
+	    "\"empty_files\":[%s]}}",
+	    root, resources, empty);
+	struct ms_manifest m;
+	int rc = ms_statement_parse(json, strlen(json), &m);
+	if (rc == 0)
+		ms_manifest_free(&m);
+	free(json);
+	return rc;
+}
+
+START_TEST(statement_single_empty_file_is_alone)
+{
+	ck_assert_int_eq(parse_empty_single("", "\".\""), 0);
+	ck_assert_int_eq(parse_empty_single("", "\"a\""), 0);
+	ck_assert_int_eq(parse_empty_single("", "\".\", \"a\""), -1);
+	ck_assert_int_eq(parse_empty_single("", "\"a\", \".\""), -1);
+	const char *res = "{\"name\":\"b:0:1\",\"algorithm\":\"sha256-sharded-8\",\"digest\":"
+	                  "\"ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb\"}";
+	ck_assert_int_eq(parse_empty_single(res, "\"a\""), 0);
+	ck_assert_int_eq(parse_empty_single(res, "\".\""), -1);
+}
+END_TEST
+
 START_TEST(statement_accepts_python_floats_and_missing_ignore_paths)
 {
 	const char *json =
@@ -293,6 +329,7 @@ static Suite *manifest_suite(void)
 	tcase_add_test(tc, safe_paths);
 	tcase_add_test(tc, statement_round_trip);
 	tcase_add_test(tc, statement_rejects_hostile_shapes);
+	tcase_add_test(tc, statement_single_empty_file_is_alone);
 	tcase_add_test(tc, statement_accepts_python_floats_and_missing_ignore_paths);
 	tcase_add_test(tc, statement_refuses_non_utf8_names);
 	tcase_add_test(tc, statement_any_order_root_over_listed_order);
