@@ -235,7 +235,7 @@ check-package:
 	@MAKE="$(MAKE)" sh scripts/test-package.sh $(VERSION) $(BUILD)
 
 format:
-	clang-format -i src/*.c src/sigstore/*.[ch] include/modelseal/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.[ch]
+	clang-format -i src/*.c src/sigstore/*.[ch] src/registry/*.[ch] include/modelseal/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.[ch]
 
 clean:
 	rm -rf $(BUILD) $(FUZZ_BUILD)

@@ -17,7 +17,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../../src/registry_int.h"
+#include "../../src/registry/registry_int.h"
 #include "modelseal/cli.h"
 #include "modelseal/registry.h"
 #include "modelseal/registry_trust.h"
