@@ -30,7 +30,7 @@ SANITIZE ?= 0
 # changelog is generated from it), the image and the tarball read it.
 VERSION  := $(shell cat VERSION)
 
-PKGS      := libsodium libcrypto libarchive libcjson sqlite3 yaml-0.1
+PKGS      := libsodium libcrypto libarchive libcjson sqlite3 yaml-0.1 libpq
 TEST_PKGS := check
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
