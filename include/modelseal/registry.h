@@ -227,6 +227,24 @@ struct ms_audit {
 int ms_registry_audit(struct ms_registry *reg, struct ms_audit *out);
 void ms_audit_free(struct ms_audit *a);
 
+/* registry copy: what was copied. */
+#define MS_COPY_TABLES 9
+struct ms_copy {
+	char *from, *to; /* the locations as shown (no password) */
+	const char *names[MS_COPY_TABLES];
+	int64_t rows[MS_COPY_TABLES];
+	size_t n_tables;
+	uint64_t n_events;
+	char head[MS_HEX_LEN + 1];
+};
+
+/* Copies every table of registry from (audited first: a registry that is
+ * not intact is refused) into to, new or empty, verbatim, in one write
+ * transaction, then audits the copy against the source's head. Either may
+ * be a SQLite path or a PostgreSQL URL. 0, or -1 after reporting. */
+int ms_registry_copy(const char *from, const char *to, struct ms_copy *out);
+void ms_copy_free(struct ms_copy *c);
+
 /* Takes the registry's write lock now (waiting up to the busy timeout) and
  * keeps it for the next write, which commits and releases it. sign calls it
  * before it writes a signature, so a registry that stays locked fails the

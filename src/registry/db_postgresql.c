@@ -313,7 +313,15 @@ static char *query_value(struct ms_registry *r, const char *sql, int *failed)
 static int pg_schema_version(struct ms_registry *r, int *version)
 {
 	int failed;
-	char *has = query_value(r, "SELECT to_regclass('modelseal_registry') IS NOT NULL", &failed);
+	/* pg_class read with the statement's snapshot, not the catalog cache
+	 * (to_regclass): right after the write lock, a schema another writer
+	 * just committed must be seen. */
+	char *has = query_value(r,
+	                        "SELECT count(*) > 0 FROM pg_catalog.pg_class c"
+	                        " JOIN pg_catalog.pg_namespace s ON s.oid = c.relnamespace"
+	                        " WHERE s.nspname = current_schema()"
+	                        " AND c.relname = 'modelseal_registry'",
+	                        &failed);
 	*version = 0;
 	if (!failed && has && strcmp(has, "t") == 0) {
 		free(has);
