@@ -43,8 +43,16 @@ static int load_trust(struct ms_gate *g)
 	if (g->trust_file && ms_trust_load_file(g->trust_file, &g->trust) < 0)
 		return -1;
 	int have = ms_registry_open_if_exists(&g->reg);
-	if (have < 0 || (have && ms_registry_trust_load(g->reg, &reg_trust) < 0) ||
-	    (have && g->trust_file && trust_file_current(g, &reg_trust) < 0)) {
+	if (have < 0 || (have && ms_registry_trust_load(g->reg, &reg_trust) < 0)) {
+		/* Fail closed: whoever can cut a host off a shared registry must
+		 * not make it accept a revoked key or model that way. */
+		ms_note("hint: verify needs the registry's revocations and cannot read them, so "
+		        "it gives no verdict; to verify without a registry, point --registry "
+		        "(or $MODELSEAL_REGISTRY) at a path where there is none");
+		ms_trust_free(&reg_trust);
+		return -1;
+	}
+	if (have && g->trust_file && trust_file_current(g, &reg_trust) < 0) {
 		ms_trust_free(&reg_trust);
 		return -1;
 	}
