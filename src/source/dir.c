@@ -67,7 +67,7 @@ static int cmp_ignored(const void *a, const void *b)
 	return ms_path_cmp(*(char *const *)a, *(char *const *)b);
 }
 
-void ms_ignore_list_build(const struct ms_hash_opts *o, char ***list, size_t *n)
+void ms_ignore_list_build(const struct ms_source_opts *o, char ***list, size_t *n)
 {
 	*list = NULL;
 	*n = 0;
@@ -109,7 +109,7 @@ static void add_file(struct ms_walk *w, size_t *cap, const char *rel, const char
 
 struct walk_ctx {
 	struct ms_walk *w;
-	const struct ms_hash_opts *o;
+	const struct ms_source_opts *o;
 	const char *root_real;
 	const char *hub_real; /* the hub folder of a cache snapshot, or NULL */
 	size_t cap;
@@ -294,7 +294,7 @@ char *ms_hub_folder(const char *real)
 }
 
 /* Leaves w to the caller to free, also on failure. */
-static int walk_model(const char *path, const struct ms_hash_opts *o, struct ms_walk *w,
+static int walk_model(const char *path, const struct ms_source_opts *o, struct ms_walk *w,
                       ms_walk_file_fn on_file, void *ctx)
 {
 	memset(w, 0, sizeof *w);
@@ -343,7 +343,7 @@ static int walk_model(const char *path, const struct ms_hash_opts *o, struct ms_
 	return 0;
 }
 
-int ms_walk_model(const char *path, const struct ms_hash_opts *o, struct ms_walk *w)
+int ms_walk_list(const char *path, const struct ms_source_opts *o, struct ms_walk *w)
 {
 	if (walk_model(path, o, w, NULL, NULL) == 0)
 		return 0;
@@ -351,8 +351,8 @@ int ms_walk_model(const char *path, const struct ms_hash_opts *o, struct ms_walk
 	return -1;
 }
 
-int ms_walk_model_each(const char *path, const struct ms_hash_opts *o, struct ms_walk *w,
-                       ms_walk_file_fn on_file, void *ctx)
+int ms_walk_list_each(const char *path, const struct ms_source_opts *o, struct ms_walk *w,
+                      ms_walk_file_fn on_file, void *ctx)
 {
 	return walk_model(path, o, w, on_file, ctx);
 }
