@@ -7,8 +7,11 @@
 # Usage: bench.sh /path/to/modelseal
 # Environment: BENCH_DIR (default /tmp/modelseal-bench, kept for reuse),
 #              BENCH_GIB (size of the large file, default 4), RUNS (default 3),
-#              BENCH_EXTRA=0 skips the verify/archive/registry scripts.
+#              BENCH_EXTRA=0 skips the verify/archive/registry scripts,
+#              MS_PYTHON (default python3): a Python with model_signing
+#              installed adds its rows (its hashing API, same shard size).
 set -eu
+BENCH_T0=$(date +%s)
 MS=$1
 HERE=$(cd "$(dirname "$0")" && pwd)
 DIR=${BENCH_DIR:-/tmp/modelseal-bench}
@@ -91,6 +94,20 @@ row() {
 		printf "  %-38s %8.3f %7.2f %s %12.2fx\n", n, s, b / s / 1e9, lim, s / m }'
 }
 b3() { command -v b3sum >/dev/null; }
+# model_signing's own hashing (the Python reference implementation), when
+# installed: `ms_py shards|files PATH`, shards of modelseal's default size.
+PY=${MS_PYTHON:-python3}
+msign() { "$PY" -c 'import model_signing.hashing' >/dev/null 2>&1; }
+ms_py() {
+	"$PY" -c 'import sys
+import model_signing.hashing as h
+c = h.Config()
+if sys.argv[1] == "shards":
+    c.use_shard_serialization(shard_size=64 << 20)
+else:
+    c.use_file_serialization()
+c.hash(sys.argv[2])' "$@"
+}
 # in_tree CMD...: CMD over every file of the small tree, as xargs batches.
 in_tree() { (cd "$SMALL" && find . -type f -print0 | xargs -0 "$@"); }
 
@@ -109,6 +126,10 @@ file_rows() {
 		"$bytes" "$ms" sha
 	if b3; then
 		row "b3sum (BLAKE3, all threads)" "$(median_time b3sum "$f")" "$bytes" "$ms"
+	fi
+	if msign; then
+		row "model_signing (Python, 64 MiB shards)" "$(median_time ms_py shards "$f")" \
+			"$bytes" "$ms" sha
 	fi
 	row "cat >/dev/null (reading only)" "$(median_time cat "$f")" "$bytes" "$ms"
 }
@@ -148,6 +169,11 @@ row "openssl dgst (find | xargs)" "$(median_time in_tree openssl dgst -sha256)" 
 if b3; then
 	row "b3sum (find | xargs)" "$(median_time in_tree b3sum)" $sbytes "$ms"
 fi
+if msign; then
+	row "model_signing (Python, files)" "$(median_time ms_py files "$SMALL")" $sbytes "$ms" sha
+else
+	echo "  model_signing: not installed for $PY (MS_PYTHON names a Python that has it)"
+fi
 row "cat (find | xargs)" "$(median_time in_tree cat)" $sbytes "$ms"
 echo "  modelseal peak RSS: $(peak_rss_mib "$MS" digest --method files "$SMALL") MiB"
 
@@ -183,9 +209,12 @@ fi
 
 # Further rows (verify, archives, registry) come from their own scripts, on
 # the 1 GiB file to keep the whole run within a few minutes.
-[ "${BENCH_EXTRA:-1}" = 0 ] && exit 0
-for extra in "$HERE"/bench-*.sh; do
-	[ "$extra" = "$HERE/bench-lib.sh" ] && continue
-	[ -f "$extra" ] || continue
-	BENCH_DIR=$DIR BIG=$ONE BENCH_GIB=1 RUNS=$RUNS sh "$extra" "$MS"
-done
+if [ "${BENCH_EXTRA:-1}" != 0 ]; then
+	for extra in "$HERE"/bench-*.sh; do
+		[ "$extra" = "$HERE/bench-lib.sh" ] && continue
+		[ -f "$extra" ] || continue
+		BENCH_DIR=$DIR BIG=$ONE BENCH_GIB=1 RUNS=$RUNS sh "$extra" "$MS"
+	done
+fi
+printf '\nbench: %s s in all; load average %s at the end\n' "$(($(date +%s) - BENCH_T0))" \
+	"$(cut -d' ' -f1-3 /proc/loadavg)"
