@@ -9,9 +9,9 @@
  * shards, digests or manifests, and no source header includes an engine
  * header. Bytes come one of two ways:
  *
- * - at any offset (a directory or one file, walk.h): the listing, then
- *   ms_walk_open() gives an fd whose byte ranges the engine reads on any
- *   thread, in any order, checking the file afterwards;
+ * - at any offset (a directory, dir.c, or one file, file.c; walk.h): the
+ *   listing, then ms_walk_open() gives an fd whose byte ranges the engine
+ *   reads on any thread, in any order, checking the file afterwards;
  * - in order (an archive, archive.h): the source reads once and hands each
  *   file's bytes to an ms_source_sink, streamed or as a range of a file it
  *   keeps open, then lists the files, since some (links, the root) are only
