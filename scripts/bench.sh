@@ -68,8 +68,8 @@ warm() {
 warm
 
 # The limit: what libcrypto's SHA-256 does on all CPUs with no I/O at all,
-# in bytes/s. Measured at the start and again after the warm rows: on a
-# shared machine it moves, and the higher of the two is used.
+# in bytes/s. Measured at the start and again before every table: on a
+# shared machine it moves with the others' load.
 speed() {
 	openssl speed -evp sha256 -multi "$NCPU" -seconds 2 -bytes 16384 2>/dev/null |
 		awk '$1 == "sha256" || $1 == "evp" {v = $NF} END {sub(/k$/, "", v); print v * 1000}'
@@ -79,12 +79,17 @@ limit=$(speed)
 echo "machine: $NCPU CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')," \
 	"load average $(cut -d' ' -f1-3 /proc/loadavg) at the start"
 awk -v l="$limit" -v n="$NCPU" 'BEGIN { printf "limit: openssl speed -evp sha256 -multi %d " \
-	"(16 KiB blocks): %.2f GB/s\n", n, l / 1e9 }'
-echo "every figure: median of $RUNS wall-clock runs; 'of limit' = GB/s / limit (SHA-256 tools);"
+	"(16 KiB blocks): %.2f GB/s at the start\n", n, l / 1e9 }'
+echo "every figure: median of $RUNS wall-clock runs; 'of limit' = GB/s / the limit measured"
+echo "just before the table (SHA-256 tools);"
 echo "'vs modelseal' = the tool's seconds / modelseal's (> 1: the tool is slower)"
 
+# Each table's 'of limit' is against the limit measured just before it:
+# on a shared machine the limit moves with the others' load, and the
+# table's rows run in the same minute as that measurement.
 report_header() {
-	printf '\n%s\n' "$1"
+	limit=$(speed)
+	awk -v t="$1" -v l="$limit" 'BEGIN { printf "\n%s (limit just before: %.2f GB/s)\n", t, l / 1e9 }'
 	printf '  %-38s %8s %7s %9s %13s\n' tool seconds GB/s "of limit" "vs modelseal"
 }
 # row NAME SECONDS BYTES MS_SECONDS [sha256]: a line of the table.
@@ -177,10 +182,6 @@ fi
 row "cat (find | xargs)" "$(median_time in_tree cat)" $sbytes "$ms"
 echo "  modelseal peak RSS: $(peak_rss_mib "$MS" digest --method files "$SMALL") MiB"
 
-limit2=$(speed)
-awk -v a="$limit" -v b="$limit2" 'BEGIN { printf "\nlimit measured again: %.2f GB/s " \
-	"(at the start %.2f); the ratios above used the first\n", b / 1e9, a / 1e9 }'
-limit=$(awk -v a="$limit" -v b="$limit2" 'BEGIN { print (a > b ? a : b) }')
 
 # Cold cache: the page cache is dropped before every run, so the disk is
 # read each time. Needs root; the figures then depend on the device.
