@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "modelseal/util.h" /* ms_path_cmp, ms_path_is_safe: manifest order and names */
+
 enum ms_method { MS_METHOD_SHARDS, MS_METHOD_FILES };
 enum ms_hash_alg { MS_HASH_SHA256, MS_HASH_BLAKE2B };
 
