@@ -25,13 +25,8 @@
  * 16 MiB keeps the mapped pages (they count as RSS) at 16 MiB per thread. */
 #define MAP_WINDOW ((size_t)16 << 20)
 #define MAP_MIN ((uint64_t)1 << 20)
-/* Windows of each read path timed before the cheaper one is kept, and
- * their size: the losing path's samples are pure loss (with 16 MiB
- * windows, 32 MiB of mapped reading cost ~10 ms more than pread on a
- * 2-core Xeon VM, a few % of a 1 GiB file), and mapping's fixed cost per
- * window stays under 1% of a 4 MiB one. */
+/* Windows of each read path timed before the cheaper one is kept. */
 #define IO_SAMPLES 2u
-#define SAMPLE_WINDOW ((size_t)4 << 20)
 #define MAX_JOBS 1024u
 
 void ms_hash_opts_init(struct ms_hash_opts *o)
@@ -363,17 +358,13 @@ static void record_sample(enum ms_read_path p, uint64_t bytes, uint64_t ns)
 	pthread_mutex_unlock(&io_lock);
 }
 
-/* One window of a large range through the path chosen (or being sampled,
- * then at most SAMPLE_WINDOW bytes: *n is cut to what was hashed). -1 when
- * the file shrank or cannot be read (reported), 0 otherwise. */
-static int hash_window(struct ms_hasher *h, int fd, uint64_t off, size_t *np, uint8_t *scratch,
+/* One window of a large range through the path chosen (or being sampled).
+ * -1 when the file shrank or cannot be read (reported), 0 otherwise. */
+static int hash_window(struct ms_hasher *h, int fd, uint64_t off, size_t n, uint8_t *scratch,
                        const char *what)
 {
 	int timed;
 	enum ms_read_path p = window_path(&timed);
-	if (timed && *np > SAMPLE_WINDOW)
-		*np = SAMPLE_WINDOW;
-	size_t n = *np;
 	uint64_t t0 = timed ? thread_ns() : 0;
 	int rc = p == MS_READ_MAP ? hash_mapped(h, fd, off, n) : -2;
 	if (rc == -1) {
@@ -397,7 +388,7 @@ int ms_hash_fd_range(struct ms_hasher *h, int fd, uint64_t start, uint64_t len, 
 	uint64_t end = start + len;
 	for (uint64_t off = start; off < end;) {
 		size_t n = end - off < MAP_WINDOW ? (size_t)(end - off) : MAP_WINDOW;
-		int rc = large ? hash_window(h, fd, off, &n, scratch, what)
+		int rc = large ? hash_window(h, fd, off, n, scratch, what)
 		               : hash_read(h, scratch, fd, off, n, what);
 		if (rc < 0)
 			return -1;
