@@ -7,8 +7,11 @@
 # Usage: bench.sh /path/to/modelseal
 # Environment: BENCH_DIR (default /tmp/modelseal-bench, kept for reuse),
 #              BENCH_GIB (size of the large file, default 4), RUNS (default 3),
-#              BENCH_EXTRA=0 skips the verify/archive/registry scripts.
+#              BENCH_EXTRA=0 skips the verify/archive/registry scripts,
+#              MS_PYTHON (default python3): a Python with model_signing
+#              installed adds its rows (its hashing API, same shard size).
 set -eu
+BENCH_T0=$(date +%s)
 MS=$1
 HERE=$(cd "$(dirname "$0")" && pwd)
 DIR=${BENCH_DIR:-/tmp/modelseal-bench}
@@ -65,8 +68,8 @@ warm() {
 warm
 
 # The limit: what libcrypto's SHA-256 does on all CPUs with no I/O at all,
-# in bytes/s. Measured at the start and again after the warm rows: on a
-# shared machine it moves, and the higher of the two is used.
+# in bytes/s. Measured at the start and again before every table: on a
+# shared machine it moves with the others' load.
 speed() {
 	openssl speed -evp sha256 -multi "$NCPU" -seconds 2 -bytes 16384 2>/dev/null |
 		awk '$1 == "sha256" || $1 == "evp" {v = $NF} END {sub(/k$/, "", v); print v * 1000}'
@@ -76,12 +79,17 @@ limit=$(speed)
 echo "machine: $NCPU CPUs, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')," \
 	"load average $(cut -d' ' -f1-3 /proc/loadavg) at the start"
 awk -v l="$limit" -v n="$NCPU" 'BEGIN { printf "limit: openssl speed -evp sha256 -multi %d " \
-	"(16 KiB blocks): %.2f GB/s\n", n, l / 1e9 }'
-echo "every figure: median of $RUNS wall-clock runs; 'of limit' = GB/s / limit (SHA-256 tools);"
+	"(16 KiB blocks): %.2f GB/s at the start\n", n, l / 1e9 }'
+echo "every figure: median of $RUNS wall-clock runs; 'of limit' = GB/s / the limit measured"
+echo "just before the table (SHA-256 tools);"
 echo "'vs modelseal' = the tool's seconds / modelseal's (> 1: the tool is slower)"
 
+# Each table's 'of limit' is against the limit measured just before it:
+# on a shared machine the limit moves with the others' load, and the
+# table's rows run in the same minute as that measurement.
 report_header() {
-	printf '\n%s\n' "$1"
+	limit=$(speed)
+	awk -v t="$1" -v l="$limit" 'BEGIN { printf "\n%s (limit just before: %.2f GB/s)\n", t, l / 1e9 }'
 	printf '  %-38s %8s %7s %9s %13s\n' tool seconds GB/s "of limit" "vs modelseal"
 }
 # row NAME SECONDS BYTES MS_SECONDS [sha256]: a line of the table.
@@ -91,6 +99,20 @@ row() {
 		printf "  %-38s %8.3f %7.2f %s %12.2fx\n", n, s, b / s / 1e9, lim, s / m }'
 }
 b3() { command -v b3sum >/dev/null; }
+# model_signing's own hashing (the Python reference implementation), when
+# installed: `ms_py shards|files PATH`, shards of modelseal's default size.
+PY=${MS_PYTHON:-python3}
+msign() { "$PY" -c 'import model_signing.hashing' >/dev/null 2>&1; }
+ms_py() {
+	"$PY" -c 'import sys
+import model_signing.hashing as h
+c = h.Config()
+if sys.argv[1] == "shards":
+    c.use_shard_serialization(shard_size=64 << 20)
+else:
+    c.use_file_serialization()
+c.hash(sys.argv[2])' "$@"
+}
 # in_tree CMD...: CMD over every file of the small tree, as xargs batches.
 in_tree() { (cd "$SMALL" && find . -type f -print0 | xargs -0 "$@"); }
 
@@ -109,6 +131,10 @@ file_rows() {
 		"$bytes" "$ms" sha
 	if b3; then
 		row "b3sum (BLAKE3, all threads)" "$(median_time b3sum "$f")" "$bytes" "$ms"
+	fi
+	if msign; then
+		row "model_signing (Python, 64 MiB shards)" "$(median_time ms_py shards "$f")" \
+			"$bytes" "$ms" sha
 	fi
 	row "cat >/dev/null (reading only)" "$(median_time cat "$f")" "$bytes" "$ms"
 }
@@ -148,13 +174,14 @@ row "openssl dgst (find | xargs)" "$(median_time in_tree openssl dgst -sha256)" 
 if b3; then
 	row "b3sum (find | xargs)" "$(median_time in_tree b3sum)" $sbytes "$ms"
 fi
+if msign; then
+	row "model_signing (Python, files)" "$(median_time ms_py files "$SMALL")" $sbytes "$ms" sha
+else
+	echo "  model_signing: not installed for $PY (MS_PYTHON names a Python that has it)"
+fi
 row "cat (find | xargs)" "$(median_time in_tree cat)" $sbytes "$ms"
 echo "  modelseal peak RSS: $(peak_rss_mib "$MS" digest --method files "$SMALL") MiB"
 
-limit2=$(speed)
-awk -v a="$limit" -v b="$limit2" 'BEGIN { printf "\nlimit measured again: %.2f GB/s " \
-	"(at the start %.2f); the ratios above used the first\n", b / 1e9, a / 1e9 }'
-limit=$(awk -v a="$limit" -v b="$limit2" 'BEGIN { print (a > b ? a : b) }')
 
 # Cold cache: the page cache is dropped before every run, so the disk is
 # read each time. Needs root; the figures then depend on the device.
@@ -183,9 +210,12 @@ fi
 
 # Further rows (verify, archives, registry) come from their own scripts, on
 # the 1 GiB file to keep the whole run within a few minutes.
-[ "${BENCH_EXTRA:-1}" = 0 ] && exit 0
-for extra in "$HERE"/bench-*.sh; do
-	[ "$extra" = "$HERE/bench-lib.sh" ] && continue
-	[ -f "$extra" ] || continue
-	BENCH_DIR=$DIR BIG=$ONE BENCH_GIB=1 RUNS=$RUNS sh "$extra" "$MS"
-done
+if [ "${BENCH_EXTRA:-1}" != 0 ]; then
+	for extra in "$HERE"/bench-*.sh; do
+		[ "$extra" = "$HERE/bench-lib.sh" ] && continue
+		[ -f "$extra" ] || continue
+		BENCH_DIR=$DIR BIG=$ONE BENCH_GIB=1 RUNS=$RUNS sh "$extra" "$MS"
+	done
+fi
+printf '\nbench: %s s in all; load average %s at the end\n' "$(($(date +%s) - BENCH_T0))" \
+	"$(cut -d' ' -f1-3 /proc/loadavg)"

@@ -1,5 +1,10 @@
 /* Base64 through libsodium: it rejects non-canonical input that hand-written
- * decoders often accept (stray characters, non-zero padding bits). */
+ * decoders often accept (stray characters, non-zero padding bits). Its
+ * decoder runs in constant time, right for keys but a tenth of verify's
+ * time on a 40 MB bundle's payload: public data takes a table decoder that
+ * accepts exactly what libsodium accepts in the standard padded alphabet
+ * and hands anything else to libsodium. */
+#include <pthread.h>
 #include <sodium.h>
 #include <stdlib.h>
 #include <string.h>
@@ -57,4 +62,75 @@ int ms_b64_decode(const char *text, size_t len, const char *what, uint8_t **out,
 	*out = bin;
 	*out_len = n;
 	return 0;
+}
+
+/* The standard alphabet's values; 0xff for any other byte. */
+static uint8_t std_values[256];
+
+static void std_values_init(void)
+{
+	static const char alphabet[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	memset(std_values, 0xff, sizeof std_values);
+	for (unsigned i = 0; i < 64; i++)
+		std_values[(unsigned char)alphabet[i]] = (uint8_t)i;
+}
+
+/* Decodes standard base64 with canonical padding (0 to 2 '=', zero bits
+ * after the last byte) into bin, which holds len / 4 * 3 bytes. -1 for
+ * anything else, which libsodium then judges. */
+static int decode_std(const char *text, size_t len, uint8_t *bin, size_t *n)
+{
+	static pthread_once_t once = PTHREAD_ONCE_INIT;
+	pthread_once(&once, std_values_init);
+	size_t pad = 0;
+	while (pad < len && pad < 3 && text[len - 1 - pad] == '=')
+		pad++;
+	size_t body = len - pad, tail = body % 4;
+	if (pad > 2 || tail == 1 || (tail == 0 && pad != 0) || (tail && pad != 4 - tail))
+		return -1;
+	const unsigned char *t = (const unsigned char *)text;
+	uint8_t *o = bin;
+	unsigned bad = 0;
+	size_t i = 0;
+	for (; i + 4 <= body; i += 4) {
+		unsigned a = std_values[t[i]], b = std_values[t[i + 1]], c = std_values[t[i + 2]],
+		         d = std_values[t[i + 3]];
+		bad |= a | b | c | d;
+		uint32_t v = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)c << 6 | d;
+		o[0] = (uint8_t)(v >> 16);
+		o[1] = (uint8_t)(v >> 8);
+		o[2] = (uint8_t)v;
+		o += 3;
+	}
+	if (tail) {
+		unsigned a = std_values[t[i]], b = std_values[t[i + 1]];
+		unsigned c = tail == 3 ? std_values[t[i + 2]] : 0;
+		bad |= a | b | c;
+		uint32_t v = (uint32_t)a << 18 | (uint32_t)b << 12 | (uint32_t)(c & 0x3f) << 6;
+		/* the bits past the last whole byte must be zero */
+		if ((tail == 2 && (v & 0xffff)) || (tail == 3 && (v & 0xff)))
+			return -1;
+		*o++ = (uint8_t)(v >> 16);
+		if (tail == 3)
+			*o++ = (uint8_t)(v >> 8);
+	}
+	if (bad & 0x80)
+		return -1;
+	*n = (size_t)(o - bin);
+	return 0;
+}
+
+int ms_b64_decode_public(const char *text, size_t len, const char *what, uint8_t **out,
+                         size_t *out_len)
+{
+	uint8_t *bin = ms_malloc(len / 4 * 3 + 3);
+	size_t n;
+	if (decode_std(text, len, bin, &n) == 0) {
+		*out = bin;
+		*out_len = n;
+		return 0;
+	}
+	free(bin);
+	return ms_b64_decode(text, len, what, out, out_len);
 }

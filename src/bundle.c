@@ -353,8 +353,8 @@ static int parse_envelope(const cJSON *root, const char *what, struct ms_bundle 
 		return -1;
 	b->payload_type = ms_strdup(type->valuestring);
 	char *desc = ms_asprintf("%s: dsseEnvelope.payload", what);
-	int rc = ms_b64_decode(payload->valuestring, strlen(payload->valuestring), desc,
-	                       &b->payload, &b->payload_len);
+	int rc = ms_b64_decode_public(payload->valuestring, strlen(payload->valuestring), desc,
+	                              &b->payload, &b->payload_len);
 	free(desc);
 	if (rc < 0)
 		return -1;
@@ -387,19 +387,29 @@ static cJSON *parse_json(const char *json, size_t len, const char *what)
 	return root;
 }
 
+cJSON *ms_bundle_json(const char *json, size_t len, const char *what)
+{
+	return parse_json(json, len, what);
+}
+
+int ms_bundle_parse_tree(const cJSON *root, const char *what, struct ms_bundle *b)
+{
+	memset(b, 0, sizeof *b);
+	if (check_media_type(root, what) == 0 && parse_material(root, what, b) == 0 &&
+	    parse_envelope(root, what, b) == 0)
+		return 0;
+	ms_bundle_free(b);
+	return -1;
+}
+
 int ms_bundle_parse(const char *json, size_t len, const char *what, struct ms_bundle *b)
 {
 	memset(b, 0, sizeof *b);
 	cJSON *root = parse_json(json, len, what);
 	if (!root)
 		return -1;
-	int rc = -1;
-	if (check_media_type(root, what) == 0 && parse_material(root, what, b) == 0 &&
-	    parse_envelope(root, what, b) == 0)
-		rc = 0;
+	int rc = ms_bundle_parse_tree(root, what, b);
 	cJSON_Delete(root);
-	if (rc < 0)
-		ms_bundle_free(b);
 	return rc;
 }
 
@@ -581,8 +591,20 @@ int ms_bundle_verify_trust(const char *json, size_t len, const char *what, const
                            const struct ms_bundle_trust *t, struct ms_bundle_result *r)
 {
 	memset(r, 0, sizeof *r);
+	cJSON *root = parse_json(json, len, what);
+	if (!root)
+		return MS_ERR;
+	int rc = ms_bundle_verify_trust_tree(root, what, payload_type, t, r);
+	cJSON_Delete(root);
+	return rc;
+}
+
+int ms_bundle_verify_trust_tree(const cJSON *root, const char *what, const char *payload_type,
+                                const struct ms_bundle_trust *t, struct ms_bundle_result *r)
+{
+	memset(r, 0, sizeof *r);
 	struct ms_bundle b;
-	if (ms_bundle_parse(json, len, what, &b) < 0)
+	if (ms_bundle_parse_tree(root, what, &b) < 0)
 		return MS_ERR;
 	if (strcmp(b.payload_type, payload_type) != 0) {
 		ms_error("%s: unexpected payloadType '%.100s' (expected '%s')", what,

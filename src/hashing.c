@@ -15,7 +15,6 @@
 #include <openssl/evp.h>
 #include <sodium.h>
 
-#include "modelseal/archive.h"
 #include "modelseal/hasher.h"
 #include "modelseal/hashing.h"
 #include "modelseal/pool.h"
@@ -37,6 +36,27 @@ void ms_hash_opts_init(struct ms_hash_opts *o)
 	o->alg = MS_HASH_SHA256;
 	o->shard_size = MS_DEFAULT_SHARD_SIZE;
 	o->ignore_git = 1;
+}
+
+struct ms_source_opts ms_hash_source_opts(const struct ms_hash_opts *o)
+{
+	return (struct ms_source_opts){.allow_symlinks = o->allow_symlinks,
+	                               .ignore_git = o->ignore_git,
+	                               .ignore = o->ignore,
+	                               .n_ignore = o->n_ignore};
+}
+
+int ms_walk_model(const char *path, const struct ms_hash_opts *o, struct ms_walk *w)
+{
+	struct ms_source_opts so = ms_hash_source_opts(o);
+	return ms_walk_list(path, &so, w);
+}
+
+int ms_walk_model_each(const char *path, const struct ms_hash_opts *o, struct ms_walk *w,
+                       ms_walk_file_fn on_file, void *ctx)
+{
+	struct ms_source_opts so = ms_hash_source_opts(o);
+	return ms_walk_list_each(path, &so, w, on_file, ctx);
 }
 
 void ms_hash_opts_free(struct ms_hash_opts *o)

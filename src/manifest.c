@@ -64,26 +64,6 @@ int ms_method_parse(const char *s, enum ms_method *out)
 	return 0;
 }
 
-/* model_signing sorts paths as lists of components, so "a/b" comes before
- * "a.b" although '.' < '/'. Treating '/' as smaller than every other byte
- * gives the same order in one pass. */
-int ms_path_cmp(const char *a, const char *b)
-{
-	for (;; a++, b++) {
-		unsigned ca = (unsigned char)*a, cb = (unsigned char)*b;
-		if (ca == cb) {
-			if (!ca)
-				return 0;
-			continue;
-		}
-		if (!ca || !cb)
-			return ca ? 1 : -1;
-		if (ca == '/' || cb == '/')
-			return ca == '/' ? -1 : 1;
-		return ca < cb ? -1 : 1;
-	}
-}
-
 static int resource_cmp(const void *pa, const void *pb)
 {
 	const struct ms_resource *a = pa, *b = pb;
@@ -158,23 +138,6 @@ char *ms_resource_algorithm(const struct ms_manifest *m)
 	if (m->method == MS_METHOD_FILES)
 		return ms_strdup(ms_hash_alg_name(m->alg));
 	return ms_asprintf("%s-sharded-%" PRIu64, ms_hash_alg_name(m->alg), m->shard_size);
-}
-
-int ms_path_is_safe(const char *path)
-{
-	if (strcmp(path, ".") == 0)
-		return 1;
-	if (*path == '\0' || *path == '/')
-		return 0;
-	for (const char *p = path;;) {
-		const char *slash = strchr(p, '/');
-		size_t n = slash ? (size_t)(slash - p) : strlen(p);
-		if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
-			return 0;
-		if (!slash)
-			return 1;
-		p = slash + 1;
-	}
 }
 
 /* ---- the signed set of files ---- */

@@ -637,3 +637,40 @@ int ms_time_parse(const char *s, int64_t *out)
 	/* Round trip: refuses 2026-02-30 and the like, which timegm normalises. */
 	return strcmp(ms_time_format(*out, back, sizeof back), s) == 0 ? 0 : -1;
 }
+
+/* model_signing sorts paths as lists of components, so "a/b" comes before
+ * "a.b" although '.' < '/'. Treating '/' as smaller than every other byte
+ * gives the same order in one pass. */
+int ms_path_cmp(const char *a, const char *b)
+{
+	for (;; a++, b++) {
+		unsigned ca = (unsigned char)*a, cb = (unsigned char)*b;
+		if (ca == cb) {
+			if (!ca)
+				return 0;
+			continue;
+		}
+		if (!ca || !cb)
+			return ca ? 1 : -1;
+		if (ca == '/' || cb == '/')
+			return ca == '/' ? -1 : 1;
+		return ca < cb ? -1 : 1;
+	}
+}
+
+int ms_path_is_safe(const char *path)
+{
+	if (strcmp(path, ".") == 0)
+		return 1;
+	if (*path == '\0' || *path == '/')
+		return 0;
+	for (const char *p = path;;) {
+		const char *slash = strchr(p, '/');
+		size_t n = slash ? (size_t)(slash - p) : strlen(p);
+		if (n == 0 || (n == 1 && p[0] == '.') || (n == 2 && p[0] == '.' && p[1] == '.'))
+			return 0;
+		if (!slash)
+			return 1;
+		p = slash + 1;
+	}
+}

@@ -12,8 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "modelseal/hashing.h"
-#include "modelseal/manifest.h"
+#include "modelseal/source.h"
 
 struct archive;
 struct archive_entry;
@@ -42,28 +41,25 @@ struct ms_archive_info {
 };
 void ms_archive_info_free(struct ms_archive_info *info);
 
-/* Hashes the archive at path as a model (ms_model_hash with o->archive).
- * Refuses, with an error naming the member: unsafe names (absolute, "..",
- * empty or "." components), duplicates, a file that is also a directory,
- * links unless o->allow_symlinks (then only to a regular file member inside
- * the root, hashed as that file like the directory walk does; a hard link
- * with data never), devices, fifos, sockets, and any read error of a
- * truncated or corrupt archive. The archive is read in the one format its
- * name says (.tar .tar.gz .tgz .tar.bz2 .tbz2 .tar.xz .txz .tar.zst .tzst
- * .zip) and must read the same in libarchive as in the other extractors:
- * see archive.c and archive_int.h for what that refuses.
- * sink and info may be NULL. -1 after reporting; m is then empty. */
-int ms_archive_hash(const char *path, const struct ms_hash_opts *o,
-                    const struct ms_archive_sink *sink, struct ms_manifest *m,
-                    struct ms_archive_info *info);
-/* The same, checked as it goes against the signed statement signed_m
- * (verify, unpack): a file or link member it does not list is refused
- * before any of its bytes is read (an ignored one is skipped), and so are
- * the bytes of a member past its signed size (statements of the shards
- * method have sizes). */
-int ms_archive_hash_signed(const char *path, const struct ms_hash_opts *o,
-                           const struct ms_manifest *signed_m, const struct ms_archive_sink *sink,
-                           struct ms_manifest *m, struct ms_archive_info *info);
+/* The archive source: reads the archive at path once, handing the bytes of
+ * the regular file members it selects to the engine's sink, then lists the
+ * model's files into out (see source.h). Refuses, with an error naming the
+ * member (out->refused set): unsafe names (absolute, "..", empty or "."
+ * components), duplicates, a file that is also a directory, links unless
+ * o->allow_symlinks (then only to a regular file member inside the root,
+ * listed as that file like the directory walk does; a hard link with data
+ * never), devices, fifos, sockets; and with x (a signed statement), a file
+ * or link member x does not list, before any of its bytes is read (an
+ * ignored one is skipped), and bytes of a member past its signed size. Any
+ * read error of a truncated or corrupt archive fails too. The archive is
+ * read in the one format its name says (.tar .tar.gz .tgz .tar.bz2 .tar.xz
+ * .txz .tar.zst .tzst .zip) and must read the same in libarchive as in the
+ * other extractors: see archive.c and archive_int.h for what that refuses.
+ * x and sink (unpack) may be NULL. -1 after reporting; out is then empty but
+ * for refused. */
+int ms_source_archive_read(const char *path, const struct ms_source_opts *o,
+                           const struct ms_source_expect *x, const struct ms_archive_sink *sink,
+                           const struct ms_source_sink *to, struct ms_source_list *out);
 
 /* Reads the regular-file member `name` (relative to the model root, e.g.
  * "model.sig"), at most max bytes, NUL-terminated. It is looked for at the

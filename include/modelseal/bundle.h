@@ -127,6 +127,16 @@ int ms_bundle_verify_trust(const char *json, size_t len, const char *what, const
                            const struct ms_bundle_trust *trust, struct ms_bundle_result *result);
 void ms_bundle_result_free(struct ms_bundle_result *r);
 
+/* The same steps on a bundle parsed once (verify routes keyless bundles
+ * elsewhere by looking at the same tree): ms_bundle_json parses and checks
+ * the JSON text (NULL after reporting), the _tree functions then read it. */
+struct cJSON;
+struct cJSON *ms_bundle_json(const char *json, size_t len, const char *what);
+int ms_bundle_parse_tree(const struct cJSON *root, const char *what, struct ms_bundle *b);
+int ms_bundle_verify_trust_tree(const struct cJSON *root, const char *what,
+                                const char *payload_type, const struct ms_bundle_trust *trust,
+                                struct ms_bundle_result *result);
+
 /* model_signing 0.2.0's pre-standard encoding described above; freshly
  * allocated. */
 uint8_t *ms_dsse_pae_compat(const char *type, const uint8_t *body, size_t body_len,

@@ -6,6 +6,7 @@
 #include <stdint.h>
 
 #include "modelseal/manifest.h"
+#include "modelseal/source.h"
 
 #define MS_DEFAULT_SHARD_SIZE ((uint64_t)64 << 20)
 
@@ -23,6 +24,8 @@ struct ms_hash_opts {
 };
 
 void ms_hash_opts_init(struct ms_hash_opts *o);
+/* The options that select the model's files, for its source. */
+struct ms_source_opts ms_hash_source_opts(const struct ms_hash_opts *o);
 void ms_hash_opts_free(struct ms_hash_opts *o);
 /* Adds an --ignore path (relative to the model root); -1 with an error when it
  * is absolute, empty or climbs out with "..". */
@@ -89,9 +92,36 @@ int ms_parse_hashing_command(int argc, char **argv, const struct option *longopt
  * file changed while hashed, ...); m is then empty. */
 int ms_model_hash(const char *path, const struct ms_hash_opts *o, struct ms_manifest *m);
 
+/* Lists the directory or file model at path (the directory source,
+ * walk.h) with the files o selects: ms_walk_list and ms_walk_list_each
+ * with o's source options. -1 after reporting. */
+struct ms_walk;
+struct ms_file;
+int ms_walk_model(const char *path, const struct ms_hash_opts *o, struct ms_walk *w);
+int ms_walk_model_each(const char *path, const struct ms_hash_opts *o, struct ms_walk *w,
+                       int (*on_file)(void *ctx, const struct ms_walk *w, const struct ms_file *f),
+                       void *ctx);
+
+/* Hashes the archive at path as a model (ms_model_hash with o->archive):
+ * the archive source (archive.h) reads it once and the engine hashes the
+ * bytes as they come. With signed_m (verify, unpack), what the archive
+ * holds is checked against it as it goes: a file or link member it does not
+ * list is refused before any of its bytes is read (an ignored one is
+ * skipped), and so are the bytes of a member past its signed size
+ * (statements of the shards method have sizes). sink (unpack), signed_m and
+ * info may be NULL; info->refused tells an archive the rules refuse from
+ * one that cannot be read. -1 after reporting; m is then empty. */
+struct ms_archive_sink;
+struct ms_archive_info;
+int ms_archive_hash(const char *path, const struct ms_hash_opts *o,
+                    const struct ms_archive_sink *sink, struct ms_manifest *m,
+                    struct ms_archive_info *info);
+int ms_archive_hash_signed(const char *path, const struct ms_hash_opts *o,
+                           const struct ms_manifest *signed_m, const struct ms_archive_sink *sink,
+                           struct ms_manifest *m, struct ms_archive_info *info);
+
 /* Hashes the files of a walk already made (verify lists and checks the
  * files before any is read). The same result as ms_model_hash otherwise. */
-struct ms_walk;
 int ms_walk_hash(const struct ms_walk *w, const struct ms_hash_opts *o, struct ms_manifest *m);
 
 #define MS_MAX_PARTS 4096

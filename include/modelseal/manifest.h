@@ -6,6 +6,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "modelseal/util.h" /* ms_path_cmp, ms_path_is_safe: manifest order and names */
+
 enum ms_method { MS_METHOD_SHARDS, MS_METHOD_FILES };
 enum ms_hash_alg { MS_HASH_SHA256, MS_HASH_BLAKE2B };
 
@@ -56,8 +58,8 @@ const char *ms_method_name(enum ms_method method);  /* "shards", "files" */
 int ms_hash_alg_parse(const char *s, enum ms_hash_alg *out);
 int ms_method_parse(const char *s, enum ms_method *out);
 
-/* Manifest order: by path component by component, then by start offset. */
-int ms_path_cmp(const char *a, const char *b);
+/* Manifest order: by path component by component (ms_path_cmp, util.h),
+ * then by start offset. */
 void ms_manifest_sort(struct ms_manifest *m);
 /* Records an empty file (shards method), sorted in by ms_manifest_sort. */
 void ms_manifest_add_empty_file(struct ms_manifest *m, const char *path);
@@ -91,10 +93,6 @@ void ms_signed_set_free(struct ms_signed_set *s);
 char *ms_resource_name(const struct ms_manifest *m, const struct ms_resource *r);
 /* "sha256", or "sha256-sharded-<size>". Freshly allocated. */
 char *ms_resource_algorithm(const struct ms_manifest *m);
-
-/* A manifest path is safe when it is relative, has no empty, "." or ".."
- * component, and no NUL (a lone "." is the single-file model). */
-int ms_path_is_safe(const char *path);
 
 /* The statement JSON exactly as it is signed (and printed by hash --format
  * json). Freshly allocated, NUL-terminated. NULL after reporting when a name

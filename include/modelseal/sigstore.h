@@ -101,6 +101,9 @@ struct ms_sigstore_bundle {
  * otherwise, also for JSON this function cannot read (the strict parsers
  * report those). */
 int ms_sigstore_bundle_is_keyless(const char *json, size_t len);
+/* The same on a bundle already parsed (NULL: not keyless). */
+struct cJSON;
+int ms_sigstore_tree_is_keyless(const struct cJSON *root);
 /* Strict parse of a Sigstore bundle (v0.1 to v0.3) with a DSSE envelope of
  * exactly one signature and a certificate. -1 after reporting. */
 int ms_sigstore_bundle_parse(const char *json, size_t len, const char *what,

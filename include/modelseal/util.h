@@ -108,4 +108,11 @@ void ms_buf_append(struct ms_buf *b, const void *data, size_t len);
 void ms_buf_printf(struct ms_buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void ms_buf_free(struct ms_buf *b);
 
+/* The order of a model's paths (manifests, listings): component by
+ * component, as model_signing sorts them. */
+int ms_path_cmp(const char *a, const char *b);
+/* A model path is safe when it is relative, has no empty, "." or ".."
+ * component, and no NUL (a lone "." is the single-file model). */
+int ms_path_is_safe(const char *path);
+
 #endif

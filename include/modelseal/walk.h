@@ -1,5 +1,7 @@
-/* Listing a model's files: the directory walk, ignore rules, symlink policy,
- * and opening files again safely for hashing. */
+/* The directory source (src/source/dir.c), which also serves a model that
+ * is one file: listing a model's files (ignore rules, symlink policy,
+ * Hugging Face hub cache links) and opening them again safely, so that the
+ * engine reads their byte ranges at any offset. See source.h. */
 #ifndef MODELSEAL_WALK_H
 #define MODELSEAL_WALK_H
 
@@ -8,7 +10,7 @@
 #include <sys/types.h>
 #include <time.h>
 
-#include "modelseal/hashing.h"
+#include "modelseal/source.h"
 
 struct ms_file {
 	char *rel;       /* manifest path; "." for a single-file model */
@@ -39,19 +41,19 @@ struct ms_walk {
 };
 
 /* Lists the model at path. -1 after reporting. */
-int ms_walk_model(const char *path, const struct ms_hash_opts *o, struct ms_walk *w);
+int ms_walk_list(const char *path, const struct ms_source_opts *o, struct ms_walk *w);
 
-/* The same, handing every file to on_file as soon as it is listed (before
+/* ms_walk_list, handing every file to on_file as soon as it is listed (before
  * the list is sorted; f points into w->files, which moves as it grows: copy
  * *f, whose strings stay until ms_walk_free). w->root_fd and w->hub_fd are
  * set before the first call and stay open, so ms_walk_open(w, copy) may run
  * on other threads meanwhile. A non-zero return from on_file (which has
- * reported its error) ends the walk with -1. Unlike ms_walk_model, w is
+ * reported its error) ends the walk with -1. Unlike ms_walk_list, w is
  * not freed on failure: the caller stops the threads using it, then calls
  * ms_walk_free, whatever the result. */
 typedef int (*ms_walk_file_fn)(void *ctx, const struct ms_walk *w, const struct ms_file *f);
-int ms_walk_model_each(const char *path, const struct ms_hash_opts *o, struct ms_walk *w,
-                       ms_walk_file_fn on_file, void *ctx);
+int ms_walk_list_each(const char *path, const struct ms_source_opts *o, struct ms_walk *w,
+                      ms_walk_file_fn on_file, void *ctx);
 void ms_walk_free(struct ms_walk *w);
 
 /* Keeps the files for which keep() returns non-zero and frees the others,
@@ -73,15 +75,6 @@ int ms_walk_unchanged(int fd, const struct ms_file *f);
  * lead to that file too. */
 int ms_walk_still_linked(const struct ms_walk *w, const struct ms_file *f);
 
-/* The ignore list in effect for o, sorted, as recorded in a statement:
- * model.sig and model.provenance.sig, the git names and Hugging Face's
- * .cache/huggingface bookkeeping unless --no-ignore-git, and the --ignore
- * paths, all relative to the model root. */
-void ms_ignore_list_build(const struct ms_hash_opts *o, char ***list, size_t *n);
-void ms_ignore_list_free(char **list, size_t n);
-/* Whether rel is one of the paths of the list or lies below one. */
-int ms_ignore_match(char *const *list, size_t n, const char *rel);
-
 /* The name to show in messages: the manifest path, or for a single-file
  * model (whose path is ".") the file's own name. */
 const char *ms_file_display(const struct ms_file *f);
@@ -90,9 +83,5 @@ const char *ms_file_display(const struct ms_file *f);
  * of a real path inside one of its snapshots/REV, freshly allocated; NULL
  * when the path is not in a hub cache snapshot. */
 char *ms_hub_folder(const char *real);
-
-/* Normalises a relative path ("./a//b/" -> "a/b"); NULL when it is empty,
- * absolute or has a ".." component. */
-char *ms_normalise_rel_path(const char *path);
 
 #endif

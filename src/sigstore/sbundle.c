@@ -26,13 +26,18 @@ static const cJSON *get(const cJSON *o, const char *key)
 	return cJSON_IsObject(o) ? cJSON_GetObjectItemCaseSensitive(o, key) : NULL;
 }
 
+int ms_sigstore_tree_is_keyless(const cJSON *root)
+{
+	const cJSON *vm = get(root, "verificationMaterial");
+	const cJSON *tlog = get(vm, "tlogEntries");
+	return (get(vm, "certificate") || get(vm, "x509CertificateChain")) && cJSON_IsArray(tlog) &&
+	       cJSON_GetArraySize(tlog) > 0;
+}
+
 int ms_sigstore_bundle_is_keyless(const char *json, size_t len)
 {
 	cJSON *root = ms_json_parse_quiet(json, len);
-	const cJSON *vm = get(root, "verificationMaterial");
-	const cJSON *tlog = get(vm, "tlogEntries");
-	int keyless = (get(vm, "certificate") || get(vm, "x509CertificateChain")) &&
-	              cJSON_IsArray(tlog) && cJSON_GetArraySize(tlog) > 0;
+	int keyless = ms_sigstore_tree_is_keyless(root);
 	cJSON_Delete(root);
 	return keyless;
 }
@@ -212,7 +217,7 @@ static int parse_envelope(const cJSON *root, const char *what, struct ms_sigstor
 		return -1;
 	}
 	b->payload_type = ms_strdup(type);
-	if (ms_b64_decode(payload, strlen(payload), what, &b->payload, &b->payload_len) < 0)
+	if (ms_b64_decode_public(payload, strlen(payload), what, &b->payload, &b->payload_len) < 0)
 		return -1;
 	return ms_ss_b64_field(cJSON_GetArrayItem(sigs, 0), "sig", what, &b->sig, &b->sig_len);
 }

@@ -1,8 +1,8 @@
-/* The tar framing walker (ms_tarscan, src/archive_tar.c): header blocks,
+/* The tar framing walker (ms_tarscan, src/source/archive_tar.c): header blocks,
  * pax records, GNU long names, numeric fields, fed in pieces of varying
  * size as libarchive's reads would come. Every member it reports has a
  * name and one of the four types modelseal reads. */
-#include "../../src/archive_int.h"
+#include "../../src/source/archive_int.h"
 #include "fuzz.h"
 
 MS_FUZZ_INIT

@@ -1,4 +1,4 @@
-/* The zip directory parser (ms_zip_dir_read, src/archive_zip.c): the end
+/* The zip directory parser (ms_zip_dir_read, src/source/archive_zip.c): the end
  * record, zip64 records, central headers, local headers and data
  * descriptors of an untrusted zip. An accepted directory lays its members
  * out one after another inside the file, each with a non-empty name
@@ -6,7 +6,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include "../../src/archive_int.h"
+#include "../../src/source/archive_int.h"
 #include "fuzz.h"
 #include "modelseal/util.h"
 

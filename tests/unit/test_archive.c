@@ -1,4 +1,4 @@
-/* Unit tests for the archive name rules (src/archive.c) and the reader/hasher
+/* Unit tests for the archive name rules (src/source/archive.c) and the reader/hasher
  * hand-off (src/stream.c). */
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,6 @@
-/* The directory walk. Everything is opened relative to directory fds with
- * O_NOFOLLOW, so a symlink is seen as a symlink and never crossed by accident. */
+/* The directory source: the walk. Everything is opened relative to
+ * directory fds with O_NOFOLLOW, so a symlink is seen as a symlink and never
+ * crossed by accident. A model path that names one file goes to file.c. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -13,6 +14,7 @@
 
 #include "modelseal/util.h"
 #include "modelseal/walk.h"
+#include "source_int.h"
 
 /* Never hashed: where modelseal keeps a directory model's signatures. */
 static const char *const signature_names[] = {"model.sig", "model.provenance.sig"};
@@ -67,7 +69,7 @@ static int cmp_ignored(const void *a, const void *b)
 	return ms_path_cmp(*(char *const *)a, *(char *const *)b);
 }
 
-void ms_ignore_list_build(const struct ms_hash_opts *o, char ***list, size_t *n)
+void ms_ignore_list_build(const struct ms_source_opts *o, char ***list, size_t *n)
 {
 	*list = NULL;
 	*n = 0;
@@ -88,8 +90,8 @@ void ms_ignore_list_free(char **list, size_t n)
 	free(list);
 }
 
-static void add_file(struct ms_walk *w, size_t *cap, const char *rel, const char *open_path,
-                     const struct stat *st)
+void ms_walk_add_file(struct ms_walk *w, size_t *cap, const char *rel, const char *open_path,
+                      const struct stat *st)
 {
 	if (w->n_files == *cap) {
 		*cap = *cap ? *cap * 2 : 64;
@@ -109,7 +111,7 @@ static void add_file(struct ms_walk *w, size_t *cap, const char *rel, const char
 
 struct walk_ctx {
 	struct ms_walk *w;
-	const struct ms_hash_opts *o;
+	const struct ms_source_opts *o;
 	const char *root_real;
 	const char *hub_real; /* the hub folder of a cache snapshot, or NULL */
 	size_t cap;
@@ -190,14 +192,14 @@ static int walk_entry(struct walk_ctx *c, int dirfd, const char *name, const cha
 		return walk_dir(c, fd, rel);
 	}
 	if (S_ISREG(st.st_mode)) {
-		add_file(c->w, &c->cap, rel, rel, &st);
+		ms_walk_add_file(c->w, &c->cap, rel, rel, &st);
 		return listed(c);
 	}
 	if (S_ISLNK(st.st_mode)) {
 		struct ms_file f = {0};
 		if (resolve_symlink(c, rel, &f, &st) < 0)
 			return -1;
-		add_file(c->w, &c->cap, rel, f.open_path, &st);
+		ms_walk_add_file(c->w, &c->cap, rel, f.open_path, &st);
 		c->w->files[c->w->n_files - 1].in_hub = f.in_hub;
 		c->w->hub_links |= f.in_hub;
 		free(f.open_path);
@@ -254,24 +256,6 @@ static int cmp_files(const void *a, const void *b)
 	return ms_path_cmp(((const struct ms_file *)a)->rel, ((const struct ms_file *)b)->rel);
 }
 
-static int walk_single_file(struct ms_walk *w, const char *real, const struct stat *st)
-{
-	char *dir = ms_dirname(real), *base = ms_basename(real);
-	w->root_fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-	if (w->root_fd < 0) {
-		ms_error("cannot open directory '%s': %s", dir, strerror(errno));
-		free(dir);
-		free(base);
-		return -1;
-	}
-	size_t cap = 0;
-	w->single = 1;
-	add_file(w, &cap, ".", base, st);
-	free(dir);
-	free(base);
-	return 0;
-}
-
 /* The Hugging Face hub cache layout: the hub folder of a snapshot,
  * .../models--ORG--NAME (or datasets--, spaces--), when real lies in
  * .../models--ORG--NAME/snapshots/REV; NULL otherwise. */
@@ -294,7 +278,7 @@ char *ms_hub_folder(const char *real)
 }
 
 /* Leaves w to the caller to free, also on failure. */
-static int walk_model(const char *path, const struct ms_hash_opts *o, struct ms_walk *w,
+static int walk_model(const char *path, const struct ms_source_opts *o, struct ms_walk *w,
                       ms_walk_file_fn on_file, void *ctx)
 {
 	memset(w, 0, sizeof *w);
@@ -314,7 +298,7 @@ static int walk_model(const char *path, const struct ms_hash_opts *o, struct ms_
 	w->name = ms_basename(path);
 	int rc;
 	if (S_ISREG(st.st_mode)) {
-		rc = walk_single_file(w, real, &st);
+		rc = ms_source_file_list(w, real, &st);
 		if (rc == 0 && on_file)
 			rc = on_file(ctx, w, &w->files[0]);
 	} else if (S_ISDIR(st.st_mode)) {
@@ -343,7 +327,7 @@ static int walk_model(const char *path, const struct ms_hash_opts *o, struct ms_
 	return 0;
 }
 
-int ms_walk_model(const char *path, const struct ms_hash_opts *o, struct ms_walk *w)
+int ms_walk_list(const char *path, const struct ms_source_opts *o, struct ms_walk *w)
 {
 	if (walk_model(path, o, w, NULL, NULL) == 0)
 		return 0;
@@ -351,8 +335,8 @@ int ms_walk_model(const char *path, const struct ms_hash_opts *o, struct ms_walk
 	return -1;
 }
 
-int ms_walk_model_each(const char *path, const struct ms_hash_opts *o, struct ms_walk *w,
-                       ms_walk_file_fn on_file, void *ctx)
+int ms_walk_list_each(const char *path, const struct ms_source_opts *o, struct ms_walk *w,
+                      ms_walk_file_fn on_file, void *ctx)
 {
 	return walk_model(path, o, w, on_file, ctx);
 }

@@ -1,5 +1,5 @@
-/* An archive as a model: one pass over the members with libarchive, the
- * bytes handed to the hashing threads as they are read (stream.c).
+/* The archive source: one pass over the members with libarchive, the
+ * bytes handed to the engine's sink as they are read (see source.h).
  *
  * The model root is only known at the end (every member under one top-level
  * directory, or not). Ignore rules depend on it, so the pass assumes the
@@ -16,9 +16,10 @@
  *
  * In an uncompressed tar on disk, a large member's bytes are one contiguous
  * range of the file; libarchive still parses every header and tells us where
- * the data starts, then skips it, and the workers hash the range straight
- * from the file like a directory's file (mapped windows, no copy, every core
- * busy even with one big member). Everything else is streamed. */
+ * the data starts, then skips it, and the range goes to the engine, whose
+ * workers hash it straight from the file like a directory's file (mapped
+ * windows, no copy, every core busy even with one big member). Everything
+ * else is streamed. */
 #include <archive.h>
 #include <archive_entry.h>
 #include <errno.h>
@@ -36,9 +37,7 @@
 #include "archive_int.h"
 #include "modelseal/archive.h"
 #include "modelseal/progress.h"
-#include "modelseal/stream.h"
 #include "modelseal/util.h"
-#include "modelseal/walk.h"
 
 /* The reader's block: big enough that a read costs little per byte. */
 #define READ_BLOCK ((size_t)1 << 20)
@@ -739,29 +738,21 @@ enum mtype { M_FILE, M_DIR, M_SYMLINK, M_HARDLINK };
 struct member {
 	char *name; /* normalised, from the archive's top */
 	enum mtype type;
-	char *target;      /* symlink text, or the hard link's member name */
-	int hashed;        /* files: its bytes were hashed */
-	size_t res, n_res; /* its resources in pass.res */
+	char *target; /* symlink text, or the hard link's member name */
+	int hashed;   /* files: its bytes were hashed */
+	size_t data;  /* hashed: the id its bytes went to the engine under */
 	uint64_t size;
 	uint64_t limit; /* with a signed statement: its signed size */
 };
 
-/* The signed statement's files and their sizes, sorted by path. */
-struct expect {
-	char **path;
-	uint64_t *size; /* shards: the signed size; files: unknown, UINT64_MAX */
-	size_t n;
-	int shards; /* an empty file has no shard, so it is listed nowhere */
-};
-
 struct pass {
 	const char *path;
-	const struct ms_hash_opts *o;
+	const struct ms_source_opts *o;
 	const struct ms_archive_sink *sink;
-	const struct expect *expect; /* or NULL */
+	const struct ms_source_expect *expect; /* or NULL */
+	const struct ms_source_sink *to;
 	struct reader rd;
 	struct archive *a;
-	struct ms_stream *st;
 	char **ign;
 	size_t n_ign;
 	int flat;    /* the archive's top is the root */
@@ -772,9 +763,7 @@ struct pass {
 	size_t n_mem, mem_cap;
 	struct nameset names;  /* every member and every directory above one */
 	struct nameset folded; /* unpack: the same, case-folded and in NFC */
-	struct ms_resource *res;
-	size_t n_res, res_cap;
-	struct ms_progress progress;
+	size_t n_data;         /* ids handed to the engine */
 };
 
 /* After reporting a member the rules refuse: verify then fails (exit 1)
@@ -820,17 +809,6 @@ static int update_top(struct pass *p, const char *name, int is_dir)
 	return p->debt;
 }
 
-static size_t add_resource(struct pass *p, const char *name, uint64_t start)
-{
-	if (p->n_res == p->res_cap) {
-		p->res_cap = p->res_cap ? 2 * p->res_cap : 256;
-		p->res = ms_reallocarray(p->res, p->res_cap, sizeof *p->res);
-	}
-	p->res[p->n_res] =
-	    (struct ms_resource){.path = ms_strdup(name), .start = start, .end = start};
-	return p->n_res++;
-}
-
 static struct member *add_member(struct pass *p, char *name, enum mtype type)
 {
 	if (p->n_mem == p->mem_cap) {
@@ -838,60 +816,17 @@ static struct member *add_member(struct pass *p, char *name, enum mtype type)
 		p->mem = ms_reallocarray(p->mem, p->mem_cap, sizeof *p->mem);
 	}
 	struct member *m = &p->mem[p->n_mem++];
-	*m = (struct member){.name = name, .type = type, .res = p->n_res};
+	*m = (struct member){.name = name, .type = type};
 	return m;
 }
 
-/* ---- feeding a member's bytes to the stream ---- */
+/* ---- feeding a member's bytes to the engine ---- */
 
 struct feed {
 	struct pass *p;
 	struct member *m;
 	uint64_t pos;
-	struct ms_stream_shard *sh; /* open shard, or NULL */
-	size_t res;                 /* its resource */
 };
-
-static int feed_open(struct feed *f)
-{
-	f->res = add_resource(f->p, f->m->name, f->pos);
-	f->m->n_res++;
-	f->sh = ms_stream_open(f->p->st, f->res);
-	return f->sh ? 0 : -1;
-}
-
-static int feed_close(struct feed *f)
-{
-	f->p->res[f->res].end = f->pos;
-	struct ms_stream_shard *sh = f->sh;
-	f->sh = NULL;
-	return ms_stream_close(f->p->st, sh);
-}
-
-/* Cuts the bytes at shard boundaries. */
-static int feed_bytes(struct feed *f, const uint8_t *data, size_t len)
-{
-	int shards = f->p->o->method == MS_METHOD_SHARDS;
-	uint64_t step = f->p->o->shard_size;
-	while (len > 0) {
-		if (!f->sh && feed_open(f) < 0)
-			return -1;
-		size_t n = len;
-		if (shards) {
-			uint64_t room = f->p->res[f->res].start + step - f->pos;
-			if (room < n)
-				n = (size_t)room;
-		}
-		if (ms_stream_write(f->p->st, f->sh, data, n) < 0)
-			return -1;
-		f->pos += n;
-		data += n;
-		len -= n;
-		if (shards && f->pos == f->p->res[f->res].start + step && feed_close(f) < 0)
-			return -1;
-	}
-	return 0;
-}
 
 static int check_limit(struct pass *p, const struct member *m, uint64_t size);
 
@@ -914,22 +849,16 @@ static int feed_block(struct feed *f, struct archive_entry *e, const void *buf, 
 		return check_limit(f->p, f->m, f->pos + len);
 	if (f->p->sink && f->p->sink->data(f->p->sink->ctx, buf, len, off) < 0)
 		return -1;
-	if (!f->m->hashed) {
-		f->pos += len;
-		return 0;
-	}
-	return feed_bytes(f, buf, len);
+	f->pos += len;
+	return f->m->hashed ? f->p->to->bytes(f->p->to->ctx, buf, len) : 0;
 }
 
 static int feed_end(struct feed *f)
 {
 	if (!f->m->hashed)
 		return 0;
-	/* files: one resource even for an empty file; shards: none for it. */
-	if (!f->sh && f->p->o->method == MS_METHOD_FILES && f->m->n_res == 0 && feed_open(f) < 0)
-		return -1;
 	f->m->size = f->pos;
-	return f->sh ? feed_close(f) : 0;
+	return f->p->to->end(f->p->to->ctx);
 }
 
 /* ---- hashing a member ---- */
@@ -971,26 +900,19 @@ static int hash_direct(struct pass *p, struct member *m, uint64_t foff, uint64_t
 		         p->path, m->name);
 		return -1;
 	}
-	uint64_t step = p->o->method == MS_METHOD_SHARDS ? p->o->shard_size : size;
-	for (uint64_t off = 0; off < size; off += step) {
-		uint64_t end = size - off < step ? size : off + step;
-		size_t id = add_resource(p, m->name, off);
-		p->res[id].end = end;
-		m->n_res++;
-		if (ms_stream_range(p->st, id, p->rd.fd, foff + off, end - off, m->name) < 0)
-			return -1;
-	}
+	if (p->to->range(p->to->ctx, m->data, p->rd.fd, foff, size, m->name) < 0)
+		return -1;
 	m->size = size;
 	/* The part already read counted once; the workers count all of it. */
 	uint64_t read = p->rd.buf_off + p->rd.buf_len - foff;
-	atomic_fetch_sub(&p->progress.done, read < size ? read : size);
+	atomic_fetch_sub(&p->rd.progress->done, read < size ? read : size);
 	p->rd.direct_skip = 1;
 	int r = archive_read_data_skip(p->a);
 	p->rd.direct_skip = 0;
 	return r == ARCHIVE_OK ? 0 : read_error(p, m);
 }
 
-/* Streams the member's data (to the sink and, if hashed, to the stream). */
+/* Streams the member's data (to the sink and, if hashed, to the engine). */
 static int read_member_data(struct pass *p, struct archive_entry *e, struct member *m)
 {
 	struct feed f = {.p = p, .m = m};
@@ -998,10 +920,13 @@ static int read_member_data(struct pass *p, struct archive_entry *e, struct memb
 	size_t len;
 	la_int64_t off;
 	int r = archive_read_data_block(p->a, &buf, &len, &off);
-	if (r == ARCHIVE_OK && m->hashed) {
-		int64_t foff = direct_offset(p, e, buf, len, off);
+	if (m->hashed) {
+		m->data = p->n_data++;
+		int64_t foff = r == ARCHIVE_OK ? direct_offset(p, e, buf, len, off) : -1;
 		if (foff >= 0)
 			return hash_direct(p, m, (uint64_t)foff, (uint64_t)archive_entry_size(e));
+		if (p->to->file(p->to->ctx, m->data) < 0)
+			return -1;
 	}
 	for (; r == ARCHIVE_OK; r = archive_read_data_block(p->a, &buf, &len, &off))
 		if (feed_block(&f, e, buf, len, off) < 0)
@@ -1213,8 +1138,7 @@ static int check_clash(struct pass *p, const char *name, int is_dir)
 	return 0;
 }
 
-/* Where path is in x, or x->n when the statement does not list it. */
-static size_t expect_index(const struct expect *x, const char *path)
+size_t ms_source_expect_find(const struct ms_source_expect *x, const char *path)
 {
 	size_t lo = 0, hi = x->n;
 	while (lo < hi) {
@@ -1235,7 +1159,7 @@ static int check_limit(struct pass *p, const struct member *m, uint64_t size)
 {
 	if (size <= m->limit)
 		return 0;
-	if (m->limit == 0 && p->expect && p->expect->shards)
+	if (m->limit == 0 && p->expect && p->expect->empty_unlisted)
 		ms_error("archive '%s': member '%s' is not in the signed statement", p->path,
 		         m->name);
 	else
@@ -1253,12 +1177,12 @@ static int check_signed(struct pass *p, struct archive_entry *e, struct member *
 	m->limit = UINT64_MAX;
 	if (!p->expect || ignored)
 		return 0;
-	size_t a = expect_index(p->expect, rel_name(p, m->name));
-	size_t b = p->flat ? p->expect->n : expect_index(p->expect, m->name);
+	size_t a = ms_source_expect_find(p->expect, rel_name(p, m->name));
+	size_t b = p->flat ? p->expect->n : ms_source_expect_find(p->expect, m->name);
 	int listed = a < p->expect->n || b < p->expect->n;
 	/* shards: an empty file has no shard, so an unlisted file may still be
 	 * an empty one (limit 0) and a link may stand for one. */
-	if (!listed && !p->expect->shards) {
+	if (!listed && !p->expect->empty_unlisted) {
 		ms_error("archive '%s': member '%s' is not in the signed statement", p->path,
 		         m->name);
 		return refuse(p);
@@ -1323,7 +1247,7 @@ static int process_entry(struct pass *p, struct archive_entry *e)
 	return read_member_data(p, e, m);
 }
 
-/* ---- after the pass: checks, links, the manifest ---- */
+/* ---- after the pass: checks, links, the listing ---- */
 
 static int member_cmp(const void *a, const void *b)
 {
@@ -1378,21 +1302,15 @@ static struct member *resolve_link(struct pass *p, struct member **sorted, struc
 	return NULL;
 }
 
-/* A link is hashed as its target: the same resources under its own name. */
+/* A link is hashed as its target: the same bytes under its own name. */
 static int add_link_resources(struct pass *p, struct member **sorted, struct member *link)
 {
 	struct member *t = resolve_link(p, sorted, link);
 	if (!t)
 		return refuse(p);
-	link->res = p->n_res;
-	link->n_res = t->n_res;
+	link->data = t->data;
 	link->size = t->size;
 	link->hashed = 1;
-	for (size_t i = 0; i < t->n_res; i++) {
-		size_t id = add_resource(p, link->name, p->res[t->res + i].start);
-		p->res[id].end = p->res[t->res + i].end;
-		memcpy(p->res[id].digest, p->res[t->res + i].digest, MS_DIGEST_MAX);
-	}
 	if (p->sink && p->sink->link &&
 	    p->sink->link(p->sink->ctx, link->name, t->name, link->type == M_HARDLINK) < 0)
 		return -1;
@@ -1411,48 +1329,29 @@ static int resolve_links(struct pass *p, struct member **sorted)
 	return 0;
 }
 
-/* Moves the kept resources into m, with paths below the root. */
-static void build_manifest(struct pass *p, struct ms_manifest *m)
+/* Lists the files kept, with paths below the root. */
+static void build_list(struct pass *p, struct ms_source_list *l)
 {
-	m->res = ms_calloc(p->n_res + 1, sizeof *m->res);
+	l->files = ms_calloc(p->n_mem + 1, sizeof *l->files);
 	for (size_t i = 0; i < p->n_mem; i++) {
 		struct member *mb = &p->mem[i];
 		if (!mb->hashed || is_ignored(p, mb->name))
 			continue;
-		m->n_files++;
-		m->total_bytes += mb->size;
-		if (p->o->method == MS_METHOD_SHARDS && mb->size == 0 &&
-		    strcmp(rel_name(p, mb->name), ".") != 0)
-			ms_manifest_add_empty_file(m, rel_name(p, mb->name));
-		for (size_t k = mb->res; k < mb->res + mb->n_res; k++) {
-			struct ms_resource *r = &m->res[m->n_res++];
-			*r = p->res[k];
-			r->path = ms_strdup(rel_name(p, p->res[k].path));
-		}
+		l->files[l->n_files++] = (struct ms_source_file){
+		    .rel = ms_strdup(rel_name(p, mb->name)), .size = mb->size, .data = mb->data};
 	}
-	ms_manifest_sort(m);
-	ms_manifest_compute_root(m);
+	l->name = p->flat || !p->top ? ms_archive_model_name(p->path) : ms_strdup(p->top);
+	l->root = p->flat ? NULL : ms_strdup(p->top);
+	l->ignored = p->ign;
+	l->n_ignored = p->n_ign;
+	p->ign = NULL;
+	p->n_ign = 0;
 }
 
-static void fill_header(struct pass *p, struct ms_manifest *m)
+static int finish_pass(struct pass *p, struct ms_source_list *l)
 {
-	m->name = p->flat || !p->top ? ms_archive_model_name(p->path) : ms_strdup(p->top);
-	m->method = p->o->method;
-	m->alg = p->o->alg;
-	m->shard_size = p->o->method == MS_METHOD_SHARDS ? p->o->shard_size : 0;
-	m->allow_symlinks = p->o->allow_symlinks;
-	m->has_empty_files = m->method == MS_METHOD_SHARDS;
-	m->ignore_paths = ms_calloc(p->n_ign + 1, sizeof(char *));
-	for (size_t i = 0; i < p->n_ign; i++)
-		m->ignore_paths[m->n_ignore_paths++] = ms_strdup(p->ign[i]);
-}
-
-static int finish_pass(struct pass *p, struct ms_manifest *m)
-{
-	if (ms_stream_finish(p->st) < 0)
+	if (p->to->finish(p->to->ctx) < 0)
 		return -1;
-	for (size_t i = 0; i < p->n_res; i++)
-		memcpy(p->res[i].digest, ms_stream_digest(p->st, i), MS_DIGEST_MAX);
 	if (!p->top)
 		p->flat = 1;
 	struct member **sorted = ms_calloc(p->n_mem + 1, sizeof *sorted);
@@ -1463,14 +1362,12 @@ static int finish_pass(struct pass *p, struct ms_manifest *m)
 	free(sorted);
 	if (rc < 0)
 		return -1;
-	fill_header(p, m);
-	build_manifest(p, m);
+	build_list(p, l);
 	return 0;
 }
 
 static void pass_free(struct pass *p)
 {
-	ms_stream_free(p->st);
 	if (p->a)
 		archive_read_free(p->a);
 	reader_close(&p->rd);
@@ -1478,10 +1375,7 @@ static void pass_free(struct pass *p)
 		free(p->mem[i].name);
 		free(p->mem[i].target);
 	}
-	for (size_t i = 0; i < p->n_res; i++)
-		free(p->res[i].path);
 	free(p->mem);
-	free(p->res);
 	nameset_free(&p->names);
 	nameset_free(&p->folded);
 	free(p->top);
@@ -1489,18 +1383,15 @@ static void pass_free(struct pass *p)
 }
 
 /* 0 done, 1 start again with flat, -1 reported. */
-static int run_pass(struct pass *p, struct ms_manifest *m)
+static int run_pass(struct pass *p, struct ms_source_list *l)
 {
 	if (p->sink && p->sink->begin && p->sink->begin(p->sink->ctx) < 0)
 		return -1;
 	p->a = open_archive(p->path, &p->rd);
 	if (!p->a)
 		return -1;
-	ms_progress_start(&p->progress, "hashing", p->rd.size);
-	p->rd.progress = &p->progress;
-	p->st =
-	    ms_stream_start(p->o->alg, p->o->jobs ? p->o->jobs : ms_online_cpus(), &p->progress);
-	if (!p->st)
+	p->rd.progress = p->to->begin(p->to->ctx, p->rd.size);
+	if (!p->rd.progress)
 		return -1;
 	struct archive_entry *e;
 	int r;
@@ -1509,81 +1400,42 @@ static int run_pass(struct pass *p, struct ms_manifest *m)
 		if (rc != 0)
 			return rc;
 	}
-	ms_progress_end(&p->progress);
-	return r < 0 ? -1 : finish_pass(p, m);
+	return r < 0 ? -1 : finish_pass(p, l);
 }
 
-static int path_cmp(const void *a, const void *b)
+void ms_source_list_free(struct ms_source_list *l)
 {
-	return strcmp(*(char *const *)a, *(char *const *)b);
+	for (size_t i = 0; i < l->n_files; i++)
+		free(l->files[i].rel);
+	free(l->files);
+	free(l->name);
+	free(l->root);
+	ms_ignore_list_free(l->ignored, l->n_ignored);
+	memset(l, 0, sizeof *l);
 }
 
-/* The signed files with their sizes (a file's last resource ends at its
- * size), sorted for expect_size. */
-static void expect_build(struct expect *x, const struct ms_manifest *sm)
+int ms_source_archive_read(const char *path, const struct ms_source_opts *o,
+                           const struct ms_source_expect *x, const struct ms_archive_sink *sink,
+                           const struct ms_source_sink *to, struct ms_source_list *out)
 {
-	x->path = ms_calloc(sm->n_res + 1, sizeof *x->path);
-	x->size = ms_calloc(sm->n_res + 1, sizeof *x->size);
-	x->n = 0;
-	x->shards = sm->method == MS_METHOD_SHARDS;
-	for (size_t i = 0; i < sm->n_res; i++)
-		x->path[x->n++] = sm->res[i].path;
-	qsort(x->path, x->n, sizeof *x->path, path_cmp);
-	size_t k = 0;
-	for (size_t i = 0; i < x->n; i++)
-		if (k == 0 || strcmp(x->path[k - 1], x->path[i]) != 0)
-			x->path[k++] = x->path[i];
-	x->n = k;
-	for (size_t i = 0; i < sm->n_res; i++) {
-		size_t j = expect_index(x, sm->res[i].path);
-		if (!x->shards)
-			x->size[j] = UINT64_MAX;
-		else if (sm->res[i].end > x->size[j])
-			x->size[j] = sm->res[i].end;
-	}
-}
-
-int ms_archive_hash(const char *path, const struct ms_hash_opts *o,
-                    const struct ms_archive_sink *sink, struct ms_manifest *m,
-                    struct ms_archive_info *info)
-{
-	return ms_archive_hash_signed(path, o, NULL, sink, m, info);
-}
-
-int ms_archive_hash_signed(const char *path, const struct ms_hash_opts *o,
-                           const struct ms_manifest *signed_m, const struct ms_archive_sink *sink,
-                           struct ms_manifest *m, struct ms_archive_info *info)
-{
-	memset(m, 0, sizeof *m);
+	memset(out, 0, sizeof *out);
 	int rc = 1;
-	if (info)
-		memset(info, 0, sizeof *info);
-	struct expect x = {0};
-	if (signed_m)
-		expect_build(&x, signed_m);
 	for (int flat = 0; rc == 1 && flat < 2; flat++) {
-		struct pass p = {.path = path,
-		                 .o = o,
-		                 .sink = sink,
-		                 .expect = signed_m ? &x : NULL,
-		                 .flat = flat};
+		struct pass p = {
+		    .path = path, .o = o, .sink = sink, .expect = x, .to = to, .flat = flat};
 		p.rd.fd = -1;
 		ms_ignore_list_build(o, &p.ign, &p.n_ign);
-		rc = run_pass(&p, m);
-		ms_progress_end(&p.progress);
-		if (rc == 0 && info)
-			info->root = p.flat ? NULL : ms_strdup(p.top);
-		if (rc < 0 && info)
-			info->refused = p.refused || p.rd.refused;
+		rc = run_pass(&p, out);
+		if (rc < 0)
+			out->refused = p.refused || p.rd.refused;
 		pass_free(&p);
 	}
-	free(x.path);
-	free(x.size);
-	if (rc != 0) {
-		ms_manifest_free(m);
-		return -1;
-	}
-	return 0;
+	if (rc == 0)
+		return 0;
+	int refused = out->refused;
+	ms_source_list_free(out);
+	out->refused = refused;
+	return -1;
 }
 
 /* ---- one member, for the signature inside ---- */
