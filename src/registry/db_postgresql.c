@@ -22,6 +22,9 @@
 /* How long a writer waits for the registry's write lock. */
 #define LOCK_TIMEOUT "10s"
 #define EVENT_LOCK_TIMEOUT "1500ms"
+/* verify's event path: how long one statement may run, so that a server
+ * that stalls mid-query cannot hang verify either. */
+#define EVENT_STATEMENT_TIMEOUT "5s"
 /* The advisory lock key every writer takes: "MSRG". */
 #define WRITE_LOCK_KEY "1297306183"
 
@@ -431,6 +434,8 @@ static int connect_db(struct ms_registry *r)
 	    ms_asprintf("SET lock_timeout = '%s'", r->silent ? EVENT_LOCK_TIMEOUT : LOCK_TIMEOUT);
 	int rc = pg_exec(r, set);
 	free(set);
+	if (rc == 0 && r->silent)
+		rc = pg_exec(r, "SET statement_timeout = '" EVENT_STATEMENT_TIMEOUT "'");
 	return rc;
 }
 
