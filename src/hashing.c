@@ -27,6 +27,8 @@
 #define MAP_MIN ((uint64_t)1 << 20)
 /* Windows of each read path timed before the cheaper one is kept. */
 #define IO_SAMPLES 2u
+/* Samples of a path tried at most before overlapping ones count too. */
+#define IO_TRIES 6u
 #define MAX_JOBS 1024u
 
 void ms_hash_opts_init(struct ms_hash_opts *o)
@@ -268,14 +270,37 @@ static int hash_read(struct ms_hasher *h, uint8_t *scratch, int fd, uint64_t off
  * mapped windows beat pread by ~10% on one Intel machine, while on a 2-core
  * Xeon under a hypervisor pread into an L2-sized buffer costs ~30% less CPU
  * (page faults and munmap's TLB shootdowns are dear there). So the first
- * IO_SAMPLES windows of each path are timed on the thread's CPU clock
- * (waits for the disk and other processes on a busy machine do not count)
- * and the cheaper per byte serves every later window of the process. */
+ * windows of the process are samples, timed on the thread's CPU clock
+ * (waits for the disk and other processes on a busy machine do not count),
+ * and the cheaper path per byte serves every later window.
+ *
+ * The samples run in phases, mapped windows first, then read ones: a
+ * munmap interrupts every other thread of the process (the TLB shootdown),
+ * so a read sample running beside a mapped window is charged part of the
+ * mapping's cost, and a mapped sample beside reads escapes it. A sample
+ * counts only when no window of the other path ran at any moment of it;
+ * after IO_TRIES samples of a path without IO_SAMPLES clean ones, the
+ * others count too (a machine that never lets them apart). */
 static atomic_int io_path = MS_READ_AUTO;
 static pthread_mutex_t io_lock = PTHREAD_MUTEX_INITIALIZER;
-static unsigned io_started[2], io_done[2]; /* [0] mapped, [1] read */
-static uint64_t io_ns[2], io_bytes[2];
+static struct io_sampler {
+	unsigned started[2], clean[2]; /* [0] mapped, [1] read */
+	unsigned running[2];           /* windows of each path now running */
+	unsigned sampling;             /* samples now running */
+	uint64_t epoch[2];             /* windows of each path begun so far */
+	uint64_t ns[2], bytes[2];      /* the clean samples */
+	uint64_t any_ns[2], any_bytes[2];
+} io;
 static pthread_once_t io_env_once = PTHREAD_ONCE_INIT;
+
+/* A window in flight: its path, whether it is a sample, and what the other
+ * path was doing when it started. */
+struct io_window {
+	enum ms_read_path path;
+	int timed, other_clear;
+	uint64_t other_epoch;
+	uint64_t t0;
+};
 
 /* MODELSEAL_READ=mmap|pread fixes the path (for benchmarks). */
 static void read_io_env(void)
@@ -292,10 +317,7 @@ void ms_read_path_set(enum ms_read_path p)
 	pthread_once(&io_env_once, read_io_env);
 	pthread_mutex_lock(&io_lock);
 	atomic_store(&io_path, p);
-	memset(io_started, 0, sizeof io_started);
-	memset(io_done, 0, sizeof io_done);
-	memset(io_ns, 0, sizeof io_ns);
-	memset(io_bytes, 0, sizeof io_bytes);
+	memset(&io, 0, sizeof io);
 	pthread_mutex_unlock(&io_lock);
 }
 
@@ -312,26 +334,6 @@ enum ms_read_path ms_read_path_pick(const uint64_t ns[2], const uint64_t bytes[2
 	return map <= rd ? MS_READ_MAP : MS_READ_PREAD;
 }
 
-/* The path for the next window; *timed is set when it is a sample. While
- * the last samples are still running, windows are read. */
-static enum ms_read_path window_path(int *timed)
-{
-	*timed = 0;
-	enum ms_read_path p = ms_read_path_current();
-	if (p != MS_READ_AUTO)
-		return p;
-	pthread_mutex_lock(&io_lock);
-	int k = io_started[0] <= io_started[1] ? 0 : 1;
-	if (io_started[k] < IO_SAMPLES) {
-		io_started[k]++;
-		*timed = 1;
-	} else {
-		k = 1;
-	}
-	pthread_mutex_unlock(&io_lock);
-	return k == 0 ? MS_READ_MAP : MS_READ_PREAD;
-}
-
 static uint64_t thread_ns(void)
 {
 	struct timespec ts;
@@ -339,20 +341,79 @@ static uint64_t thread_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000u + (uint64_t)ts.tv_nsec;
 }
 
-static void record_sample(enum ms_read_path p, uint64_t bytes, uint64_t ns)
+/* Whether path k still wants samples (under io_lock). */
+static int wants_samples(int k)
 {
-	int k = p == MS_READ_MAP ? 0 : 1;
+	return io.clean[k] < IO_SAMPLES && io.started[k] < IO_TRIES;
+}
+
+/* Starts the next window: mapped samples first, then read ones; once
+ * enough are taken, read windows until the last samples end. */
+static void window_begin(struct io_window *w)
+{
+	w->timed = 0;
+	w->path = ms_read_path_current();
+	if (w->path != MS_READ_AUTO)
+		return;
+	pthread_mutex_lock(&io_lock);
+	w->path = (enum ms_read_path)atomic_load(&io_path);
+	if (w->path == MS_READ_AUTO) {
+		int k = wants_samples(0) ? 0 : 1;
+		w->timed = wants_samples(k);
+		if (w->timed) {
+			io.started[k]++;
+			io.sampling++;
+		}
+		io.running[k]++;
+		io.epoch[k]++;
+		w->other_epoch = io.epoch[1 - k];
+		w->other_clear = !io.running[1 - k];
+		w->path = k == 0 ? MS_READ_MAP : MS_READ_PREAD;
+	}
+	pthread_mutex_unlock(&io_lock);
+	if (w->timed)
+		w->t0 = thread_ns();
+}
+
+/* Decides once both paths have their samples and none runs (under io_lock). */
+static void maybe_decide(void)
+{
+	if (wants_samples(0) || wants_samples(1) || io.sampling)
+		return;
+	int clean = io.clean[0] >= IO_SAMPLES && io.clean[1] >= IO_SAMPLES;
+	const uint64_t *ns = clean ? io.ns : io.any_ns, *bytes = clean ? io.bytes : io.any_bytes;
+	enum ms_read_path won = bytes[0] && bytes[1] ? ms_read_path_pick(ns, bytes) : MS_READ_PREAD;
+	atomic_store(&io_path, won);
+	if (bytes[0] && bytes[1])
+		ms_debug("read path: mmap %.3f ns/byte, pread %.3f ns/byte (%s samples): %s",
+		         (double)ns[0] / (double)bytes[0], (double)ns[1] / (double)bytes[1],
+		         clean ? "clean" : "overlapping", won == MS_READ_MAP ? "mmap" : "pread");
+}
+
+/* Ends a window. A sample is clean when the other path ran no window at
+ * any moment of it: none running when it began or ended, none begun since. */
+static void window_end(const struct io_window *w, uint64_t bytes, int usable)
+{
+	if (!w->timed && ms_read_path_current() != MS_READ_AUTO)
+		return;
+	uint64_t ns = w->timed ? thread_ns() - w->t0 : 0;
+	int k = w->path == MS_READ_MAP ? 0 : 1;
 	pthread_mutex_lock(&io_lock);
 	if (atomic_load(&io_path) == MS_READ_AUTO) {
-		io_ns[k] += ns;
-		io_bytes[k] += bytes;
-		if (++io_done[k] >= IO_SAMPLES && io_done[1 - k] >= IO_SAMPLES) {
-			enum ms_read_path won = ms_read_path_pick(io_ns, io_bytes);
-			atomic_store(&io_path, won);
-			ms_debug("read path: mmap %.3f ns/byte, pread %.3f ns/byte: %s",
-			         (double)io_ns[0] / (double)io_bytes[0],
-			         (double)io_ns[1] / (double)io_bytes[1],
-			         won == MS_READ_MAP ? "mmap" : "pread");
+		io.running[k]--;
+		if (w->timed) {
+			io.sampling--;
+			if (usable) {
+				io.any_ns[k] += ns;
+				io.any_bytes[k] += bytes;
+			}
+			if (usable && w->other_clear && !io.running[1 - k] &&
+			    io.epoch[1 - k] == w->other_epoch) {
+				io.clean[k]++;
+				io.ns[k] += ns;
+				io.bytes[k] += bytes;
+			}
+			maybe_decide();
 		}
 	}
 	pthread_mutex_unlock(&io_lock);
@@ -363,18 +424,21 @@ static void record_sample(enum ms_read_path p, uint64_t bytes, uint64_t ns)
 static int hash_window(struct ms_hasher *h, int fd, uint64_t off, size_t n, uint8_t *scratch,
                        const char *what)
 {
-	int timed;
-	enum ms_read_path p = window_path(&timed);
-	uint64_t t0 = timed ? thread_ns() : 0;
-	int rc = p == MS_READ_MAP ? hash_mapped(h, fd, off, n) : -2;
+	struct io_window w;
+	window_begin(&w);
+	int rc = w.path == MS_READ_MAP ? hash_mapped(h, fd, off, n) : -2;
 	if (rc == -1) {
+		window_end(&w, n, 0);
 		ms_error("'%s' shrank while the model was being hashed", what);
 		return -1;
 	}
-	if (rc == -2 && hash_read(h, scratch, fd, off, n, what) < 0)
+	int mapped = rc == 0;
+	if (rc == -2 && hash_read(h, scratch, fd, off, n, what) < 0) {
+		window_end(&w, n, 0);
 		return -1;
-	if (timed && !(p == MS_READ_MAP && rc == -2))
-		record_sample(p, n, thread_ns() - t0);
+	}
+	/* A mapping that failed was read instead: not a sample of either. */
+	window_end(&w, n, w.path == MS_READ_PREAD || mapped);
 	return 0;
 }
 

@@ -40,8 +40,9 @@ int ms_hash_fd_range(struct ms_hasher *h, int fd, uint64_t off, uint64_t len, ui
 
 /* How ms_hash_fd_range reads ranges of 1 MiB and more: 16 MiB mapped
  * windows or pread into MS_READ_CHUNK. AUTO (the default) times the first
- * windows of each on the thread's CPU clock and keeps the cheaper for the
- * rest of the process; MODELSEAL_READ=mmap|pread in the environment fixes
+ * windows of each on the thread's CPU clock, mapped ones first, then read
+ * ones (only samples that ran beside no window of the other path count),
+ * and keeps the cheaper for the rest of the process; MODELSEAL_READ=mmap|pread in the environment fixes
  * it. ms_read_path_set also forgets the samples taken. */
 enum ms_read_path { MS_READ_AUTO, MS_READ_MAP, MS_READ_PREAD };
 void ms_read_path_set(enum ms_read_path p);
