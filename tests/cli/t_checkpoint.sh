@@ -3,6 +3,9 @@
 # file is an error; trust export carries the newest checkpoint and trust
 # import refuses a rolled-back trust file. Also: migration of a registry
 # made by the modelseal of before issue 11 (tests/data/registry-v2).
+# backends: sqlite only: it restores and rewrites the registry file
+# (sqlite3 .backup, ms_tool rechain); checkpoints on PostgreSQL and across a
+# registry copy are in t_postgres.
 unset MODELSEAL_PASSPHRASE
 REG=$MODELSEAL_REGISTRY
 DATA=$INTEROP/../data

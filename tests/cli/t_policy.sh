@@ -1,5 +1,7 @@
 # verify --policy: every rule passing and failing, all failures reported,
 # malformed policies, and the JSON verdict's shape.
+# backends: sqlite only: backdate rewrites the chain with ms_tool rechain,
+# which edits a SQLite file.
 unset MODELSEAL_PASSPHRASE
 REG=$MODELSEAL_REGISTRY
 sq() { sqlite3 -batch "$REG" "$@"; }

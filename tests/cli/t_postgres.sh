@@ -1,0 +1,258 @@
+# The registry on a real PostgreSQL server (issue 16), shared by many
+# "hosts": run.sh starts the server (tests/cli/pg.sh) and gives this test a
+# fresh database in $MODELSEAL_REGISTRY. Concurrency, the server dying
+# mid-sign, revocation across hosts, tampering through psql, the
+# least-privilege roles, registry copy both ways, passwords kept out of every
+# output, foreign databases and servers that are down or silent.
+unset MODELSEAL_PASSPHRASE
+URL=$MODELSEAL_REGISTRY
+ROLES=$here/../../docs/postgresql/roles.sql
+"$MS" keygen -o k --no-passphrase >/dev/null 2>&1
+"$MS" keygen -o other --no-passphrase >/dev/null 2>&1
+KID=$(sha256sum <k.pub | cut -c1-64)
+psql_at() { "$PG_BIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 -d "$1" -c "$2"; }
+sq() { psql_at "$URL" "$*"; }
+# newdb NAME: a further empty database of this test, its URL.
+newdb() { pg_newdb "${PG_TEST_DB}_$1"; }
+# head_of REGISTRY: the event count and head hash audit --json reports.
+head_of() { "$MS" --registry "$1" --json audit 2>/dev/null | jq -r '"\(.ok) \(.events) \(.head)"'; }
+mkmodel() {
+	mkdir -p "$1"
+	printf '%s weights' "$1" >"$1/w.bin"
+}
+
+# ---- 50 signers in separate processes at once, one registry ----
+run 0 "$MS" trust add k.pub --label ci
+i=1
+while [ $i -le 50 ]; do
+	mkmodel "par/m$i"
+	i=$((i + 1))
+done
+i=1
+while [ $i -le 50 ]; do
+	("$MS" sign --key k.key --name "par$i" --version 1 "par/m$i" >/dev/null 2>"par/err$i"
+		echo $? >"par/rc$i") &
+	i=$((i + 1))
+done
+wait
+check "50 concurrent signs all exit 0" [ "$(cat par/rc* | sort | uniq -c | tr -s ' ')" = " 50 0" ]
+check "... and print no error" [ "$(cat par/err* | wc -c)" = 0 ]
+check "50 models recorded" [ "$(sq "SELECT count(*) FROM models")" = 50 ]
+check "50 signed events" [ "$(sq "SELECT count(*) FROM events WHERE kind = 'signed'")" = 50 ]
+check "no two events share a predecessor (no fork)" \
+	[ "$(sq "SELECT count(*) FROM events")" = "$(sq "SELECT count(DISTINCT prev_hash) FROM events")" ]
+run 0 "$MS" audit
+run 0 "$MS" --json audit
+check "audit --json: ok, 51 events (trust + 50 signs)" [ "$(jq -r '"\(.ok) \(.events)"' "$T/out")" = "true 51" ]
+run 0 "$MS" log
+check "log lists the 50" [ "$(grep -c '^par[0-9]*@1 ' "$T/out")" = 50 ]
+run 0 "$MS" verify par/m17
+expect_out "^verified sha256:"
+
+# ---- the server dies in the middle of a sign ----
+# A transaction holding the event table makes the sign wait inside its
+# recording; the server is then stopped the hard way under it.
+mkmodel crash-old
+mkmodel crash-new
+run 0 "$MS" sign --key k.key --no-record crash-old
+cp crash-old/model.sig old.sig
+cp crash-old/model.provenance.sig old.prov
+printf 'changed weights' >crash-old/w.bin
+BEFORE=$(head_of "$URL")
+# crash_sign DIR: sign DIR while the server goes down; its exit code in $T/rc
+crash_sign() {
+	"$PG_BIN/psql" -X -q -d "$URL" -c "BEGIN; LOCK TABLE events IN ACCESS EXCLUSIVE MODE; SELECT pg_sleep(120)" \
+		>/dev/null 2>&1 &
+	locker=$!
+	n=0
+	while [ "$(sq "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+		WHERE c.relname = 'events' AND l.mode = 'AccessExclusiveLock' AND l.granted")" != 1 ] &&
+		[ $n -lt 300 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	"$MS" sign --key k.key --name "$1" --version 1 "$1" >"$T/out" 2>"$T/err" &
+	signer=$!
+	n=0
+	while [ "$(sq "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'")" != 1 ] &&
+		[ $n -lt 300 ]; do
+		sleep 0.1
+		n=$((n + 1))
+	done
+	check "$1: the sign waits for the registry" [ $n -lt 300 ]
+	pg_crash
+	wait $signer
+	echo $? >"$T/rc"
+	wait $locker
+	pg_restart
+}
+crash_sign crash-old
+check "server gone mid-sign: exit 2" [ "$(cat "$T/rc")" = 2 ]
+expect_err '^modelseal: error: '
+check "... naming the registry problem" grep -qi 'registry\|server\|connection' "$T/err"
+check "... the old signature untouched (byte-identical)" cmp -s old.sig crash-old/model.sig
+check "... and its provenance" cmp -s old.prov crash-old/model.provenance.sig
+check "... no temporary file left" [ "$(ls crash-old | tr '\n' ' ')" = "model.provenance.sig model.sig w.bin " ]
+crash_sign crash-new
+check "server gone mid-sign of a new model: exit 2" [ "$(cat "$T/rc")" = 2 ]
+expect_err '^modelseal: error: '
+check "... no signature written" [ "$(ls crash-new)" = w.bin ]
+run 0 "$MS" audit
+check "nothing half-recorded: the same events and head" [ "$(head_of "$URL")" = "$BEFORE" ]
+check "... no models row" [ "$(sq "SELECT count(*) FROM models WHERE name LIKE 'crash%'")" = 0 ]
+run 0 "$MS" sign --key k.key --name crash-new --version 1 crash-new
+run 0 "$MS" audit
+
+# ---- two hosts, one registry: revoke on one, verify refuses on the other ----
+# host NAME CMD...: CMD with NAME's own home and XDG directories.
+host() {
+	_h=$T/host-$1
+	shift
+	mkdir -p "$_h/home" "$_h/data" "$_h/config" "$_h/cache"
+	env HOME="$_h/home" XDG_DATA_HOME="$_h/data" XDG_CONFIG_HOME="$_h/config" \
+		XDG_CACHE_HOME="$_h/cache" MODELSEAL_REGISTRY="$URL" "$@"
+}
+mkmodel shared
+run 0 host ci "$MS" sign --key k.key --name shared --version 1 shared
+run 0 host deploy "$MS" verify shared
+run 0 host ci "$MS" revoke shared@1 --reason "license withdrawn" --yes
+run 1 host deploy "$MS" verify shared
+expect_out 'license withdrawn'
+run 0 host ci "$MS" revoke k.pub --reason "key leaked" --yes
+run 1 host deploy "$MS" verify par/m3
+expect_out 'key leaked'
+run 0 "$MS" audit
+CLEAN=$(head_of "$URL")
+
+# ---- tampering through psql, as the owner, triggers disabled ----
+pg_sql "$PG_TEST_DB" "CREATE DATABASE \"${PG_TEST_DB}_clean\" TEMPLATE \"$PG_TEST_DB\"" >/dev/null
+# tamper DESC SQL PATTERN: on a fresh copy of the clean registry, SQL with the
+# user triggers of every table disabled; audit exits 1 with PATTERN.
+n_tamper=0
+tamper() {
+	n_tamper=$((n_tamper + 1))
+	_db=${PG_TEST_DB}_t$n_tamper
+	pg_sql "$PG_TEST_DB" "CREATE DATABASE \"$_db\" TEMPLATE \"${PG_TEST_DB}_clean\"" >/dev/null
+	_u=$(pg_url "$_db")
+	psql_at "$_u" "ALTER TABLE events DISABLE TRIGGER USER; ALTER TABLE models DISABLE TRIGGER USER;
+		$2; ALTER TABLE events ENABLE TRIGGER USER; ALTER TABLE models ENABLE TRIGGER USER" >/dev/null
+	run 1 "$MS" --registry "$_u" audit
+	expect_out "$3"
+	check "$1: audit --json says not ok" [ "$(head_of "$_u" | cut -d' ' -f1)" = false ]
+}
+P3=$("$MS" digest par/m3 | cut -c8-)
+tamper "models row renamed" "UPDATE models SET version = '666' WHERE name = 'par3'" \
+	"^  models row sha256:$P3 differs from its 'signed' event [0-9]* in: name@version$"
+tamper "models signer changed" "UPDATE models SET signer = '$(printf x | sha256sum | cut -c1-64)' WHERE name = 'par3'" \
+	"^  models row sha256:$P3 differs from its 'signed' event [0-9]* in: signer$"
+REV=$(sq "SELECT id FROM events WHERE kind = 'revoked' AND subject = '$KID'")
+tamper "event detail rewritten" "UPDATE events SET detail = replace(detail, 'key leaked', 'fine') WHERE id = $REV" \
+	"^  event $REV (revoked $KID): row content does not match its hash (rewritten)$"
+tamper "revocation deleted" "DELETE FROM revocations" \
+	"^  key $KID is revoked in the log, but its revocations row is missing (deleted)$"
+check "the registry itself is still intact" [ "$(head_of "$URL")" = "$CLEAN" ]
+
+# ---- registry copy: SQLite -> PostgreSQL -> SQLite ----
+mkmodel sq-base
+mkmodel sq-ft
+export MODELSEAL_REGISTRY="$T/src.db"
+run 0 "$MS" sign --key other.key --name base --version 1 sq-base
+run 0 "$MS" sign --key other.key --name ft --version 1 --parent base@1=finetune sq-ft
+run 0 "$MS" trust add other.pub --label team
+run 0 "$MS" revoke base@1 --reason "withdrawn" --yes
+export MODELSEAL_REGISTRY="$URL"
+SRC=$(head_of "$T/src.db")
+check "the SQLite source audits" [ "$(echo "$SRC" | cut -d' ' -f1)" = true ]
+COPY=$(newdb copy)
+run 0 "$MS" registry copy "$T/src.db" "$COPY"
+run 0 "$MS" --registry "$COPY" audit
+check "SQLite -> PostgreSQL: same events and head hash" [ "$(head_of "$COPY")" = "$SRC" ]
+run 0 "$MS" --registry "$COPY" lineage ft@1
+expect_out 'finetune: base@1'
+run 1 "$MS" --registry "$COPY" verify sq-base
+expect_out 'withdrawn'
+run 0 "$MS" --registry "$COPY" verify sq-ft
+run 0 "$MS" registry copy "$COPY" "$T/back.db"
+check "PostgreSQL -> SQLite: same events and head hash" [ "$(head_of "$T/back.db")" = "$SRC" ]
+run 0 "$MS" registry copy "$URL" "$T/shared.db"
+check "the shared registry copied to SQLite: same head" [ "$(head_of "$T/shared.db")" = "$CLEAN" ]
+run 0 "$MS" --json registry copy "$URL" "$(newdb copy2)"
+expect_error "$MS" registry copy "$T/src.db" "$COPY"
+check "copy into a non-empty database: its events unchanged" [ "$(head_of "$COPY")" = "$SRC" ]
+expect_error "$MS" registry copy "$URL" "$T/back.db"
+check "copy into a non-empty SQLite file: unchanged" [ "$(head_of "$T/back.db")" = "$SRC" ]
+
+# ---- a password in the URL never shows ----
+mkmodel pwm
+PW=s3cr3t-Pw-73
+PWURL=$(echo "$URL" | sed "s,^postgresql://,postgresql://$PG_SUPER:$PW@,")
+QPWURL="$URL&password=$PW"
+# trust authentication: the server never asks for the password, so every
+# command works and all it prints can be searched for it
+for u in "$PWURL" "$QPWURL"; do
+	for c in "sign --key other.key --name pw --version 1 pwm" "--json sign --key other.key --name pw --version 1 pwm" \
+		"log" "--json log" "show pw@1" "--json show pw@1" "audit" "--json audit" "-v verify --key k.pub shared" \
+		"show nothing@9" "--json show nothing@9" "lineage nothing@9" "registry copy $T/src.db $u"; do
+		"$MS" --registry "$u" $c >"$T/out" 2>"$T/err"
+		check "no password in: $c" not grep -q "$PW" "$T/out" "$T/err"
+	done
+	DOWN=$(echo "$u" | sed "s,host=$PG_DIR,host=$T/nothing,")
+	for c in "log" "--json audit" "sign --key k.key shared"; do
+		"$MS" --registry "$DOWN" $c >"$T/out" 2>"$T/err"
+		check "server down, no password in: $c" not grep -q "$PW" "$T/out" "$T/err"
+	done
+	MODELSEAL_REGISTRY=$DOWN "$MS" --json log >"$T/out" 2>"$T/err"
+	check "... nor from \$MODELSEAL_REGISTRY" not grep -q "$PW" "$T/out" "$T/err"
+done
+"$PG_BIN/pg_dump" -h "$PG_DIR" -U $PG_SUPER -d "$PG_TEST_DB" >dump.sql 2>/dev/null
+check "the dump holds what the password URL signed" grep -q "$("$MS" digest pwm | cut -c8-)" dump.sql
+check "... and not the password" not grep -q "$PW" dump.sql
+run 0 "$MS" --registry "$PWURL" --json log
+check "--json log names the registry without the password" [ "$(jq -r .registry "$T/out")" = "$URL" ]
+
+# ---- a database that is not a modelseal registry ----
+FOREIGN=$(newdb foreign)
+psql_at "$FOREIGN" "CREATE TABLE customers (id int PRIMARY KEY, name text)" >/dev/null
+for c in log audit "sign --key k.key shared" "trust add k.pub" "verify --key k.pub shared"; do
+	expect_error "$MS" --registry "$FOREIGN" $c
+done
+expect_err 'not a modelseal registry'
+check "... naming the database, not its password" grep -q "${PG_TEST_DB}_foreign" "$T/err"
+check "the foreign database is left as it was" \
+	[ "$(psql_at "$FOREIGN" "SELECT string_agg(tablename, ',') FROM pg_tables WHERE schemaname = 'public'")" = customers ]
+expect_error "$MS" registry copy "$T/src.db" "$FOREIGN"
+
+# ---- servers that are down or silent: fail fast, verify still answers ----
+DOWN=$(echo "$URL" | sed "s,host=$PG_DIR,host=$T/nothing,")
+expect_error timeout 60 "$MS" --registry "$DOWN" log
+expect_err 'registry'
+cp crash-new/model.sig crash-new.sig
+expect_error timeout 60 "$MS" --registry "$DOWN" sign --key other.key --name down --version 1 crash-new
+check "... the model's signature untouched" cmp -s crash-new.sig crash-new/model.sig
+check "... and nothing else written" [ "$(ls crash-new | tr '\n' ' ')" = "model.provenance.sig model.sig w.bin " ]
+run 0 timeout 60 "$MS" --registry "$DOWN" verify --key k.pub par/m1
+printf 'tampered' >par/m2/w.bin
+run 1 timeout 60 "$MS" --registry "$DOWN" verify --key k.pub par/m2
+# A socket that accepts and never answers: the connect timeout bounds it.
+mkdir silent
+python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_UNIX)
+s.bind(sys.argv[1])
+s.listen(64)
+time.sleep(300)' "$T/silent/.s.PGSQL.5432" &
+silent=$!
+n=0
+while [ ! -S silent/.s.PGSQL.5432 ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
+SILENT=$(echo "$URL" | sed "s,host=$PG_DIR,host=$T/silent,")
+expect_error timeout 60 "$MS" --registry "$SILENT" log
+run 0 timeout 60 "$MS" --registry "$SILENT" verify --key k.pub par/m1
+kill $silent
+wait $silent 2>/dev/null
+
+# ---- least privilege: the signer role appends, the database refuses edits ----
+if [ ! -f "$ROLES" ]; then
+	fail "no role SQL at docs/postgresql/roles.sql"
+else
+	:
+fi
