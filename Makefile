@@ -30,7 +30,7 @@ SANITIZE ?= 0
 # changelog is generated from it), the image and the tarball read it.
 VERSION  := $(shell cat VERSION)
 
-PKGS      := libsodium libcrypto libarchive libcjson sqlite3 yaml-0.1
+PKGS      := libsodium libcrypto libarchive libcjson sqlite3 yaml-0.1 libpq
 TEST_PKGS := check
 
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
@@ -235,7 +235,7 @@ check-package:
 	@MAKE="$(MAKE)" sh scripts/test-package.sh $(VERSION) $(BUILD)
 
 format:
-	clang-format -i src/*.c src/sigstore/*.[ch] include/modelseal/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.[ch]
+	clang-format -i src/*.c src/sigstore/*.[ch] src/registry/*.[ch] include/modelseal/*.h tests/unit/*.c tests/unit/*.h tests/fuzz/*.[ch]
 
 clean:
 	rm -rf $(BUILD) $(FUZZ_BUILD)

@@ -25,8 +25,8 @@ trap 'exit 130' INT TERM
 
 # The fill/insert helper links the library the binary was built from.
 ${CC:-cc} -std=c11 -D_GNU_SOURCE -O2 -I"$ROOT/include" \
-	$(pkg-config --cflags libcjson sqlite3) "$ROOT/tests/bench/registry_bench.c" \
-	"$BUILD/libmodelseal.a" $(pkg-config --libs libsodium libcrypto libarchive libcjson sqlite3) \
+	$(pkg-config --cflags libcjson sqlite3 libpq) "$ROOT/tests/bench/registry_bench.c" \
+	"$BUILD/libmodelseal.a" $(pkg-config --libs libsodium libcrypto libarchive libcjson sqlite3 yaml-0.1 libpq) -lm \
 	-pthread -o "$WORK/registry_bench"
 
 ms_now() { date +%s%N | cut -c1-16; } # microseconds

@@ -120,7 +120,7 @@ static int parse_args(int argc, char **argv, struct audit_args *a)
  * there was a longer one (then it was removed: not intact). */
 static int no_registry(const struct audit_args *args)
 {
-	char *path = ms_registry_located() ? ms_registry_default_path() : NULL;
+	char *path = ms_registry_shown_location();
 	struct ms_audit a = {0};
 	int rc = 0;
 	memset(a.head, '0', MS_HEX_LEN); /* the head of an empty log */

@@ -139,7 +139,7 @@ static int empty_history(const char *name)
 		return MS_ERR;
 	}
 	/* no location at all (no HOME): nothing to name, and no error */
-	char *path = ms_registry_located() ? ms_registry_default_path() : NULL;
+	char *path = ms_registry_shown_location();
 	if (ms_global.json) {
 		cJSON *doc = cJSON_CreateObject();
 		cJSON_AddStringToObject(doc, "registry", path ? path : "");

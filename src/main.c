@@ -35,6 +35,7 @@ static const struct ms_command commands[] = {
     COMMAND(verify, "check a model against its signature"),
     COMMAND(trust, "manage trusted keys; export or import them"),
     COMMAND(revoke, "revoke a key or a model"),
+    COMMAND(registry, "copy a registry between SQLite and PostgreSQL"),
     COMMAND(pack, "write a signed model into one archive"),
     COMMAND(unpack, "verify an archive, then extract it safely"),
     COMMAND(version, "print modelseal's version (-v: and its libraries')"),

@@ -29,6 +29,7 @@ MS_DECLARE_COMMAND(trust);
 MS_DECLARE_COMMAND(revoke);
 MS_DECLARE_COMMAND(version);
 MS_DECLARE_COMMAND(checkpoint);
+MS_DECLARE_COMMAND(registry);
 MS_DECLARE_COMMAND(completion);
 
 #endif

@@ -16,12 +16,16 @@ struct ms_registry;
 enum ms_registry_flags {
 	MS_REG_CREATE = 1 << 0,   /* create the file and its directories (0700) */
 	MS_REG_READONLY = 1 << 1, /* never write; a schema that needs migrating is an error */
+	MS_REG_MAYBE = 1 << 2,    /* a registry not there yet: 0 with *out NULL, quietly */
 };
 
-/* --registry PATH, else $MODELSEAL_REGISTRY, else
+/* --registry PATH (or a postgresql:// URL), else $MODELSEAL_REGISTRY, else
  * ${XDG_DATA_HOME:-$HOME/.local/share}/modelseal/registry.db. Freshly
  * allocated; NULL with an error when neither HOME nor XDG_DATA_HOME is set. */
 char *ms_registry_default_path(void);
+/* The same as it may be shown (a URL without its password), or NULL
+ * quietly when there is no location at all. */
+char *ms_registry_shown_location(void);
 
 /* Opens (path NULL: the default path), migrates an older schema and returns
  * the handle in *out. Without MS_REG_CREATE a missing registry is an error.
@@ -36,7 +40,10 @@ int ms_registry_open(const char *path, unsigned flags, struct ms_registry **out)
 int ms_registry_open_existing_for_event(const char *path, struct ms_registry **out);
 
 void ms_registry_close(struct ms_registry *reg);
+/* The location as it may be shown: a path, or a URL without its password. */
 const char *ms_registry_path(const struct ms_registry *reg);
+/* Whether a location is a PostgreSQL URL (postgresql:// or postgres://). */
+int ms_registry_is_url(const char *location);
 
 /* How a model relates to what it was made from (Hugging Face vocabulary),
  * or a dataset it was trained on. */
@@ -219,6 +226,24 @@ struct ms_audit {
  * integrity and foreign key checks. 0 intact, 1 problems (in out), -1 error. */
 int ms_registry_audit(struct ms_registry *reg, struct ms_audit *out);
 void ms_audit_free(struct ms_audit *a);
+
+/* registry copy: what was copied. */
+#define MS_COPY_TABLES 9
+struct ms_copy {
+	char *from, *to; /* the locations as shown (no password) */
+	const char *names[MS_COPY_TABLES];
+	int64_t rows[MS_COPY_TABLES];
+	size_t n_tables;
+	uint64_t n_events;
+	char head[MS_HEX_LEN + 1];
+};
+
+/* Copies every table of registry from (audited first: a registry that is
+ * not intact is refused) into to, new or empty, verbatim, in one write
+ * transaction, then audits the copy against the source's head. Either may
+ * be a SQLite path or a PostgreSQL URL. 0, or -1 after reporting. */
+int ms_registry_copy(const char *from, const char *to, struct ms_copy *out);
+void ms_copy_free(struct ms_copy *c);
 
 /* Takes the registry's write lock now (waiting up to the busy timeout) and
  * keeps it for the next write, which commits and releases it. sign calls it

@@ -17,7 +17,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "../../src/registry_int.h"
+#include "../../src/registry/registry_int.h"
 #include "modelseal/cli.h"
 #include "modelseal/registry.h"
 #include "modelseal/registry_trust.h"
@@ -43,7 +43,7 @@ static double now_ms(void)
 
 struct filler {
 	struct ms_registry *r;
-	sqlite3_stmt *model, *edge, *event;
+	struct db_stmt *model, *edge, *event;
 	char prev[MS_HEX_LEN + 1];
 	long event_id;
 	char statement[512], bundle[1024];
@@ -62,17 +62,17 @@ static void add_model(struct filler *f, const char *digest, long i, const char *
 {
 	char name[32], hash[MS_HEX_LEN + 1], subject[80];
 	snprintf(name, sizeof name, "model-%ld", i);
-	sqlite3_reset(f->model);
+	db_reset(f->model);
 	reg_bind_text(f->model, 1, digest);
 	reg_bind_text(f->model, 2, name);
-	sqlite3_bind_int64(f->model, 3, 1700000000 + i);
-	must(reg_step(f->r, f->model) == SQLITE_DONE, "model insert");
+	db_bind_int64(f->model, 3, 1700000000 + i);
+	must(reg_step(f->r, f->model) == DB_DONE, "model insert");
 	if (parent) {
-		sqlite3_reset(f->edge);
+		db_reset(f->edge);
 		reg_bind_text(f->edge, 1, digest);
 		reg_bind_text(f->edge, 2, parent);
 		reg_bind_text(f->edge, 3, relation);
-		must(reg_step(f->r, f->edge) == SQLITE_DONE, "edge insert");
+		must(reg_step(f->r, f->edge) == DB_DONE, "edge insert");
 	}
 	/* The detail the real code writes: the whole row and its edges. */
 	char *detail = reg_model_detail(f->r, digest, 0);
@@ -80,14 +80,14 @@ static void add_model(struct filler *f, const char *digest, long i, const char *
 	snprintf(subject, sizeof subject, "sha256:%s", digest);
 	f->event_id++;
 	ms_event_hash(f->event_id, 1700000000 + i, "signed", subject, detail, f->prev, hash);
-	sqlite3_reset(f->event);
-	sqlite3_bind_int64(f->event, 1, f->event_id);
-	sqlite3_bind_int64(f->event, 2, 1700000000 + i);
+	db_reset(f->event);
+	db_bind_int64(f->event, 1, f->event_id);
+	db_bind_int64(f->event, 2, 1700000000 + i);
 	reg_bind_text(f->event, 3, subject);
 	reg_bind_text(f->event, 4, detail);
 	reg_bind_text(f->event, 5, f->prev);
 	reg_bind_text(f->event, 6, hash);
-	must(reg_step(f->r, f->event) == SQLITE_DONE, "event insert");
+	must(reg_step(f->r, f->event) == DB_DONE, "event insert");
 	memcpy(f->prev, hash, sizeof hash);
 	free(detail);
 }
@@ -128,9 +128,9 @@ static int fill(const char *path, long n, long depth)
 		add_model(&f, digest, i, p < i ? parent : NULL, i % 10 ? "finetune" : "quantized");
 	}
 	must(reg_commit(f.r) == 0, "commit");
-	sqlite3_finalize(f.model);
-	sqlite3_finalize(f.edge);
-	sqlite3_finalize(f.event);
+	db_finalize(f.model);
+	db_finalize(f.edge);
+	db_finalize(f.event);
 	ms_registry_close(f.r);
 	digest_of("chain", depth - 1, digest);
 	printf("%s\n", digest);

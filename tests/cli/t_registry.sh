@@ -3,7 +3,7 @@
 # sqlite3 tool; t_postgres covers the same on PostgreSQL.
 # CLI as schema version 1 (the commands migrate it on first open). Events
 # get their hashes from sha256sum, a second implementation of the encoding
-# documented in src/registry_events.c.
+# documented in src/registry/registry_events.c.
 REG=$T/reg.db
 export MODELSEAL_REGISTRY=$REG
 KEYID=1111111111111111111111111111111111111111111111111111111111111111
@@ -46,7 +46,7 @@ add_model() {
 	add_event signed "sha256:$child" "{\"bundle_sha256\":\"$(printf '%s' "$bundle" | sha256sum | cut -c1-64)\"}"
 }
 
-# The version 1 schema, exactly as modelseal made it (src/registry_schema.c
+# The version 1 schema, exactly as modelseal made it (src/registry/registry_schema.c
 # step 1: audit compares the schema text with what the migrations make).
 sq "PRAGMA application_id = 1297306183; PRAGMA user_version = 1;
 CREATE TABLE models (

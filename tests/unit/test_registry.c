@@ -9,7 +9,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "../../src/registry_int.h"
+#include "../../src/registry/registry_int.h"
 #include "check_main.h"
 #include "modelseal/lineage.h"
 #include "modelseal/pathref.h"

@@ -30,7 +30,7 @@ int ms_relation_parse(const char *s, enum ms_relation *out)
 /* Looks up one text column by one text key: 1 found (*out allocated), 0 not. */
 static int lookup(struct ms_registry *r, const char *sql, const char *a, const char *b, char **out)
 {
-	sqlite3_stmt *st = reg_prepare(r, sql);
+	struct db_stmt *st = reg_prepare(r, sql);
 	*out = NULL;
 	if (!st)
 		return -1;
@@ -38,10 +38,10 @@ static int lookup(struct ms_registry *r, const char *sql, const char *a, const c
 	if (b)
 		reg_bind_text(st, 2, b);
 	int rc = reg_step(r, st);
-	if (rc == SQLITE_ROW)
+	if (rc == DB_ROW)
 		*out = reg_column_dup(st, 0);
-	sqlite3_finalize(st);
-	return rc < 0 ? -1 : rc == SQLITE_ROW;
+	db_finalize(st);
+	return rc < 0 ? -1 : rc == DB_ROW;
 }
 
 int ms_registry_check_name(struct ms_registry *reg, const char *name, const char *version,
@@ -75,14 +75,15 @@ int ms_registry_check_name(struct ms_registry *reg, const char *name, const char
 
 static int upsert_model(struct ms_registry *r, const struct ms_model_record *m)
 {
-	sqlite3_stmt *st = reg_prepare(
+	struct db_stmt *st = reg_prepare(
 	    r, "INSERT INTO models (digest, name, version, method, hash, size, files, signer,"
 	       " statement, bundle, provenance, created)"
 	       " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)"
-	       " ON CONFLICT (digest) DO UPDATE SET name = coalesce(excluded.name, name),"
-	       " version = coalesce(excluded.version, version), signer = excluded.signer,"
+	       /* models.: PostgreSQL finds a bare column name ambiguous here */
+	       " ON CONFLICT (digest) DO UPDATE SET name = coalesce(excluded.name, models.name),"
+	       " version = coalesce(excluded.version, models.version), signer = excluded.signer,"
 	       " statement = excluded.statement, bundle = excluded.bundle,"
-	       " provenance = coalesce(excluded.provenance, provenance)");
+	       " provenance = coalesce(excluded.provenance, models.provenance)");
 	if (!st)
 		return -1;
 	reg_bind_text(st, 1, m->digest);
@@ -90,15 +91,15 @@ static int upsert_model(struct ms_registry *r, const struct ms_model_record *m)
 	reg_bind_text(st, 3, m->version);
 	reg_bind_text(st, 4, m->method);
 	reg_bind_text(st, 5, m->hash);
-	sqlite3_bind_int64(st, 6, (int64_t)m->size);
-	sqlite3_bind_int64(st, 7, (int64_t)m->n_files);
+	db_bind_int64(st, 6, (int64_t)m->size);
+	db_bind_int64(st, 7, (int64_t)m->n_files);
 	reg_bind_text(st, 8, m->signer);
 	reg_bind_text(st, 9, m->statement);
 	reg_bind_text(st, 10, m->bundle);
 	reg_bind_text(st, 11, m->provenance);
-	sqlite3_bind_int64(st, 12, m->created ? m->created : (int64_t)time(NULL));
+	db_bind_int64(st, 12, m->created ? m->created : (int64_t)time(NULL));
 	int rc = reg_step(r, st);
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -112,16 +113,16 @@ static int insert_edge(struct ms_registry *r, const char *child, const struct ms
 		          p->relation == MS_REL_DATASET ? "dataset" : "parent", p->digest);
 	if (rc <= 0)
 		return -1;
-	sqlite3_stmt *st = reg_prepare(r, "INSERT INTO edges (child, parent, relation)"
-	                                  " VALUES (?1, ?2, ?3) ON CONFLICT (child, parent)"
-	                                  " DO UPDATE SET relation = excluded.relation");
+	struct db_stmt *st = reg_prepare(r, "INSERT INTO edges (child, parent, relation)"
+	                                    " VALUES (?1, ?2, ?3) ON CONFLICT (child, parent)"
+	                                    " DO UPDATE SET relation = excluded.relation");
 	if (!st)
 		return -1;
 	reg_bind_text(st, 1, child);
 	reg_bind_text(st, 2, p->digest);
 	reg_bind_text(st, 3, ms_relation_name(p->relation));
 	rc = reg_step(r, st);
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return rc < 0 ? -1 : 0;
 }
 

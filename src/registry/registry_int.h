@@ -1,47 +1,43 @@
-/* Internals shared by src/registry*.c: the handle and a thin statement
- * wrapper whose errors name the SQL that failed. */
+/* Internals shared by src/registry/: the handle over a database backend
+ * (db.h) and what the modules share. */
 #ifndef MODELSEAL_REGISTRY_INT_H
 #define MODELSEAL_REGISTRY_INT_H
 
 #include <cJSON.h>
-#include <sqlite3.h>
 
 #include "modelseal/registry.h"
 #include "modelseal/trust.h"
 #include "modelseal/util.h"
+#include "db.h"
 
 struct ms_registry {
-	sqlite3 *db;
-	char *path;
-	int readonly; /* opened read-only: writes are refused up front */
-	int silent;   /* verify's event path: errors only with -v */
-	int held;     /* ms_registry_lock()'s transaction awaits the next write */
-	int wrote;    /* committed a write: checkpoints the WAL when closed */
+	const struct db_backend *be;
+	void *conn;     /* the backend's connection */
+	char *location; /* as given: a path or a URL (may hold a password) */
+	char *path;     /* as shown: the location without secrets */
+	int readonly;   /* opened read-only: writes are refused up front */
+	int silent;     /* verify's event path: errors only with -v */
+	int held;       /* ms_registry_lock()'s transaction awaits the next write */
+	int wrote;      /* committed a write */
+	int given;      /* the location was given (not the default) */
 	/* reg_prepare_cached: statements run once per model or event */
 	const char *cached_sql[4];
-	sqlite3_stmt *cached[4];
+	struct db_stmt *cached[4];
 };
 
 /* "registry PATH: ..." as an error, or as a debug line when silent. */
 void reg_error(struct ms_registry *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
-/* Prepared statements only. prepare returns NULL after reporting; step
- * returns SQLITE_ROW or SQLITE_DONE, or -1 after reporting (naming the SQL). */
-sqlite3_stmt *reg_prepare(struct ms_registry *r, const char *sql);
-int reg_step(struct ms_registry *r, sqlite3_stmt *st);
 /* A statement kept prepared in the handle (sql: a string literal, told
  * apart by its address), reset and unbound. Never finalize it; reset it
  * (reg_done) as soon as its row is read, so that it holds no snapshot. */
-sqlite3_stmt *reg_prepare_cached(struct ms_registry *r, const char *sql);
-void reg_done(sqlite3_stmt *st);
-/* Runs every statement of sql (no parameters) to completion. */
-int reg_exec(struct ms_registry *r, const char *sql);
-/* Binds text (NULL binds SQL NULL). */
-void reg_bind_text(sqlite3_stmt *st, int i, const char *s);
+struct db_stmt *reg_prepare_cached(struct ms_registry *r, const char *sql);
+void reg_done(struct db_stmt *st);
 /* A column as a fresh string, NULL for SQL NULL. */
-char *reg_column_dup(sqlite3_stmt *st, int i);
+char *reg_column_dup(struct db_stmt *st, int i);
 
-/* BEGIN IMMEDIATE (waits up to the busy timeout), COMMIT, ROLLBACK. */
+/* The backend's write transaction (serialised; waits up to its timeout),
+ * COMMIT, ROLLBACK. */
 int reg_begin(struct ms_registry *r);
 int reg_commit(struct ms_registry *r);
 void reg_rollback(struct ms_registry *r);
@@ -50,15 +46,22 @@ int reg_writable(struct ms_registry *r);
 
 /* Runs st (a write) and appends an event in the transaction the caller
  * began, then commits; rolls back on error. Finalizes st, frees detail. */
-int reg_write_with_event(struct ms_registry *r, sqlite3_stmt *st, const char *kind,
+int reg_write_with_event(struct ms_registry *r, struct db_stmt *st, const char *kind,
                          const char *subject, cJSON *detail);
+
+/* A new revocation of a subject replaces the old one, whole (what INSERT
+ * OR REPLACE did; both dialects take ON CONFLICT). */
+#define REVOCATION_REPLACES                                                                        \
+	" ON CONFLICT (kind, subject) DO UPDATE SET reason = excluded.reason,"                     \
+	" time = excluded.time, identity = excluded.identity, issuer = excluded.issuer"
 
 /* Appends an event inside the caller's transaction. */
 int reg_append_event(struct ms_registry *r, const char *kind, const char *subject,
                      const char *detail);
 
-/* The migration steps: steps[i] takes user_version i to i + 1, its SQL
- * then its hook (NULL when none), in one transaction. */
+/* SQLite's migration steps (registry_schema.c): steps[i] takes
+ * user_version i to i + 1, its SQL then its hook (NULL when none), in one
+ * transaction. */
 extern const char *const ms_registry_migrations[MS_REGISTRY_SCHEMA_VERSION];
 extern int (*const ms_registry_migration_hooks[MS_REGISTRY_SCHEMA_VERSION])(struct ms_registry *);
 
@@ -77,7 +80,7 @@ struct reg_event {
 };
 #define REG_EVENT_COLS "id, time, kind, subject, detail, prev_hash, hash"
 /* Reads the REG_EVENT_COLS at columns 0..6 of the current row. */
-void reg_event_from_row(sqlite3_stmt *st, struct reg_event *e);
+void reg_event_from_row(struct db_stmt *st, struct reg_event *e);
 void reg_event_free(struct reg_event *e);
 /* Whether the event's hash is that of its content and it is linked to the
  * events before and after it: 1 yes, 0 no, -1 error. */
@@ -139,13 +142,17 @@ void reg_trust_replay_free(struct reg_trust_replay *p);
 
 /* Fills m from a row whose columns start with digest, name, version,
  * method, hash, size, files, signer, created (registry_query.c). */
-void reg_read_model_row(sqlite3_stmt *st, struct ms_model_info *m);
+void reg_read_model_row(struct db_stmt *st, struct ms_model_info *m);
 
 /* A JSON number as an integer, fallback when it is none or out of range. */
 int64_t reg_json_int(const cJSON *n, int64_t fallback);
 
 /* SHA-256 of a string, lower-case hex. */
 void reg_sha256_hex(const char *s, char out[MS_HEX_LEN + 1]);
+
+/* An audit problem (registry_audit.c): id the event concerned, or 0. */
+void reg_audit_found(struct ms_audit *a, int64_t id, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* application_id of a modelseal registry ("MSRG"). */
 #define MS_REGISTRY_APP_ID 0x4d535247

@@ -21,16 +21,16 @@ void reg_sha256_hex(const char *s, char out[MS_HEX_LEN + 1])
 	ms_hex_encode(md, sizeof md, out);
 }
 
-static const char *text_or_empty(sqlite3_stmt *st, int i)
+static const char *text_or_empty(struct db_stmt *st, int i)
 {
-	const char *s = (const char *)sqlite3_column_text(st, i);
+	const char *s = db_column_text(st, i);
 	return s ? s : "";
 }
 
-void reg_event_from_row(sqlite3_stmt *st, struct reg_event *e)
+void reg_event_from_row(struct db_stmt *st, struct reg_event *e)
 {
-	e->id = sqlite3_column_int64(st, 0);
-	e->time = sqlite3_column_int64(st, 1);
+	e->id = db_column_int64(st, 0);
+	e->time = db_column_int64(st, 1);
 	e->kind = ms_strdup(text_or_empty(st, 2));
 	e->subject = ms_strdup(text_or_empty(st, 3));
 	e->detail = ms_strdup(text_or_empty(st, 4));
@@ -53,12 +53,12 @@ static const char hash_sql[] = "SELECT hash FROM events WHERE id = ?1";
 
 static int neighbour(struct ms_registry *r, int64_t id, int want_prev, char out[MS_HEX_LEN + 1])
 {
-	sqlite3_stmt *st = reg_prepare_cached(r, want_prev ? prev_hash_sql : hash_sql);
+	struct db_stmt *st = reg_prepare_cached(r, want_prev ? prev_hash_sql : hash_sql);
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
+	db_bind_int64(st, 1, id);
 	int rc = reg_step(r, st);
-	snprintf(out, MS_HEX_LEN + 1, "%s", rc == SQLITE_ROW ? text_or_empty(st, 0) : "");
+	snprintf(out, MS_HEX_LEN + 1, "%s", rc == DB_ROW ? text_or_empty(st, 0) : "");
 	reg_done(st);
 	return rc < 0 ? -1 : 0;
 }
@@ -85,17 +85,17 @@ static const char latest_signed_sql[] = "SELECT " REG_EVENT_COLS " FROM events"
 
 int reg_latest_signed(struct ms_registry *r, const char *digest, struct reg_event *e)
 {
-	sqlite3_stmt *st = reg_prepare_cached(r, latest_signed_sql);
+	struct db_stmt *st = reg_prepare_cached(r, latest_signed_sql);
 	if (!st)
 		return -1;
 	char *subject = ms_asprintf("sha256:%s", digest);
 	reg_bind_text(st, 1, subject);
 	free(subject);
 	int rc = reg_step(r, st);
-	if (rc == SQLITE_ROW)
+	if (rc == DB_ROW)
 		reg_event_from_row(st, e);
 	reg_done(st);
-	return rc < 0 ? -1 : rc == SQLITE_ROW;
+	return rc < 0 ? -1 : rc == DB_ROW;
 }
 
 /* ---- fields ---- */
@@ -233,10 +233,10 @@ void reg_fields_diff(const struct reg_model_fields *row, const struct reg_model_
 
 /* ---- the detail of a 'signed' event ---- */
 
-static void add_hash(cJSON *d, const char *key, sqlite3_stmt *st, int col)
+static void add_hash(cJSON *d, const char *key, struct db_stmt *st, int col)
 {
 	char hex[MS_HEX_LEN + 1];
-	if (sqlite3_column_type(st, col) == SQLITE_NULL)
+	if (db_column_is_null(st, col))
 		return;
 	reg_sha256_hex(text_or_empty(st, col), hex);
 	cJSON_AddStringToObject(d, key, hex);
@@ -244,14 +244,14 @@ static void add_hash(cJSON *d, const char *key, sqlite3_stmt *st, int col)
 
 static int add_parents(struct ms_registry *r, const char *digest, cJSON *d)
 {
-	sqlite3_stmt *st = reg_prepare(r, "SELECT parent, relation FROM edges WHERE child = ?1"
-	                                  " ORDER BY parent");
+	struct db_stmt *st = reg_prepare(r, "SELECT parent, relation FROM edges WHERE child = ?1"
+	                                    " ORDER BY parent");
 	if (!st)
 		return -1;
 	reg_bind_text(st, 1, digest);
 	cJSON *parents = cJSON_AddArrayToObject(d, "parents");
 	int rc;
-	while ((rc = reg_step(r, st)) == SQLITE_ROW) {
+	while ((rc = reg_step(r, st)) == DB_ROW) {
 		cJSON *p = cJSON_CreateObject();
 		char *dg = ms_asprintf("sha256:%s", text_or_empty(st, 0));
 		cJSON_AddStringToObject(p, "digest", dg);
@@ -259,40 +259,41 @@ static int add_parents(struct ms_registry *r, const char *digest, cJSON *d)
 		cJSON_AddItemToArray(parents, p);
 		free(dg);
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return rc < 0 ? -1 : 0;
 }
 
 char *reg_model_detail(struct ms_registry *r, const char *digest, int migrated)
 {
-	sqlite3_stmt *st = reg_prepare(r, "SELECT name, version, signer, method, hash, size, files,"
-	                                  " created, statement, bundle, provenance"
-	                                  " FROM models WHERE digest = ?1");
+	struct db_stmt *st =
+	    reg_prepare(r, "SELECT name, version, signer, method, hash, size, files,"
+	                   " created, statement, bundle, provenance"
+	                   " FROM models WHERE digest = ?1");
 	if (!st)
 		return NULL;
 	reg_bind_text(st, 1, digest);
 	int rc = reg_step(r, st);
-	if (rc != SQLITE_ROW) {
-		if (rc == SQLITE_DONE)
+	if (rc != DB_ROW) {
+		if (rc == DB_DONE)
 			reg_error(r, "model sha256:%s vanished while being recorded", digest);
-		sqlite3_finalize(st);
+		db_finalize(st);
 		return NULL;
 	}
 	cJSON *d = cJSON_CreateObject();
-	if (sqlite3_column_type(st, 0) != SQLITE_NULL) {
+	if (!db_column_is_null(st, 0)) {
 		cJSON_AddStringToObject(d, "name", text_or_empty(st, 0));
 		cJSON_AddStringToObject(d, "version", text_or_empty(st, 1));
 	}
 	cJSON_AddStringToObject(d, "signer", text_or_empty(st, 2));
 	cJSON_AddStringToObject(d, "method", text_or_empty(st, 3));
 	cJSON_AddStringToObject(d, "hash", text_or_empty(st, 4));
-	cJSON_AddNumberToObject(d, "size", (double)sqlite3_column_int64(st, 5));
-	cJSON_AddNumberToObject(d, "files", (double)sqlite3_column_int64(st, 6));
-	cJSON_AddNumberToObject(d, "created", (double)sqlite3_column_int64(st, 7));
+	cJSON_AddNumberToObject(d, "size", (double)db_column_int64(st, 5));
+	cJSON_AddNumberToObject(d, "files", (double)db_column_int64(st, 6));
+	cJSON_AddNumberToObject(d, "created", (double)db_column_int64(st, 7));
 	add_hash(d, "statement_sha256", st, 8);
 	add_hash(d, "bundle_sha256", st, 9);
 	add_hash(d, "provenance_sha256", st, 10);
-	sqlite3_finalize(st);
+	db_finalize(st);
 	if (migrated)
 		cJSON_AddBoolToObject(d, "migrated", 1);
 	char *text = add_parents(r, digest, d) < 0 ? NULL : cJSON_PrintUnformatted(d);
@@ -386,7 +387,7 @@ int reg_model_check(struct ms_registry *r, struct ms_model_info *m, int texts)
 /* ---- the schema 3 migration ---- */
 
 /* Whether a model's row agrees with its older 'signed' event. */
-static int row_agrees(struct ms_registry *r, sqlite3_stmt *st)
+static int row_agrees(struct ms_registry *r, struct db_stmt *st)
 {
 	struct ms_model_info m = {0};
 	struct reg_model_fields ev;
@@ -411,12 +412,13 @@ static int row_agrees(struct ms_registry *r, sqlite3_stmt *st)
 /* Rows that disagree with their event stay unbound: audit names them. */
 int reg_bind_existing_models(struct ms_registry *r)
 {
-	sqlite3_stmt *st = reg_prepare(r, "SELECT digest, name, version, signer, bundle, provenance"
-	                                  " FROM models ORDER BY id");
+	struct db_stmt *st =
+	    reg_prepare(r, "SELECT digest, name, version, signer, bundle, provenance"
+	                   " FROM models ORDER BY id");
 	if (!st)
 		return -1;
 	int rc, n = 0;
-	while ((rc = reg_step(r, st)) == SQLITE_ROW) {
+	while ((rc = reg_step(r, st)) == DB_ROW) {
 		const char *digest = text_or_empty(st, 0);
 		int ok = row_agrees(r, st);
 		if (ok < 0) {
@@ -441,7 +443,7 @@ int reg_bind_existing_models(struct ms_registry *r)
 		}
 		n++;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	if (rc >= 0 && n)
 		ms_debug("registry %s: bound %d recorded model%s to the event log", r->path, n,
 		         n == 1 ? "" : "s");

@@ -122,15 +122,15 @@ int ms_checkpoint_load(const char *path, struct ms_pubkey *const *keys, size_t n
 
 int ms_registry_id(struct ms_registry *reg, char out[MS_REGISTRY_ID_HEX + 1])
 {
-	sqlite3_stmt *st = reg_prepare(reg, "SELECT value FROM meta WHERE name = 'registry_id'");
+	struct db_stmt *st = reg_prepare(reg, "SELECT value FROM meta WHERE name = 'registry_id'");
 	if (!st)
 		return -1;
 	int rc = reg_step(reg, st);
-	const char *id = rc == SQLITE_ROW ? (const char *)sqlite3_column_text(st, 0) : NULL;
+	const char *id = rc == DB_ROW ? db_column_text(st, 0) : NULL;
 	int ok = id && strlen(id) == MS_REGISTRY_ID_HEX && reg_is_hex(id, 1, MS_REGISTRY_ID_HEX);
 	if (ok)
 		memcpy(out, id, MS_REGISTRY_ID_HEX + 1);
-	sqlite3_finalize(st);
+	db_finalize(st);
 	if (rc >= 0 && !ok)
 		reg_error(reg,
 		          "the registry's identity (meta registry_id) is missing or malformed");
@@ -143,7 +143,7 @@ int ms_registry_checkpoint_now(struct ms_registry *reg, struct ms_checkpoint *ou
 	struct ms_trust t;
 	memset(out, 0, sizeof *out);
 	/* One snapshot: the audit, the trust state and the head agree. */
-	if (reg_exec(reg, "BEGIN") < 0)
+	if (reg_begin_read(reg) < 0)
 		return -1;
 	int rc = ms_registry_audit(reg, a);
 	if (rc == 0)
@@ -166,22 +166,22 @@ int ms_registry_checkpoint_store(struct ms_registry *reg, const struct ms_checkp
 {
 	if (reg_begin(reg) < 0)
 		return -1;
-	sqlite3_stmt *st = reg_prepare(reg, "INSERT INTO checkpoints (registry, size, head, time,"
-	                                    " envelope) VALUES (?1, ?2, ?3, ?4, ?5)"
-	                                    " ON CONFLICT (registry, size) DO UPDATE SET"
-	                                    " head = excluded.head, time = excluded.time,"
-	                                    " envelope = excluded.envelope");
+	struct db_stmt *st = reg_prepare(reg, "INSERT INTO checkpoints (registry, size, head, time,"
+	                                      " envelope) VALUES (?1, ?2, ?3, ?4, ?5)"
+	                                      " ON CONFLICT (registry, size) DO UPDATE SET"
+	                                      " head = excluded.head, time = excluded.time,"
+	                                      " envelope = excluded.envelope");
 	if (!st) {
 		reg_rollback(reg);
 		return -1;
 	}
 	reg_bind_text(st, 1, c->registry);
-	sqlite3_bind_int64(st, 2, (int64_t)c->size);
+	db_bind_int64(st, 2, (int64_t)c->size);
 	reg_bind_text(st, 3, c->head);
-	sqlite3_bind_int64(st, 4, c->time);
+	db_bind_int64(st, 4, c->time);
 	reg_bind_text(st, 5, bundle);
 	int rc = reg_step(reg, st);
-	sqlite3_finalize(st);
+	db_finalize(st);
 	if (rc < 0) {
 		reg_rollback(reg);
 		return -1;
@@ -195,24 +195,24 @@ int ms_registry_checkpoint_newest(struct ms_registry *reg, const char *id, struc
 	char own[MS_REGISTRY_ID_HEX + 1];
 	if (!id && ms_registry_id(reg, own) < 0)
 		return -1;
-	sqlite3_stmt *st = reg_prepare(reg, "SELECT size, head, time, envelope FROM checkpoints"
-	                                    " WHERE registry = ?1 ORDER BY size DESC, time DESC"
-	                                    " LIMIT 1");
+	struct db_stmt *st = reg_prepare(reg, "SELECT size, head, time, envelope FROM checkpoints"
+	                                      " WHERE registry = ?1 ORDER BY size DESC, time DESC"
+	                                      " LIMIT 1");
 	if (!st)
 		return -1;
 	reg_bind_text(st, 1, id ? id : own);
 	int rc = reg_step(reg, st);
-	if (rc == SQLITE_ROW) {
+	if (rc == DB_ROW) {
 		memset(c, 0, sizeof *c);
 		snprintf(c->registry, sizeof c->registry, "%s", id ? id : own);
-		c->size = (uint64_t)sqlite3_column_int64(st, 0);
-		snprintf(c->head, sizeof c->head, "%s", sqlite3_column_text(st, 1));
-		c->time = sqlite3_column_int64(st, 2);
+		c->size = (uint64_t)db_column_int64(st, 0);
+		snprintf(c->head, sizeof c->head, "%s", db_column_text(st, 1));
+		c->time = db_column_int64(st, 2);
 		if (bundle)
 			*bundle = reg_column_dup(st, 3);
 	}
-	sqlite3_finalize(st);
-	return rc < 0 ? -1 : rc == SQLITE_ROW;
+	db_finalize(st);
+	return rc < 0 ? -1 : rc == DB_ROW;
 }
 
 /* The audit has checked every link of the chain; what is left is that the
@@ -231,14 +231,14 @@ int ms_registry_check_checkpoint(struct ms_registry *reg, const struct ms_checkp
 	} else if (c->size == 0) {
 		memcpy(hash, reg_zero_hash, sizeof hash);
 	} else {
-		sqlite3_stmt *st = reg_prepare(reg, "SELECT hash FROM events WHERE id = ?1");
+		struct db_stmt *st = reg_prepare(reg, "SELECT hash FROM events WHERE id = ?1");
 		if (!st)
 			return -1;
-		sqlite3_bind_int64(st, 1, (int64_t)c->size);
+		db_bind_int64(st, 1, (int64_t)c->size);
 		int rc = reg_step(reg, st);
-		if (rc == SQLITE_ROW)
-			snprintf(hash, sizeof hash, "%s", sqlite3_column_text(st, 0));
-		sqlite3_finalize(st);
+		if (rc == DB_ROW)
+			snprintf(hash, sizeof hash, "%s", db_column_text(st, 0));
+		db_finalize(st);
 		if (rc < 0)
 			return -1;
 	}
@@ -283,14 +283,14 @@ static int imported_before(struct ms_registry *reg, int *yes)
 	char own[MS_REGISTRY_ID_HEX + 1];
 	if (ms_registry_id(reg, own) < 0)
 		return -1;
-	sqlite3_stmt *st =
+	struct db_stmt *st =
 	    reg_prepare(reg, "SELECT count(*) FROM checkpoints WHERE registry <> ?1");
 	if (!st)
 		return -1;
 	reg_bind_text(st, 1, own);
 	int rc = reg_step(reg, st);
-	*yes = rc == SQLITE_ROW && sqlite3_column_int64(st, 0) > 0;
-	sqlite3_finalize(st);
+	*yes = rc == DB_ROW && db_column_int64(st, 0) > 0;
+	db_finalize(st);
 	return rc < 0 ? -1 : 0;
 }
 

@@ -15,10 +15,7 @@
 /* Enough to name every row of a badly damaged registry without flooding. */
 #define MAX_PROBLEMS 1000
 
-static void found(struct ms_audit *a, int64_t id, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void found(struct ms_audit *a, int64_t id, const char *fmt, ...)
+void reg_audit_found(struct ms_audit *a, int64_t id, const char *fmt, ...)
 {
 	va_list ap;
 	char msg[1024];
@@ -40,126 +37,10 @@ static void found(struct ms_audit *a, int64_t id, const char *fmt, ...)
 	a->problems[a->n_problems++] = ms_strdup(msg);
 }
 
-static const char *col(sqlite3_stmt *st, int i)
+static const char *col(struct db_stmt *st, int i)
 {
-	const char *s = (const char *)sqlite3_column_text(st, i);
+	const char *s = db_column_text(st, i);
 	return s ? s : "";
-}
-
-/* PRAGMA integrity_check and foreign_key_check. A damaged file stops the
- * audit there: nothing read from it can be believed. */
-static int check_database(struct ms_registry *r, struct ms_audit *a)
-{
-	sqlite3_stmt *st = reg_prepare(r, "PRAGMA integrity_check");
-	if (!st)
-		return -1;
-	int rc = reg_step(r, st), damaged = 0;
-	if (rc == SQLITE_ROW && strcmp(col(st, 0), "ok") != 0) {
-		found(a, 0, "database damaged: %s", col(st, 0));
-		damaged = 1;
-	}
-	sqlite3_finalize(st);
-	if (rc < 0 || damaged)
-		return rc < 0 ? -1 : 1;
-	st = reg_prepare(r, "PRAGMA foreign_key_check");
-	if (!st)
-		return -1;
-	while ((rc = reg_step(r, st)) == SQLITE_ROW)
-		found(a, 0, "database inconsistent: row %lld of table %s refers to a missing %s",
-		      (long long)sqlite3_column_int64(st, 1), col(st, 0), col(st, 2));
-	sqlite3_finalize(st);
-	return rc < 0 ? -1 : 0;
-}
-
-/* ---- schema: what the migrations make, and nothing else ---- */
-
-struct schema_item {
-	char *type, *name, *sql;
-};
-
-static void schema_free(struct schema_item *v, size_t n)
-{
-	for (size_t i = 0; i < n; i++) {
-		free(v[i].type);
-		free(v[i].name);
-		free(v[i].sql);
-	}
-	free(v);
-}
-
-/* SQLite's own catalogue; another backend compares its own. */
-static int read_schema(sqlite3 *db, struct schema_item **out, size_t *n)
-{
-	sqlite3_stmt *st;
-	*out = NULL;
-	*n = 0;
-	if (sqlite3_prepare_v2(db,
-	                       "SELECT type, name, coalesce(sql, '') FROM sqlite_master"
-	                       " WHERE name NOT LIKE 'sqlite\\_stat%' ESCAPE '\\'"
-	                       " AND name <> 'sqlite_sequence' ORDER BY type, name",
-	                       -1, &st, NULL) != SQLITE_OK)
-		return -1;
-	int rc;
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*out = ms_reallocarray(*out, *n + 1, sizeof **out);
-		(*out)[(*n)++] = (struct schema_item){ms_strdup(col(st, 0)), ms_strdup(col(st, 1)),
-		                                      ms_strdup(col(st, 2))};
-	}
-	sqlite3_finalize(st);
-	return rc == SQLITE_DONE ? 0 : -1;
-}
-
-/* The schema the migration steps build, in a scratch in-memory database. */
-static int expected_schema(struct schema_item **out, size_t *n)
-{
-	sqlite3 *db;
-	int rc =
-	    sqlite3_open_v2(":memory:", &db, SQLITE_OPEN_READWRITE, NULL) == SQLITE_OK ? 0 : -1;
-	for (int i = 0; rc == 0 && i < MS_REGISTRY_SCHEMA_VERSION; i++)
-		rc = sqlite3_exec(db, ms_registry_migrations[i], NULL, NULL, NULL) == SQLITE_OK
-		         ? 0
-		         : -1;
-	if (rc == 0)
-		rc = read_schema(db, out, n);
-	sqlite3_close(db);
-	if (rc < 0)
-		ms_error("cannot build the expected registry schema (SQLite in-memory database)");
-	return rc;
-}
-
-static const struct schema_item *schema_find(const struct schema_item *v, size_t n,
-                                             const struct schema_item *want)
-{
-	for (size_t i = 0; i < n; i++)
-		if (strcmp(v[i].type, want->type) == 0 && strcmp(v[i].name, want->name) == 0)
-			return &v[i];
-	return NULL;
-}
-
-static int check_schema(struct ms_registry *r, struct ms_audit *a)
-{
-	struct schema_item *want = NULL, *have = NULL;
-	size_t n_want = 0, n_have = 0;
-	int rc = expected_schema(&want, &n_want);
-	if (rc == 0 && read_schema(r->db, &have, &n_have) < 0) {
-		reg_error(r, "cannot read the schema: %s", sqlite3_errmsg(r->db));
-		rc = -1;
-	}
-	for (size_t i = 0; rc == 0 && i < n_want; i++) {
-		const struct schema_item *h = schema_find(have, n_have, &want[i]);
-		if (!h)
-			found(a, 0, "schema: %s %s is missing (dropped)", want[i].type,
-			      want[i].name);
-		else if (strcmp(h->sql, want[i].sql) != 0)
-			found(a, 0, "schema: %s %s was changed", want[i].type, want[i].name);
-	}
-	for (size_t i = 0; rc == 0 && i < n_have; i++)
-		if (!schema_find(want, n_want, &have[i]))
-			found(a, 0, "schema: %s %s is not part of the registry schema (added)",
-			      have[i].type, have[i].name);
-	schema_free(want, n_want);
-	schema_free(have, n_have);
-	return rc;
 }
 
 /* ---- the chain: every event, not only the first bad one ---- */
@@ -169,28 +50,29 @@ static void check_event(const struct reg_event *e, int64_t want_id, const char *
 {
 	char hash[MS_HEX_LEN + 1];
 	if (e->id != want_id)
-		found(a, e->id, "event %lld: events %lld to %lld are missing (removed)",
-		      (long long)e->id, (long long)want_id, (long long)e->id - 1);
+		reg_audit_found(a, e->id, "event %lld: events %lld to %lld are missing (removed)",
+		                (long long)e->id, (long long)want_id, (long long)e->id - 1);
 	else if (strcmp(e->prev, prev) != 0)
-		found(a, e->id,
-		      "event %lld: prev_hash does not match event %lld (the chain was cut or "
-		      "rewritten)",
-		      (long long)e->id, (long long)e->id - 1);
+		reg_audit_found(
+		    a, e->id,
+		    "event %lld: prev_hash does not match event %lld (the chain was cut or "
+		    "rewritten)",
+		    (long long)e->id, (long long)e->id - 1);
 	ms_event_hash(e->id, e->time, e->kind, e->subject, e->detail, e->prev, hash);
 	if (strcmp(e->hash, hash) != 0)
-		found(a, e->id,
-		      "event %lld (%s %s): row content does not match its hash (rewritten)",
-		      (long long)e->id, e->kind, e->subject);
+		reg_audit_found(
+		    a, e->id, "event %lld (%s %s): row content does not match its hash (rewritten)",
+		    (long long)e->id, e->kind, e->subject);
 }
 
 static int check_chain(struct ms_registry *r, struct ms_audit *a)
 {
-	sqlite3_stmt *st = reg_prepare(r, "SELECT " REG_EVENT_COLS " FROM events ORDER BY id");
+	struct db_stmt *st = reg_prepare(r, "SELECT " REG_EVENT_COLS " FROM events ORDER BY id");
 	if (!st)
 		return -1;
 	int rc;
 	int64_t last = 0;
-	while ((rc = reg_step(r, st)) == SQLITE_ROW) {
+	while ((rc = reg_step(r, st)) == DB_ROW) {
 		struct reg_event e;
 		reg_event_from_row(st, &e);
 		check_event(&e, last + 1, a->head, a);
@@ -199,7 +81,7 @@ static int check_chain(struct ms_registry *r, struct ms_audit *a)
 		memcpy(a->head, e.hash, sizeof a->head);
 		reg_event_free(&e);
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -216,15 +98,15 @@ struct edge {
  * for the same parent wins, as the ON CONFLICT update does. */
 static int expected_edges(struct ms_registry *r, const char *digest, struct edge **out, size_t *n)
 {
-	sqlite3_stmt *st = reg_prepare(r, "SELECT id, detail FROM events WHERE subject = ?1"
-	                                  " AND kind = 'signed' ORDER BY id");
+	struct db_stmt *st = reg_prepare(r, "SELECT id, detail FROM events WHERE subject = ?1"
+	                                    " AND kind = 'signed' ORDER BY id");
 	if (!st)
 		return -1;
 	char *subject = ms_asprintf("sha256:%s", digest);
 	reg_bind_text(st, 1, subject);
 	free(subject);
 	int rc;
-	while ((rc = reg_step(r, st)) == SQLITE_ROW) {
+	while ((rc = reg_step(r, st)) == DB_ROW) {
 		cJSON *d = cJSON_Parse(col(st, 1)), *p;
 		cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(d, "parents"))
 		{
@@ -244,11 +126,11 @@ static int expected_edges(struct ms_registry *r, const char *digest, struct edge
 				(*n)++;
 			}
 			snprintf((*out)[i].relation, sizeof(*out)[i].relation, "%s", rel);
-			(*out)[i].event = sqlite3_column_int64(st, 0);
+			(*out)[i].event = db_column_int64(st, 0);
 		}
 		cJSON_Delete(d);
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -258,22 +140,23 @@ static int check_edges(struct ms_registry *r, const char *digest, struct ms_audi
 	size_t n = 0;
 	if (expected_edges(r, digest, &want, &n) < 0)
 		return -1;
-	sqlite3_stmt *st =
+	struct db_stmt *st =
 	    reg_prepare(r, "SELECT parent, relation FROM edges WHERE child = ?1 ORDER BY parent");
 	int rc = -1;
 	if (st) {
 		reg_bind_text(st, 1, digest);
-		while ((rc = reg_step(r, st)) == SQLITE_ROW) {
+		while ((rc = reg_step(r, st)) == DB_ROW) {
 			size_t i = 0;
 			while (i < n && strcmp(want[i].parent, col(st, 0)) != 0)
 				i++;
 			if (i == n)
-				found(a, 0,
-				      "edges row sha256:%s -> sha256:%s (%s): no 'signed' event "
-				      "records it",
-				      digest, col(st, 0), col(st, 1));
+				reg_audit_found(
+				    a, 0,
+				    "edges row sha256:%s -> sha256:%s (%s): no 'signed' event "
+				    "records it",
+				    digest, col(st, 0), col(st, 1));
 			else if (strcmp(want[i].relation, col(st, 1)) != 0)
-				found(
+				reg_audit_found(
 				    a, want[i].event,
 				    "edges row sha256:%s -> sha256:%s: relation %s, but event %lld "
 				    "records %s",
@@ -282,20 +165,21 @@ static int check_edges(struct ms_registry *r, const char *digest, struct ms_audi
 			if (i < n)
 				want[i].seen = 1;
 		}
-		sqlite3_finalize(st);
+		db_finalize(st);
 	}
 	for (size_t i = 0; rc >= 0 && i < n; i++)
 		if (!want[i].seen)
-			found(a, want[i].event,
-			      "edges row sha256:%s -> sha256:%s (%s) is missing: event %lld "
-			      "records it",
-			      digest, want[i].parent, want[i].relation, (long long)want[i].event);
+			reg_audit_found(
+			    a, want[i].event,
+			    "edges row sha256:%s -> sha256:%s (%s) is missing: event %lld "
+			    "records it",
+			    digest, want[i].parent, want[i].relation, (long long)want[i].event);
 	free(want);
 	return rc < 0 ? -1 : 0;
 }
 
 /* The row's columns as reg_read_model_row reads them, then its texts. */
-static void read_model(sqlite3_stmt *st, struct ms_model_info *m)
+static void read_model(struct db_stmt *st, struct ms_model_info *m)
 {
 	reg_read_model_row(st, m);
 	m->statement = reg_column_dup(st, 9);
@@ -309,20 +193,23 @@ static int check_model(struct ms_registry *r, const struct ms_model_info *m, str
 	struct reg_model_fields row, ev;
 	int rc = reg_latest_signed(r, m->digest, &e);
 	if (rc == 0)
-		found(a, 0, "models row sha256:%s%s%s%s: no 'signed' event backs it", m->digest,
-		      m->name ? " (" : "", m->name ? m->name : "", m->name ? ")" : "");
+		reg_audit_found(a, 0, "models row sha256:%s%s%s%s: no 'signed' event backs it",
+		                m->digest, m->name ? " (" : "", m->name ? m->name : "",
+		                m->name ? ")" : "");
 	if (rc > 0 && reg_fields_from_detail(e.detail, &ev) < 0) {
-		found(a, e.id, "event %lld: detail is not a JSON object", (long long)e.id);
+		reg_audit_found(a, e.id, "event %lld: detail is not a JSON object",
+		                (long long)e.id);
 	} else if (rc > 0) {
 		struct ms_buf diff = {0};
 		reg_fields_from_info(m, 1, &row);
 		reg_fields_diff(&row, &ev, &diff);
 		if (diff.len)
-			found(a, e.id,
-			      "models row sha256:%s differs from its 'signed' event %lld in: %s",
-			      m->digest, (long long)e.id, diff.data);
+			reg_audit_found(
+			    a, e.id,
+			    "models row sha256:%s differs from its 'signed' event %lld in: %s",
+			    m->digest, (long long)e.id, diff.data);
 		else if (!ev.complete)
-			found(
+			reg_audit_found(
 			    a, e.id,
 			    "models row sha256:%s: its 'signed' event %lld does not record the "
 			    "whole row (it disagreed with the row when the registry was migrated)",
@@ -337,13 +224,14 @@ static int check_model(struct ms_registry *r, const struct ms_model_info *m, str
 
 static int check_models(struct ms_registry *r, struct ms_audit *a)
 {
-	sqlite3_stmt *st = reg_prepare(r, "SELECT digest, name, version, method, hash, size, files,"
-	                                  " signer, created, statement, bundle, provenance"
-	                                  " FROM models ORDER BY id");
+	struct db_stmt *st =
+	    reg_prepare(r, "SELECT digest, name, version, method, hash, size, files,"
+	                   " signer, created, statement, bundle, provenance"
+	                   " FROM models ORDER BY id");
 	if (!st)
 		return -1;
 	int rc;
-	while ((rc = reg_step(r, st)) == SQLITE_ROW) {
+	while ((rc = reg_step(r, st)) == DB_ROW) {
 		struct ms_model_info m;
 		read_model(st, &m);
 		int bad = check_model(r, &m, a) < 0;
@@ -353,7 +241,7 @@ static int check_models(struct ms_registry *r, struct ms_audit *a)
 			break;
 		}
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	if (rc < 0)
 		return -1;
 	/* The other way round: models the log signed that have no row. */
@@ -362,11 +250,11 @@ static int check_models(struct ms_registry *r, struct ms_audit *a)
 	                    " GROUP BY subject ORDER BY 1");
 	if (!st)
 		return -1;
-	while ((rc = reg_step(r, st)) == SQLITE_ROW)
-		found(a, sqlite3_column_int64(st, 0),
-		      "event %lld signed %s, but its models row is missing (deleted)",
-		      (long long)sqlite3_column_int64(st, 0), col(st, 1));
-	sqlite3_finalize(st);
+	while ((rc = reg_step(r, st)) == DB_ROW)
+		reg_audit_found(a, db_column_int64(st, 0),
+		                "event %lld signed %s, but its models row is missing (deleted)",
+		                (long long)db_column_int64(st, 0), col(st, 1));
+	db_finalize(st);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -388,31 +276,32 @@ static int str_eq(const char *a, const char *b)
 static int check_key_rows(struct ms_registry *r, const struct reg_trust_replay *p,
                           struct ms_audit *a)
 {
-	sqlite3_stmt *st =
+	struct db_stmt *st =
 	    reg_prepare(r, "SELECT keyid, pem, label FROM trusted_keys ORDER BY keyid");
 	if (!st)
 		return -1;
 	int rc;
 	char pem_id[MS_HEX_LEN + 1];
-	while ((rc = reg_step(r, st)) == SQLITE_ROW) {
+	while ((rc = reg_step(r, st)) == DB_ROW) {
 		const char *id = col(st, 0);
 		const struct reg_key_state *k = key_state(p, id);
-		const char *label = (const char *)sqlite3_column_text(st, 2);
+		const char *label = db_column_text(st, 2);
 		reg_sha256_hex(col(st, 1), pem_id);
 		if (!k || !k->trusted)
-			found(a, k ? k->event : 0,
-			      "trusted_keys row %s: no 'trusted' event backs it%s", id,
-			      k ? " (the log removed it)" : "");
+			reg_audit_found(a, k ? k->event : 0,
+			                "trusted_keys row %s: no 'trusted' event backs it%s", id,
+			                k ? " (the log removed it)" : "");
 		else if (strcmp(pem_id, id) != 0 || (k->pem && strcmp(k->pem, col(st, 1)) != 0))
-			found(a, k->event,
-			      "trusted_keys row %s: its PEM is not the key event %lld trusts", id,
-			      (long long)k->event);
+			reg_audit_found(
+			    a, k->event,
+			    "trusted_keys row %s: its PEM is not the key event %lld trusts", id,
+			    (long long)k->event);
 		else if (!str_eq(label, k->label))
-			found(a, k->event,
-			      "trusted_keys row %s: label '%s' differs from event %lld", id,
-			      label ? label : "(none)", (long long)k->event);
+			reg_audit_found(a, k->event,
+			                "trusted_keys row %s: label '%s' differs from event %lld",
+			                id, label ? label : "(none)", (long long)k->event);
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	if (rc < 0)
 		return -1;
 	for (size_t i = 0; i < p->n_keys; i++) {
@@ -423,14 +312,15 @@ static int check_key_rows(struct ms_registry *r, const struct reg_trust_replay *
 			return -1;
 		reg_bind_text(st, 1, p->keys[i].keyid);
 		rc = reg_step(r, st);
-		sqlite3_finalize(st);
+		db_finalize(st);
 		if (rc < 0)
 			return -1;
-		if (rc == SQLITE_DONE)
-			found(a, p->keys[i].event,
-			      "event %lld trusts key %s, but its trusted_keys row is missing "
-			      "(deleted)",
-			      (long long)p->keys[i].event, p->keys[i].keyid);
+		if (rc == DB_DONE)
+			reg_audit_found(
+			    a, p->keys[i].event,
+			    "event %lld trusts key %s, but its trusted_keys row is missing "
+			    "(deleted)",
+			    (long long)p->keys[i].event, p->keys[i].keyid);
 	}
 	return 0;
 }
@@ -438,25 +328,25 @@ static int check_key_rows(struct ms_registry *r, const struct reg_trust_replay *
 static int check_revocation_rows(struct ms_registry *r, const struct reg_trust_replay *p,
                                  struct ms_audit *a)
 {
-	sqlite3_stmt *st = reg_prepare(r, "SELECT kind, subject, reason, identity, issuer"
-	                                  " FROM revocations ORDER BY kind, subject");
+	struct db_stmt *st = reg_prepare(r, "SELECT kind, subject, reason, identity, issuer"
+	                                    " FROM revocations ORDER BY kind, subject");
 	if (!st)
 		return -1;
 	int rc;
 	struct ms_trust rows = {0};
-	while ((rc = reg_step(r, st)) == SQLITE_ROW) {
+	while ((rc = reg_step(r, st)) == DB_ROW) {
 		const char *kind = col(st, 0), *subject = col(st, 1);
 		const struct ms_revocation *rev = ms_trust_revocation(&p->revs, kind, subject);
 		if (!rev)
-			found(a, 0, "revocations row %s %s: no 'revoked' event backs it", kind,
-			      subject);
+			reg_audit_found(a, 0, "revocations row %s %s: no 'revoked' event backs it",
+			                kind, subject);
 		else if (strcmp(rev->reason, col(st, 2)) != 0)
-			found(a, 0,
-			      "revocations row %s %s: reason differs from its 'revoked' event",
-			      kind, subject);
-		else if (!str_eq(rev->identity, (const char *)sqlite3_column_text(st, 3)) ||
-		         !str_eq(rev->issuer, (const char *)sqlite3_column_text(st, 4)))
-			found(
+			reg_audit_found(
+			    a, 0, "revocations row %s %s: reason differs from its 'revoked' event",
+			    kind, subject);
+		else if (!str_eq(rev->identity, db_column_text(st, 3)) ||
+		         !str_eq(rev->issuer, db_column_text(st, 4)))
+			reg_audit_found(
 			    a, 0,
 			    "revocations row %s %s: identity or issuer differs from its 'revoked' "
 			    "event",
@@ -464,15 +354,15 @@ static int check_revocation_rows(struct ms_registry *r, const struct reg_trust_r
 		if (strlen(kind) < sizeof rows.revs->kind && ms_is_hex64(subject))
 			ms_trust_add_revocation(&rows, kind, subject, "", 0);
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	for (size_t i = 0; rc >= 0 && i < p->revs.n_revs; i++) {
 		const struct ms_revocation *rev = &p->revs.revs[i];
 		if (!ms_trust_revocation(&rows, rev->kind, rev->subject))
-			found(a, 0,
-			      "%s %s%s is revoked in the log, but its revocations row is "
-			      "missing (deleted)",
-			      rev->kind, strcmp(rev->kind, "model") == 0 ? "sha256:" : "",
-			      rev->subject);
+			reg_audit_found(a, 0,
+			                "%s %s%s is revoked in the log, but its revocations row is "
+			                "missing (deleted)",
+			                rev->kind, strcmp(rev->kind, "model") == 0 ? "sha256:" : "",
+			                rev->subject);
 	}
 	ms_trust_free(&rows);
 	return rc < 0 ? -1 : 0;
@@ -480,39 +370,43 @@ static int check_revocation_rows(struct ms_registry *r, const struct reg_trust_r
 
 /* trusted_cas and trusted_identities rows against the CAs and identities
  * the log trusts: each column the verdict depends on must be the event's. */
-static void check_ca_row(sqlite3_stmt *st, const struct ms_trust *t, struct ms_audit *a)
+static void check_ca_row(struct db_stmt *st, const struct ms_trust *t, struct ms_audit *a)
 {
 	const char *id = col(st, 0);
 	const struct ms_trust_ca *c = ms_trust_find_ca(t, id);
-	const char *label = (const char *)sqlite3_column_text(st, 3);
+	const char *label = db_column_text(st, 3);
 	if (!c)
-		found(a, 0, "trusted_cas row %s: no 'trusted' event backs it", id);
+		reg_audit_found(a, 0, "trusted_cas row %s: no 'trusted' event backs it", id);
 	else if (strcmp(c->pem, col(st, 1)) != 0 || strcmp(c->subject, col(st, 2)) != 0)
-		found(a, 0, "trusted_cas row %s: its certificate is not the one its event trusts",
-		      id);
+		reg_audit_found(
+		    a, 0, "trusted_cas row %s: its certificate is not the one its event trusts",
+		    id);
 	else if (!str_eq(label, c->label))
-		found(a, 0, "trusted_cas row %s: label '%s' differs from its event", id,
-		      label ? label : "(none)");
+		reg_audit_found(a, 0, "trusted_cas row %s: label '%s' differs from its event", id,
+		                label ? label : "(none)");
 }
 
-static void check_identity_row(sqlite3_stmt *st, const struct ms_trust *t, struct ms_audit *a)
+static void check_identity_row(struct db_stmt *st, const struct ms_trust *t, struct ms_audit *a)
 {
 	const char *id = col(st, 0);
 	const struct ms_trust_identity *i = ms_trust_find_identity(t, id);
-	const char *root = (const char *)sqlite3_column_text(st, 3);
-	const char *label = (const char *)sqlite3_column_text(st, 4);
+	const char *root = db_column_text(st, 3);
+	const char *label = db_column_text(st, 4);
 	if (!i)
-		found(a, 0, "trusted_identities row %s: no 'trusted' event backs it", id);
+		reg_audit_found(a, 0, "trusted_identities row %s: no 'trusted' event backs it", id);
 	else if (strcmp(i->identity, col(st, 1)) != 0 || strcmp(i->issuer, col(st, 2)) != 0)
-		found(a, 0,
-		      "trusted_identities row %s: identity or issuer differs from its event "
-		      "(%s at %s)",
-		      id, i->identity, i->issuer);
+		reg_audit_found(
+		    a, 0,
+		    "trusted_identities row %s: identity or issuer differs from its event "
+		    "(%s at %s)",
+		    id, i->identity, i->issuer);
 	else if (!str_eq(root, i->trusted_root))
-		found(a, 0, "trusted_identities row %s: trusted_root differs from its event", id);
+		reg_audit_found(
+		    a, 0, "trusted_identities row %s: trusted_root differs from its event", id);
 	else if (!str_eq(label, i->label))
-		found(a, 0, "trusted_identities row %s: label '%s' differs from its event", id,
-		      label ? label : "(none)");
+		reg_audit_found(a, 0,
+		                "trusted_identities row %s: label '%s' differs from its event", id,
+		                label ? label : "(none)");
 }
 
 static int check_anchor_rows(struct ms_registry *r, const struct reg_trust_replay *p,
@@ -524,10 +418,10 @@ static int check_anchor_rows(struct ms_registry *r, const struct reg_trust_repla
 	struct ms_trust rows = {0};
 	int rc = 0;
 	for (size_t q = 0; rc >= 0 && q < MS_ARRAY_LEN(sql); q++) {
-		sqlite3_stmt *st = reg_prepare(r, sql[q]);
+		struct db_stmt *st = reg_prepare(r, sql[q]);
 		if (!st)
 			return -1;
-		while ((rc = reg_step(r, st)) == SQLITE_ROW) {
+		while ((rc = reg_step(r, st)) == DB_ROW) {
 			if (q == 0)
 				check_ca_row(st, &p->anchors, a);
 			else
@@ -535,20 +429,22 @@ static int check_anchor_rows(struct ms_registry *r, const struct reg_trust_repla
 			if (ms_is_hex64(col(st, 0)))
 				ms_trust_add_ca(&rows, col(st, 0), "", "", NULL);
 		}
-		sqlite3_finalize(st);
+		db_finalize(st);
 	}
 	for (size_t i = 0; rc >= 0 && i < p->anchors.n_cas; i++)
 		if (!ms_trust_find_ca(&rows, p->anchors.cas[i].id))
-			found(a, 0,
-			      "the log trusts CA %s (%s), but its trusted_cas row is missing "
-			      "(deleted)",
-			      p->anchors.cas[i].id, p->anchors.cas[i].subject);
+			reg_audit_found(
+			    a, 0,
+			    "the log trusts CA %s (%s), but its trusted_cas row is missing "
+			    "(deleted)",
+			    p->anchors.cas[i].id, p->anchors.cas[i].subject);
 	for (size_t i = 0; rc >= 0 && i < p->anchors.n_ids; i++)
 		if (!ms_trust_find_ca(&rows, p->anchors.ids[i].id))
-			found(a, 0,
-			      "the log trusts identity %s at %s, but its trusted_identities row is "
-			      "missing (deleted)",
-			      p->anchors.ids[i].identity, p->anchors.ids[i].issuer);
+			reg_audit_found(
+			    a, 0,
+			    "the log trusts identity %s at %s, but its trusted_identities row is "
+			    "missing (deleted)",
+			    p->anchors.ids[i].identity, p->anchors.ids[i].issuer);
 	ms_trust_free(&rows);
 	return rc < 0 ? -1 : 0;
 }
@@ -572,16 +468,13 @@ int ms_registry_audit(struct ms_registry *reg, struct ms_audit *out)
 	memset(out->head, '0', MS_HEX_LEN);
 	/* One read transaction: a consistent snapshot while others sign
 	 * (unless the caller holds one already). */
-	int own = sqlite3_get_autocommit(reg->db);
-	if (own && reg_exec(reg, "BEGIN") < 0)
+	int own = !reg_in_transaction(reg);
+	if (own && reg_begin_read(reg) < 0)
 		return -1;
-	/* The audit reads every page, several of them many times: a larger page
-	 * cache than SQLite's 2 MiB default saves re-reading them. */
-	reg_exec(reg, "PRAGMA cache_size = -32768");
-	int rc = check_database(reg, out);
+	int rc = reg->be->check_database(reg, out);
 	if (rc == 0)
-		rc = check_schema(reg, out) < 0 || check_chain(reg, out) < 0 ||
-		             check_models(reg, out) < 0 || check_trust(reg, out) < 0
+		rc = check_chain(reg, out) < 0 || check_models(reg, out) < 0 ||
+		             check_trust(reg, out) < 0
 		         ? -1
 		         : 0;
 	if (own)

@@ -21,7 +21,7 @@ static int match_prefix(struct ms_registry *r, const char *ref, const char *hex,
 {
 	/* Hex digits sort before 'g', so [hex, hex+"g") holds every extension. */
 	char *upper = ms_asprintf("%sg", hex);
-	sqlite3_stmt *st =
+	struct db_stmt *st =
 	    reg_prepare(r, "SELECT digest FROM models WHERE digest >= ?1 AND digest < ?2"
 	                   " ORDER BY digest LIMIT 2");
 	if (!st) {
@@ -32,12 +32,12 @@ static int match_prefix(struct ms_registry *r, const char *ref, const char *hex,
 	reg_bind_text(st, 2, upper);
 	free(upper);
 	int n = 0, rc;
-	while ((rc = reg_step(r, st)) == SQLITE_ROW) {
+	while ((rc = reg_step(r, st)) == DB_ROW) {
 		if (n == 0)
-			snprintf(digest, MS_HEX_LEN + 1, "%s", sqlite3_column_text(st, 0));
+			snprintf(digest, MS_HEX_LEN + 1, "%s", db_column_text(st, 0));
 		n++;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	if (rc < 0)
 		return -1;
 	if (n > 1) {
@@ -172,36 +172,36 @@ void ms_model_info_free(struct ms_model_info *m)
 	memset(m, 0, sizeof *m);
 }
 
-void reg_read_model_row(sqlite3_stmt *st, struct ms_model_info *m)
+void reg_read_model_row(struct db_stmt *st, struct ms_model_info *m)
 {
 	memset(m, 0, sizeof *m);
-	snprintf(m->digest, sizeof m->digest, "%s", sqlite3_column_text(st, 0));
+	snprintf(m->digest, sizeof m->digest, "%s", db_column_text(st, 0));
 	m->name = reg_column_dup(st, 1);
 	m->version = reg_column_dup(st, 2);
 	m->method = reg_column_dup(st, 3);
 	m->hash = reg_column_dup(st, 4);
-	m->size = (uint64_t)sqlite3_column_int64(st, 5);
-	m->n_files = (uint64_t)sqlite3_column_int64(st, 6);
+	m->size = (uint64_t)db_column_int64(st, 5);
+	m->n_files = (uint64_t)db_column_int64(st, 6);
 	m->signer = reg_column_dup(st, 7);
-	m->created = sqlite3_column_int64(st, 8);
+	m->created = db_column_int64(st, 8);
 }
 
 /* Edges of one model joined with the names on the other end. */
-static int read_links(struct ms_registry *r, sqlite3_stmt *st, const char *digest,
+static int read_links(struct ms_registry *r, struct db_stmt *st, const char *digest,
                       struct ms_model_link **out, size_t *n_out)
 {
 	size_t n = 0, cap = 0;
 	struct ms_model_link *v = NULL;
 	int rc;
-	sqlite3_reset(st);
+	db_reset(st);
 	reg_bind_text(st, 1, digest);
-	while ((rc = reg_step(r, st)) == SQLITE_ROW) {
+	while ((rc = reg_step(r, st)) == DB_ROW) {
 		if (n == cap)
 			v = ms_reallocarray(v, cap = cap ? 2 * cap : 4, sizeof *v);
-		snprintf(v[n].digest, sizeof v[n].digest, "%s", sqlite3_column_text(st, 0));
+		snprintf(v[n].digest, sizeof v[n].digest, "%s", db_column_text(st, 0));
 		v[n].name = reg_column_dup(st, 1);
 		v[n].version = reg_column_dup(st, 2);
-		if (ms_relation_parse((const char *)sqlite3_column_text(st, 3), &v[n].relation) < 0)
+		if (ms_relation_parse(db_column_text(st, 3), &v[n].relation) < 0)
 			v[n].relation = MS_REL_FINETUNE; /* the CHECK constraint rules this out */
 		n++;
 	}
@@ -224,15 +224,15 @@ static int read_links(struct ms_registry *r, sqlite3_stmt *st, const char *diges
 int ms_registry_children(struct ms_registry *reg, const char *digest, struct ms_model_link **out,
                          size_t *n_out)
 {
-	sqlite3_stmt *st = reg_prepare(reg, "SELECT e.child, m.name, m.version, e.relation"
-	                                    " FROM edges e JOIN models m ON m.digest = e.child"
-	                                    " WHERE e.parent = ?1 ORDER BY m.created, m.id");
+	struct db_stmt *st = reg_prepare(reg, "SELECT e.child, m.name, m.version, e.relation"
+	                                      " FROM edges e JOIN models m ON m.digest = e.child"
+	                                      " WHERE e.parent = ?1 ORDER BY m.created, m.id");
 	*out = NULL;
 	*n_out = 0;
 	if (!st)
 		return -1;
 	int rc = read_links(reg, st, digest, out, n_out);
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return rc;
 }
 
@@ -240,13 +240,13 @@ int ms_registry_get_model(struct ms_registry *reg, const char *digest, unsigned 
                           struct ms_model_info *out)
 {
 	memset(out, 0, sizeof *out);
-	sqlite3_stmt *st = reg_prepare(reg, "SELECT " MODEL_COLS ", m.statement, m.bundle,"
-	                                    " m.provenance FROM models m WHERE m.digest = ?1");
+	struct db_stmt *st = reg_prepare(reg, "SELECT " MODEL_COLS ", m.statement, m.bundle,"
+	                                      " m.provenance FROM models m WHERE m.digest = ?1");
 	if (!st)
 		return -1;
 	reg_bind_text(st, 1, digest);
 	int rc = reg_step(reg, st);
-	if (rc == SQLITE_ROW) {
+	if (rc == DB_ROW) {
 		reg_read_model_row(st, out);
 		if (what & MS_INFO_FULL) {
 			out->statement = reg_column_dup(st, 9);
@@ -254,8 +254,8 @@ int ms_registry_get_model(struct ms_registry *reg, const char *digest, unsigned 
 			out->provenance = reg_column_dup(st, 11);
 		}
 	}
-	sqlite3_finalize(st);
-	if (rc != SQLITE_ROW)
+	db_finalize(st);
+	if (rc != DB_ROW)
 		return rc < 0 ? -1 : 1;
 	/* Only what the event log backs: an unbacked row is not a record. */
 	rc = reg_model_check(reg, out, (what & MS_INFO_FULL) != 0);
@@ -266,11 +266,11 @@ int ms_registry_get_model(struct ms_registry *reg, const char *digest, unsigned 
 	if (what & MS_INFO_PARENTS) {
 		st = reg_prepare(reg, PARENTS_SQL);
 		if (!st || read_links(reg, st, digest, &out->parents, &out->n_parents) < 0) {
-			sqlite3_finalize(st);
+			db_finalize(st);
 			ms_model_info_free(out);
 			return -1;
 		}
-		sqlite3_finalize(st);
+		db_finalize(st);
 	}
 	return 0;
 }
@@ -285,7 +285,7 @@ struct log_pass {
 
 /* One row: checked against its event, then handed on when (still) named
  * as asked. 1 to stop, 0 to go on, -1 error. */
-static int log_row(struct log_pass *p, sqlite3_stmt *pst, struct ms_model_info *m)
+static int log_row(struct log_pass *p, struct db_stmt *pst, struct ms_model_info *m)
 {
 	char *row_name = m->name ? ms_strdup(m->name) : NULL;
 	int backed = reg_model_check(p->reg, m, 0), rc = 0;
@@ -304,13 +304,14 @@ static int log_row(struct log_pass *p, sqlite3_stmt *pst, struct ms_model_info *
 
 static int log_pass(struct log_pass *p, const char *sql, uint64_t limit)
 {
-	sqlite3_stmt *st = reg_prepare(p->reg, sql);
-	sqlite3_stmt *pst = reg_prepare(p->reg, PARENTS_SQL);
+	struct db_stmt *st = reg_prepare(p->reg, sql);
+	struct db_stmt *pst = reg_prepare(p->reg, PARENTS_SQL);
 	int rc = -1, stop = 0;
 	if (st && pst) {
 		reg_bind_text(st, 1, p->name);
-		sqlite3_bind_int64(st, 2, limit ? (int64_t)limit : -1);
-		while (!stop && (rc = reg_step(p->reg, st)) == SQLITE_ROW) {
+		/* PostgreSQL refuses LIMIT -1: no limit is the largest one. */
+		db_bind_int64(st, 2, limit && limit < INT64_MAX ? (int64_t)limit : INT64_MAX);
+		while (!stop && (rc = reg_step(p->reg, st)) == DB_ROW) {
 			struct ms_model_info m;
 			reg_read_model_row(st, &m);
 			stop = log_row(p, pst, &m);
@@ -318,8 +319,8 @@ static int log_pass(struct log_pass *p, const char *sql, uint64_t limit)
 				rc = -1;
 		}
 	}
-	sqlite3_finalize(st);
-	sqlite3_finalize(pst);
+	db_finalize(st);
+	db_finalize(pst);
 	return rc < 0 ? -1 : stop;
 }
 
@@ -338,7 +339,8 @@ int ms_registry_log(struct ms_registry *reg, const char *name, uint64_t limit,
 	 * every other row is checked too (slow, only on a tampered registry). */
 	if (rc == 0 && name && p.renamed)
 		rc = log_pass(&p,
-		              "SELECT " MODEL_COLS " FROM models m WHERE m.name IS NOT ?1"
+		              "SELECT " MODEL_COLS
+		              " FROM models m WHERE (m.name IS NULL OR m.name <> ?1)"
 		              " ORDER BY m.created DESC, m.id DESC LIMIT ?2",
 		              limit);
 	return rc < 0 ? -1 : 0;
@@ -346,17 +348,19 @@ int ms_registry_log(struct ms_registry *reg, const char *name, uint64_t limit,
 
 /* The recursive walk: ancestors follow child -> parent (edges primary key),
  * descendants parent -> child (edges_parent index). UNION stops at nodes
- * already seen, so shared ancestors and even cycles terminate. */
+ * already seen, so shared ancestors and even cycles terminate. The walk
+ * starts from the models row, not the bare parameter, so that its column
+ * has the column's type and collation on PostgreSQL too. */
 #define WALK_UP                                                                                    \
-	"WITH RECURSIVE walk(digest) AS (SELECT ?1 UNION"                                          \
+	"WITH RECURSIVE walk(digest) AS (SELECT digest FROM models WHERE digest = ?1 UNION"        \
 	" SELECT e.parent FROM edges e JOIN walk w ON e.child = w.digest) "
 #define WALK_DOWN                                                                                  \
-	"WITH RECURSIVE walk(digest) AS (SELECT ?1 UNION"                                          \
+	"WITH RECURSIVE walk(digest) AS (SELECT digest FROM models WHERE digest = ?1 UNION"        \
 	" SELECT e.child FROM edges e JOIN walk w ON e.parent = w.digest) "
 
 static int lineage_nodes(struct ms_registry *r, const char *digest, int down, struct ms_lineage *l)
 {
-	sqlite3_stmt *st = reg_prepare(
+	struct db_stmt *st = reg_prepare(
 	    r, down ? WALK_DOWN "SELECT " MODEL_COLS " FROM walk JOIN models m USING (digest)"
 	                        " WHERE m.digest <> ?1 ORDER BY m.created, m.id"
 	            : WALK_UP "SELECT " MODEL_COLS " FROM walk JOIN models m USING (digest)"
@@ -366,38 +370,40 @@ static int lineage_nodes(struct ms_registry *r, const char *digest, int down, st
 	reg_bind_text(st, 1, digest);
 	size_t cap = 16; /* ms_registry_lineage allocates that many */
 	int rc;
-	while ((rc = reg_step(r, st)) == SQLITE_ROW) {
+	while ((rc = reg_step(r, st)) == DB_ROW) {
 		if (l->n_nodes == cap)
 			l->nodes = ms_reallocarray(l->nodes, cap *= 2, sizeof *l->nodes);
 		reg_read_model_row(st, &l->nodes[l->n_nodes++]);
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return rc < 0 ? -1 : 0;
 }
 
 static int lineage_edges(struct ms_registry *r, const char *digest, int down, struct ms_lineage *l)
 {
-	sqlite3_stmt *st =
+	struct db_stmt *st =
 	    reg_prepare(r, down ? WALK_DOWN "SELECT e.child, e.parent, e.relation FROM edges e"
-	                                    " WHERE e.parent IN walk ORDER BY e.parent, e.child"
+	                                    " WHERE e.parent IN (SELECT digest FROM walk)"
+	                                    " ORDER BY e.parent, e.child"
 	                        : WALK_UP "SELECT e.child, e.parent, e.relation FROM edges e"
-	                                  " WHERE e.child IN walk ORDER BY e.child, e.parent");
+	                                  " WHERE e.child IN (SELECT digest FROM walk)"
+	                                  " ORDER BY e.child, e.parent");
 	if (!st)
 		return -1;
 	reg_bind_text(st, 1, digest);
 	size_t cap = 0;
 	int rc;
-	while ((rc = reg_step(r, st)) == SQLITE_ROW) {
+	while ((rc = reg_step(r, st)) == DB_ROW) {
 		if (l->n_edges == cap)
 			l->edges =
 			    ms_reallocarray(l->edges, cap = cap ? 2 * cap : 16, sizeof *l->edges);
 		struct ms_lineage_edge *e = &l->edges[l->n_edges++];
-		snprintf(e->child, sizeof e->child, "%s", sqlite3_column_text(st, 0));
-		snprintf(e->parent, sizeof e->parent, "%s", sqlite3_column_text(st, 1));
-		if (ms_relation_parse((const char *)sqlite3_column_text(st, 2), &e->relation) < 0)
+		snprintf(e->child, sizeof e->child, "%s", db_column_text(st, 0));
+		snprintf(e->parent, sizeof e->parent, "%s", db_column_text(st, 1));
+		if (ms_relation_parse(db_column_text(st, 2), &e->relation) < 0)
 			e->relation = MS_REL_FINETUNE;
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -406,7 +412,7 @@ int ms_registry_lineage(struct ms_registry *reg, const char *digest, int descend
 {
 	memset(out, 0, sizeof *out);
 	/* Everything in one read transaction: one snapshot. */
-	if (reg_exec(reg, "BEGIN") < 0)
+	if (reg_begin_read(reg) < 0)
 		return -1;
 	out->nodes = ms_calloc(16, sizeof *out->nodes);
 	int rc = ms_registry_get_model(reg, digest, 0, &out->nodes[0]);
@@ -437,12 +443,12 @@ void ms_lineage_free(struct ms_lineage *l)
 
 int ms_registry_count_signed_by(struct ms_registry *reg, const char *keyid, uint64_t *n)
 {
-	sqlite3_stmt *st = reg_prepare(reg, "SELECT count(*) FROM models WHERE signer = ?1");
+	struct db_stmt *st = reg_prepare(reg, "SELECT count(*) FROM models WHERE signer = ?1");
 	if (!st)
 		return -1;
 	reg_bind_text(st, 1, keyid);
 	int rc = reg_step(reg, st);
-	*n = rc == SQLITE_ROW ? (uint64_t)sqlite3_column_int64(st, 0) : 0;
-	sqlite3_finalize(st);
+	*n = rc == DB_ROW ? (uint64_t)db_column_int64(st, 0) : 0;
+	db_finalize(st);
 	return rc < 0 ? -1 : 0;
 }

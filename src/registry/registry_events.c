@@ -69,16 +69,16 @@ int reg_append_event(struct ms_registry *r, const char *kind, const char *subjec
 	char prev[MS_HEX_LEN + 1], hash[MS_HEX_LEN + 1];
 	int64_t id = 1;
 	memcpy(prev, reg_zero_hash, sizeof prev);
-	sqlite3_stmt *st = reg_prepare(r, "SELECT id, hash FROM events ORDER BY id DESC LIMIT 1");
+	struct db_stmt *st = reg_prepare(r, "SELECT id, hash FROM events ORDER BY id DESC LIMIT 1");
 	if (!st)
 		return -1;
 	int rc = reg_step(r, st);
-	if (rc == SQLITE_ROW) {
-		const char *h = (const char *)sqlite3_column_text(st, 1);
-		id = sqlite3_column_int64(st, 0) + 1;
+	if (rc == DB_ROW) {
+		const char *h = db_column_text(st, 1);
+		id = db_column_int64(st, 0) + 1;
 		snprintf(prev, sizeof prev, "%s", h ? h : "");
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	if (rc < 0)
 		return -1;
 	int64_t now = (int64_t)time(NULL);
@@ -89,15 +89,15 @@ int reg_append_event(struct ms_registry *r, const char *kind, const char *subjec
 	                    " VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)");
 	if (!st)
 		return -1;
-	sqlite3_bind_int64(st, 1, id);
-	sqlite3_bind_int64(st, 2, now);
+	db_bind_int64(st, 1, id);
+	db_bind_int64(st, 2, now);
 	reg_bind_text(st, 3, kind);
 	reg_bind_text(st, 4, subject);
 	reg_bind_text(st, 5, detail);
 	reg_bind_text(st, 6, prev);
 	reg_bind_text(st, 7, hash);
 	rc = reg_step(r, st);
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -124,12 +124,12 @@ int ms_registry_note_event(enum ms_event_kind kind, const char *subject, const c
 }
 
 /* Runs one write statement and an event in a single transaction. */
-int reg_write_with_event(struct ms_registry *r, sqlite3_stmt *st, const char *kind,
+int reg_write_with_event(struct ms_registry *r, struct db_stmt *st, const char *kind,
                          const char *subject, cJSON *detail)
 {
 	char *text = cJSON_PrintUnformatted(detail);
 	int rc = reg_step(r, st) < 0 || reg_append_event(r, kind, subject, text) < 0 ? -1 : 0;
-	sqlite3_finalize(st);
+	db_finalize(st);
 	cJSON_Delete(detail);
 	free(text);
 	if (rc < 0) {
@@ -144,9 +144,9 @@ int ms_registry_revoke(struct ms_registry *reg, const char *kind, const char *su
 {
 	if (reg_begin(reg) < 0)
 		return -1;
-	sqlite3_stmt *st =
-	    reg_prepare(reg, "INSERT OR REPLACE INTO revocations"
-	                     " (kind, subject, reason, time) VALUES (?1, ?2, ?3, ?4)");
+	struct db_stmt *st =
+	    reg_prepare(reg, "INSERT INTO revocations (kind, subject, reason, time)"
+	                     " VALUES (?1, ?2, ?3, ?4)" REVOCATION_REPLACES);
 	if (!st) {
 		reg_rollback(reg);
 		return -1;
@@ -154,7 +154,7 @@ int ms_registry_revoke(struct ms_registry *reg, const char *kind, const char *su
 	reg_bind_text(st, 1, kind);
 	reg_bind_text(st, 2, subject);
 	reg_bind_text(st, 3, reason);
-	sqlite3_bind_int64(st, 4, (int64_t)time(NULL));
+	db_bind_int64(st, 4, (int64_t)time(NULL));
 	cJSON *d = cJSON_CreateObject();
 	cJSON_AddStringToObject(d, "kind", kind);
 	cJSON_AddStringToObject(d, "reason", reason);
@@ -170,8 +170,8 @@ int ms_registry_revoke(struct ms_registry *reg, const char *kind, const char *su
 static int revocation_event(struct ms_registry *reg, const char *kind, const char *subject,
                             char **reason, int64_t *when)
 {
-	sqlite3_stmt *st = reg_prepare(reg, "SELECT detail, time FROM events WHERE subject = ?1"
-	                                    " AND kind = 'revoked' ORDER BY id DESC LIMIT 1");
+	struct db_stmt *st = reg_prepare(reg, "SELECT detail, time FROM events WHERE subject = ?1"
+	                                      " AND kind = 'revoked' ORDER BY id DESC LIMIT 1");
 	if (!st)
 		return -1;
 	char *ev_subject =
@@ -179,8 +179,8 @@ static int revocation_event(struct ms_registry *reg, const char *kind, const cha
 	reg_bind_text(st, 1, ev_subject);
 	free(ev_subject);
 	int rc = reg_step(reg, st), found = 0;
-	if (rc == SQLITE_ROW) {
-		cJSON *d = cJSON_Parse((const char *)sqlite3_column_text(st, 0));
+	if (rc == DB_ROW) {
+		cJSON *d = cJSON_Parse(db_column_text(st, 0));
 		const char *k = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "kind"));
 		const char *why =
 		    cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(d, "reason"));
@@ -189,31 +189,31 @@ static int revocation_event(struct ms_registry *reg, const char *kind, const cha
 			*reason = ms_strdup(why);
 		if (found && when)
 			*when = reg_json_int(cJSON_GetObjectItemCaseSensitive(d, "time"),
-			                     sqlite3_column_int64(st, 1));
+			                     db_column_int64(st, 1));
 		cJSON_Delete(d);
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return rc < 0 ? -1 : found;
 }
 
 int ms_registry_revocation(struct ms_registry *reg, const char *kind, const char *subject,
                            char **reason, int64_t *when)
 {
-	sqlite3_stmt *st = reg_prepare(reg, "SELECT reason, time FROM revocations"
-	                                    " WHERE kind = ?1 AND subject = ?2");
+	struct db_stmt *st = reg_prepare(reg, "SELECT reason, time FROM revocations"
+	                                      " WHERE kind = ?1 AND subject = ?2");
 	if (!st)
 		return -1;
 	reg_bind_text(st, 1, kind);
 	reg_bind_text(st, 2, subject);
 	int rc = reg_step(reg, st);
-	if (rc == SQLITE_ROW) {
+	if (rc == DB_ROW) {
 		if (reason)
 			*reason = reg_column_dup(st, 0);
 		if (when)
-			*when = sqlite3_column_int64(st, 1);
+			*when = db_column_int64(st, 1);
 	}
-	sqlite3_finalize(st);
-	if (rc == SQLITE_DONE)
+	db_finalize(st);
+	if (rc == DB_DONE)
 		return revocation_event(reg, kind, subject, reason, when);
 	return rc < 0 ? -1 : 1;
 }
@@ -223,7 +223,7 @@ int ms_registry_trust_add(struct ms_registry *reg, const char *keyid, const char
 {
 	if (reg_begin(reg) < 0)
 		return -1;
-	sqlite3_stmt *st = reg_prepare(
+	struct db_stmt *st = reg_prepare(
 	    reg, "INSERT INTO trusted_keys (keyid, pem, label, added) VALUES (?1, ?2, ?3, ?4)"
 	         " ON CONFLICT (keyid) DO UPDATE SET label = excluded.label");
 	if (!st) {
@@ -233,7 +233,7 @@ int ms_registry_trust_add(struct ms_registry *reg, const char *keyid, const char
 	reg_bind_text(st, 1, keyid);
 	reg_bind_text(st, 2, pem);
 	reg_bind_text(st, 3, label);
-	sqlite3_bind_int64(st, 4, (int64_t)time(NULL));
+	db_bind_int64(st, 4, (int64_t)time(NULL));
 	cJSON *d = cJSON_CreateObject();
 	if (label)
 		cJSON_AddStringToObject(d, "label", label);
@@ -246,7 +246,7 @@ int ms_registry_trust_remove(struct ms_registry *reg, const char *keyid_or_label
 {
 	if (reg_begin(reg) < 0)
 		return -1;
-	sqlite3_stmt *st =
+	struct db_stmt *st =
 	    reg_prepare(reg, "SELECT keyid FROM trusted_keys WHERE keyid = ?1 OR label = ?1");
 	if (!st) {
 		reg_rollback(reg);
@@ -254,8 +254,8 @@ int ms_registry_trust_remove(struct ms_registry *reg, const char *keyid_or_label
 	}
 	reg_bind_text(st, 1, keyid_or_label);
 	int rc = reg_step(reg, st);
-	char *keyid = rc == SQLITE_ROW ? reg_column_dup(st, 0) : NULL;
-	sqlite3_finalize(st);
+	char *keyid = rc == DB_ROW ? reg_column_dup(st, 0) : NULL;
+	db_finalize(st);
 	if (!keyid) {
 		reg_rollback(reg);
 		return rc < 0 ? -1 : 1;
@@ -275,20 +275,20 @@ int ms_registry_trust_remove(struct ms_registry *reg, const char *keyid_or_label
 int ms_registry_trust_list(struct ms_registry *reg,
                            int (*fn)(const struct ms_trusted_key *k, void *ctx), void *ctx)
 {
-	sqlite3_stmt *st = reg_prepare(reg, "SELECT keyid, pem, label, added FROM trusted_keys"
-	                                    " ORDER BY added, keyid");
+	struct db_stmt *st = reg_prepare(reg, "SELECT keyid, pem, label, added FROM trusted_keys"
+	                                      " ORDER BY added, keyid");
 	if (!st)
 		return -1;
 	int rc, stop = 0;
-	while (!stop && (rc = reg_step(reg, st)) == SQLITE_ROW) {
+	while (!stop && (rc = reg_step(reg, st)) == DB_ROW) {
 		struct ms_trusted_key k = {
-		    .keyid = (const char *)sqlite3_column_text(st, 0),
-		    .pem = (const char *)sqlite3_column_text(st, 1),
-		    .label = (const char *)sqlite3_column_text(st, 2),
-		    .added = sqlite3_column_int64(st, 3),
+		    .keyid = db_column_text(st, 0),
+		    .pem = db_column_text(st, 1),
+		    .label = db_column_text(st, 2),
+		    .added = db_column_int64(st, 3),
 		};
 		stop = fn(&k, ctx);
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return !stop && rc < 0 ? -1 : 0;
 }

@@ -2,6 +2,7 @@
  * with their original time (trust import). */
 #include <cJSON.h>
 #include <errno.h>
+#include <openssl/crypto.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -36,10 +37,14 @@ int ms_registry_open_if_exists(struct ms_registry **out)
 	if (!path)
 		return 0;
 	int rc = 0;
-	if (stat(path, &st) < 0 && errno == ENOENT)
+	if (ms_registry_is_url(path))
+		rc = ms_registry_open(path, MS_REG_MAYBE, out) < 0 ? -1 : *out != NULL;
+	else if (stat(path, &st) < 0 && errno == ENOENT)
 		ms_debug("registry %s: none; no trusted keys or revocations from it", path);
 	else
 		rc = ms_registry_open(path, 0, out) < 0 ? -1 : 1;
+	/* The location may carry a password. */
+	OPENSSL_cleanse(path, strlen(path));
 	free(path);
 	return rc;
 }
@@ -197,13 +202,14 @@ static int replay_event(struct reg_trust_replay *p, const struct reg_event *e)
 
 int reg_trust_replay_log(struct reg_trust_replay *p)
 {
-	sqlite3_stmt *st = reg_prepare(p->reg, "SELECT " REG_EVENT_COLS " FROM events"
-	                                       " WHERE kind IN ('trusted', 'untrusted', 'revoked')"
-	                                       " ORDER BY id");
+	struct db_stmt *st =
+	    reg_prepare(p->reg, "SELECT " REG_EVENT_COLS " FROM events"
+	                        " WHERE kind IN ('trusted', 'untrusted', 'revoked')"
+	                        " ORDER BY id");
 	if (!st)
 		return -1;
 	int rc;
-	while ((rc = reg_step(p->reg, st)) == SQLITE_ROW) {
+	while ((rc = reg_step(p->reg, st)) == DB_ROW) {
 		struct reg_event e;
 		reg_event_from_row(st, &e);
 		int bad = replay_event(p, &e) < 0;
@@ -213,7 +219,7 @@ int reg_trust_replay_log(struct reg_trust_replay *p)
 			break;
 		}
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -224,13 +230,13 @@ static char *key_pem(struct reg_trust_replay *p, const struct reg_key_state *k)
 	char *pem = NULL;
 	if (k->pem)
 		return ms_strdup(k->pem);
-	sqlite3_stmt *st = reg_prepare(p->reg, "SELECT pem FROM trusted_keys WHERE keyid = ?1");
+	struct db_stmt *st = reg_prepare(p->reg, "SELECT pem FROM trusted_keys WHERE keyid = ?1");
 	if (!st)
 		return NULL;
 	reg_bind_text(st, 1, k->keyid);
-	if (reg_step(p->reg, st) == SQLITE_ROW)
+	if (reg_step(p->reg, st) == DB_ROW)
 		pem = reg_column_dup(st, 0);
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return pem;
 }
 
@@ -261,39 +267,39 @@ static int load_key(struct reg_trust_replay *p, const struct reg_key_state *k, s
 /* Rows the log does not back are named, never trusted. */
 static int warn_unbacked_keys(struct reg_trust_replay *p, const struct ms_trust *t)
 {
-	sqlite3_stmt *st = reg_prepare(p->reg, "SELECT keyid FROM trusted_keys ORDER BY keyid");
+	struct db_stmt *st = reg_prepare(p->reg, "SELECT keyid FROM trusted_keys ORDER BY keyid");
 	int rc;
 	if (!st)
 		return -1;
-	while ((rc = reg_step(p->reg, st)) == SQLITE_ROW) {
-		const char *id = (const char *)sqlite3_column_text(st, 0);
+	while ((rc = reg_step(p->reg, st)) == DB_ROW) {
+		const char *id = db_column_text(st, 0);
 		if (id && !ms_trust_find_key(t, id))
 			ms_warn("registry %s: trusted_keys row %.16s... has no 'trusted' event; "
 			        "ignored (run 'modelseal audit')",
 			        ms_registry_path(p->reg), id);
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return rc < 0 ? -1 : 0;
 }
 
 /* CA and identity rows the log does not back: named, never trusted. */
 static int warn_unbacked_anchors(struct reg_trust_replay *p, const struct ms_trust *t)
 {
-	sqlite3_stmt *st = reg_prepare(p->reg, "SELECT 'CA', id FROM trusted_cas UNION ALL"
-	                                       " SELECT 'identity', id FROM trusted_identities"
-	                                       " ORDER BY 1, 2");
+	struct db_stmt *st = reg_prepare(p->reg, "SELECT 'CA', id FROM trusted_cas UNION ALL"
+	                                         " SELECT 'identity', id FROM trusted_identities"
+	                                         " ORDER BY 1, 2");
 	int rc;
 	if (!st)
 		return -1;
-	while ((rc = reg_step(p->reg, st)) == SQLITE_ROW) {
-		const char *what = (const char *)sqlite3_column_text(st, 0);
-		const char *id = (const char *)sqlite3_column_text(st, 1);
+	while ((rc = reg_step(p->reg, st)) == DB_ROW) {
+		const char *what = db_column_text(st, 0);
+		const char *id = db_column_text(st, 1);
 		if (id && !ms_trust_find_ca(t, id) && !ms_trust_find_identity(t, id))
 			ms_warn("registry %s: trusted %s row %.16s... has no 'trusted' event; "
 			        "ignored (run 'modelseal audit')",
 			        ms_registry_path(p->reg), what, id);
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -301,16 +307,16 @@ static int warn_unbacked_anchors(struct reg_trust_replay *p, const struct ms_tru
  * verification, never pass one. */
 static int add_revocation_rows(struct reg_trust_replay *p, struct ms_trust *t)
 {
-	sqlite3_stmt *st =
+	struct db_stmt *st =
 	    reg_prepare(p->reg, "SELECT kind, subject, reason, time, identity, issuer"
 	                        " FROM revocations ORDER BY time, kind, subject");
 	int rc;
 	if (!st)
 		return -1;
-	while ((rc = reg_step(p->reg, st)) == SQLITE_ROW) {
-		const char *kind = (const char *)sqlite3_column_text(st, 0);
-		const char *subject = (const char *)sqlite3_column_text(st, 1);
-		const char *reason = (const char *)sqlite3_column_text(st, 2);
+	while ((rc = reg_step(p->reg, st)) == DB_ROW) {
+		const char *kind = db_column_text(st, 0);
+		const char *subject = db_column_text(st, 1);
+		const char *reason = db_column_text(st, 2);
 		if (!kind || !subject || !reason || !ms_is_hex64(subject)) {
 			reg_error(p->reg, "malformed revocation row");
 			rc = -1;
@@ -321,14 +327,14 @@ static int add_revocation_rows(struct reg_trust_replay *p, struct ms_trust *t)
 			        "counted anyway (run 'modelseal audit')",
 			        ms_registry_path(p->reg), kind, subject);
 		struct ms_revocation r = {.reason = (char *)reason,
-		                          .time = sqlite3_column_int64(st, 3),
-		                          .identity = (char *)sqlite3_column_text(st, 4),
-		                          .issuer = (char *)sqlite3_column_text(st, 5)};
+		                          .time = db_column_int64(st, 3),
+		                          .identity = (char *)db_column_text(st, 4),
+		                          .issuer = (char *)db_column_text(st, 5)};
 		snprintf(r.kind, sizeof r.kind, "%s", kind);
 		snprintf(r.subject, sizeof r.subject, "%s", subject);
 		ms_trust_copy_revocation(t, &r);
 	}
-	sqlite3_finalize(st);
+	db_finalize(st);
 	return rc < 0 ? -1 : 0;
 }
 
@@ -349,8 +355,8 @@ int ms_registry_trust_load(struct ms_registry *reg, struct ms_trust *out)
 	int rc = 0;
 	memset(out, 0, sizeof *out);
 	/* One snapshot of the log and the tables (unless the caller holds one). */
-	int own = sqlite3_get_autocommit(reg->db);
-	if (own && reg_exec(reg, "BEGIN") < 0)
+	int own = !reg_in_transaction(reg);
+	if (own && reg_begin_read(reg) < 0)
 		return -1;
 	rc = reg_trust_replay_log(&p);
 	for (size_t i = 0; rc == 0 && i < p.n_keys; i++)
@@ -401,7 +407,7 @@ int ms_registry_import_revocation(struct ms_registry *reg, const struct ms_revoc
 {
 	if (reg_writable(reg) < 0 || reg_begin(reg) < 0)
 		return -1;
-	sqlite3_stmt *st = reg_prepare(
+	struct db_stmt *st = reg_prepare(
 	    reg, "INSERT INTO revocations (kind, subject, reason, time, identity, issuer)"
 	         " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT DO NOTHING");
 	if (!st) {
@@ -411,12 +417,12 @@ int ms_registry_import_revocation(struct ms_registry *reg, const struct ms_revoc
 	reg_bind_text(st, 1, r->kind);
 	reg_bind_text(st, 2, r->subject);
 	reg_bind_text(st, 3, r->reason);
-	sqlite3_bind_int64(st, 4, r->time);
+	db_bind_int64(st, 4, r->time);
 	reg_bind_text(st, 5, r->identity);
 	reg_bind_text(st, 6, r->issuer);
 	int rc = reg_step(reg, st);
-	int added = rc == SQLITE_DONE && sqlite3_changes(sqlite3_db_handle(st)) > 0;
-	sqlite3_finalize(st);
+	int added = rc == DB_DONE && db_changes(st) > 0;
+	db_finalize(st);
 	if (rc >= 0 && added) {
 		cJSON *d = cJSON_CreateObject();
 		cJSON_AddStringToObject(d, "kind", r->kind);
@@ -441,11 +447,11 @@ int ms_registry_import_revocation(struct ms_registry *reg, const struct ms_revoc
 /* ---- CAs and identities ---- */
 
 /* BEGIN IMMEDIATE and the write's statement; NULL (rolled back) on error. */
-static sqlite3_stmt *begin_write(struct ms_registry *reg, const char *sql)
+static struct db_stmt *begin_write(struct ms_registry *reg, const char *sql)
 {
 	if (reg_writable(reg) < 0 || reg_begin(reg) < 0)
 		return NULL;
-	sqlite3_stmt *st = reg_prepare(reg, sql);
+	struct db_stmt *st = reg_prepare(reg, sql);
 	if (!st)
 		reg_rollback(reg);
 	return st;
@@ -461,7 +467,7 @@ static cJSON *anchor_detail(const char *label)
 
 int ms_registry_trust_add_ca(struct ms_registry *reg, const struct ms_trust_ca *ca)
 {
-	sqlite3_stmt *st = begin_write(
+	struct db_stmt *st = begin_write(
 	    reg,
 	    "INSERT INTO trusted_cas (id, pem, subject, label, added)"
 	    " VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (id) DO UPDATE SET label = excluded.label");
@@ -471,7 +477,7 @@ int ms_registry_trust_add_ca(struct ms_registry *reg, const struct ms_trust_ca *
 	reg_bind_text(st, 2, ca->pem);
 	reg_bind_text(st, 3, ca->subject);
 	reg_bind_text(st, 4, ca->label);
-	sqlite3_bind_int64(st, 5, (int64_t)time(NULL));
+	db_bind_int64(st, 5, (int64_t)time(NULL));
 	/* The certificate itself, so that the log alone says what is trusted. */
 	cJSON *d = anchor_detail(ca->label);
 	cJSON_AddStringToObject(d, "pem", ca->pem);
@@ -484,7 +490,7 @@ int ms_registry_trust_add_ca(struct ms_registry *reg, const struct ms_trust_ca *
 
 int ms_registry_trust_add_identity(struct ms_registry *reg, const struct ms_trust_identity *id)
 {
-	sqlite3_stmt *st =
+	struct db_stmt *st =
 	    begin_write(reg, "INSERT INTO trusted_identities"
 	                     " (id, identity, issuer, trusted_root, label, added)"
 	                     " VALUES (?1, ?2, ?3, ?4, ?5, ?6) ON CONFLICT (id) DO UPDATE"
@@ -496,7 +502,7 @@ int ms_registry_trust_add_identity(struct ms_registry *reg, const struct ms_trus
 	reg_bind_text(st, 3, id->issuer);
 	reg_bind_text(st, 4, id->trusted_root);
 	reg_bind_text(st, 5, id->label);
-	sqlite3_bind_int64(st, 6, (int64_t)time(NULL));
+	db_bind_int64(st, 6, (int64_t)time(NULL));
 	cJSON *d = anchor_detail(id->label);
 	cJSON_AddStringToObject(d, "identity", id->identity);
 	cJSON_AddStringToObject(d, "issuer", id->issuer);
@@ -511,8 +517,8 @@ int ms_registry_trust_add_identity(struct ms_registry *reg, const struct ms_trus
 int ms_registry_trust_remove_anchor(struct ms_registry *reg, const char *what, const char *id)
 {
 	int ca = strcmp(what, "ca") == 0;
-	sqlite3_stmt *st = begin_write(reg, ca ? "DELETE FROM trusted_cas WHERE id = ?1"
-	                                       : "DELETE FROM trusted_identities WHERE id = ?1");
+	struct db_stmt *st = begin_write(reg, ca ? "DELETE FROM trusted_cas WHERE id = ?1"
+	                                         : "DELETE FROM trusted_identities WHERE id = ?1");
 	if (!st)
 		return -1;
 	reg_bind_text(st, 1, id);
@@ -531,14 +537,15 @@ int ms_registry_revoke_identity(struct ms_registry *reg, const char *identity, c
 	                          .identity = (char *)identity,
 	                          .issuer = (char *)issuer};
 	ms_identity_id(identity, issuer, r.subject);
-	sqlite3_stmt *st = begin_write(reg, "INSERT OR REPLACE INTO revocations"
-	                                    " (kind, subject, reason, time, identity, issuer)"
-	                                    " VALUES ('identity', ?1, ?2, ?3, ?4, ?5)");
+	struct db_stmt *st =
+	    begin_write(reg, "INSERT INTO revocations"
+	                     " (kind, subject, reason, time, identity, issuer)"
+	                     " VALUES ('identity', ?1, ?2, ?3, ?4, ?5)" REVOCATION_REPLACES);
 	if (!st)
 		return -1;
 	reg_bind_text(st, 1, r.subject);
 	reg_bind_text(st, 2, reason);
-	sqlite3_bind_int64(st, 3, r.time);
+	db_bind_int64(st, 3, r.time);
 	reg_bind_text(st, 4, identity);
 	reg_bind_text(st, 5, issuer);
 	cJSON *d = cJSON_CreateObject();

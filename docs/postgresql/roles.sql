@@ -1,0 +1,76 @@
+-- Least privilege for a modelseal registry on PostgreSQL.
+--
+-- Three group roles (NOLOGIN; grant them to login roles):
+--   modelseal_owner   owns the registry's tables: creates the schema (the
+--                     first write), trust, revoke, checkpoint, registry copy.
+--   modelseal_signer  CI runners: sign (records models, edges, events) and
+--                     verify (records its result as an event). It may only
+--                     add rows: no UPDATE or DELETE of events, no
+--                     TRUNCATE, no trust or revocation changes.
+--   modelseal_reader  deploy hosts: verify, log, show, lineage, audit. Only
+--                     SELECT (verify cannot record its event: that is fine).
+--
+-- Run it as a role that may create roles, in the registry's database, once
+-- the registry exists, for example:
+--   createdb -O ci_owner modelseal
+--   modelseal --registry postgresql://ci_owner@db.example/modelseal trust add team.pub
+--   psql -d modelseal -v ON_ERROR_STOP=1 -f roles.sql
+--   psql -d modelseal -c 'GRANT modelseal_signer TO ci_runner'
+--
+-- Re-signing a recorded model updates its models row (new signature,
+-- maybe a name). The signer therefore has UPDATE on exactly those columns
+-- of models (and on edges.relation), but the database itself refuses any
+-- such row unless the newest 'signed' event of the model, appended in the
+-- same transaction, records it: the deferred constraint triggers
+-- models_backed and edges_backed (modelseal_model_backed(),
+-- modelseal_edge_backed()) check it at commit, for every role. So a signer
+-- can re-sign, which appends to the log, but cannot rewrite the log or a
+-- row behind its back: events stay append-only (trigger events_no_update,
+-- no UPDATE/DELETE/TRUNCATE privilege), and older events keep the history.
+
+DO $$
+BEGIN
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'modelseal_owner') THEN
+    CREATE ROLE modelseal_owner NOLOGIN;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'modelseal_signer') THEN
+    CREATE ROLE modelseal_signer NOLOGIN;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'modelseal_reader') THEN
+    CREATE ROLE modelseal_reader NOLOGIN;
+  END IF;
+END
+$$;
+
+-- The owner role owns the schema's objects from now on (the login role
+-- that created them is typically a member of it).
+ALTER TABLE modelseal_registry OWNER TO modelseal_owner;
+ALTER TABLE models OWNER TO modelseal_owner;
+ALTER TABLE edges OWNER TO modelseal_owner;
+ALTER TABLE events OWNER TO modelseal_owner;
+ALTER TABLE meta OWNER TO modelseal_owner;
+ALTER TABLE trusted_keys OWNER TO modelseal_owner;
+ALTER TABLE trusted_cas OWNER TO modelseal_owner;
+ALTER TABLE trusted_identities OWNER TO modelseal_owner;
+ALTER TABLE revocations OWNER TO modelseal_owner;
+ALTER TABLE checkpoints OWNER TO modelseal_owner;
+ALTER FUNCTION modelseal_append_only() OWNER TO modelseal_owner;
+ALTER FUNCTION modelseal_model_backed() OWNER TO modelseal_owner;
+ALTER FUNCTION modelseal_edge_backed() OWNER TO modelseal_owner;
+
+-- Nobody else by default.
+REVOKE ALL ON modelseal_registry, models, edges, events, meta, trusted_keys, trusted_cas,
+  trusted_identities, revocations, checkpoints FROM PUBLIC;
+
+-- Readers and signers read everything (verify replays the trust log).
+GRANT SELECT ON modelseal_registry, models, edges, events, meta, trusted_keys, trusted_cas,
+  trusted_identities, revocations, checkpoints TO modelseal_reader, modelseal_signer;
+
+-- Signers add rows.
+GRANT INSERT ON models, edges, events TO modelseal_signer;
+GRANT USAGE ON SEQUENCE models_id_seq TO modelseal_signer;
+-- Re-signing: only these columns, and only rows its new event records
+-- (models_backed / edges_backed above).
+GRANT UPDATE (name, version, signer, statement, bundle, provenance) ON models
+  TO modelseal_signer;
+GRANT UPDATE (relation) ON edges TO modelseal_signer;
