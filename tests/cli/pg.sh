@@ -12,8 +12,8 @@
 #   pg_restart          start it again on the same data
 #   pg_newdb NAME       create database NAME, print its registry URL
 #   pg_url NAME [USER]  the registry URL of database NAME (as USER)
-#   pg_sql DB SQL...    run SQL as the superuser, unaligned output as sqlite3 -batch
-#   pg_sql_as USER DB SQL...  the same as USER
+#   pg_sql DB SQL       run SQL as the superuser, unaligned output as sqlite3 -batch
+#   pg_sql_as USER DB SQL  the same as USER
 #
 # PG_BINDIR=DIR: the server binaries are there (and only there).
 
@@ -102,16 +102,11 @@ pg_url() {
 	echo "postgresql:///$1?host=$PG_DIR&user=${2:-$PG_SUPER}"
 }
 
+# (no variables: the callers' are global too)
 pg_sql_as() {
-	_u=$1 _db=$2
-	shift 2
-	"$PG_BIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 -h "$PG_DIR" -U "$_u" -d "$_db" -c "$*"
+	"$PG_BIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 -h "$PG_DIR" -U "$1" -d "$2" -c "$3"
 }
-pg_sql() {
-	_db=$1
-	shift
-	pg_sql_as "$PG_SUPER" "$_db" "$@"
-}
+pg_sql() { pg_sql_as "$PG_SUPER" "$1" "$2"; }
 
 pg_newdb() {
 	pg_sql postgres "CREATE DATABASE \"$1\"" >/dev/null && pg_url "$1"

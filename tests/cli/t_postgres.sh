@@ -122,6 +122,10 @@ run 0 host ci "$MS" revoke k.pub --reason "key leaked" --yes
 run 1 host deploy "$MS" verify par/m3
 expect_out 'key leaked'
 run 0 "$MS" audit
+"$MS" keygen -o ck --no-passphrase >/dev/null 2>&1
+run 0 "$MS" checkpoint --key ck.key -o cp.json
+run 0 "$MS" audit --checkpoint cp.json --key ck.pub
+check "the checkpoint is kept in the database" [ "$(sq "SELECT count(*) FROM checkpoints")" = 1 ]
 CLEAN=$(head_of "$URL")
 
 # ---- tampering through psql, as the owner, triggers disabled ----
@@ -131,14 +135,14 @@ pg_sql "$PG_TEST_DB" "CREATE DATABASE \"${PG_TEST_DB}_clean\" TEMPLATE \"$PG_TES
 n_tamper=0
 tamper() {
 	n_tamper=$((n_tamper + 1))
-	_db=${PG_TEST_DB}_t$n_tamper
-	pg_sql "$PG_TEST_DB" "CREATE DATABASE \"$_db\" TEMPLATE \"${PG_TEST_DB}_clean\"" >/dev/null
-	_u=$(pg_url "$_db")
-	psql_at "$_u" "ALTER TABLE events DISABLE TRIGGER USER; ALTER TABLE models DISABLE TRIGGER USER;
+	tdb=${PG_TEST_DB}_t$n_tamper
+	pg_sql "$PG_TEST_DB" "CREATE DATABASE \"$tdb\" TEMPLATE \"${PG_TEST_DB}_clean\"" >/dev/null
+	turl=$(pg_url "$tdb")
+	psql_at "$turl" "ALTER TABLE events DISABLE TRIGGER USER; ALTER TABLE models DISABLE TRIGGER USER;
 		$2; ALTER TABLE events ENABLE TRIGGER USER; ALTER TABLE models ENABLE TRIGGER USER" >/dev/null
-	run 1 "$MS" --registry "$_u" audit
+	run 1 "$MS" --registry "$turl" audit
 	expect_out "$3"
-	check "$1: audit --json says not ok" [ "$(head_of "$_u" | cut -d' ' -f1)" = false ]
+	check "$1: audit --json says not ok" [ "$(head_of "$turl" | cut -d' ' -f1)" = false ]
 }
 P3=$("$MS" digest par/m3 | cut -c8-)
 tamper "models row renamed" "UPDATE models SET version = '666' WHERE name = 'par3'" \
@@ -172,15 +176,19 @@ expect_out 'finetune: base@1'
 run 1 "$MS" --registry "$COPY" verify sq-base
 expect_out 'withdrawn'
 run 0 "$MS" --registry "$COPY" verify sq-ft
+COPIED=$(head_of "$COPY") # the verifies added their events
+check "verify recorded two events on the copy" [ "$(echo "$COPIED" | cut -d' ' -f2)" = $(($(echo "$SRC" | cut -d' ' -f2) + 2)) ]
 run 0 "$MS" registry copy "$COPY" "$T/back.db"
-check "PostgreSQL -> SQLite: same events and head hash" [ "$(head_of "$T/back.db")" = "$SRC" ]
+check "PostgreSQL -> SQLite: same events and head hash" [ "$(head_of "$T/back.db")" = "$COPIED" ]
 run 0 "$MS" registry copy "$URL" "$T/shared.db"
 check "the shared registry copied to SQLite: same head" [ "$(head_of "$T/shared.db")" = "$CLEAN" ]
+run 0 "$MS" --registry "$T/shared.db" audit --checkpoint cp.json --key ck.pub
+check "... its checkpoint and identity with it" [ "$(sqlite3 "$T/shared.db" "SELECT count(*) FROM checkpoints")" = 1 ]
 run 0 "$MS" --json registry copy "$URL" "$(newdb copy2)"
 expect_error "$MS" registry copy "$T/src.db" "$COPY"
-check "copy into a non-empty database: its events unchanged" [ "$(head_of "$COPY")" = "$SRC" ]
+check "copy into a non-empty database: its events unchanged" [ "$(head_of "$COPY")" = "$COPIED" ]
 expect_error "$MS" registry copy "$URL" "$T/back.db"
-check "copy into a non-empty SQLite file: unchanged" [ "$(head_of "$T/back.db")" = "$SRC" ]
+check "copy into a non-empty SQLite file: unchanged" [ "$(head_of "$T/back.db")" = "$COPIED" ]
 
 # ---- a password in the URL never shows ----
 mkmodel pwm
@@ -208,7 +216,10 @@ done
 check "the dump holds what the password URL signed" grep -q "$("$MS" digest pwm | cut -c8-)" dump.sql
 check "... and not the password" not grep -q "$PW" dump.sql
 run 0 "$MS" --registry "$PWURL" --json log
-check "--json log names the registry without the password" [ "$(jq -r .registry "$T/out")" = "$URL" ]
+check "--json log names the registry, user kept, password removed" \
+	[ "$(jq -r .registry "$T/out")" = "$(echo "$PWURL" | sed "s,:$PW@,@,")" ]
+run 0 "$MS" --registry "$QPWURL" --json log
+check "... the password parameter removed" [ "$(jq -r .registry "$T/out")" = "$URL" ]
 
 # ---- a database that is not a modelseal registry ----
 FOREIGN=$(newdb foreign)
@@ -251,8 +262,66 @@ kill $silent
 wait $silent 2>/dev/null
 
 # ---- least privilege: the signer role appends, the database refuses edits ----
-if [ ! -f "$ROLES" ]; then
-	fail "no role SQL at docs/postgresql/roles.sql"
-else
-	:
-fi
+# Login roles of this test (roles are the server's, not one database's).
+OWNER=${PG_TEST_DB}_owner SIGNER=${PG_TEST_DB}_signer READER=${PG_TEST_DB}_reader
+pg_sql postgres "CREATE ROLE $OWNER LOGIN; CREATE ROLE $SIGNER LOGIN; CREATE ROLE $READER LOGIN" >/dev/null
+LPDB=${PG_TEST_DB}_lp
+pg_sql postgres "CREATE DATABASE \"$LPDB\" OWNER $OWNER" >/dev/null
+"$MS" keygen -o lp --no-passphrase >/dev/null 2>&1
+mkmodel lp1
+mkmodel lp2
+mkmodel lp3
+# the owner creates the registry, then the role SQL (run by a role that may
+# create roles) hands its tables to modelseal_owner and grants the others
+run 0 "$MS" --registry "$(pg_url "$LPDB" "$OWNER")" trust add lp.pub --label release
+run 0 "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$PG_DIR" -U $PG_SUPER -d "$LPDB" -f "$ROLES"
+run 0 "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$PG_DIR" -U $PG_SUPER -d "$LPDB" -c \
+	"GRANT modelseal_owner TO $OWNER; GRANT modelseal_signer TO $SIGNER; GRANT modelseal_reader TO $READER"
+SURL=$(pg_url "$LPDB" "$SIGNER")
+RURL=$(pg_url "$LPDB" "$READER")
+run 0 "$MS" --registry "$SURL" sign --key lp.key --name lp --version 1 lp1
+expect_out '^recorded: '
+run 0 "$MS" --registry "$SURL" sign --key lp.key --name lp --version 2 --parent lp@1=finetune lp2
+run 0 "$MS" --registry "$SURL" sign --key lp.key --name lp --version 2 --parent lp@1=finetune lp2
+run 0 "$MS" --registry "$SURL" verify lp2
+run 0 "$MS" --registry "$SURL" lineage lp@2
+run 0 "$MS" --registry "$SURL" audit
+LPHEAD=$(head_of "$SURL")
+# refused ROLE SQL: the database refuses SQL run as ROLE, saying why
+refused() {
+	if pg_sql_as "$1" "$LPDB" "$2" >/dev/null 2>"$T/err"; then
+		fail "$1 may: $2"
+	elif grep -q 'permission denied\|must be owner\|append-only\|not recorded' "$T/err"; then
+		pass "$1 may not: $2"
+	else
+		fail "$1: $2 failed, but not as refused" "$(cat "$T/err")"
+	fi
+}
+for q in "UPDATE events SET detail = '{}'" "DELETE FROM events" "TRUNCATE events" \
+	"UPDATE models SET version = '9' WHERE version = '1'" "UPDATE models SET created = 0" \
+	"UPDATE models SET digest = repeat('0', 64) WHERE version = '1'" "DELETE FROM models" "DELETE FROM edges" \
+	"INSERT INTO trusted_keys (keyid, pem, label, added) VALUES (repeat('a', 64), 'x', 'evil', 0)" \
+	"DELETE FROM trusted_keys" "INSERT INTO revocations (kind, subject, reason, time) VALUES ('key', repeat('a', 64), 'x', 0)" \
+	"UPDATE meta SET value = 'x'" "DELETE FROM checkpoints" "ALTER TABLE events DISABLE TRIGGER USER" \
+	"DROP TRIGGER events_no_update ON events"; do
+	refused "$SIGNER" "$q"
+done
+for q in "INSERT INTO edges (child, parent, relation) SELECT parent, child, 'merge' FROM edges" \
+	"UPDATE models SET version = '9'" "DELETE FROM events"; do
+	refused "$READER" "$q"
+done
+check "the refusals changed nothing" [ "$(head_of "$SURL")" = "$LPHEAD" ]
+check "... lp@1 is still lp@1" [ "$(pg_sql "$LPDB" "SELECT name || '@' || version FROM models ORDER BY id LIMIT 1")" = lp@1 ]
+expect_error "$MS" --registry "$SURL" trust add k.pub
+expect_error "$MS" --registry "$SURL" revoke lp@1 --reason "signer's own" --yes
+run 0 "$MS" --registry "$RURL" verify lp1
+run 0 "$MS" --registry "$RURL" audit
+cp lp2/model.sig lp2.sig
+expect_error "$MS" --registry "$RURL" sign --key lp.key --name lp --version 3 lp3
+check "the reader's refused sign wrote no signature" [ ! -e lp3/model.sig ]
+check "all refused: the log is as before" [ "$(head_of "$SURL")" = "$LPHEAD" ]
+run 0 "$MS" --registry "$(pg_url "$LPDB" "$OWNER")" revoke lp@1 --reason "owner's call" --yes
+run 1 "$MS" --registry "$RURL" verify lp1
+expect_out "owner's call"
+pg_sql postgres "DROP DATABASE \"$LPDB\" WITH (FORCE)" >/dev/null
+pg_sql postgres "DROP ROLE $OWNER, $SIGNER, $READER" >/dev/null
