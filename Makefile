@@ -194,13 +194,16 @@ $(BUILD)/completion/modelseal.fish: $(BIN)
 	$(Q)$(BIN) completion fish >$@.tmp && mv $@.tmp $@
 
 EXAMPLES := $(sort $(wildcard examples/*/*))
+# Documentation files installed under DOCDIR: the PostgreSQL roles.
+DOCFILES := docs/postgresql/roles.sql
 
 # The binary, the man pages, the completions, the pre-deploy hook (as
 # modelseal-pre-deploy on PATH) and the examples.
 install: $(BIN) $(COMPLETIONS)
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(BASHCOMPDIR) \
 		$(DESTDIR)$(ZSHCOMPDIR) $(DESTDIR)$(FISHCOMPDIR) \
-		$(addprefix $(DESTDIR)$(DOCDIR)/,$(sort $(dir $(EXAMPLES))))
+		$(addprefix $(DESTDIR)$(DOCDIR)/,$(sort $(dir $(EXAMPLES)))) \
+		$(DESTDIR)$(DOCDIR)/postgresql
 	install -m 0755 $(BIN) $(DESTDIR)$(BINDIR)/modelseal
 	install -m 0755 examples/hooks/pre-deploy.sh $(DESTDIR)$(BINDIR)/modelseal-pre-deploy
 	install -m 0644 $(MANPAGES) $(DESTDIR)$(MANDIR)/man1/
@@ -208,6 +211,7 @@ install: $(BIN) $(COMPLETIONS)
 	install -m 0644 $(BUILD)/completion/_modelseal $(DESTDIR)$(ZSHCOMPDIR)/_modelseal
 	install -m 0644 $(BUILD)/completion/modelseal.fish $(DESTDIR)$(FISHCOMPDIR)/modelseal.fish
 	for f in $(EXAMPLES); do install -m 0644 $$f $(DESTDIR)$(DOCDIR)/$$f || exit 1; done
+	install -m 0644 $(DOCFILES) $(DESTDIR)$(DOCDIR)/postgresql/
 
 uninstall:
 	rm -f $(DESTDIR)$(BINDIR)/modelseal $(DESTDIR)$(BINDIR)/modelseal-pre-deploy
@@ -215,7 +219,9 @@ uninstall:
 	rm -f $(DESTDIR)$(BASHCOMPDIR)/modelseal $(DESTDIR)$(ZSHCOMPDIR)/_modelseal \
 		$(DESTDIR)$(FISHCOMPDIR)/modelseal.fish
 	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/,$(EXAMPLES))
+	rm -f $(addprefix $(DESTDIR)$(DOCDIR)/postgresql/,$(notdir $(DOCFILES)))
 	-rmdir $(addprefix $(DESTDIR)$(DOCDIR)/,$(sort $(dir $(EXAMPLES)))) $(DESTDIR)$(DOCDIR)/examples \
+		$(DESTDIR)$(DOCDIR)/postgresql \
 		$(DESTDIR)$(DOCDIR) 2>/dev/null
 
 # ---- release: tarball, Debian package, OCI image (scripts/ do the work) ----

@@ -3,11 +3,11 @@
 # elsewhere it prints the list for the local package manager.
 set -eu
 
-PKGS="libsodium-dev libssl-dev libarchive-dev libcjson-dev libsqlite3-dev libyaml-dev check
+PKGS="libsodium-dev libssl-dev libarchive-dev libcjson-dev libsqlite3-dev libyaml-dev libpq-dev check
 pkg-config make gcc openssl jq zstd xz-utils bzip2 gzip coreutils b3sum hyperfine
 time sqlite3 python3 clang libclang-rt-14-dev valgrind dpkg-dev debhelper lintian
 mmdebstrap umoci zsh fish build-essential libarchive-tools unzip tar util-linux
-python3-jsonschema"
+python3-jsonschema postgresql"
 # libarchive-tools (bsdtar), unzip, tar and python3: the extractors that
 # tests/cli/t_archive_diff.sh compares modelseal's archive reading with;
 # util-linux: flock(1) for the unpack staging test.
@@ -18,16 +18,17 @@ python3-jsonschema"
 # mmdebstrap and umoci for make deb, make image and make check-package
 # (which skips without them); zsh and fish to test their completion scripts;
 # python3-jsonschema to check --json output against docs/schema/ (without it
-# the tests use a small validator of their own).
+# the tests use a small validator of their own); postgresql (the server) for
+# the registry tests on PostgreSQL, which are skipped, saying so, without it.
 OPTIONAL="b3sum hyperfine clang libclang-rt-14-dev valgrind"
 OPTIONAL="$OPTIONAL build-essential dpkg-dev debhelper lintian mmdebstrap umoci zsh fish"
-OPTIONAL="$OPTIONAL python3-jsonschema"
+OPTIONAL="$OPTIONAL python3-jsonschema postgresql"
 
 if ! command -v apt-get >/dev/null 2>&1; then
 	echo "install-deps: no apt-get here. Install these (or your system's equivalents):" >&2
-	echo "  libsodium libssl(libcrypto) libarchive libcjson sqlite3 libyaml check pkg-config" >&2
+	echo "  libsodium libssl(libcrypto) libarchive libcjson sqlite3 libyaml libpq check pkg-config" >&2
 	echo "  (tests and benchmarks also use: openssl jq zstd xz bzip2 b3sum hyperfine" >&2
-	echo "   python3-jsonschema)" >&2
+	echo "   python3-jsonschema; the PostgreSQL server for its registry tests)" >&2
 	exit 1
 fi
 

@@ -76,7 +76,7 @@ SUITE=$(. /etc/os-release && echo "$VERSION_CODENAME")
 
 # ---- 1. the .deb ----
 dpkg-deb -f "$DEB" Depends >"$T/depends"
-for lib in libsodium23 libssl3 libarchive13 libcjson1 libsqlite3-0 libyaml-0-2 libc6; do
+for lib in libsodium23 libssl3 libarchive13 libcjson1 libsqlite3-0 libyaml-0-2 libpq5 libc6; do
 	check "Depends names $lib (from shlibs)" grep -qE "(^|, )$lib( \(>=|,|$)" "$T/depends"
 done
 dpkg-deb -c "$DEB" | awk '{print $6}' | sed 's,^\./,/,' >"$T/files"

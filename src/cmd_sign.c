@@ -2,6 +2,7 @@
 #include <cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "modelseal/cli.h"
 #include "modelseal/output.h"
@@ -198,21 +199,36 @@ static int before_sign(const struct ms_manifest *m, void *ctx)
 	return ms_sign_lineage_check(&a->lin, m);
 }
 
-/* After the signature is written: provenance beside it, then the record. */
-static int after_sign(struct sign_args *a, const struct ms_sign_result *res,
-                      const struct ms_seckey *key)
+/* After the signature is written to its temp file: the provenance's beside
+ * it, then the record (one transaction), and only once it is committed are
+ * both put in place. A record that fails (a lost database connection, a
+ * locked registry) leaves the model's signature files as they were. */
+static int after_sign(struct sign_args *a, struct ms_sign_result *res, const struct ms_seckey *key)
 {
-	char *prov_bundle = NULL;
+	char *prov_bundle = NULL, *prov_tmp = NULL;
 	if (ms_sign_lineage_wants_provenance(&a->lin) &&
 	    ms_sign_lineage_write_provenance(&a->lin, &res->manifest, res->signature, key,
-	                                     &prov_bundle, &a->provenance) < 0)
+	                                     &prov_bundle, &a->provenance, &prov_tmp) < 0)
 		return -1;
 	int rc = ms_sign_lineage_record(&a->lin, &res->manifest, res->statement, res->bundle,
 	                                res->keyid, prov_bundle);
 	free(prov_bundle);
-	if (rc < 0)
-		ms_error("%s was signed (%s) but not recorded in the registry", a->req.model,
-		         res->signature);
+	if (rc < 0) {
+		ms_error("%s was not signed: the registry did not record it; its signature files "
+		         "are unchanged",
+		         a->req.model);
+		if (prov_tmp)
+			unlink(prov_tmp);
+	} else if (ms_sign_put_in_place(res) < 0 ||
+	           (prov_tmp && ms_rename_temp(prov_tmp, a->provenance) < 0)) {
+		if (prov_tmp)
+			unlink(prov_tmp);
+		ms_error("%s was recorded in the registry, but its signature files could not be "
+		         "put in place; sign it again",
+		         a->req.model);
+		rc = -1;
+	}
+	free(prov_tmp);
 	return rc;
 }
 

@@ -61,6 +61,9 @@ char *ms_signature_inside_model(const char *model, const char *signature)
 
 void ms_sign_result_free(struct ms_sign_result *res)
 {
+	if (res->signature_tmp)
+		unlink(res->signature_tmp); /* never put in place */
+	free(res->signature_tmp);
 	if (res->lock_fd >= 0)
 		close(res->lock_fd); /* releases the flock */
 	free(res->signature);
@@ -107,8 +110,8 @@ static void remove_stale_temps(int dirfd, const char *model)
 	struct stat st;
 	while ((e = readdir(d)) != NULL)
 		if (is_signature_temp(e->d_name) &&
-		    fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 && S_ISREG(st.st_mode) &&
-		    unlinkat(dirfd, e->d_name, 0) == 0)
+		    fstatat(dirfd, e->d_name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		    S_ISREG(st.st_mode) && unlinkat(dirfd, e->d_name, 0) == 0)
 			ms_note("removed '%s/%s', left by an interrupted sign", model, e->d_name);
 	closedir(d);
 }
@@ -199,6 +202,14 @@ static int check_chain(const struct ms_sign_chain *chain, const struct ms_seckey
 	return 0;
 }
 
+int ms_sign_put_in_place(struct ms_sign_result *res)
+{
+	int rc = ms_rename_temp(res->signature_tmp, res->signature);
+	free(res->signature_tmp);
+	res->signature_tmp = NULL;
+	return rc;
+}
+
 int ms_sign_model(const struct ms_sign_request *req, const struct ms_seckey *key,
                   struct ms_sign_result *res)
 {
@@ -223,7 +234,8 @@ int ms_sign_model(const struct ms_sign_request *req, const struct ms_seckey *key
 	res->bundle = ms_bundle_sign_chain((const uint8_t *)res->statement, strlen(res->statement),
 	                                   MS_INTOTO_PAYLOAD_TYPE, key, req->chain);
 	memcpy(res->keyid, ms_pubkey_id(ms_seckey_public(key)), sizeof res->keyid);
-	if (ms_write_atomic(res->signature, res->bundle, strlen(res->bundle), 0644) < 0) {
+	res->signature_tmp = ms_write_temp(res->signature, res->bundle, strlen(res->bundle), 0644);
+	if (!res->signature_tmp) {
 		if (!req->signature && (errno == EACCES || errno == EROFS || errno == EPERM))
 			ms_note("hint: the model's directory is read-only; write the signature "
 			        "elsewhere with --signature FILE");

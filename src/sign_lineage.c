@@ -278,14 +278,15 @@ int ms_sign_lineage_exclude_provenance(const struct ms_sign_lineage *l, const ch
 
 int ms_sign_lineage_write_provenance(const struct ms_sign_lineage *l, const struct ms_manifest *m,
                                      const char *signature, const struct ms_seckey *key,
-                                     char **bundle, char **path)
+                                     char **bundle, char **path, char **tmp)
 {
 	char *statement = ms_sign_lineage_provenance(l, m);
 	*bundle = ms_bundle_sign((const uint8_t *)statement, strlen(statement),
 	                         MS_INTOTO_PAYLOAD_TYPE, key);
 	*path = ms_provenance_path(signature);
 	free(statement);
-	if (ms_write_atomic(*path, *bundle, strlen(*bundle), 0644) < 0) {
+	*tmp = ms_write_temp(*path, *bundle, strlen(*bundle), 0644);
+	if (!*tmp) {
 		free(*bundle);
 		free(*path);
 		*bundle = *path = NULL;

@@ -260,7 +260,7 @@ static void fsync_dir(const char *path)
 /* Writes data to a fresh temp file beside path (O_EXCL, mode set before any
  * byte lands) and fsyncs it. Returns the temp name, or NULL after reporting
  * (nothing left behind). */
-static char *write_temp(const char *path, const void *data, size_t len, mode_t mode)
+char *ms_write_temp(const char *path, const void *data, size_t len, mode_t mode)
 {
 	char *tmp = NULL;
 	int fd = -1;
@@ -277,8 +277,8 @@ static char *write_temp(const char *path, const void *data, size_t len, mode_t m
 		int saved = errno;
 		char *dir = ms_dirname(path);
 		if (saved == EACCES || saved == EROFS || saved == EPERM)
-			ms_error("cannot write '%s': directory '%s' is not writable (%s)", path, dir,
-				 strerror(saved));
+			ms_error("cannot write '%s': directory '%s' is not writable (%s)", path,
+			         dir, strerror(saved));
 		else
 			ms_error("cannot write '%s': %s", path, strerror(saved));
 		free(dir);
@@ -304,11 +304,8 @@ static char *write_temp(const char *path, const void *data, size_t len, mode_t m
 	return NULL;
 }
 
-int ms_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
+int ms_rename_temp(const char *tmp, const char *path)
 {
-	char *tmp = write_temp(path, data, len, mode);
-	if (!tmp)
-		return -1;
 	int rc = rename(tmp, path);
 	if (rc < 0) {
 		ms_error("cannot write '%s' (rename): %s", path, strerror(errno));
@@ -316,13 +313,22 @@ int ms_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
 	} else {
 		fsync_dir(path);
 	}
-	free(tmp);
 	return rc < 0 ? -1 : 0;
+}
+
+int ms_write_atomic(const char *path, const void *data, size_t len, mode_t mode)
+{
+	char *tmp = ms_write_temp(path, data, len, mode);
+	if (!tmp)
+		return -1;
+	int rc = ms_rename_temp(tmp, path);
+	free(tmp);
+	return rc;
 }
 
 int ms_write_new(const char *path, const void *data, size_t len, mode_t mode)
 {
-	char *tmp = write_temp(path, data, len, mode);
+	char *tmp = ms_write_temp(path, data, len, mode);
 	if (!tmp)
 		return -1;
 	/* link(2) fails if path exists, even a dangling symlink: never replaces. */

@@ -58,15 +58,15 @@ enum {
 /* The HASHING part of a command's usage text. */
 #define MS_HASHING_USAGE                                                                           \
 	"HASHING:\n"                                                                               \
-	"  --method shards|files   serialization method (default shards)\n"                       \
-	"  --shard-size SIZE       shard size for --method shards: bytes, or 64MiB, 1G...\n"      \
-	"  --hash sha256|blake2b   digest of each shard or file (default sha256)\n"               \
-	"  --ignore PATH           leave PATH (relative to the model root) out; repeatable\n"     \
-	"  --no-ignore-git         hash .git, .gitattributes, .github, .gitignore and\n"         \
-	"                          .cache/huggingface too\n"                                     \
-	"  --allow-symlinks        hash the targets of symlinks inside the model\n"               \
-	"  -j, --jobs N            hashing threads (default: online CPUs)\n"                     \
-	"  --archive               MODEL is an archive (tar, tar.gz/bz2/xz/zst, zip) whose\n"    \
+	"  --method shards|files   serialization method (default shards)\n"                        \
+	"  --shard-size SIZE       shard size for --method shards: bytes, or 64MiB, 1G...\n"       \
+	"  --hash sha256|blake2b   digest of each shard or file (default sha256)\n"                \
+	"  --ignore PATH           leave PATH (relative to the model root) out; repeatable\n"      \
+	"  --no-ignore-git         hash .git, .gitattributes, .github, .gitignore and\n"           \
+	"                          .cache/huggingface too\n"                                       \
+	"  --allow-symlinks        hash the targets of symlinks inside the model\n"                \
+	"  -j, --jobs N            hashing threads (default: online CPUs)\n"                       \
+	"  --archive               MODEL is an archive (tar, tar.gz/bz2/xz/zst, zip) whose\n"      \
 	"                          members are hashed without extracting\n"
 
 int ms_hashing_option(int opt, const char *arg, struct ms_hash_opts *o);
@@ -101,7 +101,7 @@ int ms_walk_hash(const struct ms_walk *w, const struct ms_hash_opts *o, struct m
  * owns the resources whose first byte, counted over the whole model, lies
  * in the k-th n-th of its bytes. *part_of is freshly allocated. */
 int ms_walk_hash_part(const struct ms_walk *w, const struct ms_hash_opts *o, unsigned part,
-		      unsigned parts, struct ms_manifest *m, uint16_t **part_of);
+                      unsigned parts, struct ms_manifest *m, uint16_t **part_of);
 
 /* Online CPUs, at least 1. */
 unsigned ms_online_cpus(void);

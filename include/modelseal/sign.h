@@ -30,7 +30,9 @@ struct ms_sign_request {
 };
 
 struct ms_sign_result {
-	char *signature; /* path written */
+	char *signature;     /* path the signature goes to */
+	char *signature_tmp; /* written there, until ms_sign_put_in_place (removed
+	                        by ms_sign_result_free when it was not) */
 	struct ms_manifest manifest;
 	char *statement; /* the exact payload bytes that were signed */
 	char *bundle;    /* the bundle JSON as written */
@@ -53,5 +55,8 @@ char *ms_signature_inside_model(const char *model, const char *signature);
 int ms_sign_model(const struct ms_sign_request *req, const struct ms_seckey *key,
                   struct ms_sign_result *res);
 void ms_sign_result_free(struct ms_sign_result *res);
+/* Renames the signature's temp file into place: after the registry
+ * recorded it, so that a failed record leaves the old signature as it was. */
+int ms_sign_put_in_place(struct ms_sign_result *res);
 
 #endif

@@ -72,11 +72,12 @@ int ms_sign_lineage_exclude_provenance(const struct ms_sign_lineage *l, const ch
                                        const char *signature, struct ms_hash_opts *hash);
 
 /* After signing: signs the provenance statement with key (DSSE in a
- * Sigstore bundle, like the model's signature) and writes it atomically
- * beside the signature. *bundle and *path are freshly allocated. */
+ * Sigstore bundle, like the model's signature) and writes it into a temp
+ * file *tmp beside where it goes, *path (ms_rename_temp puts it in place
+ * once recorded). *bundle, *path and *tmp are freshly allocated. */
 int ms_sign_lineage_write_provenance(const struct ms_sign_lineage *l, const struct ms_manifest *m,
                                      const char *signature, const struct ms_seckey *key,
-                                     char **bundle, char **path);
+                                     char **bundle, char **path, char **tmp);
 
 /* After the signature is written: records the model, its edges and the
  * 'signed' event (nothing with --no-record). provenance may be NULL. */

@@ -142,7 +142,7 @@ int ms_merkle_inclusion(const uint8_t *body, size_t body_len, uint64_t index, ui
  * whose size and root are the proof's and which carries a valid signature
  * by log. */
 int ms_signed_note_verify(const char *note, const struct ms_tr_log *log, uint64_t tree_size,
-                         const uint8_t root[32], char **why);
+                          const uint8_t root[32], char **why);
 
 /* rekor.c: the entry's canonicalized body (Rekor v1 dsse 0.0.1 and intoto
  * 0.0.2, Rekor v2 hashedrekord and dsse 0.0.2) records this bundle's

@@ -48,6 +48,12 @@ int ms_read_file(const char *path, size_t max, const char *what, char **out, siz
  * a part: temp file beside it (O_EXCL), fsync, rename, fsync of the directory.
  * The temp file is removed on any failure. */
 int ms_write_atomic(const char *path, const void *data, size_t len, mode_t mode);
+/* Its two halves, for a write that must wait for something else (sign
+ * waits for the registry's commit): the data in a synced temp file beside
+ * path (PATH.<pid>.<n>.tmp), its name or NULL after reporting; then the
+ * rename into place, which removes the temp file when it fails. */
+char *ms_write_temp(const char *path, const void *data, size_t len, mode_t mode);
+int ms_rename_temp(const char *tmp, const char *path);
 /* The same, but only when path does not exist yet (keys are never replaced
  * by accident): -1 with "already exists" otherwise. */
 int ms_write_new(const char *path, const void *data, size_t len, mode_t mode);

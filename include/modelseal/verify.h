@@ -74,8 +74,8 @@ struct ms_verify_result {
 	int verified;                   /* signature good and no problem */
 	char *signature;                /* bundle path read */
 	const struct ms_pubkey *signer; /* the key that verified, or NULL */
-	char *claimed_signer; /* problem "untrusted": the key id the bundle names
-	                         (its claim, unverified), or NULL */
+	char *claimed_signer;           /* problem "untrusted": the key id the bundle names
+	                                   (its claim, unverified), or NULL */
 	char *identity, *issuer;        /* keyless: the certificate's SAN and OIDC
 	                                   issuer that verified, else NULL */
 	int64_t signed_time;            /* keyless: the verified signing time */

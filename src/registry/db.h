@@ -34,7 +34,7 @@ struct db_backend {
 	void (*close)(struct ms_registry *r);
 	struct db_stmt *(*prepare)(struct ms_registry *r, const char *sql);
 	void (*finalize)(struct db_stmt *st);
-	/* Back to before the first step, bindings cleared. */
+	/* Back to before the first step; the bindings stay. */
 	void (*reset)(struct db_stmt *st);
 	void (*bind_text)(struct db_stmt *st, int i, const char *s); /* NULL: SQL NULL */
 	void (*bind_int64)(struct db_stmt *st, int i, int64_t v);

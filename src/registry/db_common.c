@@ -97,15 +97,19 @@ char *db_redact_location(const char *location)
 	 * name, even when the '@' was meant otherwise (too much hidden, never
 	 * too little). */
 	const char *at = strrchr(rest, '@');
+	/* A query that began before that '@' goes on after it. */
+	int in_query = at && memchr(rest, '?', (size_t)(at - rest)) != NULL;
 	if (at) {
-		size_t user = strcspn(rest, ":@");
+		size_t user = strcspn(rest, ":@?");
 		ms_buf_append(&out, rest, user);
 		ms_buf_append(&out, "@", 1);
 		rest = at + 1;
 	}
-	size_t hostpath = strcspn(rest, "?");
+	size_t hostpath = in_query ? 0 : strcspn(rest, "?");
 	ms_buf_append(&out, rest, hostpath);
-	if (rest[hostpath] == '?')
+	if (in_query)
+		redact_query(&out, rest);
+	else if (rest[hostpath] == '?')
 		redact_query(&out, rest + hostpath + 1);
 	ms_buf_append(&out, "", 1);
 	return out.data;

@@ -24,8 +24,6 @@
 #define EVENT_LOCK_TIMEOUT "1500ms"
 /* The advisory lock key every writer takes: "MSRG". */
 #define WRITE_LOCK_KEY "1297306183"
-/* Serialization failures and deadlocks are retried this often. */
-#define MAX_RETRIES 5
 
 #define TEXTOID 25
 #define INT8OID 20
@@ -51,13 +49,27 @@ static struct pg_stmt *pg(struct db_stmt *st)
 	return (struct pg_stmt *)st;
 }
 
-/* libpq's message on one line, without its trailing newline. */
+/* libpq's message on one line: its line breaks and indentation as single
+ * spaces, none at the end. */
 static void one_line(const char *msg, char *out, size_t size)
 {
-	snprintf(out, size, "%s", msg ? msg : "");
-	for (char *p = out; *p; p++)
-		if (*p == '\n' || *p == '\r')
-			*p = *(p + 1) ? ' ' : '\0';
+	size_t n = 0;
+	for (const char *p = msg ? msg : ""; *p && n + 1 < size; p++) {
+		int space = *p == '\n' || *p == '\r' || *p == '\t' || *p == ' ';
+		if (!space)
+			out[n++] = *p;
+		else if (n > 0 && out[n - 1] != ' ')
+			out[n++] = ' ';
+	}
+	while (n > 0 && out[n - 1] == ' ')
+		n--;
+	out[n] = '\0';
+}
+
+static int retryable(const PGresult *res)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	return state && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0);
 }
 
 static void report(struct ms_registry *r, const PGresult *res, const char *sql)
@@ -74,18 +86,19 @@ static void report(struct ms_registry *r, const PGresult *res, const char *sql)
 	}
 	one_line(res ? PQresultErrorMessage(res) : PQerrorMessage(conn(r)), msg, sizeof msg);
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	if (retryable(res)) {
+		r->retryable = 1;
+		if (r->quiet) { /* reg_retry runs the transaction again */
+			ms_debug("registry %s: %s (in: %s)", r->path, msg, ex);
+			return;
+		}
+	}
 	if (state && strcmp(state, "42501") == 0)
 		reg_error(r, "%s (in: %s); this database role may not do that", msg, ex);
 	else if (state && strcmp(state, "55P03") == 0)
 		reg_error(r, "still locked by another writer after waiting (in: %s)", ex);
 	else
 		reg_error(r, "%s (in: %s)", msg, ex);
-}
-
-static int retryable(const PGresult *res)
-{
-	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-	return state && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0);
 }
 
 static struct db_stmt *pg_prepare(struct ms_registry *r, const char *sql)
@@ -112,19 +125,15 @@ static void clear(struct pg_stmt *s)
 
 static void pg_reset(struct db_stmt *st)
 {
-	struct pg_stmt *s = pg(st);
-	clear(s);
-	for (int i = 0; i < s->n_params; i++) {
-		free(s->values[i]);
-		s->values[i] = NULL;
-		s->types[i] = TEXTOID;
-	}
+	clear(pg(st));
 }
 
 static void pg_finalize(struct db_stmt *st)
 {
 	struct pg_stmt *s = pg(st);
-	pg_reset(st);
+	clear(s);
+	for (int i = 0; i < s->n_params; i++)
+		free(s->values[i]);
 	free(s->values);
 	free(s->types);
 	free(s->sql);
@@ -265,7 +274,7 @@ static int pg_begin_write(struct ms_registry *r)
 		int rc = exec_keep(r, "BEGIN ISOLATION LEVEL READ COMMITTED", NULL);
 		if (rc == 0)
 			rc = exec_keep(r, "SELECT pg_advisory_xact_lock(" WRITE_LOCK_KEY ")", &res);
-		int again = rc < 0 && retryable(res) && tries + 1 < MAX_RETRIES;
+		int again = rc < 0 && retryable(res) && tries + 1 < REG_MAX_TRIES;
 		if (rc < 0 && retryable(res) && !again)
 			report(r, res, "SELECT pg_advisory_xact_lock");
 		PQclear(res);
@@ -396,6 +405,16 @@ static int connect_db(struct ms_registry *r)
 		return -1;
 	}
 	PQsetNoticeProcessor(c, notice, NULL);
+	/* The event hashes cover the text's exact bytes: a server that stores
+	 * text in another encoding would change them. */
+	const char *enc = PQparameterStatus(c, "server_encoding");
+	if (!enc || (strcmp(enc, "UTF8") != 0 && strcmp(enc, "SQL_ASCII") != 0)) {
+		reg_error(r,
+		          "the database's encoding is %s: a registry needs UTF8 (createdb -E UTF8 "
+		          "-T template0)",
+		          enc ? enc : "unknown");
+		return -1;
+	}
 	char *set =
 	    ms_asprintf("SET lock_timeout = '%s'", r->silent ? EVENT_LOCK_TIMEOUT : LOCK_TIMEOUT);
 	int rc = pg_exec(r, set);

@@ -71,7 +71,6 @@ static void sq_finalize(struct db_stmt *st)
 static void sq_reset(struct db_stmt *st)
 {
 	sqlite3_reset(raw(st));
-	sqlite3_clear_bindings(raw(st));
 }
 
 static void sq_bind_text(struct db_stmt *st, int i, const char *s)

@@ -179,6 +179,21 @@ void reg_rollback(struct ms_registry *r)
 	r->be->rollback(r);
 }
 
+int reg_retry(struct ms_registry *r, int (*fn)(struct ms_registry *r, const void *ctx),
+              const void *ctx)
+{
+	for (int tries = 1;; tries++) {
+		r->retryable = 0;
+		r->quiet = tries < REG_MAX_TRIES;
+		int rc = fn(r, ctx);
+		r->quiet = 0;
+		if (rc == 0 || !r->retryable || tries == REG_MAX_TRIES)
+			return rc;
+		ms_debug("registry %s: serialization failure or deadlock; trying again (%d of %d)",
+		         r->path, tries + 1, REG_MAX_TRIES);
+	}
+}
+
 int reg_is_hex(const char *s, size_t min, size_t max)
 {
 	size_t n = strspn(s, "0123456789abcdef");

@@ -101,16 +101,27 @@ int reg_append_event(struct ms_registry *r, const char *kind, const char *subjec
 	return rc < 0 ? -1 : 0;
 }
 
-int ms_registry_record_event(struct ms_registry *reg, enum ms_event_kind kind, const char *subject,
-                             const char *detail)
+struct event_args {
+	const char *kind, *subject, *detail;
+};
+
+static int record_event(struct ms_registry *reg, const void *ctx)
 {
+	const struct event_args *e = ctx;
 	if (reg_begin(reg) < 0)
 		return -1;
-	if (reg_append_event(reg, ms_event_kind_name(kind), subject, detail) < 0) {
+	if (reg_append_event(reg, e->kind, e->subject, e->detail) < 0) {
 		reg_rollback(reg);
 		return -1;
 	}
 	return reg_commit(reg);
+}
+
+int ms_registry_record_event(struct ms_registry *reg, enum ms_event_kind kind, const char *subject,
+                             const char *detail)
+{
+	struct event_args e = {ms_event_kind_name(kind), subject, detail};
+	return reg_retry(reg, record_event, &e);
 }
 
 int ms_registry_note_event(enum ms_event_kind kind, const char *subject, const char *detail)

@@ -20,6 +20,8 @@ struct ms_registry {
 	int held;       /* ms_registry_lock()'s transaction awaits the next write */
 	int wrote;      /* committed a write */
 	int given;      /* the location was given (not the default) */
+	int retryable;  /* the last error was a serialization failure or deadlock */
+	int quiet;      /* reg_retry will try again: such an error is not shown */
 	/* reg_prepare_cached: statements run once per model or event */
 	const char *cached_sql[4];
 	struct db_stmt *cached[4];
@@ -29,7 +31,7 @@ struct ms_registry {
 void reg_error(struct ms_registry *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 /* A statement kept prepared in the handle (sql: a string literal, told
- * apart by its address), reset and unbound. Never finalize it; reset it
+ * apart by its address), reset (bind every parameter again). Never finalize it; reset it
  * (reg_done) as soon as its row is read, so that it holds no snapshot. */
 struct db_stmt *reg_prepare_cached(struct ms_registry *r, const char *sql);
 void reg_done(struct db_stmt *st);
@@ -43,6 +45,13 @@ int reg_commit(struct ms_registry *r);
 void reg_rollback(struct ms_registry *r);
 /* -1 with an error when the registry was opened read-only. */
 int reg_writable(struct ms_registry *r);
+
+/* Runs fn (one whole write transaction: begin to commit) again when it
+ * failed only from a serialization failure or a deadlock (PostgreSQL
+ * SQLSTATE 40001, 40P01), up to REG_MAX_TRIES times in all. */
+#define REG_MAX_TRIES 5
+int reg_retry(struct ms_registry *r, int (*fn)(struct ms_registry *r, const void *ctx),
+              const void *ctx);
 
 /* Runs st (a write) and appends an event in the transaction the caller
  * began, then commits; rolls back on error. Finalizes st, frees detail. */

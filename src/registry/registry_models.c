@@ -142,9 +142,10 @@ static int check_record(struct ms_registry *r, const struct ms_model_record *m)
 	return 0;
 }
 
-int ms_registry_record_model(struct ms_registry *reg, const struct ms_model_record *m)
+static int record_model(struct ms_registry *reg, const void *ctx)
 {
-	if (check_record(reg, m) < 0 || reg_begin(reg) < 0)
+	const struct ms_model_record *m = ctx;
+	if (reg_begin(reg) < 0)
 		return -1;
 	/* Checked again under the write lock: another signer may have won. */
 	if (m->name && ms_registry_check_name(reg, m->name, m->version, m->digest) < 0)
@@ -167,4 +168,11 @@ int ms_registry_record_model(struct ms_registry *reg, const struct ms_model_reco
 fail:
 	reg_rollback(reg);
 	return -1;
+}
+
+int ms_registry_record_model(struct ms_registry *reg, const struct ms_model_record *m)
+{
+	if (check_record(reg, m) < 0)
+		return -1;
+	return reg_retry(reg, record_model, m);
 }

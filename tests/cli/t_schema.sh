@@ -143,6 +143,8 @@ json_valid bundle m/model.provenance.sig
 err 2 "$MS" --json checkpoint --key missing.key
 doc audit 0 "$MS" --json audit --checkpoint cp.json --key k.pub
 err 2 "$MS" --json audit --checkpoint cp.json
+doc registry-copy 0 "$MS" --json registry copy "$REG" "$T/copy.db"
+err 2 "$MS" --json registry copy "$REG" "$T/copy.db"
 doc trust-file 0 "$MS" --json trust export
 doc trust-export 0 "$MS" --json trust export -o trust.json
 check "trust export -o: counts" [ "$(jq -c '[.keys_exported, .revocations_exported]' "$T/out")" = '[2,2]' ]
