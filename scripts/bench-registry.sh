@@ -83,18 +83,28 @@ t0=$(ms_now)
 "$MS" audit >/dev/null && echo "audit: intact ($(( ($(ms_now) - t0) / 1000 )) ms)"
 
 # ---- PostgreSQL beside SQLite ----
-# time_signs LABEL REGISTRY PREFIX: best and median of 7 recorded signs of
-# distinct tiny models (a sign of a model already recorded is not the case
-# that matters), the whole command as a CI job runs it.
+# time_signs LABEL REGISTRY PREFIX: 7 recorded signs of distinct tiny models
+# (a sign of a model already recorded is not the case that matters), each
+# beside a sign of another tiny model with --no-record: best and median of
+# the whole command as a CI job runs it, and the registry's share (the
+# medians' difference: connecting, the write transaction, the commit).
 time_signs() {
 	for i in 1 2 3 4 5 6 7; do
-		mkdir -p "$WORK/s/$3$i" && printf 'tiny %s' "$3$i" >"$WORK/s/$3$i/w.bin"
+		for m in "$3$i" "$3$i-n"; do
+			mkdir -p "$WORK/s/$m" && printf 'tiny %s' "$m" >"$WORK/s/$m/w.bin"
+		done
 		a=$(ms_now)
 		MODELSEAL_REGISTRY=$2 "$MS" sign --key k.key --name "$3$i" --version 1 "$WORK/s/$3$i" >/dev/null
 		b=$(ms_now)
-		echo $((b - a))
-	done | sort -n | awk -v l="$1" '{v[NR]=$1} END {
-		printf "%-40s best %7.1f ms  median %7.1f ms\n", l, v[1]/1000, v[4]/1000 }'
+		MODELSEAL_REGISTRY=$2 "$MS" sign --key k.key --no-record "$WORK/s/$3$i-n" >/dev/null
+		c=$(ms_now)
+		echo $((b - a)) $((c - b))
+	done >"$WORK/signs"
+	r=$(cut -d' ' -f1 "$WORK/signs" | sort -n | sed -n '1p;4p' | tr '\n' ' ')
+	n=$(cut -d' ' -f2 "$WORK/signs" | sort -n | sed -n 4p)
+	echo $r $n | awk -v l="$1" '{
+		printf "%-40s best %7.1f ms  median %7.1f ms\n", l, $1/1000, $2/1000
+		printf "%-40s median %7.1f ms\n", "  ... its registry share", ($2-$3)/1000 }'
 }
 # signs_per_second LABEL REGISTRY PREFIX COUNT: 8 signers at once, each
 # signing its own tiny models one after the other into REGISTRY; COUNT
@@ -134,8 +144,7 @@ MODELSEAL_REGISTRY="$PGURL" "$MS" lineage "$DEEPEST" >/dev/null # warm the serve
 time_cmd "lineage $DEEPEST (tree, PostgreSQL)" env MODELSEAL_REGISTRY="$PGURL" "$MS" lineage "$DEEPEST"
 time_cmd "lineage $DEEPEST (json, PostgreSQL)" env MODELSEAL_REGISTRY="$PGURL" "$MS" lineage --format json "$DEEPEST"
 time_signs "one recorded sign (PostgreSQL)" "$PGURL" pg
-time_cmd "one sign, not recorded (no registry)" "$MS" sign --key k.key --no-record "$WORK/s/pg1"
 signs_per_second "8 concurrent signers (PostgreSQL)" "$PGURL" pgc pg_count
-echo "targets (PostgreSQL): lineage < 100 ms, one recorded sign < 10 ms"
+echo "targets (PostgreSQL): lineage < 100 ms, one recorded sign < 10 ms (its registry share)"
 t0=$(ms_now)
 MODELSEAL_REGISTRY="$PGURL" "$MS" audit >/dev/null && echo "audit (PostgreSQL): intact ($(( ($(ms_now) - t0) / 1000 )) ms)"
