@@ -31,8 +31,14 @@ static int load_trust(struct ms_gate *g)
 	if (g->trust_file && ms_trust_load_file(g->trust_file, &g->trust) < 0)
 		return -1;
 	int have = ms_registry_open_if_exists(&g->reg);
-	if (have < 0 || (have && ms_registry_trust_load(g->reg, &reg_trust) < 0))
+	if (have < 0 || (have && ms_registry_trust_load(g->reg, &reg_trust) < 0)) {
+		/* Fail closed: whoever can cut a host off a shared registry must
+		 * not make it accept a revoked key or model that way. */
+		ms_note("hint: verify needs the registry's revocations and cannot read them, so "
+		        "it gives no verdict; to verify without a registry, point --registry "
+		        "(or $MODELSEAL_REGISTRY) at a path where there is none");
 		return -1;
+	}
 	for (size_t i = 0; i < reg_trust.n_revs; i++)
 		ms_trust_copy_revocation(&g->trust, &reg_trust.revs[i]);
 	if (!g->trust_file) { /* the keys, CAs and identities move over to g->trust */

@@ -2,9 +2,12 @@
  * the registry's identity, checkpoints), from one registry into a new or
  * empty one, whatever the backends. The copy is one write transaction on
  * the destination, audited against the source's head before it commits. */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "modelseal/util.h"
 #include "registry_int.h"
@@ -145,10 +148,23 @@ static int check_copy(struct ms_registry *dst, const struct ms_audit *want)
 	return ok ? 0 : -1;
 }
 
+/* A SQLite file the copy made and did not fill goes again, with its WAL. */
+static void remove_new_file(const char *path)
+{
+	static const char *const suffixes[] = {"", "-wal", "-shm", "-journal"};
+	for (size_t i = 0; i < MS_ARRAY_LEN(suffixes); i++) {
+		char *p = ms_asprintf("%s%s", path, suffixes[i]);
+		unlink(p);
+		free(p);
+	}
+}
+
 int ms_registry_copy(const char *from, const char *to, struct ms_copy *out)
 {
 	struct ms_registry *src = NULL, *dst = NULL;
 	struct ms_audit a = {0};
+	struct stat st;
+	int new_file = !ms_registry_is_url(to) && lstat(to, &st) != 0 && errno == ENOENT;
 	memset(out, 0, sizeof *out);
 	int rc = ms_registry_open(from, 0, &src) < 0 || audit_source(src, &a) < 0 ||
 	                 ms_registry_open(to, MS_REG_CREATE, &dst) < 0
@@ -170,9 +186,12 @@ int ms_registry_copy(const char *from, const char *to, struct ms_copy *out)
 		out->from = ms_strdup(ms_registry_path(src));
 		out->to = ms_strdup(ms_registry_path(dst));
 	}
+	int made = new_file && dst != NULL;
 	ms_audit_free(&a);
 	ms_registry_close(src);
 	ms_registry_close(dst);
+	if (rc < 0 && made)
+		remove_new_file(to);
 	return rc;
 }
 

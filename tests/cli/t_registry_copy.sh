@@ -50,6 +50,10 @@ CREATE TRIGGER events_no_update BEFORE UPDATE ON events
 expect_error "$MS" registry copy "$T/bad.db" "$T/copy3.db"
 expect_err "not intact (event 2 .*): refusing to copy it"
 check "a refused source leaves no destination" [ ! -e "$T/copy3.db" ]
+# a destination whose directory is missing: refused before anything is made
+expect_error "$MS" registry copy "$REG" "$T/nodir/copy.db"
+expect_err "directory '$T/nodir' does not exist"
+check "nothing made" [ ! -e "$T/nodir" ]
 expect_error "$MS" registry
 expect_err "registry needs a subcommand: copy"
 expect_error "$MS" registry move a b
