@@ -233,7 +233,7 @@ check "the foreign database is left as it was" \
 	[ "$(psql_at "$FOREIGN" "SELECT string_agg(tablename, ',') FROM pg_tables WHERE schemaname = 'public'")" = customers ]
 expect_error "$MS" registry copy "$T/src.db" "$FOREIGN"
 
-# ---- servers that are down or silent: fail fast, verify still answers ----
+# ---- servers that are down or silent: fail fast, verify fails closed ----
 DOWN=$(echo "$URL" | sed "s,host=$PG_DIR,host=$T/nothing,")
 expect_error timeout 60 "$MS" --registry "$DOWN" log
 expect_err 'registry .*cannot connect'
@@ -241,9 +241,15 @@ cp crash-new/model.sig crash-new.sig
 expect_error timeout 60 "$MS" --registry "$DOWN" sign --key other.key --name down --version 1 crash-new
 check "... the model's signature untouched" cmp -s crash-new.sig crash-new/model.sig
 check "... and nothing else written" [ "$(ls crash-new | tr '\n' ' ')" = "model.provenance.sig model.sig w.bin " ]
-run 0 timeout 60 "$MS" --registry "$DOWN" verify --key k.pub par/m1
+# verify needs the registry's revocations: with the registry unreachable it
+# gives no verdict (exit 2, never a pass: whoever can take the database down
+# must not switch revocation off), saying why and how to verify without one
+expect_error timeout 60 "$MS" --registry "$DOWN" verify --key k.pub par/m1
+expect_err 'cannot read them, so it gives no verdict'
 printf 'tampered' >par/m2/w.bin
-run 1 timeout 60 "$MS" --registry "$DOWN" verify --key k.pub par/m2
+expect_error timeout 60 "$MS" --registry "$DOWN" verify --key k.pub par/m2
+run 0 "$MS" --registry "$T/no-registry.db" verify --key k.pub par/m1
+run 1 "$MS" --registry "$T/no-registry.db" verify --key k.pub par/m2
 # A socket that accepts and never answers: the connect timeout bounds it.
 mkdir silent
 python3 -c '
@@ -257,7 +263,8 @@ n=0
 while [ ! -S silent/.s.PGSQL.5432 ] && [ $n -lt 100 ]; do sleep 0.1; n=$((n + 1)); done
 SILENT=$(echo "$URL" | sed "s,host=$PG_DIR,host=$T/silent,")
 expect_error timeout 60 "$MS" --registry "$SILENT" log
-run 0 timeout 60 "$MS" --registry "$SILENT" verify --key k.pub par/m1
+expect_error timeout 60 "$MS" --registry "$SILENT" verify --key k.pub par/m1
+expect_err 'timeout'
 kill $silent
 wait $silent 2>/dev/null
 
