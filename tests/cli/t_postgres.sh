@@ -4,6 +4,7 @@
 # mid-sign, revocation across hosts, tampering through psql, the
 # least-privilege roles, registry copy both ways, passwords kept out of every
 # output, foreign databases and servers that are down or silent.
+# backends: postgresql
 unset MODELSEAL_PASSPHRASE
 URL=$MODELSEAL_REGISTRY
 ROLES=$here/../../docs/postgresql/roles.sql
