@@ -93,3 +93,49 @@ dsse_check() {
 	} >"$T/dsse-pae"
 	openssl dgst "-$3" -verify "$2" -signature "$T/dsse-sig" "$T/dsse-pae" >/dev/null 2>&1
 }
+
+# skip WHY: a check that cannot run here, said and counted (never a pass).
+skip() {
+	SKIPPED=$((SKIPPED + 1))
+	printf '  skipped [%s] %s\n' "$TEST_NAME" "$1"
+}
+
+# The registry backend of this run ($REGISTRY_BACKEND, set by run.sh): a
+# test with the line "# backends: sqlite postgresql" runs once on each, its
+# $MODELSEAL_REGISTRY a SQLite file, then a fresh PostgreSQL database. What
+# looks at the SQLite file itself (the sqlite3 tool on it, its mode, its
+# path) runs on_sqlite only.
+on_sqlite() { [ "${REGISTRY_BACKEND:-sqlite}" = sqlite ]; }
+
+# regsql REGISTRY SQL: SQL on REGISTRY, a SQLite file or a postgresql://
+# URL, printed as sqlite3 -batch prints it (columns joined by |): for the SQL
+# the two dialects share.
+regsql() {
+	_reg=$1
+	shift
+	case $_reg in
+	postgres://* | postgresql://*)
+		"$PG_BIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 -d "$_reg" -c "$*" ;;
+	*) sqlite3 -batch "$_reg" "$*" ;;
+	esac
+}
+
+# reg_tamper REGISTRY SQL: SQL on REGISTRY as someone with write access to
+# the database would run it, the append-only triggers out of the way
+# meanwhile (SQLite: dropped, then re-created as the schema has them;
+# PostgreSQL: the tables' triggers disabled, as their owner may).
+reg_tamper() {
+	case $1 in
+	postgres://* | postgresql://*)
+		regsql "$1" "ALTER TABLE events DISABLE TRIGGER USER;
+ALTER TABLE models DISABLE TRIGGER USER; ALTER TABLE edges DISABLE TRIGGER USER; $2;
+ALTER TABLE events ENABLE TRIGGER USER; ALTER TABLE models ENABLE TRIGGER USER;
+ALTER TABLE edges ENABLE TRIGGER USER" ;;
+	*)
+		regsql "$1" "DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete; $2;
+CREATE TRIGGER events_no_update BEFORE UPDATE ON events
+  BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
+CREATE TRIGGER events_no_delete BEFORE DELETE ON events
+  BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;" ;;
+	esac
+}

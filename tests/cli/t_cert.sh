@@ -1,4 +1,5 @@
 # Certificate bundles: verify --ca (model_signing's five releases, minted
+# backends: sqlite postgresql
 # negative cases from tests/bad/gen_certs.py), --identity, the refusal of a
 # certificate bundle checked with a bare key (issue 10, class 8), and
 # sign --certificate-chain checked by openssl alone.
@@ -129,11 +130,10 @@ run 1 "$MS" verify "$OMS/v1.1.0-certificate"
 expect_out "certificate: the bundle carries an X.509 certificate chain"
 # the registry's event names the certificate, and an ignored one
 run 0 "$MS" verify --ca "$CA" "$OMS/v1.1.0-certificate"
-check "event names the certificate" sh -c \
-	'sqlite3 "$MODELSEAL_REGISTRY" "SELECT detail FROM events WHERE kind = '\''verified'\'' ORDER BY id DESC LIMIT 1" | grep -q "\"certificate\":\"CN=intermediate-ca\""'
+last_verified_has() { regsql "$MODELSEAL_REGISTRY" "SELECT detail FROM events WHERE kind = 'verified' ORDER BY id DESC LIMIT 1" | grep -q "$1"; }
+check "event names the certificate" last_verified_has '"certificate":"CN=intermediate-ca"'
 run 0 "$MS" verify --ignore-certificate "$OMS/v1.1.0-certificate"
-check "event records the ignored certificate" sh -c \
-	'sqlite3 "$MODELSEAL_REGISTRY" "SELECT detail FROM events WHERE kind = '\''verified'\'' ORDER BY id DESC LIMIT 1" | grep -q "\"certificate_ignored\":true"'
+check "event records the ignored certificate" last_verified_has '"certificate_ignored":true'
 # a Sigstore keyless bundle (a certificate and log entries) goes to the
 # keyless verifier only: a bare key, --ignore-certificate or --ca never pass it
 run 1 "$MS" verify --key "$PUB" "$OMS/v1.1.0-sigstore"

@@ -1,4 +1,5 @@
 # --json: exactly one JSON document on stdout for every command and every
+# backends: sqlite postgresql
 # exit status, errors included.
 unset MODELSEAL_PASSPHRASE
 "$MS" keygen -o k --no-passphrase >/dev/null 2>&1

@@ -1,4 +1,5 @@
 # kill -9 of sign at random points (hashing, writing the bundle, recording):
+# backends: sqlite postgresql
 # afterwards the registry passes audit and the model's signature is either
 # the old one, untouched, or a complete new one that verifies.
 unset MODELSEAL_PASSPHRASE

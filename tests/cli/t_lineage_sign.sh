@@ -1,10 +1,11 @@
 # sign records models, edges and signed SLSA provenance; verify records its
 # result; lineage, show, log and audit on what real signatures put there.
+# backends: sqlite postgresql
 unset MODELSEAL_PASSPHRASE
 REG=$MODELSEAL_REGISTRY
 "$MS" keygen -o k --no-passphrase >/dev/null 2>&1
 keyid=$(sha256sum <k.pub | cut -c1-64)
-sq() { sqlite3 -batch "$REG" "$@"; }
+sq() { regsql "$REG" "$@"; }
 # The DSSE payload of a bundle file, decoded.
 payload() { jq -r .dsseEnvelope.payload "$1" | base64 -d; }
 

@@ -1,4 +1,5 @@
 # Messages that name real paths and the fix, and the small things users trip
+# backends: sqlite postgresql
 # on (issue 14).
 unset MODELSEAL_PASSPHRASE
 mkdir -p m

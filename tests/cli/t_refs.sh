@@ -2,9 +2,10 @@
 # believed only after its signature verifies with a trusted key and its files
 # re-hash to the signed root; provenance beside sibling models counts only
 # when a trusted key signed it; a revoked model is a dead end for lineage.
+# backends: sqlite postgresql
 unset MODELSEAL_PASSPHRASE
 for key in k evil; do "$MS" keygen -o $key --no-passphrase >/dev/null 2>&1; done
-sq() { sqlite3 -batch "$MODELSEAL_REGISTRY" "$@"; }
+sq() { regsql "$MODELSEAL_REGISTRY" "$@"; }
 mkdir llama ft ds fake copied
 printf 'llama weights' >llama/w.bin
 printf 'question,answer\n' >ds/train.csv

@@ -1,4 +1,6 @@
 # log, show, lineage, audit on a registry built by hand with the sqlite3
+# backends: sqlite only: it builds and damages the registry file with the
+# sqlite3 tool; t_postgres covers the same on PostgreSQL.
 # CLI as schema version 1 (the commands migrate it on first open). Events
 # get their hashes from sha256sum, a second implementation of the encoding
 # documented in src/registry/registry_events.c.

@@ -1,4 +1,5 @@
 # sign and verify: round trips, and every way a signed model can go wrong.
+# backends: sqlite postgresql
 unset MODELSEAL_PASSPHRASE
 no_temp_files() { ! ls -a "$@" | grep -q '\.tmp$'; }
 # flip_byte FILE OFFSET: replaces the byte at OFFSET with a different one.

@@ -3,6 +3,8 @@
 # first, and put back afterwards to hide it), against a registry built by
 # the real commands. For each: audit exits 1 naming the row, and verify
 # reaches the verdict the event log implies, the one it reached before.
+# backends: sqlite only: the edits are made with the sqlite3 tool; the same
+# edits through psql are in t_postgres.
 unset MODELSEAL_PASSPHRASE
 REG=$MODELSEAL_REGISTRY
 sq() { sqlite3 -batch "$REG" "$@"; }

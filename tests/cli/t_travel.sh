@@ -1,6 +1,7 @@
 # Lineage that travels: sign a base on host A, a fine-tune of it on host B
 # from the base's directory (B never saw A's registry), then check, show and
 # walk the lineage on host C, which has no registry at all.
+# backends: sqlite postgresql
 unset MODELSEAL_PASSPHRASE
 "$MS" keygen -o ci --no-passphrase >/dev/null 2>&1
 "$MS" keygen -o teamb --no-passphrase >/dev/null 2>&1
@@ -10,6 +11,8 @@ printf 'base weights' >models/base/w.bin
 printf 'finetuned weights' >models/ft/w.bin
 printf 'quantized weights' >models/q/w.bin
 A=$T/a.db B=$T/b.db C=$T/c-none.db
+# on PostgreSQL, A and B are two databases (C stays a host without any)
+on_sqlite || { A=$(pg_newdb "${PG_TEST_DB}_a") && B=$(pg_newdb "${PG_TEST_DB}_b"); }
 
 # ---- host A ----
 run 0 env MODELSEAL_REGISTRY="$A" "$MS" sign --key ci.key --name base --version 1 models/base
@@ -19,9 +22,9 @@ BASE=$("$MS" digest models/base | cut -c8-)
 run 0 env MODELSEAL_REGISTRY="$B" "$MS" sign --key ci.key --name ft --version 1 \
 	--parent models/base=finetune models/ft
 expect_err "recorded base (sha256:$(echo "$BASE" | cut -c1-12)..., signed elsewhere)"
-check "B recorded the base under its name" [ "$(sqlite3 -batch "$B" "SELECT name || '@' || version FROM models WHERE digest = '$BASE'")" = base@1 ]
-check "B recorded the edge" [ "$(sqlite3 -batch "$B" "SELECT relation FROM edges WHERE parent = '$BASE'")" = finetune ]
-check "B kept A's bundle" [ "$(sqlite3 -batch "$B" "SELECT bundle FROM models WHERE digest = '$BASE'")" = "$(cat models/base/model.sig)" ]
+check "B recorded the base under its name" [ "$(regsql "$B" "SELECT name || '@' || version FROM models WHERE digest = '$BASE'")" = base@1 ]
+check "B recorded the edge" [ "$(regsql "$B" "SELECT relation FROM edges WHERE parent = '$BASE'")" = finetune ]
+check "B kept A's bundle" [ "$(regsql "$B" "SELECT bundle FROM models WHERE digest = '$BASE'")" = "$(cat models/base/model.sig)" ]
 run 0 env MODELSEAL_REGISTRY="$B" "$MS" audit
 run 0 env MODELSEAL_REGISTRY="$B" "$MS" lineage ft@1
 expect_out "finetune: base@1"

@@ -1,9 +1,10 @@
 # trust add/list/remove/export/import, revoke (keys and models), and what
 # verify, show and log make of them.
+# backends: sqlite postgresql
 unset MODELSEAL_PASSPHRASE
 REG=$MODELSEAL_REGISTRY
 not_has() { ! grep -q -e "$1" "$T/out"; }
-sq() { sqlite3 -batch "$REG" "$@"; }
+sq() { regsql "$REG" "$@"; }
 last_event() { sq "SELECT kind || ' ' || subject FROM events ORDER BY id DESC LIMIT 1"; }
 "$MS" keygen -o k --no-passphrase >/dev/null 2>&1
 "$MS" keygen -o other --no-passphrase >/dev/null 2>&1

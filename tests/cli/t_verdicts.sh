@@ -1,4 +1,5 @@
 # Verdicts that cannot be fooled (issue 10): the kind of model is bound to
+# backends: sqlite postgresql
 # its signature, file sets are compared before hashing, empty files count,
 # untrusted input cannot hang verify or paint over its verdict.
 unset MODELSEAL_PASSPHRASE
@@ -221,13 +222,13 @@ expect_err "k\\\\x1b]0;pwned\\\\x07.pub"
 # behind modelseal's back are escaped when shown
 run 2 "$MS" trust add k.pub --label "$(printf 'ci\033[31mred')"
 run 0 "$MS" sign --key k.key --name clean --version 1 esc
-if command -v sqlite3 >/dev/null 2>&1; then
-	sqlite3 "$MODELSEAL_REGISTRY" "UPDATE models SET name = 'x' || char(27) || '[2Kok' WHERE name = 'clean'" 2>/dev/null
-	"$MS" log >"$T/out" 2>"$T/err"
-	check "log escapes names from the registry" not has_raw_control "$T/out"
-	"$MS" show esc >"$T/out" 2>"$T/err"
-	check "show escapes names from the registry" not has_raw_control "$T/out"
-fi
+if on_sqlite; then esc="char(27)"; else esc="chr(27)"; fi
+reg_tamper "$MODELSEAL_REGISTRY" "UPDATE models SET name = 'x' || $esc || '[2Kok' WHERE name = 'clean'"
+check "a name with ESC is in the registry" [ "$(regsql "$MODELSEAL_REGISTRY" "SELECT count(*) FROM models WHERE name LIKE 'x_[2Kok'")" = 1 ]
+"$MS" log >"$T/out" 2>"$T/err"
+check "log escapes names from the registry" not has_raw_control "$T/out"
+"$MS" show esc >"$T/out" 2>"$T/err"
+check "show escapes names from the registry" not has_raw_control "$T/out"
 
 # ---- statements in any resource order (OMS orders by code point,
 # model_signing by path components): the root is over the listed order ----

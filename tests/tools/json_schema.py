@@ -68,6 +68,8 @@ def schema_for(argv):
         if sub == "export":
             return "trust-export" if has_option(rest, "--output", "-o") else "trust-file"
         return "trust-" + sub if sub else "error"
+    if cmd == "registry":
+        return "registry-copy" if rest[:1] == ["copy"] else "error"
     return "error"  # an unknown command fails
 
 
