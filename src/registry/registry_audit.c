@@ -245,9 +245,12 @@ static int check_models(struct ms_registry *r, struct ms_audit *a)
 	if (rc < 0)
 		return -1;
 	/* The other way round: models the log signed that have no row. */
-	st = reg_prepare(r, "SELECT max(id), subject FROM events WHERE kind = 'signed'"
-	                    " AND substr(subject, 8) NOT IN (SELECT digest FROM models)"
-	                    " GROUP BY subject ORDER BY 1");
+	/* NOT EXISTS: an anti-join on both backends (PostgreSQL runs NOT IN
+	 * row by row once the digests outgrow its work_mem). */
+	st = reg_prepare(r, "SELECT max(e.id), e.subject FROM events e WHERE e.kind = 'signed'"
+	                    " AND NOT EXISTS (SELECT 1 FROM models m"
+	                    " WHERE m.digest = substr(e.subject, 8))"
+	                    " GROUP BY e.subject ORDER BY 1");
 	if (!st)
 		return -1;
 	while ((rc = reg_step(r, st)) == DB_ROW)
