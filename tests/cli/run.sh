@@ -4,7 +4,8 @@
 #
 # PostgreSQL: when a selected test needs it (t_postgres, or a test with the
 # line "# backends: sqlite postgresql", which then runs a second time as
-# NAME[pg] with $MODELSEAL_REGISTRY on a fresh database), one real server is
+# NAME[pg] with $MODELSEAL_REGISTRY on a fresh database; a test with the line
+# "# backends: postgresql" runs only that way), one real server is
 # started for the whole run (tests/cli/pg.sh) and stopped at exit. Without
 # the server those runs are skipped, loudly; MODELSEAL_TEST_PG=require (CI)
 # makes that a failure.
@@ -118,8 +119,9 @@ pg_skip() {
 for t in "$here"/t_*.sh; do
 	[ -n "${TESTS:-}" ] && ! echo "$t" | grep -q -- "$TESTS" && continue
 	name=$(basename "$t" .sh)
-	if [ "$name" = t_postgres ]; then
-		# it brings the server down and up: the same server, its own run
+	if [ "$name" = t_postgres ] || grep -q '^# backends: postgresql$' "$t"; then
+		# PostgreSQL only (t_postgres brings the server down and up: the
+		# same server, its own run)
 		if pg_up; then run_test "$t" "$name" postgresql; else pg_skip "$name"; fi
 		continue
 	fi
