@@ -228,6 +228,16 @@ run 0 timeout 60 "$MS" --registry "$HOST" lineage --descendants ft@1
 run 0 timeout 60 "$MS" --registry "$HOST" --json lineage ft@1
 run 0 timeout 60 "$MS" --registry "$HOST" lineage --format dot ft@1
 run 1 "$MS" --registry "$HOST" audit
+# the server's own messages (here raised by a trigger of the database's
+# owner) carry terminal escapes: shown escaped, in text and --json
+psql_at "$HOST" "CREATE FUNCTION boom() RETURNS trigger LANGUAGE plpgsql AS
+	\$\$BEGIN RAISE EXCEPTION E'\\x1b]0;owned\\x07\\x1b[2J cleared'; END\$\$;
+	CREATE TRIGGER boom BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION boom()" >/dev/null
+expect_error "$MS" --registry "$HOST" trust add evil.pub
+check "a server message with escapes: shown escaped" grep -q 'x1b\]0;owned' "$T/err"
+check "... no control characters on stderr" not grep -q "$(printf '[\001-\010\013-\037\177]')" "$T/err"
+run 2 "$MS" --registry "$HOST" --json trust add evil.pub
+check "... nor in --json" no_ctl
 # a schema version from the future: every command refuses it, copy too
 FUT=$(newdb future)
 run 0 "$MS" --registry "$FUT" trust add k.pub
@@ -357,14 +367,20 @@ wait_for "$PG_TEST_DB" "SELECT count(*) FROM pg_locks l JOIN pg_class c ON c.oid
 	WHERE c.relname = 'revocations' AND l.mode = 'AccessExclusiveLock' AND l.granted"
 "$MS" verify own >"$T/out" 2>"$T/err" &
 verifier=$!
-wait_for "$PG_TEST_DB" "SELECT count(*) FROM pg_stat_activity WHERE wait_event_type = 'Lock'
+"$MS" audit >"$T/aout" 2>"$T/aerr" &
+auditor=$!
+wait_for "$PG_TEST_DB" "SELECT (count(*) = 2)::int FROM pg_stat_activity WHERE wait_event_type = 'Lock'
 	AND application_name = 'modelseal'"
-check "verify waits for the registry" [ $? = 0 ]
+check "verify and audit wait for the registry" [ $? = 0 ]
 pg_crash
 wait $verifier
 check "server gone mid-verify: exit 2, no verdict" [ $? = 2 ]
 expect_err '^modelseal: error: '
 check "... and no 'verified' line" not grep -q '^verified' "$T/out"
+wait $auditor
+check "server gone mid-audit: exit 2" [ $? = 2 ]
+check "... saying so" grep -q '^modelseal: error: ' "$T/aerr"
+check "... and never 'intact'" not grep -q 'intact' "$T/aout"
 wait $locker 2>/dev/null
 pg_restart
 run 0 "$MS" audit
