@@ -4,6 +4,7 @@
 #include <cJSON.h>
 #include <openssl/crypto.h>
 #include <sodium.h>
+#include <libpq-fe.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -29,6 +30,11 @@ static cJSON *libraries(void)
 	cJSON_AddStringToObject(l, "libsodium", sodium_version_string());
 	cJSON_AddStringToObject(l, "libarchive", archive_version_string());
 	cJSON_AddStringToObject(l, "sqlite", sqlite3_libversion());
+	/* libpq gives a number: major * 10000 + minor (10 and later) */
+	char pq[32];
+	int v = PQlibVersion();
+	snprintf(pq, sizeof pq, "%d.%d", v / 10000, v % 10000);
+	cJSON_AddStringToObject(l, "libpq", pq);
 	cJSON_AddStringToObject(l, "cjson", cJSON_Version());
 	return l;
 }

@@ -15,7 +15,13 @@
 --   createdb -O ci_owner modelseal
 --   modelseal --registry postgresql://ci_owner@db.example/modelseal trust add team.pub
 --   psql -d modelseal -v ON_ERROR_STOP=1 -f roles.sql
+--   psql -d modelseal -c 'GRANT modelseal_owner TO ci_owner'   (it keeps writing)
 --   psql -d modelseal -c 'GRANT modelseal_signer TO ci_runner'
+--   psql -d modelseal -c 'GRANT modelseal_reader TO deploy_host'
+--
+-- Nothing here needs a password in a URL: give each login role its password
+-- through ~/.pgpass or a service file, and connect with sslmode=verify-full
+-- across a network.
 --
 -- Re-signing a recorded model updates its models row (new signature,
 -- maybe a name). The signer therefore has UPDATE on exactly those columns

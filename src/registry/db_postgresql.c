@@ -392,6 +392,18 @@ static int connect_db(struct ms_registry *r)
 	values[n++] = "UTF8";
 	keys[n] = NULL;
 	values[n] = NULL;
+	/* libpq quotes a URL it cannot parse, password and all, in its
+	 * message: such a URL is reported here, shown without its secrets. */
+	char *why = NULL;
+	PQconninfoOption *opts = PQconninfoParse(r->location, &why);
+	PQconninfoFree(opts);
+	if (!opts) {
+		PQfreemem(why);
+		reg_error(r, "the URL cannot be parsed as a PostgreSQL connection URI (see "
+		             "libpq's \"Connection URIs\"); check its syntax");
+		return -1;
+	}
+	PQfreemem(why);
 	PGconn *c = PQconnectdbParams(keys, values, 1);
 	r->conn = c;
 	if (!c) {
@@ -422,6 +434,25 @@ static int connect_db(struct ms_registry *r)
 	return rc;
 }
 
+/* Row level security and rules can show each role another registry (hide
+ * a revocation from the deploy hosts only) or drop writes silently: a
+ * registry never has them. The tables that have, NULL when none; NULL and
+ * *failed after an error. */
+static char *hidden_rows(struct ms_registry *r, int *failed)
+{
+	return query_value(
+	    r,
+	    "SELECT string_agg(c.relname, ', ' ORDER BY c.relname)"
+	    " FROM pg_catalog.pg_class c"
+	    " JOIN pg_catalog.pg_namespace s ON s.oid = c.relnamespace"
+	    " WHERE s.nspname = current_schema() AND c.relkind IN ('r', 'p')"
+	    " AND (c.relrowsecurity OR c.relforcerowsecurity"
+	    " OR EXISTS (SELECT 1 FROM pg_catalog.pg_rewrite w WHERE w.ev_class = c.oid)"
+	    " OR EXISTS (SELECT 1 FROM pg_catalog.pg_policy p"
+	    " WHERE p.polrelid = c.oid))",
+	    failed);
+}
+
 /* The database is ours (the marker), empty (we may create the schema), or
  * someone else's (refused). */
 static int check_identity(struct ms_registry *r, unsigned flags, int *version)
@@ -436,7 +467,18 @@ static int check_identity(struct ms_registry *r, unsigned flags, int *version)
 	                      " AND c.relkind IN ('r', 'p', 'v', 'm', 'f')",
 	                      &failed);
 	int rc = failed ? -1 : pg_schema_version(r, version);
+	char *hidden = rc == 0 ? hidden_rows(r, &failed) : NULL;
+	rc = rc == 0 && failed ? -1 : rc;
 	pg_rollback(r);
+	if (hidden) {
+		reg_error(r,
+		          "row level security, policies or rules on %s: a registry never has them "
+		          "(each role could be shown another registry); refusing it",
+		          hidden);
+		free(hidden);
+		free(n);
+		return -1;
+	}
 	long tables = n ? atol(n) : 0;
 	free(n);
 	if (rc < 0)
@@ -512,28 +554,49 @@ static int compare_names(struct ms_registry *r, struct ms_audit *a, const char *
 	return 0;
 }
 
+/* Each function of the schema: its body and its search_path as created,
+ * and no other function beside them (an overload that a trigger might
+ * resolve to instead). */
 static int check_functions(struct ms_registry *r, struct ms_audit *a)
 {
-	for (size_t i = 0; db_pg_functions[i][0]; i++) {
-		const char *params[1] = {db_pg_functions[i][0]};
-		PGresult *res =
-		    PQexecParams(conn(r),
-		                 "SELECT p.prosrc FROM pg_catalog.pg_proc p"
-		                 " JOIN pg_catalog.pg_namespace s ON s.oid = p.pronamespace"
-		                 " WHERE s.nspname = current_schema() AND p.proname = $1",
-		                 1, NULL, params, NULL, NULL, 0);
-		if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-			report(r, res, "SELECT p.prosrc FROM pg_catalog.pg_proc");
-			PQclear(res);
-			return -1;
-		}
-		if (PQntuples(res) == 0)
-			reg_audit_found(a, 0, "schema: function %s is missing (dropped)",
-			                params[0]);
-		else if (strcmp(PQgetvalue(res, 0, 0), db_pg_functions[i][1]) != 0)
-			reg_audit_found(a, 0, "schema: function %s was changed", params[0]);
+	static const char sql[] =
+	    "SELECT p.proname, p.prosrc, (p.proconfig IS NOT DISTINCT FROM " DB_PG_FUNCTION_CONFIG
+	    ")::int, p.pronargs, p.prosecdef::int"
+	    " FROM pg_catalog.pg_proc p"
+	    " JOIN pg_catalog.pg_namespace s ON s.oid = p.pronamespace"
+	    " WHERE s.nspname = current_schema() ORDER BY 1";
+	PGresult *res = PQexec(conn(r), sql);
+	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
+		report(r, res, sql);
 		PQclear(res);
+		return -1;
 	}
+	int n = PQntuples(res);
+	for (int i = 0; i < n; i++) {
+		const char *name = PQgetvalue(res, i, 0);
+		size_t k = 0;
+		while (db_pg_functions[k][0] && strcmp(db_pg_functions[k][0], name) != 0)
+			k++;
+		if (!db_pg_functions[k][0] || strcmp(PQgetvalue(res, i, 3), "0") != 0)
+			reg_audit_found(
+			    a, 0, "schema: function %s is not part of the registry schema (added)",
+			    name);
+		else if (strcmp(PQgetvalue(res, i, 1), db_pg_functions[k][1]) != 0)
+			reg_audit_found(a, 0, "schema: function %s was changed", name);
+		else if (strcmp(PQgetvalue(res, i, 2), "1") != 0 ||
+		         strcmp(PQgetvalue(res, i, 4), "0") != 0)
+			reg_audit_found(a, 0, "schema: function %s: its settings were changed",
+			                name);
+	}
+	for (size_t k = 0; db_pg_functions[k][0]; k++) {
+		int i = 0;
+		while (i < n && strcmp(PQgetvalue(res, i, 0), db_pg_functions[k][0]) != 0)
+			i++;
+		if (i == n)
+			reg_audit_found(a, 0, "schema: function %s is missing (dropped)",
+			                db_pg_functions[k][0]);
+	}
+	PQclear(res);
 	return 0;
 }
 
@@ -553,6 +616,19 @@ static int check_triggers_enabled(struct ms_registry *r, struct ms_audit *a)
 		reg_audit_found(a, 0, "schema: trigger %s is disabled", PQgetvalue(res, i, 0));
 	PQclear(res);
 	return 0;
+}
+
+static int check_hidden_rows(struct ms_registry *r, struct ms_audit *a)
+{
+	int failed;
+	char *tables = hidden_rows(r, &failed);
+	if (tables)
+		reg_audit_found(a, 0,
+		                "schema: row level security, policies or rules on %s (not part of "
+		                "the registry schema: each role may see another registry)",
+		                tables);
+	free(tables);
+	return failed ? -1 : 0;
 }
 
 static int pg_check_database(struct ms_registry *r, struct ms_audit *a)
@@ -580,7 +656,16 @@ static int pg_check_database(struct ms_registry *r, struct ms_audit *a)
 	                             " WHERE s.nspname = current_schema()"
 	                             " AND NOT i.indisprimary AND NOT i.indisunique ORDER BY 1",
 	                             db_pg_indexes) < 0 ||
-	               check_functions(r, a) < 0
+	               check_functions(r, a) < 0 ||
+	               compare_names(
+	                   r, a, "constraint",
+	                   "SELECT c.relname || ' ' || k.conname || ' ' || k.contype::text"
+	                   " FROM pg_catalog.pg_constraint k"
+	                   " JOIN pg_catalog.pg_class c ON c.oid = k.conrelid"
+	                   " JOIN pg_catalog.pg_namespace s ON s.oid = k.connamespace"
+	                   " WHERE s.nspname = current_schema() ORDER BY 1",
+	                   db_pg_constraints) < 0 ||
+	               check_hidden_rows(r, a) < 0
 	           ? -1
 	           : 0;
 }

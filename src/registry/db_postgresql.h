@@ -9,6 +9,41 @@
 	"\nBEGIN\n"                                                                                \
 	"  RAISE EXCEPTION 'the event log is append-only';\n"                                      \
 	"END;\n"
+/* Every event appended, by any role: it must extend the chain (the next
+ * id, the head's hash as prev_hash, its own hash over its content as
+ * registry_events.c computes it), so that no role that may append can
+ * fork, cut or poison the log; and only a role that may change the trust
+ * store (trusted_keys) or the revocations may append what changes them,
+ * so that a signer cannot trust a key or revoke one by an event alone. */
+#define DB_PG_EVENT_APPEND_BODY                                                                    \
+	"\nDECLARE head record; want text;\n"                                                      \
+	"BEGIN\n"                                                                                  \
+	"  IF NEW.kind IN ('trusted', 'untrusted')\n"                                              \
+	"     AND NOT has_table_privilege('trusted_keys', 'INSERT') THEN\n"                        \
+	"    RAISE EXCEPTION 'this role may not change what the registry trusts'\n"                \
+	"      USING ERRCODE = '42501';\n"                                                         \
+	"  END IF;\n"                                                                              \
+	"  IF NEW.kind = 'revoked' AND NOT has_table_privilege('revocations', 'INSERT') THEN\n"    \
+	"    RAISE EXCEPTION 'this role may not revoke' USING ERRCODE = '42501';\n"                \
+	"  END IF;\n"                                                                              \
+	"  SELECT id, hash INTO head FROM events ORDER BY id DESC LIMIT 1;\n"                      \
+	"  IF NEW.id <> coalesce(head.id, 0) + 1\n"                                                \
+	"     OR NEW.prev_hash <> coalesce(head.hash, repeat('0', 64)) THEN\n"                     \
+	"    RAISE EXCEPTION 'event % does not extend the chain', NEW.id;\n"                       \
+	"  END IF;\n"                                                                              \
+	"  want := encode(sha256(convert_to('modelseal.event.v1' || chr(10)\n"                     \
+	"    || length(NEW.id::text) || ':' || NEW.id::text || chr(10)\n"                          \
+	"    || length(NEW.time::text) || ':' || NEW.time::text || chr(10)\n"                      \
+	"    || octet_length(NEW.kind) || ':' || NEW.kind || chr(10)\n"                            \
+	"    || octet_length(NEW.subject) || ':' || NEW.subject || chr(10)\n"                      \
+	"    || octet_length(NEW.detail) || ':' || NEW.detail || chr(10)\n"                        \
+	"    || octet_length(NEW.prev_hash) || ':' || NEW.prev_hash || chr(10), 'UTF8')), "        \
+	"'hex');\n"                                                                                \
+	"  IF NEW.hash <> want THEN\n"                                                             \
+	"    RAISE EXCEPTION 'event %: its hash is not that of its content', NEW.id;\n"            \
+	"  END IF;\n"                                                                              \
+	"  RETURN NEW;\n"                                                                          \
+	"END;\n"
 #define DB_PG_MODEL_BACKED_BODY                                                                    \
 	"\nDECLARE d json;\n"                                                                      \
 	"BEGIN\n"                                                                                  \
@@ -44,10 +79,17 @@
 	"  RETURN NULL;\n"                                                                         \
 	"END;\n"
 
+/* The setting each of the schema's functions runs with, as audit expects
+ * to find it (pg_proc.proconfig): the registry's schema, pg_temp named last
+ * so that it is searched last. */
+#define DB_PG_FUNCTION_CONFIG                                                                      \
+	"ARRAY[format('search_path=pg_catalog, %I, pg_temp', current_schema())]"
+
 extern const char db_pg_schema_v4[];
 extern const char *const db_pg_tables[];
 extern const char *const db_pg_triggers[];
 extern const char *const db_pg_indexes[];
 extern const char *const db_pg_functions[][2];
+extern const char *const db_pg_constraints[];
 
 #endif

@@ -43,14 +43,14 @@ const char db_pg_schema_v4[] =
     ");\n"
     "CREATE INDEX edges_parent ON edges (parent, child);\n"
     "CREATE TABLE events (\n"
-    "  id bigint PRIMARY KEY,\n"
+    "  id bigint PRIMARY KEY CHECK (id > 0),\n"
     "  time bigint NOT NULL,\n"
     "  kind text COLLATE \"C\" NOT NULL CHECK (kind IN ('signed', 'verified', 'failed',\n"
     "    'revoked', 'trusted', 'untrusted')),\n"
     "  subject text COLLATE \"C\" NOT NULL,\n"
     "  detail text COLLATE \"C\" NOT NULL,\n"
-    "  prev_hash text COLLATE \"C\" NOT NULL,\n"
-    "  hash text COLLATE \"C\" NOT NULL\n"
+    "  prev_hash text COLLATE \"C\" NOT NULL CHECK (prev_hash ~ '^[0-9a-f]{64}$'),\n"
+    "  hash text COLLATE \"C\" NOT NULL CHECK (hash ~ '^[0-9a-f]{64}$')\n"
     ");\n"
     "CREATE INDEX events_subject ON events (subject, kind, id);\n"
     "CREATE INDEX events_kind ON events (kind, id);\n"
@@ -60,6 +60,10 @@ const char db_pg_schema_v4[] =
     "  FOR EACH ROW EXECUTE FUNCTION modelseal_append_only();\n"
     "CREATE TRIGGER events_no_truncate BEFORE TRUNCATE ON events\n"
     "  FOR EACH STATEMENT EXECUTE FUNCTION modelseal_append_only();\n"
+    "CREATE FUNCTION modelseal_event_append() RETURNS trigger LANGUAGE plpgsql AS "
+    "$$" DB_PG_EVENT_APPEND_BODY "$$;\n"
+    "CREATE TRIGGER events_append BEFORE INSERT ON events\n"
+    "  FOR EACH ROW EXECUTE FUNCTION modelseal_event_append();\n"
     /* A models or edges row written by anyone (the signer role included)
      * commits only when the newest 'signed' event of its model, appended
      * by then, records it: re-signing updates the row, but never without
@@ -114,18 +118,64 @@ const char db_pg_schema_v4[] =
     "  identity text COLLATE \"C\",\n"
     "  issuer text COLLATE \"C\",\n"
     "  PRIMARY KEY (kind, subject)\n"
-    ");\n";
+    ");\n"
+    /* The functions name the registry's tables unqualified: they resolve
+     * them in this schema only, never in a session's own pg_temp (which
+     * would come first) or in a schema put before it. */
+    "DO $$ DECLARE f text; BEGIN\n"
+    "  FOREACH f IN ARRAY ARRAY['modelseal_append_only', 'modelseal_event_append',\n"
+    "      'modelseal_model_backed', 'modelseal_edge_backed'] LOOP\n"
+    "    EXECUTE format('ALTER FUNCTION %I() SET search_path = pg_catalog, %I, pg_temp',\n"
+    "      f, current_schema());\n"
+    "  END LOOP;\n"
+    "END $$;\n";
+
+/* What audit expects in the registry's schema, and nothing else. The
+ * constraints by the names PostgreSQL gives them and their kind. */
+const char *const db_pg_constraints[] = {
+    "checkpoints checkpoints_pkey p",
+    "edges edges_backed t",
+    "edges edges_check c",
+    "edges edges_child_fkey f",
+    "edges edges_parent_fkey f",
+    "edges edges_pkey p",
+    "edges edges_relation_check c",
+    "events events_hash_check c",
+    "events events_id_check c",
+    "events events_kind_check c",
+    "events events_pkey p",
+    "events events_prev_hash_check c",
+    "meta meta_pkey p",
+    "models models_backed t",
+    "models models_check c",
+    "models models_digest_check c",
+    "models models_digest_key u",
+    "models models_name_version_key u",
+    "models models_pkey p",
+    "modelseal_registry modelseal_registry_application_check c",
+    "modelseal_registry modelseal_registry_pkey p",
+    "revocations revocations_kind_check c",
+    "revocations revocations_pkey p",
+    "trusted_cas trusted_cas_label_key u",
+    "trusted_cas trusted_cas_pkey p",
+    "trusted_identities trusted_identities_identity_issuer_key u",
+    "trusted_identities trusted_identities_label_key u",
+    "trusted_identities trusted_identities_pkey p",
+    "trusted_keys trusted_keys_label_key u",
+    "trusted_keys trusted_keys_pkey p",
+    NULL};
 
 /* What audit expects in the registry's schema, and nothing else. */
 const char *const db_pg_tables[] = {"checkpoints",  "edges",       "events",
                                     "meta",         "models",      "modelseal_registry",
                                     "revocations",  "trusted_cas", "trusted_identities",
                                     "trusted_keys", NULL};
-const char *const db_pg_triggers[] = {"edges_backed", "events_no_truncate", "events_no_update",
-                                      "models_backed", NULL};
+const char *const db_pg_triggers[] = {"edges_backed",     "events_append", "events_no_truncate",
+                                      "events_no_update", "models_backed", NULL};
 const char *const db_pg_indexes[] = {"events_kind", "events_subject", "models_created",
                                      "edges_parent", NULL};
 const char *const db_pg_functions[][2] = {{"modelseal_append_only", DB_PG_APPEND_ONLY_BODY},
+                                          {"modelseal_event_append", DB_PG_EVENT_APPEND_BODY},
                                           {"modelseal_model_backed", DB_PG_MODEL_BACKED_BODY},
                                           {"modelseal_edge_backed", DB_PG_EDGE_BACKED_BODY},
                                           {NULL, NULL}};

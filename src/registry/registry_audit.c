@@ -94,12 +94,74 @@ struct edge {
 	int seen;
 };
 
-/* Every edge the model's 'signed' events record; a later event's relation
- * for the same parent wins, as the ON CONFLICT update does. */
-static int expected_edges(struct ms_registry *r, const char *digest, struct edge **out, size_t *n)
+/* Every edges row, read once and sorted here (not by the database's
+ * collation) for check_edges to look up by child: one query for all the
+ * models rather than one each (a round trip each on a server). */
+struct edge_row {
+	char *child, *parent, *relation;
+};
+struct edge_rows {
+	struct edge_row *v;
+	size_t n;
+};
+
+static int edge_cmp(const void *a, const void *b)
 {
-	struct db_stmt *st = reg_prepare(r, "SELECT id, detail FROM events WHERE subject = ?1"
-	                                    " AND kind = 'signed' ORDER BY id");
+	const struct edge_row *x = a, *y = b;
+	int c = strcmp(x->child, y->child);
+	return c ? c : strcmp(x->parent, y->parent);
+}
+
+static void edge_rows_free(struct edge_rows *e)
+{
+	for (size_t i = 0; i < e->n; i++) {
+		free(e->v[i].child);
+		free(e->v[i].parent);
+		free(e->v[i].relation);
+	}
+	free(e->v);
+}
+
+static int load_edges(struct ms_registry *r, struct edge_rows *out)
+{
+	struct db_stmt *st = reg_prepare(r, "SELECT child, parent, relation FROM edges");
+	size_t cap = 0;
+	int rc = st ? 0 : -1;
+	memset(out, 0, sizeof *out);
+	while (st && (rc = reg_step(r, st)) == DB_ROW) {
+		if (out->n == cap)
+			out->v = ms_reallocarray(out->v, cap = cap ? 2 * cap : 64, sizeof *out->v);
+		out->v[out->n++] = (struct edge_row){ms_strdup(col(st, 0)), ms_strdup(col(st, 1)),
+		                                     ms_strdup(col(st, 2))};
+	}
+	db_finalize(st);
+	if (out->n)
+		qsort(out->v, out->n, sizeof *out->v, edge_cmp);
+	return rc < 0 ? -1 : 0;
+}
+
+/* The first edges row of child, or n when it has none. */
+static size_t first_edge(const struct edge_rows *e, const char *child)
+{
+	size_t lo = 0, hi = e->n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(e->v[mid].child, child) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/* Every edge the model's 'signed' events record; a later event's relation
+ * for the same parent wins, as the ON CONFLICT update does. The newest of
+ * those events goes to *latest (id 0 when there is none). */
+static int expected_edges(struct ms_registry *r, const char *digest, struct edge **out, size_t *n,
+                          struct reg_event *latest)
+{
+	struct db_stmt *st = reg_prepare(r, "SELECT " REG_EVENT_COLS " FROM events"
+	                                    " WHERE subject = ?1 AND kind = 'signed' ORDER BY id");
 	if (!st)
 		return -1;
 	char *subject = ms_asprintf("sha256:%s", digest);
@@ -107,7 +169,9 @@ static int expected_edges(struct ms_registry *r, const char *digest, struct edge
 	free(subject);
 	int rc;
 	while ((rc = reg_step(r, st)) == DB_ROW) {
-		cJSON *d = cJSON_Parse(col(st, 1)), *p;
+		reg_event_free(latest);
+		reg_event_from_row(st, latest);
+		cJSON *d = cJSON_Parse(latest->detail), *p;
 		cJSON_ArrayForEach(p, cJSON_GetObjectItemCaseSensitive(d, "parents"))
 		{
 			const char *pd =
@@ -134,48 +198,37 @@ static int expected_edges(struct ms_registry *r, const char *digest, struct edge
 	return rc < 0 ? -1 : 0;
 }
 
-static int check_edges(struct ms_registry *r, const char *digest, struct ms_audit *a)
+/* The model's edges rows against the edges its events record. */
+static void check_edges(const char *digest, struct edge *want, size_t n,
+                        const struct edge_rows *rows, struct ms_audit *a)
 {
-	struct edge *want = NULL;
-	size_t n = 0;
-	if (expected_edges(r, digest, &want, &n) < 0)
-		return -1;
-	struct db_stmt *st =
-	    reg_prepare(r, "SELECT parent, relation FROM edges WHERE child = ?1 ORDER BY parent");
-	int rc = -1;
-	if (st) {
-		reg_bind_text(st, 1, digest);
-		while ((rc = reg_step(r, st)) == DB_ROW) {
-			size_t i = 0;
-			while (i < n && strcmp(want[i].parent, col(st, 0)) != 0)
-				i++;
-			if (i == n)
-				reg_audit_found(
-				    a, 0,
-				    "edges row sha256:%s -> sha256:%s (%s): no 'signed' event "
-				    "records it",
-				    digest, col(st, 0), col(st, 1));
-			else if (strcmp(want[i].relation, col(st, 1)) != 0)
-				reg_audit_found(
-				    a, want[i].event,
-				    "edges row sha256:%s -> sha256:%s: relation %s, but event %lld "
-				    "records %s",
-				    digest, col(st, 0), col(st, 1), (long long)want[i].event,
-				    want[i].relation);
-			if (i < n)
-				want[i].seen = 1;
-		}
-		db_finalize(st);
+	for (size_t k = first_edge(rows, digest);
+	     k < rows->n && strcmp(rows->v[k].child, digest) == 0; k++) {
+		const char *parent = rows->v[k].parent, *relation = rows->v[k].relation;
+		size_t i = 0;
+		while (i < n && strcmp(want[i].parent, parent) != 0)
+			i++;
+		if (i == n)
+			reg_audit_found(a, 0,
+			                "edges row sha256:%s -> sha256:%s (%s): no 'signed' event "
+			                "records it",
+			                digest, parent, relation);
+		else if (strcmp(want[i].relation, relation) != 0)
+			reg_audit_found(
+			    a, want[i].event,
+			    "edges row sha256:%s -> sha256:%s: relation %s, but event %lld "
+			    "records %s",
+			    digest, parent, relation, (long long)want[i].event, want[i].relation);
+		if (i < n)
+			want[i].seen = 1;
 	}
-	for (size_t i = 0; rc >= 0 && i < n; i++)
+	for (size_t i = 0; i < n; i++)
 		if (!want[i].seen)
 			reg_audit_found(
 			    a, want[i].event,
 			    "edges row sha256:%s -> sha256:%s (%s) is missing: event %lld "
 			    "records it",
 			    digest, want[i].parent, want[i].relation, (long long)want[i].event);
-	free(want);
-	return rc < 0 ? -1 : 0;
 }
 
 /* The row's columns as reg_read_model_row reads them, then its texts. */
@@ -187,11 +240,14 @@ static void read_model(struct db_stmt *st, struct ms_model_info *m)
 	m->provenance = reg_column_dup(st, 11);
 }
 
-static int check_model(struct ms_registry *r, const struct ms_model_info *m, struct ms_audit *a)
+static int check_model(struct ms_registry *r, const struct ms_model_info *m,
+                       const struct edge_rows *edges, struct ms_audit *a)
 {
 	struct reg_event e = {0};
 	struct reg_model_fields row, ev;
-	int rc = reg_latest_signed(r, m->digest, &e);
+	struct edge *want = NULL;
+	size_t n_want = 0;
+	int rc = expected_edges(r, m->digest, &want, &n_want, &e) < 0 ? -1 : e.id != 0;
 	if (rc == 0)
 		reg_audit_found(a, 0, "models row sha256:%s%s%s%s: no 'signed' event backs it",
 		                m->digest, m->name ? " (" : "", m->name ? m->name : "",
@@ -219,22 +275,28 @@ static int check_model(struct ms_registry *r, const struct ms_model_info *m, str
 		reg_fields_free(&ev);
 	}
 	reg_event_free(&e);
-	return rc < 0 || check_edges(r, m->digest, a) < 0 ? -1 : 0;
+	if (rc >= 0)
+		check_edges(m->digest, want, n_want, edges, a);
+	free(want);
+	return rc < 0 ? -1 : 0;
 }
 
 static int check_models(struct ms_registry *r, struct ms_audit *a)
 {
+	struct edge_rows edges;
+	if (load_edges(r, &edges) < 0) {
+		edge_rows_free(&edges);
+		return -1;
+	}
 	struct db_stmt *st =
 	    reg_prepare(r, "SELECT digest, name, version, method, hash, size, files,"
 	                   " signer, created, statement, bundle, provenance"
 	                   " FROM models ORDER BY id");
-	if (!st)
-		return -1;
-	int rc;
-	while ((rc = reg_step(r, st)) == DB_ROW) {
+	int rc = st ? 0 : -1;
+	while (st && (rc = reg_step(r, st)) == DB_ROW) {
 		struct ms_model_info m;
 		read_model(st, &m);
-		int bad = check_model(r, &m, a) < 0;
+		int bad = check_model(r, &m, &edges, a) < 0;
 		ms_model_info_free(&m);
 		if (bad) {
 			rc = -1;
@@ -242,6 +304,7 @@ static int check_models(struct ms_registry *r, struct ms_audit *a)
 		}
 	}
 	db_finalize(st);
+	edge_rows_free(&edges);
 	if (rc < 0)
 		return -1;
 	/* The other way round: models the log signed that have no row. */

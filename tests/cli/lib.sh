@@ -120,21 +120,22 @@ regsql() {
 	esac
 }
 
-# reg_tamper SQL: SQL on the run's registry as someone with write access to
+# reg_tamper REGISTRY SQL: SQL on REGISTRY as someone with write access to
 # the database would run it, the append-only triggers out of the way
 # meanwhile (SQLite: dropped, then re-created as the schema has them;
 # PostgreSQL: the tables' triggers disabled, as their owner may).
 reg_tamper() {
-	if on_sqlite; then
-		regsql "$MODELSEAL_REGISTRY" "DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete; $1;
+	case $1 in
+	postgres://* | postgresql://*)
+		regsql "$1" "ALTER TABLE events DISABLE TRIGGER USER;
+ALTER TABLE models DISABLE TRIGGER USER; ALTER TABLE edges DISABLE TRIGGER USER; $2;
+ALTER TABLE events ENABLE TRIGGER USER; ALTER TABLE models ENABLE TRIGGER USER;
+ALTER TABLE edges ENABLE TRIGGER USER" ;;
+	*)
+		regsql "$1" "DROP TRIGGER events_no_update; DROP TRIGGER events_no_delete; $2;
 CREATE TRIGGER events_no_update BEFORE UPDATE ON events
   BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;
 CREATE TRIGGER events_no_delete BEFORE DELETE ON events
-  BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;"
-	else
-		regsql "$MODELSEAL_REGISTRY" "ALTER TABLE events DISABLE TRIGGER USER;
-ALTER TABLE models DISABLE TRIGGER USER; ALTER TABLE edges DISABLE TRIGGER USER; $1;
-ALTER TABLE events ENABLE TRIGGER USER; ALTER TABLE models ENABLE TRIGGER USER;
-ALTER TABLE edges ENABLE TRIGGER USER"
-	fi
+  BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;" ;;
+	esac
 }

@@ -4,14 +4,14 @@
 # mid-sign, revocation across hosts, tampering through psql, the
 # least-privilege roles, registry copy both ways, passwords kept out of every
 # output, foreign databases and servers that are down or silent.
+# backends: postgresql
 unset MODELSEAL_PASSPHRASE
 URL=$MODELSEAL_REGISTRY
 ROLES=$here/../../docs/postgresql/roles.sql
 "$MS" keygen -o k --no-passphrase >/dev/null 2>&1
 "$MS" keygen -o other --no-passphrase >/dev/null 2>&1
 KID=$(sha256sum <k.pub | cut -c1-64)
-psql_at() { "$PG_BIN/psql" -X -q -A -t -v ON_ERROR_STOP=1 -d "$1" -c "$2"; }
-sq() { psql_at "$URL" "$*"; }
+sq() { regsql "$URL" "$*"; }
 # newdb NAME: a further empty database of this test, its URL.
 newdb() { pg_newdb "${PG_TEST_DB}_$1"; }
 # head_of REGISTRY: the event count and head hash audit --json reports.
@@ -131,15 +131,14 @@ CLEAN=$(head_of "$URL")
 # ---- tampering through psql, as the owner, triggers disabled ----
 pg_sql "$PG_TEST_DB" "CREATE DATABASE \"${PG_TEST_DB}_clean\" TEMPLATE \"$PG_TEST_DB\"" >/dev/null
 # tamper DESC SQL PATTERN: on a fresh copy of the clean registry, SQL with the
-# user triggers of every table disabled; audit exits 1 with PATTERN.
+# tables' triggers disabled (reg_tamper); audit exits 1 with PATTERN.
 n_tamper=0
 tamper() {
 	n_tamper=$((n_tamper + 1))
 	tdb=${PG_TEST_DB}_t$n_tamper
 	pg_sql "$PG_TEST_DB" "CREATE DATABASE \"$tdb\" TEMPLATE \"${PG_TEST_DB}_clean\"" >/dev/null
 	turl=$(pg_url "$tdb")
-	psql_at "$turl" "ALTER TABLE events DISABLE TRIGGER USER; ALTER TABLE models DISABLE TRIGGER USER;
-		$2; ALTER TABLE events ENABLE TRIGGER USER; ALTER TABLE models ENABLE TRIGGER USER" >/dev/null
+	reg_tamper "$turl" "$2" >/dev/null
 	run 1 "$MS" --registry "$turl" audit
 	expect_out "$3"
 	check "$1: audit --json says not ok" [ "$(head_of "$turl" | cut -d' ' -f1)" = false ]
@@ -223,14 +222,14 @@ check "... the password parameter removed" [ "$(jq -r .registry "$T/out")" = "$U
 
 # ---- a database that is not a modelseal registry ----
 FOREIGN=$(newdb foreign)
-psql_at "$FOREIGN" "CREATE TABLE customers (id int PRIMARY KEY, name text)" >/dev/null
+regsql "$FOREIGN" "CREATE TABLE customers (id int PRIMARY KEY, name text)" >/dev/null
 for c in log audit "sign --key k.key shared" "trust add k.pub" "verify --key k.pub shared"; do
 	expect_error "$MS" --registry "$FOREIGN" $c
 done
 expect_err 'not a modelseal registry'
 check "... naming the database, not its password" grep -q "${PG_TEST_DB}_foreign" "$T/err"
 check "the foreign database is left as it was" \
-	[ "$(psql_at "$FOREIGN" "SELECT string_agg(tablename, ',') FROM pg_tables WHERE schemaname = 'public'")" = customers ]
+	[ "$(regsql "$FOREIGN" "SELECT string_agg(tablename, ',') FROM pg_tables WHERE schemaname = 'public'")" = customers ]
 expect_error "$MS" registry copy "$T/src.db" "$FOREIGN"
 
 # ---- servers that are down or silent: fail fast, verify fails closed ----

@@ -161,7 +161,7 @@ check "trust remove: a key without a label" [ "$(jq -c '[.removed, .label]' "$T/
 
 # a rewritten event: audit says which (exit 1), checkpoint refuses (exit 1,
 # no document of its own: the error document)
-reg_tamper "UPDATE events SET detail = '{}' WHERE id = 2"
+reg_tamper "$MODELSEAL_REGISTRY" "UPDATE events SET detail = '{}' WHERE id = 2"
 doc audit 1 "$MS" --json audit
 check "audit: the bad event" [ "$(jq -r .bad_event "$T/out")" = 2 ]
 err 1 "$MS" --json checkpoint --key k.key -o cp2.json

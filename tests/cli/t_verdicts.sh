@@ -188,7 +188,7 @@ expect_err "k\\\\x1b]0;pwned\\\\x07.pub"
 run 2 "$MS" trust add k.pub --label "$(printf 'ci\033[31mred')"
 run 0 "$MS" sign --key k.key --name clean --version 1 esc
 if on_sqlite; then esc="char(27)"; else esc="chr(27)"; fi
-reg_tamper "UPDATE models SET name = 'x' || $esc || '[2Kok' WHERE name = 'clean'"
+reg_tamper "$MODELSEAL_REGISTRY" "UPDATE models SET name = 'x' || $esc || '[2Kok' WHERE name = 'clean'"
 check "a name with ESC is in the registry" [ "$(regsql "$MODELSEAL_REGISTRY" "SELECT count(*) FROM models WHERE name LIKE 'x_[2Kok'")" = 1 ]
 "$MS" log >"$T/out" 2>"$T/err"
 check "log escapes names from the registry" not has_raw_control "$T/out"
