@@ -169,25 +169,29 @@ run 0 "$MS" checkpoint --key ck.key -o cp.json
 pg_sql postgres "CREATE DATABASE \"$(dbname clean)\" TEMPLATE \"$PG_TEST_DB\"" >/dev/null
 LAST=$(pg_sql "$PG_TEST_DB" "SELECT max(id) FROM events")
 # owner_edit N SQL: SQL on copy N of the clean registry as its owner would,
-# the tables' user triggers disabled meanwhile; prints the copy's URL
+# the tables' user triggers disabled meanwhile; the copy's URL in $OE
 owner_edit() {
 	pg_sql postgres "CREATE DATABASE \"$(dbname "o$1")\" TEMPLATE \"$(dbname clean)\"" >/dev/null
 	psql_at "$(pg_url "$(dbname "o$1")")" "ALTER TABLE events DISABLE TRIGGER USER;
 		ALTER TABLE models DISABLE TRIGGER USER; ALTER TABLE edges DISABLE TRIGGER USER; $2;
 		ALTER TABLE events ENABLE TRIGGER USER; ALTER TABLE models ENABLE TRIGGER USER;
-		ALTER TABLE edges ENABLE TRIGGER USER" >/dev/null
-	pg_url "$(dbname "o$1")"
+		ALTER TABLE edges ENABLE TRIGGER USER" >/dev/null ||
+		fail "the owner's edit failed: $2"
+	OE=$(pg_url "$(dbname "o$1")")
 }
 # the newest events deleted (the chain's tail cut): only a checkpoint tells
-O1=$(owner_edit 1 "DELETE FROM events WHERE id > $LAST - 2")
+owner_edit 1 "DELETE FROM events WHERE id > $LAST - 2"
+O1=$OE
 run 1 "$MS" --registry "$O1" audit --checkpoint cp.json --key ck.pub
 # events renumbered (two swapped)
-O2=$(owner_edit 2 "UPDATE events SET id = CASE id WHEN 2 THEN -3 ELSE -2 END WHERE id IN (2, 3);
-	UPDATE events SET id = -id WHERE id < 0")
+owner_edit 2 "UPDATE events SET id = id + 1000000 WHERE id IN (2, 3);
+	UPDATE events SET id = CASE id WHEN 1000002 THEN 3 ELSE 2 END WHERE id > 1000000"
+O2=$OE
 run 1 "$MS" --registry "$O2" audit
 check "renumbered: audit --json not ok" [ "$(head_of "$O2" | cut -d' ' -f1)" = false ]
 # an event from the middle deleted
-O3=$(owner_edit 3 "DELETE FROM events WHERE id = 2")
+owner_edit 3 "DELETE FROM events WHERE id = 2"
+O3=$OE
 run 1 "$MS" --registry "$O3" audit
 expect_out 'missing'
 # extra objects in the schema: a trigger that swallows revocations, a
@@ -215,6 +219,7 @@ psql_at "$HOST" "ALTER TABLE models DISABLE TRIGGER USER; ALTER TABLE edges DISA
 	UPDATE models SET name = E'ba\\x1b]0;owned\\x07\\x1b[2J\\r' WHERE name = 'base';
 	INSERT INTO edges SELECT p.digest, c.digest, 'merge' FROM models p, models c
 	WHERE p.name LIKE 'ba%' AND c.name = 'ft'" >/dev/null
+check "the hostile name is in place" [ "$(psql_at "$HOST" "SELECT count(*) FROM models WHERE name LIKE E'ba\\x1b%'")" = 1 ]
 # no_ctl: $T/out holds no control character but newline and tab
 no_ctl() { not grep -q "$(printf '[\001-\010\013-\037\177]')" "$T/out"; }
 for c in "log" "lineage ft@1" "lineage --descendants ft@1" "lineage --format dot ft@1" "show ft@1" "audit"; do
