@@ -72,7 +72,7 @@ LPHEAD=$(head_of "$SURL")
 refused() {
 	if pg_sql_as "$1" "$LPDB" "$2" >/dev/null 2>"$T/err"; then
 		fail "$1 may: $2"
-	elif grep -q 'permission denied\|must be owner\|append-only\|not recorded\|only be called as triggers' "$T/err"; then
+	elif grep -q 'permission denied\|must be owner\|append-only\|not recorded\|only be called as triggers\|this role may not' "$T/err"; then
 		pass "$1 may not: $2"
 	else
 		fail "$1: $2 failed, but not as refused" "$(cat "$T/err")"
@@ -265,12 +265,18 @@ check "the half registry was not completed behind the user's back" \
 ASCDB=$(dbname ascii)
 pg_sql postgres "CREATE DATABASE \"$ASCDB\" ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0" >/dev/null
 ASC=$(pg_url "$ASCDB")
-run 0 "$MS" --registry "$ASC" sign --key k.key --name base --version 1 hb
-psql_at "$ASC" "ALTER TABLE models DISABLE TRIGGER USER; UPDATE models SET name = E'b\\xff\\xfe'" >/dev/null
-for c in log "show base@1" "lineage base@1" audit; do
-	expect_error "$MS" --registry "$ASC" $c
-	expect_err 'invalid byte sequence'
-done
+# (refused as a registry, or its bad bytes refused when read)
+if "$MS" --registry "$ASC" sign --key k.key --name base --version 1 hb >"$T/out" 2>"$T/err"; then
+	psql_at "$ASC" "ALTER TABLE models DISABLE TRIGGER USER; UPDATE models SET name = E'b\\xff\\xfe'" >/dev/null
+	for c in log "show base@1" "lineage base@1" audit; do
+		expect_error "$MS" --registry "$ASC" $c
+		expect_err 'invalid byte sequence'
+	done
+else
+	expect_err 'needs UTF8'
+	check "... a SQL_ASCII database is refused, left empty" \
+		[ "$(psql_at "$ASC" "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" = 0 ]
+fi
 # a 300-deep lineage, every model backed by a well-formed signed event
 DEEP=$(newdb deep)
 run 0 "$MS" --registry "$DEEP" trust add k.pub
@@ -390,6 +396,62 @@ wait $locker 2>/dev/null
 pg_restart
 run 0 "$MS" audit
 run 0 "$MS" verify own
+
+# ---- the signer's and the owner's attacks that needed the database's help (pg-bugs 6-10) ----
+# bug 6: the backing triggers must not read the signer's own temp tables
+mkmodel lp4
+if pg_sql_as "$SIGNER" "$LPDB" "BEGIN; CREATE TEMP TABLE events AS SELECT * FROM public.events;
+	UPDATE pg_temp.events SET detail = replace(detail, '\"name\":\"lp\"', '\"name\":\"evil\"');
+	UPDATE public.models SET name = 'evil' WHERE digest = '$D1'; COMMIT" >/dev/null 2>"$T/err"; then
+	fail "the signer renamed a model through a temp table named events"
+else
+	pass "the signer's temp table named events does not back a rename"
+fi
+check "... lp@1 is still lp@1" [ "$(pg_sql "$LPDB" "SELECT name FROM models WHERE digest = '$D1'")" = lp ]
+# bug 7: a signer appends a well-formed 'trusted' event for its own key
+mkmodel evilm
+"$MS" --registry "$T/none.db" sign --no-record --key evil.key evilm >/dev/null 2>&1
+run 1 "$MS" --registry "$RURL" verify evilm
+EID=$(sha256sum <evil.pub | cut -c1-64)
+set -- $(pg_sql "$LPDB" "SELECT id + 1, hash FROM events ORDER BY id DESC LIMIT 1" | tr '|' ' ')
+DET=$(jq -cn --arg pem "$(cat evil.pub)
+" '{label: "release2", pem: $pem}')
+# forged ID KIND SUBJECT DETAIL: the SQL of a well-formed next event
+forged() {
+	echo "INSERT INTO events VALUES ($1, 1, '$2', '$3', \$d\$$4\$d\$, '$HEADHASH',
+		'$(python3 "$FORGE" hash "$1" 1 "$2" "$3" "$4" "$HEADHASH")')"
+}
+HEADHASH=$2
+refused "$SIGNER" "$(forged "$1" trusted "$EID" "$DET")"
+run 1 "$MS" --registry "$RURL" verify evilm
+expect_out 'not trusted'
+KID=$(sha256sum <k.pub | cut -c1-64)
+refused "$SIGNER" "$(forged "$1" untrusted "$KID" '{}')"
+refused "$SIGNER" "$(forged "$1" revoked "sha256:$D1" '{"kind":"model","reason":"signer says","time":1}')"
+run 0 "$MS" --registry "$RURL" verify lp1
+# bug 8: a signer appends events that break the chain
+for q in "INSERT INTO events VALUES (100000, 0, 'verified', 'x', '{}', 'x', 'y')" \
+	"INSERT INTO events SELECT max(id) + 1, 0, 'verified', 'x', '{}', repeat('0', 64), repeat('0', 64) FROM events" \
+	"INSERT INTO events VALUES (-5, 0, 'verified', 'x', '{}', 'x', 'y')"; do
+	if pg_sql_as "$SIGNER" "$LPDB" "$q" >/dev/null 2>&1; then fail "the signer may: $q"; else pass "the signer may not: $q"; fi
+done
+run 0 "$MS" --registry "$RURL" audit
+# bug 9: a malformed URL with a password
+for u in "postgresql://$PG_SUPER:Secret@[::1/x?host=$PG_DIR" "postgresql://$PG_SUPER:Secret@[]/x"; do
+	expect_error "$MS" --registry "$u" log
+	check "malformed URL: no password shown" not grep -q Secret "$T/err"
+done
+# bug 10: row level security hides a revocation from the readers only
+mkmodel rls
+run 0 "$MS" --registry "$OURL" sign --key k.key --name rls --version 1 rls
+run 0 "$MS" --registry "$OURL" revoke rls@1 --reason withdrawn --yes
+pg_sql "$LPDB" "ALTER TABLE events ENABLE ROW LEVEL SECURITY; ALTER TABLE revocations ENABLE ROW LEVEL SECURITY;
+	CREATE POLICY hide ON events USING (kind <> 'revoked' OR pg_has_role(current_user, 'modelseal_owner', 'MEMBER'));
+	CREATE POLICY hide ON revocations USING (pg_has_role(current_user, 'modelseal_owner', 'MEMBER'))" >/dev/null
+"$MS" --registry "$RURL" verify rls >"$T/out" 2>"$T/err"
+check "hidden revocation: the reader's verify does not pass" [ $? != 0 ]
+expect_error "$MS" --registry "$OURL" audit
+expect_err 'row level security'
 
 pg_sql postgres "DROP DATABASE \"$LPDB\" WITH (FORCE)" >/dev/null
 for d in clean o1 o2 o3 o4 o5 hostile future marker ascii deep viewdst killed; do
