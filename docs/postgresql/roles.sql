@@ -33,6 +33,13 @@
 -- can re-sign, which appends to the log, but cannot rewrite the log or a
 -- row behind its back: events stay append-only (trigger events_no_update,
 -- no UPDATE/DELETE/TRUNCATE privilege), and older events keep the history.
+--
+-- What the signer may append is held by the schema itself (trigger
+-- events_append, modelseal_event_append()), for every role: each event must
+-- be the next one of the chain with the hash of its content, and an event
+-- that trusts, untrusts or revokes needs INSERT on trusted_keys or on
+-- revocations, which the signer does not have. So a signer cannot trust its
+-- own key, untrust the release key, revoke, or break the chain.
 
 DO $$
 BEGIN

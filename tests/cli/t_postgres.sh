@@ -293,11 +293,18 @@ run 0 "$MS" --registry "$SURL" verify lp2
 run 0 "$MS" --registry "$SURL" lineage lp@2
 run 0 "$MS" --registry "$SURL" audit
 LPHEAD=$(head_of "$SURL")
+# forged KIND SUBJECT PREV: SQL appending an event of KIND after PREV whose
+# hash is not that of its content (a signer may append, but only its own
+# kinds, on the chain's head, with the hash of what it appends)
+forged() {
+	echo "INSERT INTO events (id, time, kind, subject, detail, prev_hash, hash)
+	SELECT max(id) + 1, 1, '$1', $2, '{}', $3, repeat('b', 64) FROM events"
+}
 # refused ROLE SQL: the database refuses SQL run as ROLE, saying why
 refused() {
 	if pg_sql_as "$1" "$LPDB" "$2" >/dev/null 2>"$T/err"; then
 		fail "$1 may: $2"
-	elif grep -q 'permission denied\|must be owner\|append-only\|not recorded' "$T/err"; then
+	elif grep -q 'permission denied\|must be owner\|append-only\|not recorded\|may not\|does not extend\|is not that of' "$T/err"; then
 		pass "$1 may not: $2"
 	else
 		fail "$1: $2 failed, but not as refused" "$(cat "$T/err")"
@@ -309,7 +316,11 @@ for q in "UPDATE events SET detail = '{}'" "DELETE FROM events" "TRUNCATE events
 	"INSERT INTO trusted_keys (keyid, pem, label, added) VALUES (repeat('a', 64), 'x', 'evil', 0)" \
 	"DELETE FROM trusted_keys" "INSERT INTO revocations (kind, subject, reason, time) VALUES ('key', repeat('a', 64), 'x', 0)" \
 	"UPDATE meta SET value = 'x'" "DELETE FROM checkpoints" "ALTER TABLE events DISABLE TRIGGER USER" \
-	"DROP TRIGGER events_no_update ON events"; do
+	"DROP TRIGGER events_no_update ON events" \
+	"$(forged trusted "repeat('a', 64)" "(SELECT hash FROM events ORDER BY id DESC LIMIT 1)")" \
+	"$(forged revoked "'sha256:' || repeat('a', 64)" "(SELECT hash FROM events ORDER BY id DESC LIMIT 1)")" \
+	"$(forged verified "'sha256:' || repeat('a', 64)" "repeat('0', 64)")" \
+	"$(forged verified "'sha256:' || repeat('a', 64)" "(SELECT hash FROM events ORDER BY id DESC LIMIT 1)")"; do
 	refused "$SIGNER" "$q"
 done
 for q in "INSERT INTO edges (child, parent, relation) SELECT parent, child, 'merge' FROM edges" \
