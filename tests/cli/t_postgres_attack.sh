@@ -364,6 +364,12 @@ for u in "$AURL" "$DOWNA" "$URL&password=$PWENC" "$(echo "$URL" | sed "s,host=$P
 		check "no password in: $c" not grep -q "pa@ss\|$PWENC\|w/rd" "$T/out" "$T/err"
 	done
 done
+for c in "registry copy $AURL $T/pwcopy.db" "--json registry copy $AURL $T/pwcopy2.db" \
+	"registry copy $SRC $AURL" "-v --json registry copy $SRC $AURL" "registry copy $AURL $AURL"; do
+	"$MS" $c >"$T/out" 2>"$T/err"
+	check "no password in: $c" not grep -q "pa@ss\|$PWENC\|w/rd" "$T/out" "$T/err"
+done
+check "the copy with a password in its URL was made" [ -s pwcopy.db ]
 run 0 "$MS" --registry "$AURL" --json log
 check "--json log names the registry without the encoded password" \
 	[ "$(jq -r .registry "$T/out")" = "$(echo "$AURL" | sed "s,:$PWENC@,@,")" ]
