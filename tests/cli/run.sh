@@ -72,6 +72,7 @@ run_test() {
 		if [ "$backend" = postgresql ]; then
 			PG_TEST_DB=ms_$(basename "$T" | tr -c 'a-zA-Z0-9\n' _ | tr A-Z a-z)
 			MODELSEAL_REGISTRY=$(pg_newdb "$PG_TEST_DB") || {
+				echo "  FAIL [$name] cannot create database $PG_TEST_DB (is the server still up?)" >&2
 				echo "0 1 0"
 				exit 0
 			}

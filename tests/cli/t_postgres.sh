@@ -211,6 +211,11 @@ for u in "$PWURL" "$QPWURL"; do
 	MODELSEAL_REGISTRY=$DOWN "$MS" --json log >"$T/out" 2>"$T/err"
 	check "... nor from \$MODELSEAL_REGISTRY" not grep -q "$PW" "$T/out" "$T/err"
 done
+# a URL libpq cannot parse: its messages quote the URL whole
+for c in log "--json log" "sign --key other.key shared"; do
+	expect_error "$MS" --registry "postgresql://$PG_SUPER:$PW@[::1/db?host=$PG_DIR" $c
+	check "malformed URL, no password in: $c" not grep -q "$PW" "$T/out" "$T/err"
+done
 "$PG_BIN/pg_dump" -h "$PG_DIR" -U $PG_SUPER -d "$PG_TEST_DB" >dump.sql 2>/dev/null
 check "the dump holds what the password URL signed" grep -q "$("$MS" digest pwm | cut -c8-)" dump.sql
 check "... and not the password" not grep -q "$PW" dump.sql
