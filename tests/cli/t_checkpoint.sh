@@ -3,13 +3,14 @@
 # file is an error; trust export carries the newest checkpoint and trust
 # import refuses a rolled-back trust file. Also: migration of a registry
 # made by the modelseal of before issue 11 (tests/data/registry-v2).
-# backends: sqlite only: it restores and rewrites the registry file
-# (sqlite3 .backup, ms_tool rechain); checkpoints on PostgreSQL and across a
-# registry copy are in t_postgres.
+# On PostgreSQL up to the first restore: the rest restores and rewrites the
+# registry file (sqlite3 .backup, ms_tool rechain), SQLite only; t_postgres
+# has checkpoints across a registry copy.
+# backends: sqlite postgresql
 unset MODELSEAL_PASSPHRASE
 REG=$MODELSEAL_REGISTRY
 DATA=$INTEROP/../data
-sq() { sqlite3 -batch "$REG" "$@"; }
+sq() { regsql "$REG" "$@"; }
 for k in k ck other; do "$MS" keygen -o $k --no-passphrase >/dev/null 2>&1; done
 CKID=$(sha256sum <ck.pub | cut -c1-64)
 mkdir m1 m2 m3
@@ -48,6 +49,7 @@ run 0 "$MS" --json audit --checkpoint cp1.json --key ck.pub
 check "json: checkpoint size" [ "$(jq -r '[.ok, .checkpoint.size] | join(" ")' "$T/out")" = "true 2" ]
 run 0 "$MS" audit --checkpoint cp1.json --key other.pub --key ck.pub
 run 0 "$MS" checkpoint --key ck.key -o cp2.json
+on_sqlite || return 0 # the rest edits the SQLite file
 sqlite3 "$REG" ".backup good.db"
 restore() {
 	rm -f "$REG" "$REG-wal" "$REG-shm"

@@ -1,10 +1,12 @@
 # verify --policy: every rule passing and failing, all failures reported,
 # malformed policies, and the JSON verdict's shape.
-# backends: sqlite only: backdate rewrites the chain with ms_tool rechain,
-# which edits a SQLite file.
+# On PostgreSQL up to the first edit behind modelseal's back: the rest edits
+# the SQLite file (a models row, and backdate rewrites the chain with
+# ms_tool rechain), SQLite only.
+# backends: sqlite postgresql
 unset MODELSEAL_PASSPHRASE
 REG=$MODELSEAL_REGISTRY
-sq() { sqlite3 -batch "$REG" "$@"; }
+sq() { regsql "$REG" "$@"; }
 # backdate DIGEST SECONDS: an older signing time, in the row and in the
 # event that backs it (the chain re-hashed), as if signed back then.
 backdate() {
@@ -90,6 +92,7 @@ check "unrelated lineage fails" rule_ok require_ancestor false
 check "fail detail" sh -c "jq -r '.policy[0].detail' '$T/out' | grep -q 'no chain of trusted signed provenance reaches a required ancestor'"
 run 0 "$MS" --json verify --key k.pub --policy p.json models/base
 check "a model is its own ancestor" [ "$(rule require_ancestor)" = "true the model is base@1 itself" ]
+on_sqlite || return 0 # the rest edits the SQLite file
 # u as signed by a tool that writes no provenance (model_signing, older modelseal)
 rm models/u/model.provenance.sig
 sq "UPDATE models SET provenance = NULL WHERE name = 'u'"

@@ -179,6 +179,18 @@ COPIED=$(head_of "$COPY") # the verifies added their events
 check "verify recorded two events on the copy" [ "$(echo "$COPIED" | cut -d' ' -f2)" = $(($(echo "$SRC" | cut -d' ' -f2) + 2)) ]
 run 0 "$MS" registry copy "$COPY" "$T/back.db"
 check "PostgreSQL -> SQLite: same events and head hash" [ "$(head_of "$T/back.db")" = "$COPIED" ]
+# the same registry on both backends reads the same, byte for byte
+for c in "lineage ft@1" "lineage --format json ft@1" "lineage --format dot ft@1" \
+	"lineage --descendants base@1" "show ft@1" "show base@1" "log" "--json log" "trust list" \
+	"--json audit"; do
+	"$MS" --registry "$COPY" $c >pg.out 2>&1
+	rc=$?
+	"$MS" --registry "$T/back.db" $c >sq.out 2>&1
+	# the registry named, as each names it
+	check "$c: the same on PostgreSQL and SQLite" \
+		[ "$(sed "s|$COPY|REGISTRY|g" pg.out)" = "$(sed "s|$T/back.db|REGISTRY|g" sq.out)" ]
+	check "... exit 0, with output" test $rc = 0 -a -s pg.out
+done
 run 0 "$MS" registry copy "$URL" "$T/shared.db"
 check "the shared registry copied to SQLite: same head" [ "$(head_of "$T/shared.db")" = "$CLEAN" ]
 run 0 "$MS" --registry "$T/shared.db" audit --checkpoint cp.json --key ck.pub
