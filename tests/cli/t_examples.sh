@@ -13,7 +13,9 @@ have_yaml() { python3 -c 'import yaml' 2>/dev/null; }
 mkdir -p repo/model/sub repo/keys repo/deploy tmp runner
 cp -r "$EX" repo/examples
 printf '{"layers": 2}' >repo/model/config.json
-head -c 5000 /dev/urandom >repo/model/weights.bin
+# fixed bytes (no 'X' anywhere): the tamper steps below write an 'X', which
+# random bytes would already hold one run in 256
+yes weights | head -c 5000 >repo/model/weights.bin
 printf 'tok' >repo/model/sub/tok.txt
 MODELSEAL_PASSPHRASE=ci-pass "$MS" keygen -o ci >/dev/null 2>&1
 cp ci.pub repo/keys/ci.pub
