@@ -29,7 +29,10 @@
 -- such row unless the newest 'signed' event of the model, appended in the
 -- same transaction, records it: the deferred constraint triggers
 -- models_backed and edges_backed (modelseal_model_backed(),
--- modelseal_edge_backed()) check it at commit, for every role. So a signer
+-- modelseal_edge_backed()) check it at commit, for every role, and
+-- events_signed_backed (modelseal_signed_backed()) holds the other way: a
+-- 'signed' event commits only with the row it records, so no role can
+-- append one that leaves a row unbacked and audit failing. So a signer
 -- can re-sign, which appends to the log, but cannot rewrite the log or a
 -- row behind its back: events stay append-only (trigger events_no_update,
 -- no UPDATE/DELETE/TRUNCATE privilege), and older events keep the history.
@@ -70,6 +73,13 @@ ALTER TABLE checkpoints OWNER TO modelseal_owner;
 ALTER FUNCTION modelseal_append_only() OWNER TO modelseal_owner;
 ALTER FUNCTION modelseal_model_backed() OWNER TO modelseal_owner;
 ALTER FUNCTION modelseal_edge_backed() OWNER TO modelseal_owner;
+ALTER FUNCTION modelseal_signed_backed() OWNER TO modelseal_owner;
+ALTER FUNCTION modelseal_event_append() OWNER TO modelseal_owner;
+
+-- No role may create objects in the public schema (PostgreSQL 15 does not
+-- let it by default; clusters upgraded from older versions still do): an
+-- object there could shadow the registry's for a session that searches it.
+REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 
 -- Nobody else by default.
 REVOKE ALL ON modelseal_registry, models, edges, events, meta, trusted_keys, trusted_cas,

@@ -44,27 +44,49 @@
 	"  END IF;\n"                                                                              \
 	"  RETURN NEW;\n"                                                                          \
 	"END;\n"
+/* Whether models row R (a row variable's name) differs from d, the detail
+ * of its newest 'signed' event (or d is NULL: there is none). */
+#define DB_PG_ROW_UNBACKED(R)                                                                      \
+	"  IF d IS NULL\n"                                                                         \
+	"     OR d->>'name' IS DISTINCT FROM " R ".name\n"                                         \
+	"     OR d->>'version' IS DISTINCT FROM " R ".version\n"                                   \
+	"     OR d->>'signer' IS DISTINCT FROM " R ".signer\n"                                     \
+	"     OR d->>'statement_sha256' IS DISTINCT FROM\n"                                        \
+	"        encode(sha256(convert_to(" R ".statement, 'UTF8')), 'hex')\n"                     \
+	"     OR d->>'bundle_sha256' IS DISTINCT FROM\n"                                           \
+	"        encode(sha256(convert_to(" R ".bundle, 'UTF8')), 'hex')\n"                        \
+	"     OR d->>'provenance_sha256' IS DISTINCT FROM\n"                                       \
+	"        encode(sha256(convert_to(" R ".provenance, 'UTF8')), 'hex') THEN\n"
 #define DB_PG_MODEL_BACKED_BODY                                                                    \
 	"\nDECLARE d json;\n"                                                                      \
 	"BEGIN\n"                                                                                  \
 	"  SELECT detail::json INTO d FROM events\n"                                               \
 	"    WHERE subject = 'sha256:' || NEW.digest AND kind = 'signed'\n"                        \
-	"    ORDER BY id DESC LIMIT 1;\n"                                                          \
-	"  IF d IS NULL\n"                                                                         \
-	"     OR d->>'name' IS DISTINCT FROM NEW.name\n"                                           \
-	"     OR d->>'version' IS DISTINCT FROM NEW.version\n"                                     \
-	"     OR d->>'signer' IS DISTINCT FROM NEW.signer\n"                                       \
-	"     OR d->>'statement_sha256' IS DISTINCT FROM\n"                                        \
-	"        encode(sha256(convert_to(NEW.statement, 'UTF8')), 'hex')\n"                       \
-	"     OR d->>'bundle_sha256' IS DISTINCT FROM\n"                                           \
-	"        encode(sha256(convert_to(NEW.bundle, 'UTF8')), 'hex')\n"                          \
-	"     OR d->>'provenance_sha256' IS DISTINCT FROM\n"                                       \
-	"        encode(sha256(convert_to(NEW.provenance, 'UTF8')), 'hex') THEN\n"                 \
-	"    RAISE EXCEPTION 'models row sha256:% is not recorded by its newest signed event',\n"  \
-	"      NEW.digest;\n"                                                                      \
+	"    ORDER BY id DESC LIMIT 1;\n" DB_PG_ROW_UNBACKED(                                      \
+	    "NEW") "    RAISE EXCEPTION 'models row sha256:% is not recorded by its newest "       \
+	           "signed event',\n"                                                              \
+	           "      NEW.digest;\n"                                                           \
+	           "  END IF;\n"                                                                   \
+	           "  RETURN NULL;\n"                                                              \
+	           "END;\n"
+/* The other way round: a 'signed' event commits only with the models row
+ * it records, so that no role can append one that leaves a model's row
+ * unbacked (audit would then fail on every host, for good). */
+#define DB_PG_SIGNED_BACKED_BODY                                                                   \
+	"\nDECLARE d json; m models%ROWTYPE;\n"                                                    \
+	"BEGIN\n"                                                                                  \
+	"  SELECT * INTO m FROM models WHERE 'sha256:' || digest = NEW.subject;\n"                 \
+	"  IF NOT FOUND THEN\n"                                                                    \
+	"    RAISE EXCEPTION 'signed event %: its model is not recorded', NEW.id;\n"               \
 	"  END IF;\n"                                                                              \
-	"  RETURN NULL;\n"                                                                         \
-	"END;\n"
+	"  SELECT detail::json INTO d FROM events\n"                                               \
+	"    WHERE subject = NEW.subject AND kind = 'signed'\n"                                    \
+	"    ORDER BY id DESC LIMIT 1;\n" DB_PG_ROW_UNBACKED(                                      \
+	    "m") "    RAISE EXCEPTION 'signed event %: the models row is not recorded by it', "    \
+	         "NEW.id;\n"                                                                       \
+	         "  END IF;\n"                                                                     \
+	         "  RETURN NULL;\n"                                                                \
+	         "END;\n"
 #define DB_PG_EDGE_BACKED_BODY                                                                     \
 	"\nBEGIN\n"                                                                                \
 	"  IF NOT EXISTS (SELECT 1 FROM (SELECT detail::json AS d FROM events\n"                   \

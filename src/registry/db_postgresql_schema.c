@@ -76,6 +76,11 @@ const char db_pg_schema_v4[] =
     "$$" DB_PG_EDGE_BACKED_BODY "$$;\n"
     "CREATE CONSTRAINT TRIGGER edges_backed AFTER INSERT OR UPDATE ON edges\n"
     "  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW EXECUTE FUNCTION modelseal_edge_backed();\n"
+    "CREATE FUNCTION modelseal_signed_backed() RETURNS trigger LANGUAGE plpgsql AS "
+    "$$" DB_PG_SIGNED_BACKED_BODY "$$;\n"
+    "CREATE CONSTRAINT TRIGGER events_signed_backed AFTER INSERT ON events\n"
+    "  DEFERRABLE INITIALLY DEFERRED FOR EACH ROW WHEN (NEW.kind = 'signed')\n"
+    "  EXECUTE FUNCTION modelseal_signed_backed();\n"
     "CREATE TABLE trusted_keys (\n"
     "  keyid text COLLATE \"C\" PRIMARY KEY,\n"
     "  pem text COLLATE \"C\" NOT NULL,\n"
@@ -124,7 +129,7 @@ const char db_pg_schema_v4[] =
      * would come first) or in a schema put before it. */
     "DO $$ DECLARE f text; BEGIN\n"
     "  FOREACH f IN ARRAY ARRAY['modelseal_append_only', 'modelseal_event_append',\n"
-    "      'modelseal_model_backed', 'modelseal_edge_backed'] LOOP\n"
+    "      'modelseal_model_backed', 'modelseal_edge_backed', 'modelseal_signed_backed'] LOOP\n"
     "    EXECUTE format('ALTER FUNCTION %I() SET search_path = pg_catalog, %I, pg_temp',\n"
     "      f, current_schema());\n"
     "  END LOOP;\n"
@@ -145,6 +150,7 @@ const char *const db_pg_constraints[] = {
     "events events_kind_check c",
     "events events_pkey p",
     "events events_prev_hash_check c",
+    "events events_signed_backed t",
     "meta meta_pkey p",
     "models models_backed t",
     "models models_check c",
@@ -170,12 +176,18 @@ const char *const db_pg_tables[] = {"checkpoints",  "edges",       "events",
                                     "meta",         "models",      "modelseal_registry",
                                     "revocations",  "trusted_cas", "trusted_identities",
                                     "trusted_keys", NULL};
-const char *const db_pg_triggers[] = {"edges_backed",     "events_append", "events_no_truncate",
-                                      "events_no_update", "models_backed", NULL};
+const char *const db_pg_triggers[] = {"edges_backed",
+                                      "events_append",
+                                      "events_no_truncate",
+                                      "events_no_update",
+                                      "events_signed_backed",
+                                      "models_backed",
+                                      NULL};
 const char *const db_pg_indexes[] = {"events_kind", "events_subject", "models_created",
                                      "edges_parent", NULL};
 const char *const db_pg_functions[][2] = {{"modelseal_append_only", DB_PG_APPEND_ONLY_BODY},
                                           {"modelseal_event_append", DB_PG_EVENT_APPEND_BODY},
                                           {"modelseal_model_backed", DB_PG_MODEL_BACKED_BODY},
                                           {"modelseal_edge_backed", DB_PG_EDGE_BACKED_BODY},
+                                          {"modelseal_signed_backed", DB_PG_SIGNED_BACKED_BODY},
                                           {NULL, NULL}};

@@ -435,6 +435,15 @@ KID=$(sha256sum <k.pub | cut -c1-64)
 refused "$SIGNER" "$(forged "$1" untrusted "$KID" '{}')"
 refused "$SIGNER" "$(forged "$1" revoked "sha256:$D1" '{"kind":"model","reason":"signer says","time":1}')"
 run 0 "$MS" --registry "$RURL" verify lp1
+# bug 15: a well-formed 'signed' event with no models row, or one that no
+# longer records its model's row: audit would fail on every host for good
+SIGNED1=$(pg_sql "$LPDB" "SELECT detail FROM events WHERE kind = 'signed' AND subject = 'sha256:$D1' ORDER BY id DESC LIMIT 1")
+BEFORE=$(head_of "$SURL")
+refused "$SIGNER" "$(forged "$1" signed "sha256:$FAKE" "$SIGNED1")"
+refused "$SIGNER" "$(forged "$1" signed "sha256:$FAKE" 'not json {')"
+refused "$SIGNER" "$(forged "$1" signed "sha256:$D1" "$(printf %s "$SIGNED1" | jq -c '.name = "prod"')")"
+check "... the forged signed events changed nothing" [ "$(head_of "$SURL")" = "$BEFORE" ]
+run 0 "$MS" --registry "$RURL" audit
 # bug 8: a signer appends events that break the chain
 for q in "INSERT INTO events VALUES (100000, 0, 'verified', 'x', '{}', 'x', 'y')" \
 	"INSERT INTO events SELECT max(id) + 1, 0, 'verified', 'x', '{}', repeat('0', 64), repeat('0', 64) FROM events" \
