@@ -307,16 +307,25 @@ static int pg_commit(struct ms_registry *r)
 	return ok ? 0 : -1;
 }
 
+/* The rows of a query, NULL after reporting an error. */
+static PGresult *select_rows(struct ms_registry *r, const char *sql)
+{
+	PGresult *res = PQexec(conn(r), sql);
+	if (PQresultStatus(res) == PGRES_TUPLES_OK)
+		return res;
+	report(r, res, sql);
+	PQclear(res);
+	return NULL;
+}
+
 /* The value of a one-row, one-column query; NULL (quietly when no row)
  * after an error. Freshly allocated. */
 static char *query_value(struct ms_registry *r, const char *sql, int *failed)
 {
-	PGresult *res = PQexec(conn(r), sql);
+	PGresult *res = select_rows(r, sql);
 	char *v = NULL;
-	*failed = PQresultStatus(res) != PGRES_TUPLES_OK;
-	if (*failed)
-		report(r, res, sql);
-	else if (PQntuples(res) > 0 && !PQgetisnull(res, 0, 0))
+	*failed = !res;
+	if (res && PQntuples(res) > 0 && !PQgetisnull(res, 0, 0))
 		v = ms_strdup(PQgetvalue(res, 0, 0));
 	PQclear(res);
 	return v;
@@ -531,12 +540,9 @@ static int pg_after_copy(struct ms_registry *r)
 static int compare_names(struct ms_registry *r, struct ms_audit *a, const char *what,
                          const char *sql, const char *const *want)
 {
-	PGresult *res = PQexec(conn(r), sql);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		report(r, res, sql);
-		PQclear(res);
+	PGresult *res = select_rows(r, sql);
+	if (!res)
 		return -1;
-	}
 	int n = PQntuples(res);
 	for (int i = 0; i < n; i++) {
 		const char *name = PQgetvalue(res, i, 0);
@@ -570,12 +576,9 @@ static int check_functions(struct ms_registry *r, struct ms_audit *a)
 	    " FROM pg_catalog.pg_proc p"
 	    " JOIN pg_catalog.pg_namespace s ON s.oid = p.pronamespace"
 	    " WHERE s.nspname = current_schema() ORDER BY 1";
-	PGresult *res = PQexec(conn(r), sql);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		report(r, res, sql);
-		PQclear(res);
+	PGresult *res = select_rows(r, sql);
+	if (!res)
 		return -1;
-	}
 	int n = PQntuples(res);
 	for (int i = 0; i < n; i++) {
 		const char *name = PQgetvalue(res, i, 0);
@@ -607,16 +610,13 @@ static int check_functions(struct ms_registry *r, struct ms_audit *a)
 
 static int check_triggers_enabled(struct ms_registry *r, struct ms_audit *a)
 {
-	PGresult *res = PQexec(conn(r), "SELECT t.tgname FROM pg_catalog.pg_trigger t"
-	                                " JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid"
-	                                " JOIN pg_catalog.pg_namespace s ON s.oid = c.relnamespace"
-	                                " WHERE s.nspname = current_schema() AND NOT t.tgisinternal"
-	                                " AND t.tgenabled = 'D' ORDER BY 1");
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		report(r, res, "SELECT t.tgname FROM pg_catalog.pg_trigger");
-		PQclear(res);
+	PGresult *res = select_rows(r, "SELECT t.tgname FROM pg_catalog.pg_trigger t"
+	                               " JOIN pg_catalog.pg_class c ON c.oid = t.tgrelid"
+	                               " JOIN pg_catalog.pg_namespace s ON s.oid = c.relnamespace"
+	                               " WHERE s.nspname = current_schema() AND NOT t.tgisinternal"
+	                               " AND t.tgenabled = 'D' ORDER BY 1");
+	if (!res)
 		return -1;
-	}
 	for (int i = 0; i < PQntuples(res); i++)
 		reg_audit_found(a, 0, "schema: trigger %s is disabled", PQgetvalue(res, i, 0));
 	PQclear(res);

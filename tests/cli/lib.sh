@@ -139,3 +139,16 @@ CREATE TRIGGER events_no_delete BEFORE DELETE ON events
   BEGIN SELECT RAISE(ABORT, 'the event log is append-only'); END;" ;;
 	esac
 }
+
+# pg_refused ROLE DB SQL: the PostgreSQL server refuses SQL run as ROLE on
+# database DB, and says it is a refusal (a privilege, a trigger or a check
+# of the registry's schema), not some other failure.
+pg_refused() {
+	if pg_sql_as "$1" "$2" "$3" >/dev/null 2>"$T/err"; then
+		fail "$1 may: $3"
+	elif grep -q 'permission denied\|must be owner\|append-only\|not recorded\|only be called as triggers\|may not\|does not extend\|is not that of' "$T/err"; then
+		pass "$1 may not: $3"
+	else
+		fail "$1: $3 failed, but not as refused" "$(cat "$T/err")"
+	fi
+}
