@@ -24,17 +24,6 @@ static void add_cand(struct ms_gate *g, struct ms_pubkey *k)
 	g->cands[g->n_cands++] = k;
 }
 
-/* A trust file given directly passes trust import's rollback check against
- * the checkpoints this registry has seen: without it, an old file (from
- * before a key was revoked) would undo on the command line what import
- * refuses. Checked before the registry's revocations join the file's. */
-static int trust_file_current(struct ms_gate *g, const struct ms_trust *stored)
-{
-	struct ms_checkpoint c;
-	int has;
-	return ms_registry_check_trust_file(g->reg, stored, &g->trust, &c, &has) == MS_OK ? 0 : -1;
-}
-
 /* Revocations always count, from the registry and the trust file alike;
  * keys come from --key, else the trust file, else the registry. */
 static int load_trust(struct ms_gate *g)
@@ -52,7 +41,12 @@ static int load_trust(struct ms_gate *g)
 		ms_trust_free(&reg_trust);
 		return -1;
 	}
-	if (have && g->trust_file && trust_file_current(g, &reg_trust) < 0) {
+	/* A trust file given directly passes trust import's rollback check: an
+	 * old file (from before a key was revoked) must not undo on the command
+	 * line what import refuses. Checked before the registry's revocations
+	 * join the file's. */
+	if (have && g->trust_file &&
+	    ms_registry_trust_file_current(g->reg, &reg_trust, &g->trust) < 0) {
 		ms_trust_free(&reg_trust);
 		return -1;
 	}

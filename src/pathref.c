@@ -5,6 +5,7 @@
 #include <time.h>
 
 #include "modelseal/bundle.h"
+#include "modelseal/checkpoint.h"
 #include "modelseal/lineage.h"
 #include "modelseal/pathref.h"
 #include "modelseal/policy.h"
@@ -111,7 +112,9 @@ static int load_trust(struct ms_pathref_view *v)
 {
 	struct ms_trust reg_trust = {0};
 	if ((v->trust_file && ms_trust_load_file(v->trust_file, &v->trust) < 0) ||
-	    (v->reg && ms_registry_trust_load(v->reg, &reg_trust) < 0)) {
+	    (v->reg && ms_registry_trust_load(v->reg, &reg_trust) < 0) ||
+	    (v->reg && v->trust_file &&
+	     ms_registry_trust_file_current(v->reg, &reg_trust, &v->trust) < 0)) {
 		ms_trust_free(&reg_trust);
 		return -1;
 	}

@@ -121,20 +121,30 @@ static char *parent_ref(const char *arg)
 	return ms_strndup(arg, (size_t)(strrchr(arg, '=') - arg));
 }
 
-/* Whether every --parent and --dataset names an existing file or directory. */
-static int only_paths(const struct ms_sign_lineage *l)
+/* How many --parent and --dataset REFs name an existing file or directory. */
+static size_t path_refs(const struct ms_sign_lineage *l)
 {
+	size_t n = 0;
 	for (size_t i = 0; i < l->n_parents; i++) {
 		char *ref = parent_ref(l->parents[i]);
-		int path = ms_ref_is_path(ref);
+		n += ms_ref_is_path(ref) != 0;
 		free(ref);
-		if (!path)
-			return 0;
 	}
 	for (size_t i = 0; i < l->n_datasets; i++)
-		if (!ms_ref_is_path(l->datasets[i]))
-			return 0;
-	return 1;
+		n += ms_ref_is_path(l->datasets[i]) != 0;
+	return n;
+}
+
+/* --trust-file with no path REF to verify is still read, so that a
+ * missing or malformed file is an error rather than passed over. */
+static int check_unused_trust_file(const struct ms_sign_lineage *l)
+{
+	if (!l->trust_file || path_refs(l) > 0)
+		return 0;
+	struct ms_trust t = {0};
+	int rc = ms_trust_load_file(l->trust_file, &t);
+	ms_trust_free(&t);
+	return rc < 0 ? -1 : 0;
 }
 
 int ms_sign_lineage_prepare(struct ms_sign_lineage *l)
@@ -144,7 +154,7 @@ int ms_sign_lineage_prepare(struct ms_sign_lineage *l)
 	if (l->name && (!*l->name || !*l->version || strchr(l->name, '@')))
 		return ms_usage_error("--name must be non-empty without '@', --version non-empty"),
 		       -1;
-	if (check_relations(l) != 0)
+	if (check_relations(l) != 0 || check_unused_trust_file(l) < 0)
 		return -1;
 	size_t n = l->n_parents + l->n_datasets;
 	if (l->no_record && n == 0)
@@ -156,7 +166,7 @@ int ms_sign_lineage_prepare(struct ms_sign_lineage *l)
 	}
 	/* With --no-record, path REFs need no registry: what they are and their
 	 * names come from their verified signatures and provenance. */
-	if (l->no_record && only_paths(l)
+	if (l->no_record && path_refs(l) == n
 	        ? ms_registry_open_if_exists(&l->reg) < 0
 	        : ms_registry_open(NULL, l->no_record ? 0 : MS_REG_CREATE, &l->reg) < 0)
 		return -1;

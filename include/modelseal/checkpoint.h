@@ -82,5 +82,9 @@ int ms_registry_check_checkpoint(struct ms_registry *reg, const struct ms_checkp
  * (reported), MS_ERR. */
 int ms_registry_check_trust_file(struct ms_registry *reg, const struct ms_trust *have,
                                  const struct ms_trust *in, struct ms_checkpoint *c, int *has);
+/* The same for a trust file used directly (verify, sign, show and lineage
+ * --trust-file): 0 when it passes, -1 after reporting why not. */
+int ms_registry_trust_file_current(struct ms_registry *reg, const struct ms_trust *have,
+                                   const struct ms_trust *in);
 
 #endif

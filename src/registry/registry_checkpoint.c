@@ -367,3 +367,11 @@ int ms_registry_check_trust_file(struct ms_registry *reg, const struct ms_trust 
 	*has = rc == MS_OK;
 	return rc;
 }
+
+int ms_registry_trust_file_current(struct ms_registry *reg, const struct ms_trust *have,
+                                   const struct ms_trust *in)
+{
+	struct ms_checkpoint c;
+	int has;
+	return ms_registry_check_trust_file(reg, have, in, &c, &has) == MS_OK ? 0 : -1;
+}

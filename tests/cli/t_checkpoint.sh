@@ -186,6 +186,16 @@ run 2 env MODELSEAL_REGISTRY="$DEPLOY" "$MS" verify --trust-file t-forged.json m
 expect_err "checkpoint is not signed by a key this host trusts"
 run 0 env MODELSEAL_REGISTRY="$T/fresh.db" "$MS" verify --trust-file t-a.json m1
 check "no registry: none created" [ ! -e "$T/fresh.db" ]
+# sign, show and lineage --trust-file read the file through the same rule
+mkdir ft && printf 'ft weights' >ft/w.bin
+run 2 env MODELSEAL_REGISTRY="$DEPLOY" "$MS" sign --key other.key --no-record --trust-file t-a.json \
+	--parent m1=finetune ft
+expect_err "trust file rolled back"
+check "sign with a rolled-back trust file: nothing signed" [ ! -e ft/model.sig ]
+run 0 env MODELSEAL_REGISTRY="$DEPLOY" "$MS" sign --key other.key --no-record --trust-file t-b.json \
+	--parent m1=finetune ft
+run 2 env MODELSEAL_REGISTRY="$DEPLOY" "$MS" show --trust-file t-a.json ./ft
+expect_err "trust file rolled back"
 
 # ---- migration: a registry made before issue 11 (schema 2) ----
 V2=$DATA/registry-v2

@@ -78,6 +78,17 @@ check "revoked in the store: nothing signed" [ ! -e models/tb/model.sig ]
 expect_error env MODELSEAL_REGISTRY="$T/never.db" "$MS" sign --key teamb.key --no-record \
 	--trust-file missing.json --parent models/base=adapter models/tb
 expect_err "missing.json"
+# with no path REF to verify, the file is still read: a bad one is an error
+expect_error env MODELSEAL_REGISTRY="$T/never.db" "$MS" sign --key teamb.key --no-record \
+	--trust-file missing.json models/tb
+expect_err "missing.json"
+printf '{"version": 1, "keys": "no"}' >bad-trust.json
+expect_error env MODELSEAL_REGISTRY="$T/never.db" "$MS" sign --key teamb.key --no-record \
+	--trust-file bad-trust.json models/tb
+check "a bad trust file: nothing signed" [ ! -e models/tb/model.sig ]
+run 0 env MODELSEAL_REGISTRY="$T/never.db" "$MS" sign --key teamb.key --no-record \
+	--trust-file base-trust.json models/tb
+rm -f models/tb/model.sig models/tb/model.provenance.sig
 
 # ---- host C: no registry; policy, show and lineage from the files ----
 export MODELSEAL_REGISTRY="$C"
