@@ -375,12 +375,13 @@ static void window_begin(struct io_window *w)
 		w->t0 = thread_ns();
 }
 
-/* Decides once both paths have their samples and none runs (under io_lock). */
+/* Decides once both paths have their clean samples, or once their tries
+ * are spent and no sample runs (under io_lock). */
 static void maybe_decide(void)
 {
-	if (wants_samples(0) || wants_samples(1) || io.sampling)
-		return;
 	int clean = io.clean[0] >= IO_SAMPLES && io.clean[1] >= IO_SAMPLES;
+	if (!clean && (wants_samples(0) || wants_samples(1) || io.sampling))
+		return;
 	const uint64_t *ns = clean ? io.ns : io.any_ns, *bytes = clean ? io.bytes : io.any_bytes;
 	enum ms_read_path won = bytes[0] && bytes[1] ? ms_read_path_pick(ns, bytes) : MS_READ_PREAD;
 	atomic_store(&io_path, won);

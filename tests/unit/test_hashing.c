@@ -166,10 +166,10 @@ static void pattern_sha256(size_t n, unsigned char *want)
 
 START_TEST(read_paths_agree_and_auto_decides)
 {
-	/* 7 MiB + 3 in 1 MiB shards: seven ranges of 1 MiB, enough windows
-	 * for the samples of both paths even when two threads overlap at the
-	 * phase boundary (one mapped and one read sample lost), and some after. */
-	size_t n = (7u << 20) + 3;
+	/* 11 MiB + 3 in 1 MiB shards: eleven ranges of 1 MiB, enough windows
+	 * for the samples of both paths even when the threads overlap at the
+	 * phase boundary (mapped and read samples lost there), and some after. */
+	size_t n = (11u << 20) + 3;
 	make_file("w", n);
 	unsigned char want[32];
 	pattern_sha256(n, want);
@@ -183,12 +183,12 @@ START_TEST(read_paths_agree_and_auto_decides)
 		ck_assert_mem_eq(m.res[0].digest, want, 32);
 		ms_manifest_free(&m);
 	}
-	/* Seven 1 MiB shards give both paths their samples: AUTO decides. */
+	/* Eleven 1 MiB shards give both paths their samples: AUTO decides. */
 	ms_read_path_set(MS_READ_AUTO);
 	o.method = MS_METHOD_SHARDS;
 	o.shard_size = 1u << 20;
 	struct ms_manifest m = hash_dir(&o);
-	ck_assert_uint_eq(m.n_res, 8);
+	ck_assert_uint_eq(m.n_res, 12);
 	ck_assert_int_ne(ms_read_path_current(), MS_READ_AUTO);
 	ms_manifest_free(&m);
 	ms_read_path_set(MS_READ_AUTO);
