@@ -193,8 +193,7 @@ static void report(const struct ms_sign_result *res, const struct sign_args *a)
 }
 
 /* Before signing: no Git LFS pointer in place of weights (unless allowed),
- * the model card's declared lineage, then the registry half: NAME@VERSION
- * must still be free. */
+ * the model card's declared lineage, and the model is not its own parent. */
 static int before_sign(const struct ms_manifest *m, void *ctx)
 {
 	struct sign_args *a = ctx;
@@ -207,9 +206,13 @@ static int before_sign(const struct ms_manifest *m, void *ctx)
 }
 
 /* After the signature is written to its temp file: the provenance's beside
- * it, then the record (one transaction), and only once it is committed are
- * both put in place. A record that fails (a lost database connection, a
- * locked registry) leaves the model's signature files as they were. */
+ * it, then the registry's lock and name check and the record (one
+ * transaction), and only once it is committed are both put in place. A
+ * record that fails (a name taken meanwhile, a lost database connection, a
+ * locked registry) leaves the model's signature files as they were. The
+ * lock comes last so that a registry still connecting has had the hash
+ * and the signing to do it in, and so that it is held for the record
+ * alone. */
 static int after_sign(struct sign_args *a, struct ms_sign_result *res, const struct ms_seckey *key)
 {
 	char *prov_bundle = NULL, *prov_tmp = NULL;
@@ -217,6 +220,13 @@ static int after_sign(struct sign_args *a, struct ms_sign_result *res, const str
 	    ms_sign_lineage_write_provenance(&a->lin, &res->manifest, res->signature, key,
 	                                     &prov_bundle, &a->provenance, &prov_tmp) < 0)
 		return -1;
+	if (ms_sign_lineage_lock(&a->lin, &res->manifest) < 0) {
+		free(prov_bundle);
+		if (prov_tmp)
+			unlink(prov_tmp);
+		free(prov_tmp);
+		return -1;
+	}
 	int rc = ms_sign_lineage_record(&a->lin, &res->manifest, res->statement, res->bundle,
 	                                res->keyid, prov_bundle);
 	free(prov_bundle);

@@ -160,9 +160,11 @@ int ms_sign_lineage_prepare(struct ms_sign_lineage *l)
 	if (l->no_record && n == 0)
 		return 0;
 	if (n == 0) {
-		int have = ms_registry_open_if_exists(&l->reg);
-		l->create_later = have == 0;
-		return have < 0 ? -1 : 0;
+		/* Nothing to resolve: the registry is first needed once the
+		 * model is hashed and signed (ms_sign_lineage_lock), so it opens
+		 * meanwhile. */
+		l->opening = ms_registry_open_if_exists_start();
+		return 0;
 	}
 	/* With --no-record, path REFs need no registry: what they are and their
 	 * names come from their verified signatures and provenance. */
@@ -212,15 +214,28 @@ int ms_sign_lineage_check(struct ms_sign_lineage *l, const struct ms_manifest *m
 			         root);
 			return -1;
 		}
+	return 0;
+}
+
+int ms_sign_lineage_lock(struct ms_sign_lineage *l, const struct ms_manifest *m)
+{
+	if (l->opening) {
+		int have = ms_registry_open_if_exists_finish(l->opening, &l->reg);
+		l->opening = NULL;
+		if (have < 0)
+			return -1;
+		l->create_later = have == 0;
+	}
 	if (!l->no_record && !l->reg && l->create_later &&
 	    ms_registry_open(NULL, MS_REG_CREATE, &l->reg) < 0)
 		return -1;
 	if (l->no_record || !l->reg)
 		return 0;
-	/* Lock first, so that the name check and the record see one state and
-	 * a registry locked too long fails before the signature is written. */
+	/* Lock first, so that the name check and the record see one state. */
 	if (ms_registry_lock(l->reg) < 0)
 		return -1;
+	char root[MS_HEX_LEN + 1];
+	ms_hex_encode(m->root, MS_ROOT_LEN, root);
 	if (l->name && ms_registry_check_name(l->reg, l->name, l->version, root) < 0) {
 		ms_registry_unlock(l->reg);
 		return -1;
@@ -338,6 +353,11 @@ int ms_sign_lineage_record(struct ms_sign_lineage *l, const struct ms_manifest *
 
 void ms_sign_lineage_free(struct ms_sign_lineage *l)
 {
+	if (l->opening) { /* a sign that failed before it needed the registry */
+		struct ms_registry *reg;
+		ms_registry_open_if_exists_finish(l->opening, &reg);
+		ms_registry_close(reg);
+	}
 	ms_registry_close(l->reg);
 	ms_model_links_free(l->deps, l->n_deps);
 	for (size_t i = 0; i < l->n_deps; i++)

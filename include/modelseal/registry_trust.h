@@ -11,6 +11,14 @@
  * after reporting (unreadable, corrupt, not a registry). */
 int ms_registry_open_if_exists(struct ms_registry **out);
 
+/* The same in two halves, so that a caller can work while a PostgreSQL
+ * registry connects: _start begins opening (in a thread for a URL, in place
+ * for a file) and _finish waits for it, reports what went wrong and gives
+ * what ms_registry_open_if_exists gives. Every start needs its finish. */
+struct ms_registry_opening;
+struct ms_registry_opening *ms_registry_open_if_exists_start(void);
+int ms_registry_open_if_exists_finish(struct ms_registry_opening *o, struct ms_registry **out);
+
 /* Whether there is a registry location at all (--registry, the
  * environment, XDG_DATA_HOME or HOME); without one there is no registry,
  * which is not an error for readers. */

@@ -27,9 +27,10 @@ struct ms_sign_lineage {
 	char **refs;               /* each dependency's REF as given */
 	struct ms_model_card card; /* the model card's declared lineage */
 	int has_card;
-	int create_later; /* no registry yet and nothing to resolve in one: it is
-	                     created only once the model is hashed and about to be
-	                     signed, so a failed sign leaves no new empty registry */
+	struct ms_registry_opening *opening; /* reg, still opening */
+	int create_later;                    /* no registry yet and nothing to resolve in one: it is
+	                                        created only once the model is hashed and about to be
+	                                        signed, so a failed sign leaves no new empty registry */
 };
 
 /* Option collectors (argv strings are borrowed). -1 after a usage error
@@ -50,9 +51,15 @@ int ms_sign_lineage_prepare(struct ms_sign_lineage *l);
  * no model is named twice. -1 after reporting. */
 int ms_sign_lineage_resolve_paths(struct ms_sign_lineage *l, const struct ms_pubkey *signer);
 
-/* After hashing, before signing: NAME@VERSION must not name another model,
- * and the model must not be its own parent. -1 after reporting. */
+/* After hashing, before signing: the model must not be its own parent. -1
+ * after reporting. */
 int ms_sign_lineage_check(struct ms_sign_lineage *l, const struct ms_manifest *m);
+
+/* Once the signature waits in its temp file, before the record: the
+ * registry (opened meanwhile, or created now) is locked for writing and
+ * NAME@VERSION must not name another model. The record's transaction
+ * releases the lock. -1 after reporting. */
+int ms_sign_lineage_lock(struct ms_sign_lineage *l, const struct ms_manifest *m);
 
 /* Once MODEL is hashed (m), before signing: the declared lineage of its
  * card, the front matter of the README.md at its root when that file was

@@ -439,64 +439,100 @@ static int connect_db(struct ms_registry *r)
 		          enc ? enc : "unknown");
 		return -1;
 	}
-	char *set =
-	    ms_asprintf("SET lock_timeout = '%s'", r->silent ? EVENT_LOCK_TIMEOUT : LOCK_TIMEOUT);
-	int rc = pg_exec(r, set);
-	free(set);
-	if (rc == 0 && r->silent)
-		rc = pg_exec(r, "SET statement_timeout = '" EVENT_STATEMENT_TIMEOUT "'");
-	return rc;
+	return 0;
 }
 
 /* Row level security and rules can show each role another registry (hide
  * a revocation from the deploy hosts only) or drop writes silently: a
- * registry never has them. The tables that have, NULL when none; NULL and
- * *failed after an error. */
-static char *hidden_rows(struct ms_registry *r, int *failed)
+ * registry never has them. audit lists the tables with any of them, or
+ * with a policy (which acts only once row level security is on; opening
+ * refuses that). */
+#define HIDDEN_ROWS_SQL                                                                            \
+	"SELECT string_agg(c.relname, ', ' ORDER BY c.relname)"                                    \
+	" FROM pg_catalog.pg_class c"                                                              \
+	" JOIN pg_catalog.pg_namespace s ON s.oid = c.relnamespace"                                \
+	" WHERE s.nspname = current_schema() AND c.relkind IN ('r', 'p')"                          \
+	" AND (c.relrowsecurity OR c.relforcerowsecurity"                                          \
+	" OR EXISTS (SELECT 1 FROM pg_catalog.pg_rewrite w WHERE w.ev_class = c.oid)"              \
+	" OR EXISTS (SELECT 1 FROM pg_catalog.pg_policy p"                                         \
+	" WHERE p.polrelid = c.oid))"
+
+/* What opening needs to know of the database, in one round trip after the
+ * session's settings, from pg_class alone (a fresh server process pays for
+ * every catalog a query plans with): how many tables the schema holds,
+ * whether the marker is among them, which tables have row level security
+ * on, and which have or once had rules (pg_class.relhasrules; those are
+ * looked up in pg_rewrite). Policies act only where row level security is
+ * on; audit lists them all. */
+static PGresult *identity_rows(struct ms_registry *r)
 {
-	return query_value(
-	    r,
-	    "SELECT string_agg(c.relname, ', ' ORDER BY c.relname)"
+	char *sql = ms_asprintf(
+	    "SET lock_timeout = '%s';%s"
+	    "SELECT count(*), count(*) FILTER (WHERE c.relname = 'modelseal_registry') > 0,"
+	    " string_agg(c.relname, ', ' ORDER BY c.relname) FILTER (WHERE c.relkind IN ('r', 'p')"
+	    " AND (c.relrowsecurity OR c.relforcerowsecurity)),"
+	    " count(*) FILTER (WHERE c.relkind IN ('r', 'p') AND c.relhasrules)"
 	    " FROM pg_catalog.pg_class c"
-	    " JOIN pg_catalog.pg_namespace s ON s.oid = c.relnamespace"
-	    " WHERE s.nspname = current_schema() AND c.relkind IN ('r', 'p')"
-	    " AND (c.relrowsecurity OR c.relforcerowsecurity"
-	    " OR EXISTS (SELECT 1 FROM pg_catalog.pg_rewrite w WHERE w.ev_class = c.oid)"
-	    " OR EXISTS (SELECT 1 FROM pg_catalog.pg_policy p"
-	    " WHERE p.polrelid = c.oid))",
-	    failed);
+	    " WHERE c.relnamespace = (SELECT oid FROM pg_catalog.pg_namespace"
+	    " WHERE nspname = current_schema()) AND c.relkind IN ('r', 'p', 'v', 'm', 'f')",
+	    r->silent ? EVENT_LOCK_TIMEOUT : LOCK_TIMEOUT,
+	    r->silent ? "SET statement_timeout = '" EVENT_STATEMENT_TIMEOUT "';" : "");
+	PGresult *res = select_rows(r, sql);
+	free(sql);
+	if (res && (PQntuples(res) != 1 || PQnfields(res) != 4)) {
+		reg_error(r, "the server answered the catalog query with %d rows", PQntuples(res));
+		PQclear(res);
+		res = NULL;
+	}
+	return res;
+}
+
+/* The tables of identity_rows that hide rows, NULL when none; NULL and
+ * *failed after an error. */
+static char *identity_hidden(struct ms_registry *r, const PGresult *res, int *failed)
+{
+	*failed = 0;
+	if (atol(PQgetvalue(res, 0, 3)) > 0)
+		return query_value(r,
+		                   "SELECT string_agg(c.relname, ', ' ORDER BY c.relname)"
+		                   " FROM pg_catalog.pg_class c"
+		                   " JOIN pg_catalog.pg_namespace s ON s.oid = c.relnamespace"
+		                   " WHERE s.nspname = current_schema() AND c.relkind IN ('r', 'p')"
+		                   " AND (c.relrowsecurity OR c.relforcerowsecurity OR EXISTS"
+		                   " (SELECT 1 FROM pg_catalog.pg_rewrite w WHERE w.ev_class = c.oid))",
+		                   failed);
+	return PQgetisnull(res, 0, 2) ? NULL : ms_strdup(PQgetvalue(res, 0, 2));
 }
 
 /* The database is ours (the marker), empty (we may create the schema), or
  * someone else's (refused). */
 static int check_identity(struct ms_registry *r, unsigned flags, int *version)
 {
-	int failed;
-	if (pg_begin_read(r) < 0)
+	PGresult *res = identity_rows(r);
+	if (!res)
 		return -1;
-	char *n = query_value(r,
-	                      "SELECT count(*) FROM pg_catalog.pg_class c"
-	                      " JOIN pg_catalog.pg_namespace s ON s.oid = c.relnamespace"
-	                      " WHERE s.nspname = current_schema()"
-	                      " AND c.relkind IN ('r', 'p', 'v', 'm', 'f')",
-	                      &failed);
-	int rc = failed ? -1 : pg_schema_version(r, version);
-	char *hidden = rc == 0 ? hidden_rows(r, &failed) : NULL;
-	rc = rc == 0 && failed ? -1 : rc;
-	pg_rollback(r);
+	long tables = atol(PQgetvalue(res, 0, 0));
+	int marker = strcmp(PQgetvalue(res, 0, 1), "t") == 0, failed;
+	char *hidden = identity_hidden(r, res, &failed);
+	PQclear(res);
 	if (hidden) {
 		reg_error(r,
 		          "row level security, policies or rules on %s: a registry never has them "
 		          "(each role could be shown another registry); refusing it",
 		          hidden);
 		free(hidden);
-		free(n);
 		return -1;
 	}
-	long tables = n ? atol(n) : 0;
-	free(n);
-	if (rc < 0)
+	if (failed)
 		return -1;
+	*version = 0;
+	if (marker) {
+		char *v = query_value(r, "SELECT schema_version FROM modelseal_registry", &failed);
+		*version = v ? atoi(v) : 0;
+		free(v);
+		if (failed)
+			return -1;
+	}
 	if (*version == 0 && tables > 0) {
 		reg_error(r, "not a modelseal registry (the database holds other tables and no "
 		             "modelseal_registry marker); give modelseal a database of its own");
@@ -528,9 +564,13 @@ static void pg_close(struct ms_registry *r)
 
 static int pg_after_copy(struct ms_registry *r)
 {
-	/* The next models row gets an id after the copied ones. */
+	/* The next models row gets an id after the copied ones; the planner
+	 * learns the tables' new sizes now rather than when autovacuum comes
+	 * round (until then a lineage query on a large copy may take seconds
+	 * instead of milliseconds, and so may the audit of the copy). */
 	return pg_exec(r, "SELECT setval(pg_get_serial_sequence('models', 'id'),"
-	                  " coalesce((SELECT max(id) FROM models), 0) + 1, false)");
+	                  " coalesce((SELECT max(id) FROM models), 0) + 1, false);"
+	                  "ANALYZE models, edges, events");
 }
 
 /* ---- audit: the schema against what it should be ---- */
@@ -626,7 +666,7 @@ static int check_triggers_enabled(struct ms_registry *r, struct ms_audit *a)
 static int check_hidden_rows(struct ms_registry *r, struct ms_audit *a)
 {
 	int failed;
-	char *tables = hidden_rows(r, &failed);
+	char *tables = query_value(r, HIDDEN_ROWS_SQL, &failed);
 	if (tables)
 		reg_audit_found(a, 0,
 		                "schema: row level security, policies or rules on %s (not part of "

@@ -147,6 +147,8 @@ int reg_begin(struct ms_registry *r)
 		return 0;
 	}
 	r->held = 0;
+	free(r->name_held);
+	r->name_held = NULL;
 	return r->be->begin_write(r);
 }
 
@@ -161,6 +163,8 @@ int ms_registry_lock(struct ms_registry *r)
 void ms_registry_unlock(struct ms_registry *r)
 {
 	r->held = 0;
+	free(r->name_held);
+	r->name_held = NULL;
 	reg_rollback(r);
 }
 
@@ -266,6 +270,7 @@ void ms_registry_close(struct ms_registry *reg)
 		OPENSSL_cleanse(reg->location, strlen(reg->location));
 	free(reg->location);
 	free(reg->path);
+	free(reg->name_held);
 	free(reg);
 }
 

@@ -44,8 +44,40 @@ static int lookup(struct ms_registry *r, const char *sql, const char *a, const c
 	return rc < 0 ? -1 : rc == DB_ROW;
 }
 
+static int check_name(struct ms_registry *reg, const char *name, const char *version,
+                      const char *digest);
+
+/* The check ms_registry_check_name made inside ms_registry_lock()'s
+ * transaction, so that the write that joins it need not make it again. */
+static char *name_key(const char *name, const char *version, const char *digest)
+{
+	return ms_asprintf("%s@%s %s", name, version, digest);
+}
+
+static int name_checked_under_lock(struct ms_registry *reg, const char *name, const char *version,
+                                   const char *digest)
+{
+	if (!reg->held || !reg->name_held || !reg_in_transaction(reg))
+		return 0;
+	char *key = name_key(name, version, digest);
+	int same = strcmp(key, reg->name_held) == 0;
+	free(key);
+	return same;
+}
+
 int ms_registry_check_name(struct ms_registry *reg, const char *name, const char *version,
                            const char *digest)
+{
+	int rc = check_name(reg, name, version, digest);
+	if (rc == 0 && reg->held) {
+		free(reg->name_held);
+		reg->name_held = name_key(name, version, digest);
+	}
+	return rc;
+}
+
+static int check_name(struct ms_registry *reg, const char *name, const char *version,
+                      const char *digest)
 {
 	char *other;
 	int rc = lookup(reg, "SELECT digest FROM models WHERE name = ?1 AND version = ?2", name,
@@ -145,10 +177,12 @@ static int check_record(struct ms_registry *r, const struct ms_model_record *m)
 static int record_model(struct ms_registry *reg, const void *ctx)
 {
 	const struct ms_model_record *m = ctx;
+	/* Checked again under the write lock (another signer may have won),
+	 * unless the caller checked it under this very lock. */
+	int checked = m->name && name_checked_under_lock(reg, m->name, m->version, m->digest);
 	if (reg_begin(reg) < 0)
 		return -1;
-	/* Checked again under the write lock: another signer may have won. */
-	if (m->name && ms_registry_check_name(reg, m->name, m->version, m->digest) < 0)
+	if (m->name && !checked && check_name(reg, m->name, m->version, m->digest) < 0)
 		goto fail;
 	if (upsert_model(reg, m) < 0)
 		goto fail;

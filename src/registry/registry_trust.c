@@ -3,6 +3,7 @@
 #include <cJSON.h>
 #include <errno.h>
 #include <openssl/crypto.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -46,6 +47,72 @@ int ms_registry_open_if_exists(struct ms_registry **out)
 	/* The location may carry a password. */
 	OPENSSL_cleanse(path, strlen(path));
 	free(path);
+	return rc;
+}
+
+/* ---- opening in the background ----
+ *
+ * Opening a PostgreSQL registry costs a connection (the server forks a
+ * backend) and a few catalog queries: milliseconds that sign spends
+ * waiting. It starts them in a thread before it hashes and waits for them
+ * only when it first needs the registry. A local file opens in place. */
+struct ms_registry_opening {
+	pthread_t thread;
+	int threaded;
+	int rc;
+	struct ms_registry *reg;
+	char *error; /* the thread's first error, reported by _finish */
+};
+
+static void *open_in_background(void *arg)
+{
+	struct ms_registry_opening *o = arg;
+	ms_error_divert(&o->error);
+	o->rc = ms_registry_open_if_exists(&o->reg);
+	ms_error_divert(NULL);
+	return NULL;
+}
+
+static int location_is_url(void)
+{
+	if (!ms_registry_located())
+		return 0;
+	char *path = ms_registry_default_path();
+	int url = path && ms_registry_is_url(path);
+	if (path)
+		OPENSSL_cleanse(path, strlen(path));
+	free(path);
+	return url;
+}
+
+struct ms_registry_opening *ms_registry_open_if_exists_start(void)
+{
+	struct ms_registry_opening *o = ms_calloc(1, sizeof *o);
+	o->threaded =
+	    location_is_url() && pthread_create(&o->thread, NULL, open_in_background, o) == 0;
+	if (!o->threaded)
+		o->rc = ms_registry_open_if_exists(&o->reg);
+	return o;
+}
+
+int ms_registry_open_if_exists_finish(struct ms_registry_opening *o, struct ms_registry **out)
+{
+	*out = NULL;
+	if (!o)
+		return 0;
+	if (o->threaded)
+		pthread_join(o->thread, NULL);
+	int rc = o->rc;
+	/* In place, errors were reported as they came; the thread's wait. */
+	if (o->error)
+		ms_error("%s", o->error);
+	else if (rc < 0 && o->threaded)
+		ms_error("the registry could not be opened");
+	*out = rc > 0 ? o->reg : NULL;
+	if (rc <= 0)
+		ms_registry_close(o->reg);
+	free(o->error);
+	free(o);
 	return rc;
 }
 

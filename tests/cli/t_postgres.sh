@@ -255,6 +255,9 @@ expect_error timeout 60 "$MS" --registry "$DOWN" log
 expect_err 'registry .*cannot connect'
 cp crash-new/model.sig crash-new.sig
 expect_error timeout 60 "$MS" --registry "$DOWN" sign --key other.key --name down --version 1 crash-new
+expect_err 'registry .*cannot connect'
+check "... one error line (the opening thread's, reported once)" \
+	[ "$(grep -c '^modelseal: error:' "$T/err")" = 1 ]
 check "... the model's signature untouched" cmp -s crash-new.sig crash-new/model.sig
 check "... and nothing else written" [ "$(ls crash-new | tr '\n' ' ')" = "model.provenance.sig model.sig w.bin " ]
 # verify needs the registry's revocations: with the registry unreachable it

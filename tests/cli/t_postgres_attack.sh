@@ -458,8 +458,33 @@ check "hidden revocation: the reader's verify does not pass" [ $? != 0 ]
 expect_error "$MS" --registry "$OURL" audit
 expect_err 'row level security'
 
+# Opening reads pg_class alone (one query a fresh server process can
+# answer quickly): a table with rules (relhasrules) is looked up in
+# pg_rewrite, a policy matters only where row level security is on, and
+# audit lists both.
+RULED=$(newdb ruled)
+mkmodel ruled
+run 0 "$MS" --registry "$RULED" sign --key k.key --name ruled --version 1 ruled
+pg_sql "$(dbname ruled)" "CREATE RULE quiet AS ON INSERT TO revocations DO INSTEAD NOTHING" >/dev/null
+expect_error "$MS" --registry "$RULED" revoke ruled@1 --reason gone --yes
+expect_err 'rules on revocations'
+expect_error "$MS" --registry "$RULED" sign --key k.key --name ruled --version 2 ruled
+expect_err 'rules on revocations'
+check "a rule: the refused sign left the signature as it was" \
+	sh -c '! ls ruled | grep -q tmp && "$1" verify --key k.pub ruled >/dev/null 2>&1' _ "$MS"
+pg_sql "$(dbname ruled)" "DROP RULE quiet ON revocations" >/dev/null
+run 0 "$MS" --registry "$RULED" log
+pg_sql "$(dbname ruled)" "CREATE POLICY inert ON revocations USING (false)" >/dev/null
+run 0 "$MS" --registry "$RULED" revoke ruled@1 --reason gone --yes
+run 1 "$MS" --registry "$RULED" verify --key k.pub ruled
+run 1 "$MS" --registry "$RULED" audit
+expect_err 'NOT intact: schema: row level security, policies or rules on revocations'
+pg_sql "$(dbname ruled)" "ALTER TABLE revocations ENABLE ROW LEVEL SECURITY" >/dev/null
+expect_error "$MS" --registry "$RULED" verify --key k.pub ruled
+expect_err 'row level security, policies or rules on revocations'
+
 pg_sql postgres "DROP DATABASE \"$LPDB\" WITH (FORCE)" >/dev/null
-for d in clean o1 o2 o3 o4 o5 hostile future marker ascii deep viewdst killed; do
+for d in clean o1 o2 o3 o4 o5 hostile future marker ascii deep viewdst killed ruled; do
 	pg_sql postgres "DROP DATABASE IF EXISTS \"$(dbname $d)\" WITH (FORCE)" >/dev/null
 done
 pg_sql postgres "DROP ROLE $OWNER, $SIGNER, $READER" >/dev/null

@@ -227,6 +227,14 @@ for c in log audit "show base@1" "lineage base@1"; do
 	expect_error "$MS" --registry "$T/junk.db" $c
 	expect_err 'corrupt or not a SQLite database'
 done
+# sign opens the registry while it hashes (in place for a file): an
+# unusable one is one error, nothing written
+mkdir "$T/junk-model" && printf 'w' >"$T/junk-model/w.bin"
+"$MS" keygen -o "$T/jk" --no-passphrase >/dev/null 2>&1
+expect_error "$MS" --registry "$T/junk.db" sign --key "$T/jk.key" --name junk --version 1 "$T/junk-model"
+expect_err 'corrupt or not a SQLite database'
+check "an unusable registry: one error line" [ "$(grep -c '^modelseal: error:' "$T/err")" = 1 ]
+check "... and no signature written" [ "$(ls "$T/junk-model")" = w.bin ]
 head -c 3000 "$T/good.db" >"$T/cut.db"
 expect_error "$MS" --registry "$T/cut.db" log
 sqlite3 "$T/other.db" "CREATE TABLE t (x)"

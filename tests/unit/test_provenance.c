@@ -134,6 +134,8 @@ static int sign_as(const char *name, const char *version, char fill, const char 
 		rc = ms_sign_lineage_resolve_paths(&l, NULL);
 	if (rc == 0)
 		rc = ms_sign_lineage_check(&l, &m);
+	if (rc == 0)
+		rc = ms_sign_lineage_lock(&l, &m);
 	char *prov = rc == 0 && ms_sign_lineage_wants_provenance(&l)
 	                 ? ms_sign_lineage_provenance(&l, &m)
 	                 : NULL;
@@ -213,6 +215,7 @@ START_TEST(no_record_needs_no_registry)
 	fake_manifest(&m, 0x55);
 	ck_assert_int_eq(ms_sign_lineage_prepare(&l), 0);
 	ck_assert_int_eq(ms_sign_lineage_check(&l, &m), 0);
+	ck_assert_int_eq(ms_sign_lineage_lock(&l, &m), 0);
 	ck_assert_int_eq(ms_sign_lineage_record(&l, &m, "{}", "{}", "k", NULL), 0);
 	ms_sign_lineage_free(&l);
 	ck_assert_int_eq(access(db_path, F_OK), -1);
