@@ -44,8 +44,41 @@ static int lookup(struct ms_registry *r, const char *sql, const char *a, const c
 	return rc < 0 ? -1 : rc == DB_ROW;
 }
 
+/* One statement, one round trip: the model NAME@VERSION names now, and
+ * the name the model has now. */
 static int check_name(struct ms_registry *reg, const char *name, const char *version,
-                      const char *digest);
+                      const char *digest)
+{
+	struct db_stmt *st =
+	    reg_prepare(reg, "SELECT (SELECT digest FROM models WHERE name = ?1 AND version = ?2),"
+	                     " (SELECT name || '@' || version FROM models WHERE digest = ?3)");
+	if (!st)
+		return -1;
+	reg_bind_text(st, 1, name);
+	reg_bind_text(st, 2, version);
+	reg_bind_text(st, 3, digest);
+	int rc = reg_step(reg, st);
+	char *other = rc == DB_ROW ? reg_column_dup(st, 0) : NULL;
+	char *named = rc == DB_ROW ? reg_column_dup(st, 1) : NULL;
+	db_finalize(st);
+	char *want = ms_asprintf("%s@%s", name, version);
+	if (rc < 0) {
+		rc = -1;
+	} else if (other && strcmp(other, digest) != 0) {
+		reg_error(reg, "%s@%s is already recorded for another model (sha256:%.12s...)",
+		          name, version, other);
+		rc = -1;
+	} else if (named && strcmp(named, want) != 0) {
+		reg_error(reg, "model sha256:%.12s... is already recorded as %s", digest, named);
+		rc = -1;
+	} else {
+		rc = 0;
+	}
+	free(want);
+	free(other);
+	free(named);
+	return rc;
+}
 
 /* The check ms_registry_check_name made inside ms_registry_lock()'s
  * transaction, so that the write that joins it need not make it again. */
@@ -74,35 +107,6 @@ int ms_registry_check_name(struct ms_registry *reg, const char *name, const char
 		reg->name_held = name_key(name, version, digest);
 	}
 	return rc;
-}
-
-static int check_name(struct ms_registry *reg, const char *name, const char *version,
-                      const char *digest)
-{
-	char *other;
-	int rc = lookup(reg, "SELECT digest FROM models WHERE name = ?1 AND version = ?2", name,
-	                version, &other);
-	if (rc == 1 && strcmp(other, digest) != 0) {
-		reg_error(reg, "%s@%s is already recorded for another model (sha256:%.12s...)",
-		          name, version, other);
-		rc = -1;
-	}
-	free(other);
-	if (rc < 0)
-		return -1;
-	rc = lookup(reg, "SELECT name || '@' || version FROM models WHERE digest = ?1", digest,
-	            NULL, &other);
-	if (rc == 1 && other) {
-		char *want = ms_asprintf("%s@%s", name, version);
-		if (strcmp(other, want) != 0) {
-			reg_error(reg, "model sha256:%.12s... is already recorded as %s", digest,
-			          other);
-			rc = -1;
-		}
-		free(want);
-	}
-	free(other);
-	return rc < 0 ? -1 : 0;
 }
 
 static int upsert_model(struct ms_registry *r, const struct ms_model_record *m)

@@ -93,6 +93,11 @@ expect_error "$MS" sign --key k.key --name x --version 1 --dataset sha256:ffffff
 expect_error "$MS" sign --key k.key --name base --version 1 ft2
 expect_err 'base@1 is already recorded for another model'
 check "taken name: no signature written" [ ! -e ft2/model.sig ]
+check "... nor any temporary file" [ "$(ls ft2 | grep -c tmp)" = 0 ]
+mkdir base-again && cp base/w.bin base/config.json base-again/
+expect_error "$MS" sign --key k.key --name other --version 9 base-again
+expect_err 'model sha256:[0-9a-f]\{12\}\.\.\. is already recorded as base@1'
+check "a model under a second name: nothing written" [ "$(ls base-again | tr '\n' ' ')" = "config.json w.bin " ]
 expect_error "$MS" sign --key k.key --name x --version 1 --parent base@1=distilled ft2
 expect_err "unknown relation 'distilled'"
 expect_error "$MS" sign --key k.key --name x --version 1 --parent base@1 ft2
