@@ -848,6 +848,63 @@ int ms_walk_hash_part(const struct ms_walk *w, const struct ms_hash_opts *o, uns
 	return hash_walk(w, o, m, part, parts, part_of, NULL);
 }
 
+/* ---- verify: hashing what the walk lists, once admitted ---- */
+
+struct ms_listed_hash {
+	struct early e;
+	int (*admit)(struct ms_file *f, void *ctx);
+	void *ctx;
+};
+
+/* The walk's on_file: a copy of the file, as admit adjusts it, goes early. */
+static int admitted_listed(void *ctx, const struct ms_walk *w, const struct ms_file *f)
+{
+	struct ms_listed_hash *h = ctx;
+	struct ms_file copy = *f;
+	return h->admit(&copy, h->ctx) ? early_listed(&h->e, w, &copy) : 0;
+}
+
+int ms_walk_model_hashing(const char *path, const struct ms_hash_opts *o,
+                          int (*admit)(struct ms_file *f, void *ctx), void *ctx,
+                          struct ms_walk *w, struct ms_listed_hash **out)
+{
+	struct ms_listed_hash *h = ms_calloc(1, sizeof *h);
+	*out = NULL;
+	if (early_start(&h->e, o, w) < 0) {
+		free(h);
+		return -1;
+	}
+	h->admit = admit;
+	h->ctx = ctx;
+	double t0 = ms_seconds();
+	int rc = ms_walk_model_each(path, o, w, admitted_listed, h);
+	if (early_finish(&h->e, rc < 0) < 0)
+		rc = -1;
+	ms_debug("listed '%s': %zu file(s) in %.3f s, %zu of them admitted and hashed meanwhile",
+	         path, w->n_files, ms_seconds() - t0, h->e.n);
+	if (rc < 0) {
+		ms_listed_hash_free(h);
+		ms_walk_free(w);
+		return -1;
+	}
+	*out = h;
+	return 0;
+}
+
+int ms_walk_hash_listed(struct ms_listed_hash *h, const struct ms_walk *w,
+                        const struct ms_hash_opts *o, struct ms_manifest *m)
+{
+	return hash_walk(w, o, m, 0, 0, NULL, &h->e);
+}
+
+void ms_listed_hash_free(struct ms_listed_hash *h)
+{
+	if (!h)
+		return;
+	early_free(&h->e);
+	free(h);
+}
+
 int ms_model_hash(const char *path, const struct ms_hash_opts *o, struct ms_manifest *m)
 {
 	if (o->archive)

@@ -354,15 +354,55 @@ struct set_check {
 	uint8_t *seen; /* one flag per signed file */
 };
 
+/* What the comparison makes of a listed file, without a side effect:
+ * signed (*sf its entry), or left out (not signed, or emptied or filled
+ * where it was signed empty or not). */
+enum listed_verdict { LISTED_SIGNED, LISTED_UNSIGNED, LISTED_EMPTINESS };
+
+static enum listed_verdict judge_listed(const struct set_check *c, const struct ms_file *f,
+                                        const struct ms_signed_file **sf)
+{
+	const char *key = c->subject && strcmp(f->rel, c->subject) == 0 ? "." : f->rel;
+	*sf = ms_signed_set_find(c->signed_set, key);
+	if (!*sf)
+		return LISTED_UNSIGNED;
+	/* An empty file has no shard: one that was emptied, or a signed empty
+	 * file written to, leaves no range to compare. Named, not hashed. */
+	if ((*sf)->size != UINT64_MAX && (f->size == 0) != ((*sf)->size == 0))
+		return LISTED_EMPTINESS;
+	return LISTED_SIGNED;
+}
+
+/* A signed file larger than it was signed is read only up to its signed
+ * size. */
+static void limit_to_signed(struct ms_file *f, const struct ms_signed_file *sf)
+{
+	if (sf->size != UINT64_MAX && f->size > sf->size)
+		f->hash_limit = sf->size;
+}
+
+/* The walk's admission while it lists (ms_walk_model_hashing): a signed
+ * file may be hashed at once; keep_signed decides the same afterwards and
+ * reports. A single-file statement's file is renamed after the walk, and
+ * is hashed then. */
+static int admit_signed(struct ms_file *f, void *ctx)
+{
+	const struct set_check *c = ctx;
+	const struct ms_signed_file *sf;
+	if (c->subject || judge_listed(c, f, &sf) != LISTED_SIGNED)
+		return 0;
+	limit_to_signed(f, sf);
+	return 1;
+}
+
 /* Keeps a listed file only when it was signed: an extra file is reported
- * and never read, whatever its size. A signed file larger than it was
- * signed is read only up to its signed size. */
+ * and never read, whatever its size. */
 static int keep_signed(struct ms_file *f, void *ctx)
 {
 	struct set_check *c = ctx;
-	const char *key = c->subject && strcmp(f->rel, c->subject) == 0 ? "." : f->rel;
-	const struct ms_signed_file *sf = ms_signed_set_find(c->signed_set, key);
-	if (!sf) {
+	const struct ms_signed_file *sf;
+	switch (judge_listed(c, f, &sf)) {
+	case LISTED_UNSIGNED:
 		if (f->size == 0 && c->foreign_empty)
 			c->unchecked_empty++;
 		else if (!c->ignore_unsigned)
@@ -371,18 +411,17 @@ static int keep_signed(struct ms_file *f, void *ctx)
 			                                       "one file of this directory"
 			                                     : "not signed"));
 		return 0;
-	}
-	c->seen[sf - c->signed_set->v] = 1;
-	/* An empty file has no shard: one that was emptied, or a signed empty
-	 * file written to, leaves no range to compare. Named here, not hashed. */
-	if (sf->size != UINT64_MAX && (f->size == 0) != (sf->size == 0)) {
+	case LISTED_EMPTINESS:
+		c->seen[sf - c->signed_set->v] = 1;
 		ms_problems_add(&c->res->problems, f->rel, "modified",
 		                ms_asprintf("size %llu bytes, signed %llu", (unsigned long long)f->size,
 		                            (unsigned long long)sf->size));
 		return 0;
+	case LISTED_SIGNED:
+		break;
 	}
-	if (sf->size != UINT64_MAX && f->size > sf->size)
-		f->hash_limit = sf->size;
+	c->seen[sf - c->signed_set->v] = 1;
+	limit_to_signed(f, sf);
 	return 1;
 }
 
@@ -399,32 +438,36 @@ static void report_missing(const struct set_check *c)
 
 /* Lists a directory MODEL with the statement's rules and compares its files
  * with the signed ones: extra and missing files are problems from here on,
- * and w keeps only the signed files that are present. */
+ * and w keeps only the signed files that are present. The signed files
+ * that are one small task each are hashed while the walk lists (*h), as
+ * digest does: only files the comparison keeps are read, never an extra
+ * one, and never past a file's signed size (invariant 2 of SECURITY.md). */
 static int compare_file_sets(const struct ms_verify_request *req, struct ms_verify_result *res,
-                             const struct ms_hash_opts *o, const char *subject, struct ms_walk *w)
+                             const struct ms_hash_opts *o, const char *subject, struct ms_walk *w,
+                             struct ms_listed_hash **h)
 {
 	const struct ms_manifest *m = &res->signed_manifest;
 	struct ms_signed_set set;
 	if (ms_signed_set_build(m, &set) < 0)
 		return MS_ERR;
-	double t0 = ms_seconds();
-	if (ms_walk_model(req->model, o, w) < 0) {
-		ms_signed_set_free(&set);
-		return MS_ERR;
-	}
 	struct set_check c = {
 	    .signed_set = &set,
 	    .res = res,
 	    .subject = subject,
 	    .ignore_unsigned = req->ignore_unsigned,
 	    .foreign_empty = m->method == MS_METHOD_SHARDS && !m->has_empty_files,
-	    .seen = ms_calloc(set.n + 1, 1),
 	};
+	double t0 = ms_seconds();
+	if (ms_walk_model_hashing(req->model, o, admit_signed, &c, w, h) < 0) {
+		ms_signed_set_free(&set);
+		return MS_ERR;
+	}
+	c.seen = ms_calloc(set.n + 1, 1);
 	size_t listed = w->n_files;
 	ms_walk_filter(w, keep_signed, &c);
 	report_missing(&c);
 	ms_debug("listed %zu file(s), %zu signed, compared with %zu signed path(s) in %.3f s: "
-		 "%zu problem(s) before hashing",
+		 "%zu problem(s)",
 		 listed, w->n_files, set.n, ms_seconds() - t0, res->problems.n);
 	if (c.unchecked_empty)
 		ms_warn("%zu empty file(s) in '%s' not checked: the signature (made by another "
@@ -494,7 +537,8 @@ static int hash_directory(const struct ms_verify_request *req, struct ms_verify_
 	if (is_single_file_statement(m) && !(subject = subject_file_name(m)))
 		return MS_ERR;
 	struct ms_walk w;
-	int rc = compare_file_sets(req, res, o, subject, &w);
+	struct ms_listed_hash *h;
+	int rc = compare_file_sets(req, res, o, subject, &w, &h);
 	if (rc != MS_OK)
 		return rc;
 	if (subject && w.n_files) {
@@ -509,7 +553,8 @@ static int hash_directory(const struct ms_verify_request *req, struct ms_verify_
 	} else {
 		*shown = ms_basename(req->model);
 	}
-	rc = ms_walk_hash(&w, o, got) < 0 ? MS_ERR : MS_OK;
+	rc = ms_walk_hash_listed(h, &w, o, got) < 0 ? MS_ERR : MS_OK;
+	ms_listed_hash_free(h);
 	if (subject && res->problems.n)
 		ms_problems_add(&res->problems, req->model, "type",
 		                ms_asprintf("the signature is for the single file '%s', not for "

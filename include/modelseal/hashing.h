@@ -124,6 +124,22 @@ int ms_archive_hash_signed(const char *path, const struct ms_hash_opts *o,
  * files before any is read). The same result as ms_model_hash otherwise. */
 int ms_walk_hash(const struct ms_walk *w, const struct ms_hash_opts *o, struct ms_manifest *m);
 
+/* verify's listing and hashing at once: lists the model at path into w
+ * and, while it lists, hashes the files admit() lets through. admit sees a
+ * copy of each file as it is listed, may lower its hash_limit, and reports
+ * nothing: it must decide as the caller's filter of w (ms_walk_filter) will
+ * once the walk is done, so that no file the caller leaves out is read.
+ * ms_walk_hash_listed then hashes what the filtered w holds that was not
+ * hashed yet: the same result as ms_walk_hash. On failure (-1, reported) w
+ * is freed. Free the handle with ms_listed_hash_free after the hash. */
+struct ms_listed_hash;
+int ms_walk_model_hashing(const char *path, const struct ms_hash_opts *o,
+                          int (*admit)(struct ms_file *f, void *ctx), void *ctx,
+                          struct ms_walk *w, struct ms_listed_hash **h);
+int ms_walk_hash_listed(struct ms_listed_hash *h, const struct ms_walk *w,
+                        const struct ms_hash_opts *o, struct ms_manifest *m);
+void ms_listed_hash_free(struct ms_listed_hash *h);
+
 #define MS_MAX_PARTS 4096
 /* Hashes only part `part` (0-based) of `parts` (at most MS_MAX_PARTS) balanced parts
  * of the walk: m then holds every resource of the whole model in manifest

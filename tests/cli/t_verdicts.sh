@@ -61,7 +61,8 @@ expect_out "^extra: other (not signed"
 run 0 "$MS" hash --merge "$T/p1.json" "$T/p2.json"
 check "merge of a single empty file equals the whole" cmp -s "$T/out" "$T/whole.json"
 
-# ---- extra files are reported before anything is hashed ----
+# ---- extra files are reported and never read; signed files are read up
+# to their signed sizes, small ones while the walk lists them ----
 mkdir -p big
 head -c 1000 /dev/urandom >big/w.bin
 run 0 "$MS" sign --key k.key --no-record big
@@ -80,6 +81,15 @@ rm big/huge.bin
 truncate -s 1T big/w.bin
 run 1 timeout 20 "$MS" verify --key k.pub big
 expect_out "^modified: w.bin (size 1099511627776 bytes, signed 1000; bytes"
+# the same for a small file, hashed while the walk lists it: its first
+# 1000 bytes are the signed ones, the 4 more are what differs
+head -c 1000 /dev/urandom >small.bin
+mkdir -p grown && cp small.bin grown/w.bin && head -c 3000 /dev/urandom >grown/x.bin
+run 0 "$MS" sign --key k.key --no-record --shard-size 4096 grown
+printf 'more' >>grown/w.bin
+run 1 "$MS" verify --key k.pub grown
+expect_out "^modified: w.bin (size 1004 bytes, signed 1000; bytes 1000:1004 differ)$"
+check "... and nothing else" [ "$(grep -c . "$T/out")" -le 2 ]
 # missing files are reported with the extras, and every problem is named
 rm big/w.bin
 printf 'new' >big/n.bin

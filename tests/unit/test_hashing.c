@@ -241,6 +241,62 @@ START_TEST(hashing_while_listing_equals_after)
 }
 END_TEST
 
+/* verify's admission: x/extra is left out, c/many is read to 30000 bytes. */
+static int admit_some(struct ms_file *f, void *ctx)
+{
+	(void)ctx;
+	if (strcmp(f->rel, "x/extra") == 0)
+		return 0;
+	if (strcmp(f->rel, "c/many") == 0)
+		f->hash_limit = 30000;
+	return 1;
+}
+
+/* ms_walk_model_hashing hashes the admitted files while the walk lists;
+ * after the same filter, ms_walk_hash_listed gives what ms_walk_hash of a
+ * finished, filtered walk gives, and nothing of the left-out file. */
+START_TEST(admitted_while_listing_equals_after)
+{
+	make_file("e/empty", 0);
+	make_file("a", 1);
+	make_file("b/exact", 4096);
+	make_file("c/many", 40000);
+	make_file("d/big", (64u << 20) + 7);
+	make_file("x/extra", 5000);
+	for (int method = 0; method < 2; method++) {
+		struct ms_hash_opts o;
+		ms_hash_opts_init(&o);
+		o.method = method ? MS_METHOD_FILES : MS_METHOD_SHARDS;
+		o.shard_size = 4096;
+		struct ms_walk w, v;
+		struct ms_listed_hash *h;
+		struct ms_manifest early, late;
+		ck_assert_int_eq(ms_walk_model_hashing(dir, &o, admit_some, NULL, &w, &h), 0);
+		ms_walk_filter(&w, admit_some, NULL);
+		ck_assert_int_eq(ms_walk_hash_listed(h, &w, &o, &early), 0);
+		ms_listed_hash_free(h);
+		ms_walk_free(&w);
+		ck_assert_int_eq(ms_walk_model(dir, &o, &v), 0);
+		ms_walk_filter(&v, admit_some, NULL);
+		ck_assert_int_eq(ms_walk_hash(&v, &o, &late), 0);
+		ms_walk_free(&v);
+		ck_assert_uint_eq(early.n_res, late.n_res);
+		for (size_t i = 0; i < early.n_res; i++) {
+			ck_assert_str_eq(early.res[i].path, late.res[i].path);
+			ck_assert_msg(strncmp(early.res[i].path, "x/", 2) != 0, "x/extra hashed");
+			ck_assert_uint_eq(early.res[i].start, late.res[i].start);
+			ck_assert_uint_eq(early.res[i].end, late.res[i].end);
+			ck_assert_mem_eq(early.res[i].digest, late.res[i].digest, 32);
+		}
+		ck_assert_uint_eq(early.total_bytes, 1 + 4096 + 30000 + (64u << 20) + 7);
+		ck_assert_mem_eq(early.root, late.root, MS_ROOT_LEN);
+		ms_manifest_free(&early);
+		ms_manifest_free(&late);
+		ms_hash_opts_free(&o);
+	}
+}
+END_TEST
+
 struct seen {
 	size_t n, stop_at;
 	int in_order;
@@ -458,6 +514,7 @@ static Suite *hashing_suite(void)
 	tcase_add_test(tc, read_paths_agree_and_auto_decides);
 	tcase_add_test(tc, read_path_pick_is_cheaper_per_byte);
 	tcase_add_test(tc, hashing_while_listing_equals_after);
+	tcase_add_test(tc, admitted_while_listing_equals_after);
 	tcase_add_test(tc, walk_hands_over_files_as_listed);
 	tcase_add_test(tc, feed_runs_every_item_and_stops_on_failure);
 	tcase_add_test(tc, deep_tree_sorted_by_components);
