@@ -430,9 +430,11 @@ static int connect_db(struct ms_registry *r)
 	}
 	PQsetNoticeProcessor(c, notice, NULL);
 	/* The event hashes cover the text's exact bytes: a server that stores
-	 * text in another encoding would change them. */
+	 * text in another encoding would change them, and one that takes any
+	 * bytes (SQL_ASCII) lets a writer store text that is not UTF-8, which
+	 * every reader would then fail on. */
 	const char *enc = PQparameterStatus(c, "server_encoding");
-	if (!enc || (strcmp(enc, "UTF8") != 0 && strcmp(enc, "SQL_ASCII") != 0)) {
+	if (!enc || strcmp(enc, "UTF8") != 0) {
 		reg_error(r,
 		          "the database's encoding is %s: a registry needs UTF8 (createdb -E UTF8 "
 		          "-T template0)",

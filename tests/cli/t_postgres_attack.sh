@@ -255,18 +255,13 @@ check "the half registry was not completed behind the user's back" \
 ASCDB=$(dbname ascii)
 pg_sql postgres "CREATE DATABASE \"$ASCDB\" ENCODING 'SQL_ASCII' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0" >/dev/null
 ASC=$(pg_url "$ASCDB")
-# (refused as a registry, or its bad bytes refused when read)
-if "$MS" --registry "$ASC" sign --key k.key --name base --version 1 hb >"$T/out" 2>"$T/err"; then
-	psql_at "$ASC" "ALTER TABLE models DISABLE TRIGGER USER; UPDATE models SET name = E'b\\xff\\xfe'" >/dev/null
-	for c in log "show base@1" "lineage base@1" audit; do
-		expect_error "$MS" --registry "$ASC" $c
-		expect_err 'invalid byte sequence'
-	done
-else
-	expect_err 'needs UTF8'
-	check "... a SQL_ASCII database is refused, left empty" \
-		[ "$(psql_at "$ASC" "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" = 0 ]
-fi
+# (refused as a registry: a writer could store bytes every reader fails on)
+cp hb/model.sig hb.sig.before
+expect_error "$MS" --registry "$ASC" sign --key k.key --name base --version 1 hb
+expect_err 'encoding is SQL_ASCII: a registry needs UTF8'
+check "... a SQL_ASCII database is refused, left empty" \
+	[ "$(psql_at "$ASC" "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" = 0 ]
+check "... and the model's signature untouched" cmp -s hb/model.sig hb.sig.before
 # a 300-deep lineage, every model backed by a well-formed signed event
 DEEP=$(newdb deep)
 run 0 "$MS" --registry "$DEEP" trust add k.pub
