@@ -273,12 +273,12 @@ static int pg_begin_read(struct ms_registry *r)
 static int pg_begin_write(struct ms_registry *r)
 {
 	for (int tries = 0;; tries++) {
-		PGresult *res = NULL;
-		int rc = exec_keep(r, "BEGIN ISOLATION LEVEL READ COMMITTED", NULL);
-		if (rc == 0)
-			rc = exec_keep(r, "SELECT pg_advisory_xact_lock(" WRITE_LOCK_KEY ")", &res);
+		/* One round trip: the result is the lock's, or the first error. */
+		PGresult *res = PQexec(conn(r), "BEGIN ISOLATION LEVEL READ COMMITTED;"
+		                                "SELECT pg_advisory_xact_lock(" WRITE_LOCK_KEY ")");
+		int rc = PQresultStatus(res) == PGRES_TUPLES_OK ? 0 : -1;
 		int again = rc < 0 && retryable(res) && tries + 1 < REG_MAX_TRIES;
-		if (rc < 0 && retryable(res) && !again)
+		if (rc < 0 && !again)
 			report(r, res, "SELECT pg_advisory_xact_lock");
 		PQclear(res);
 		if (rc == 0)
