@@ -270,6 +270,7 @@ int cmd_sign(int argc, char **argv)
 	if (ms_sign_lineage_prepare(&a.lin) < 0 ||
 	    (a.chain_path &&
 	     ms_x509_chain_load(a.chain_path, &a.chain.ders, &a.chain.lens, &a.chain.n) < 0) ||
+	    ms_sign_lineage_registry_ready(&a.lin) < 0 ||
 	    ms_seckey_load(a.key, &a.pass, &key) < 0 ||
 	    ms_sign_lineage_resolve_paths(&a.lin, ms_seckey_public(key)) < 0 ||
 	    ms_sign_lineage_exclude_provenance(&a.lin, a.req.model, a.req.signature, &hash) < 0)

@@ -162,9 +162,9 @@ int ms_sign_lineage_prepare(struct ms_sign_lineage *l)
 	if (n == 0) {
 		/* Nothing to resolve: the registry is first needed once the
 		 * model is hashed and signed (ms_sign_lineage_lock), so it opens
-		 * meanwhile. */
+		 * meanwhile (a file opens in place, and is ready now). */
 		l->opening = ms_registry_open_if_exists_start();
-		return 0;
+		return ms_sign_lineage_registry_ready(l);
 	}
 	/* With --no-record, path REFs need no registry: what they are and their
 	 * names come from their verified signatures and provenance. */
@@ -217,15 +217,28 @@ int ms_sign_lineage_check(struct ms_sign_lineage *l, const struct ms_manifest *m
 	return 0;
 }
 
+/* Waits for the registry's opening: 0, or -1 after reporting. */
+static int finish_opening(struct ms_sign_lineage *l)
+{
+	int have = ms_registry_open_if_exists_finish(l->opening, &l->reg);
+	l->opening = NULL;
+	if (have < 0)
+		return -1;
+	l->create_later = have == 0;
+	return 0;
+}
+
+int ms_sign_lineage_registry_ready(struct ms_sign_lineage *l)
+{
+	if (!l->opening || !ms_registry_open_if_exists_done(l->opening))
+		return 0;
+	return finish_opening(l);
+}
+
 int ms_sign_lineage_lock(struct ms_sign_lineage *l, const struct ms_manifest *m)
 {
-	if (l->opening) {
-		int have = ms_registry_open_if_exists_finish(l->opening, &l->reg);
-		l->opening = NULL;
-		if (have < 0)
-			return -1;
-		l->create_later = have == 0;
-	}
+	if (l->opening && finish_opening(l) < 0)
+		return -1;
 	if (!l->no_record && !l->reg && l->create_later &&
 	    ms_registry_open(NULL, MS_REG_CREATE, &l->reg) < 0)
 		return -1;

@@ -17,6 +17,8 @@ int ms_registry_open_if_exists(struct ms_registry **out);
  * what ms_registry_open_if_exists gives. Every start needs its finish. */
 struct ms_registry_opening;
 struct ms_registry_opening *ms_registry_open_if_exists_start(void);
+/* Whether _finish would return at once (always, for a file). */
+int ms_registry_open_if_exists_done(struct ms_registry_opening *o);
 int ms_registry_open_if_exists_finish(struct ms_registry_opening *o, struct ms_registry **out);
 
 /* Whether there is a registry location at all (--registry, the

@@ -51,6 +51,12 @@ int ms_sign_lineage_prepare(struct ms_sign_lineage *l);
  * no model is named twice. -1 after reporting. */
 int ms_sign_lineage_resolve_paths(struct ms_sign_lineage *l, const struct ms_pubkey *signer);
 
+/* The registry, opening while the key is unlocked and the model hashed:
+ * when its opening has already ended, its outcome now (so that a registry
+ * that cannot be opened costs no passphrase prompt and no hash), else 0
+ * (ms_sign_lineage_lock waits for it). -1 after reporting. */
+int ms_sign_lineage_registry_ready(struct ms_sign_lineage *l);
+
 /* After hashing, before signing: the model must not be its own parent. -1
  * after reporting. */
 int ms_sign_lineage_check(struct ms_sign_lineage *l, const struct ms_manifest *m);

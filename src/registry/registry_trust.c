@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <openssl/crypto.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -59,6 +60,7 @@ int ms_registry_open_if_exists(struct ms_registry **out)
 struct ms_registry_opening {
 	pthread_t thread;
 	int threaded;
+	atomic_int done; /* the thread has set rc, reg and error */
 	int rc;
 	struct ms_registry *reg;
 	char *error; /* the thread's first error, reported by _finish */
@@ -70,6 +72,7 @@ static void *open_in_background(void *arg)
 	ms_error_divert(&o->error);
 	o->rc = ms_registry_open_if_exists(&o->reg);
 	ms_error_divert(NULL);
+	atomic_store(&o->done, 1);
 	return NULL;
 }
 
@@ -93,6 +96,11 @@ struct ms_registry_opening *ms_registry_open_if_exists_start(void)
 	if (!o->threaded)
 		o->rc = ms_registry_open_if_exists(&o->reg);
 	return o;
+}
+
+int ms_registry_open_if_exists_done(struct ms_registry_opening *o)
+{
+	return !o->threaded || atomic_load(&o->done);
 }
 
 int ms_registry_open_if_exists_finish(struct ms_registry_opening *o, struct ms_registry **out)

@@ -235,6 +235,12 @@ expect_error "$MS" --registry "$T/junk.db" sign --key "$T/jk.key" --name junk --
 expect_err 'corrupt or not a SQLite database'
 check "an unusable registry: one error line" [ "$(grep -c '^modelseal: error:' "$T/err")" = 1 ]
 check "... and no signature written" [ "$(ls "$T/junk-model")" = w.bin ]
+# ... found before the key is unlocked: no passphrase asked for
+printf 'a passphrase\n' >"$T/jpp"
+"$MS" keygen -o "$T/jpk" --passphrase-file "$T/jpp" >/dev/null 2>&1
+expect_error "$MS" --registry "$T/junk.db" sign --key "$T/jpk.key" --name junk --version 1 "$T/junk-model" </dev/null
+expect_err 'corrupt or not a SQLite database'
+check "... before any passphrase is asked for" not grep -qi passphrase "$T/err"
 head -c 3000 "$T/good.db" >"$T/cut.db"
 expect_error "$MS" --registry "$T/cut.db" log
 sqlite3 "$T/other.db" "CREATE TABLE t (x)"
