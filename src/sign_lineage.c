@@ -366,11 +366,9 @@ int ms_sign_lineage_record(struct ms_sign_lineage *l, const struct ms_manifest *
 
 void ms_sign_lineage_free(struct ms_sign_lineage *l)
 {
-	if (l->opening) { /* a sign that failed before it needed the registry */
-		struct ms_registry *reg;
-		ms_registry_open_if_exists_finish(l->opening, &reg);
-		ms_registry_close(reg);
-	}
+	/* A sign that failed before it needed the registry: its error is the
+	 * one reported, not also the registry's. */
+	ms_registry_open_if_exists_abandon(l->opening);
 	ms_registry_close(l->reg);
 	ms_model_links_free(l->deps, l->n_deps);
 	for (size_t i = 0; i < l->n_deps; i++)

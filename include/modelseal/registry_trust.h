@@ -20,6 +20,10 @@ struct ms_registry_opening *ms_registry_open_if_exists_start(void);
 /* Whether _finish would return at once (always, for a file). */
 int ms_registry_open_if_exists_done(struct ms_registry_opening *o);
 int ms_registry_open_if_exists_finish(struct ms_registry_opening *o, struct ms_registry **out);
+/* Waits for an opening nobody needs any more (the command failed first)
+ * and drops it: what went wrong with it is not the command's error, so it
+ * is shown with -v only. */
+void ms_registry_open_if_exists_abandon(struct ms_registry_opening *o);
 
 /* Whether there is a registry location at all (--registry, the
  * environment, XDG_DATA_HOME or HOME); without one there is no registry,

@@ -124,6 +124,19 @@ int ms_registry_open_if_exists_finish(struct ms_registry_opening *o, struct ms_r
 	return rc;
 }
 
+void ms_registry_open_if_exists_abandon(struct ms_registry_opening *o)
+{
+	if (!o)
+		return;
+	if (o->threaded)
+		pthread_join(o->thread, NULL);
+	if (o->error)
+		ms_debug("the registry's opening, no longer needed, failed: %s", o->error);
+	ms_registry_close(o->reg);
+	free(o->error);
+	free(o);
+}
+
 /* ---- trust state from the event log ----
  *
  * Keys are trusted only as the log says: the newest 'trusted' or

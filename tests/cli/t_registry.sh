@@ -241,6 +241,14 @@ printf 'a passphrase\n' >"$T/jpp"
 expect_error "$MS" --registry "$T/junk.db" sign --key "$T/jpk.key" --name junk --version 1 "$T/junk-model" </dev/null
 expect_err 'corrupt or not a SQLite database'
 check "... before any passphrase is asked for" not grep -qi passphrase "$T/err"
+# A sign that fails for its own reason (no such key) while a PostgreSQL
+# registry opens in the background and fails too: the cause, one error
+# line; the registry was never needed (a dead socket, no server required).
+mkdir "$T/nosock"
+expect_error "$MS" --registry "postgresql:///x?host=$T/nosock&user=nobody" sign --key "$T/no-such.key" "$T/junk-model"
+expect_err "cannot open secret key"
+check "a failed sign with a failing registry opening: one error line" [ "$(grep -c '^modelseal: error:' "$T/err")" = 1 ]
+check "... and no signature written" [ "$(ls "$T/junk-model")" = w.bin ]
 head -c 3000 "$T/good.db" >"$T/cut.db"
 expect_error "$MS" --registry "$T/cut.db" log
 sqlite3 "$T/other.db" "CREATE TABLE t (x)"
