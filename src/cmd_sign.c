@@ -231,9 +231,14 @@ static int after_sign(struct sign_args *a, struct ms_sign_result *res, const str
 	                                res->keyid, prov_bundle);
 	free(prov_bundle);
 	if (rc < 0) {
-		ms_error("%s was not signed: the registry did not record it; its signature files "
-		         "are unchanged",
-		         a->req.model);
+		if (ms_registry_commit_unknown(a->lin.reg))
+			ms_error("%s: its signature files are unchanged, but the registry may have "
+			         "recorded it; see 'modelseal log', and sign it again",
+			         a->req.model);
+		else
+			ms_error("%s was not signed: the registry did not record it; its signature "
+			         "files are unchanged",
+			         a->req.model);
 		if (prov_tmp)
 			unlink(prov_tmp);
 	} else if (ms_sign_put_in_place(res) < 0 ||

@@ -42,6 +42,9 @@ int ms_registry_open_existing_for_event(const char *path, struct ms_registry **o
 void ms_registry_close(struct ms_registry *reg);
 /* The location as it may be shown: a path, or a URL without its password. */
 const char *ms_registry_path(const struct ms_registry *reg);
+/* Whether a write failed with the connection lost in its COMMIT, so that
+ * it may have been recorded after all (PostgreSQL). */
+int ms_registry_commit_unknown(const struct ms_registry *reg);
 /* Whether a location is a PostgreSQL URL (postgresql:// or postgres://). */
 int ms_registry_is_url(const char *location);
 

@@ -298,10 +298,11 @@ static int pg_commit(struct ms_registry *r)
 	int ok = PQresultStatus(res) == PGRES_COMMAND_OK && strcmp(PQcmdStatus(res), "COMMIT") == 0;
 	if (!ok && PQresultStatus(res) == PGRES_COMMAND_OK)
 		reg_error(r, "the transaction was rolled back by the server; nothing was recorded");
-	else if (!ok && PQstatus(conn(r)) == CONNECTION_BAD)
+	else if (!ok && PQstatus(conn(r)) == CONNECTION_BAD) {
+		r->commit_unknown = 1;
 		reg_error(r, "lost the connection to the server while committing: whether this "
 		             "run was recorded is unknown; check with 'modelseal log' or 'audit'");
-	else if (!ok)
+	} else if (!ok)
 		report(r, res, "COMMIT");
 	PQclear(res);
 	return ok ? 0 : -1;
@@ -495,14 +496,15 @@ static char *identity_hidden(struct ms_registry *r, const PGresult *res, int *fa
 {
 	*failed = 0;
 	if (atol(PQgetvalue(res, 0, 3)) > 0)
-		return query_value(r,
-		                   "SELECT string_agg(c.relname, ', ' ORDER BY c.relname)"
-		                   " FROM pg_catalog.pg_class c"
-		                   " JOIN pg_catalog.pg_namespace s ON s.oid = c.relnamespace"
-		                   " WHERE s.nspname = current_schema() AND c.relkind IN ('r', 'p')"
-		                   " AND (c.relrowsecurity OR c.relforcerowsecurity OR EXISTS"
-		                   " (SELECT 1 FROM pg_catalog.pg_rewrite w WHERE w.ev_class = c.oid))",
-		                   failed);
+		return query_value(
+		    r,
+		    "SELECT string_agg(c.relname, ', ' ORDER BY c.relname)"
+		    " FROM pg_catalog.pg_class c"
+		    " JOIN pg_catalog.pg_namespace s ON s.oid = c.relnamespace"
+		    " WHERE s.nspname = current_schema() AND c.relkind IN ('r', 'p')"
+		    " AND (c.relrowsecurity OR c.relforcerowsecurity OR EXISTS"
+		    " (SELECT 1 FROM pg_catalog.pg_rewrite w WHERE w.ev_class = c.oid))",
+		    failed);
 	return PQgetisnull(res, 0, 2) ? NULL : ms_strdup(PQgetvalue(res, 0, 2));
 }
 

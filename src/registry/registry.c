@@ -252,6 +252,11 @@ const char *ms_registry_path(const struct ms_registry *reg)
 	return reg->path;
 }
 
+int ms_registry_commit_unknown(const struct ms_registry *reg)
+{
+	return reg && reg->commit_unknown;
+}
+
 int ms_registry_is_url(const char *location)
 {
 	return db_is_postgresql_url(location);

@@ -12,17 +12,18 @@
 
 struct ms_registry {
 	const struct db_backend *be;
-	void *conn;      /* the backend's connection */
-	char *location;  /* as given: a path or a URL (may hold a password) */
-	char *path;      /* as shown: the location without secrets */
-	int readonly;    /* opened read-only: writes are refused up front */
-	int silent;      /* verify's event path: errors only with -v */
-	int held;        /* ms_registry_lock()'s transaction awaits the next write */
-	char *name_held; /* "NAME@VERSION DIGEST" checked free inside that transaction */
-	int wrote;       /* committed a write */
-	int given;       /* the location was given (not the default) */
-	int retryable;   /* the last error was a serialization failure or deadlock */
-	int quiet;       /* reg_retry will try again: such an error is not shown */
+	void *conn;         /* the backend's connection */
+	char *location;     /* as given: a path or a URL (may hold a password) */
+	char *path;         /* as shown: the location without secrets */
+	int readonly;       /* opened read-only: writes are refused up front */
+	int silent;         /* verify's event path: errors only with -v */
+	int held;           /* ms_registry_lock()'s transaction awaits the next write */
+	char *name_held;    /* "NAME@VERSION DIGEST" checked free inside that transaction */
+	int wrote;          /* committed a write */
+	int commit_unknown; /* the connection was lost in COMMIT: recorded or not, unknown */
+	int given;          /* the location was given (not the default) */
+	int retryable;      /* the last error was a serialization failure or deadlock */
+	int quiet;          /* reg_retry will try again: such an error is not shown */
 	/* reg_prepare_cached: statements run once per model or event */
 	const char *cached_sql[4];
 	struct db_stmt *cached[4];

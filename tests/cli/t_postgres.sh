@@ -103,6 +103,26 @@ check "... no models row" [ "$(sq "SELECT count(*) FROM models WHERE name LIKE '
 run 0 "$MS" sign --key k.key --name crash-new --version 1 crash-new
 run 0 "$MS" audit
 
+# The connection lost in COMMIT itself (a deferred trigger, added here as
+# the superuser, ends the server process): the record may or may not have
+# been committed, and sign says that, not that nothing was recorded.
+CU=$(newdb commitlost)
+mkmodel cu
+run 0 "$MS" --registry "$CU" sign --key k.key --name cu --version 1 cu
+cp cu/model.sig cu.sig
+printf 'more' >>cu/w.bin
+pg_sql "${PG_TEST_DB}_commitlost" "CREATE FUNCTION die() RETURNS trigger LANGUAGE plpgsql AS
+	\$\$BEGIN PERFORM pg_terminate_backend(pg_backend_pid()); RETURN NULL; END\$\$;
+	CREATE CONSTRAINT TRIGGER die AFTER INSERT ON events DEFERRABLE INITIALLY DEFERRED
+	FOR EACH ROW EXECUTE FUNCTION die()" >/dev/null
+expect_error "$MS" --registry "$CU" sign --key k.key --name cu --version 2 cu
+expect_err 'lost the connection to the server while committing'
+expect_err 'its signature files are unchanged, but the registry may have recorded it'
+check "... not that nothing was recorded" not grep -q 'did not record it' "$T/err"
+check "... the signature untouched" cmp -s cu.sig cu/model.sig
+check "... no temporary file left" [ "$(ls cu | tr '\n' ' ')" = "model.provenance.sig model.sig w.bin " ]
+pg_sql postgres "DROP DATABASE \"${PG_TEST_DB}_commitlost\" WITH (FORCE)" >/dev/null
+
 # ---- two hosts, one registry: revoke on one, verify refuses on the other ----
 # host NAME CMD...: CMD with NAME's own home and XDG directories.
 host() {
