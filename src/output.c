@@ -4,6 +4,7 @@
  * document, the exit handler writes {"error": ...} instead. */
 #include <cJSON.h>
 #include <errno.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,7 +16,9 @@
 #include "modelseal/util.h"
 
 static unsigned long long written;
-static char *first_error;
+/* Hashing threads report too, two at once when both see a file shrink:
+ * the first message wins, atomically. */
+static _Atomic(char *) first_error;
 static cJSON *context;
 static int exit_status = -1;
 
@@ -37,8 +40,12 @@ static ssize_t write_stdout(void *cookie, const char *buf, size_t len)
 
 void ms_output_note_error(const char *message)
 {
-	if (!first_error)
-		first_error = strdup(message); /* may fail: then no message, no harm */
+	if (atomic_load(&first_error))
+		return;
+	char *copy = strdup(message); /* may fail: then no message, no harm */
+	char *none = NULL;
+	if (copy && !atomic_compare_exchange_strong(&first_error, &none, copy))
+		free(copy);
 }
 
 void ms_output_context(const char *key, const char *value)
@@ -59,12 +66,13 @@ void ms_output_exit_status(int status)
 static void emit_error_document(void)
 {
 	fflush(stdout);
-	int failed = exit_status > 0 || (exit_status < 0 && first_error);
+	const char *error = atomic_load(&first_error);
+	int failed = exit_status > 0 || (exit_status < 0 && error);
 	if (!ms_global.json || written > 0 || !failed)
 		return;
 	cJSON *doc = cJSON_CreateObject();
 	cJSON *err = cJSON_AddObjectToObject(doc, "error");
-	cJSON_AddStringToObject(err, "message", first_error ? first_error : "failed");
+	cJSON_AddStringToObject(err, "message", error ? error : "failed");
 	if (ms_current)
 		cJSON_AddStringToObject(err, "command", ms_current->name);
 	cJSON_AddNumberToObject(err, "exit_status", exit_status < 0 ? MS_ERR : exit_status);
