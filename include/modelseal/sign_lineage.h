@@ -27,10 +27,12 @@ struct ms_sign_lineage {
 	char **refs;               /* each dependency's REF as given */
 	struct ms_model_card card; /* the model card's declared lineage */
 	int has_card;
-	struct ms_registry_opening *opening; /* reg, still opening */
-	int create_later;                    /* no registry yet and nothing to resolve in one: it is
-	                                        created only once the model is hashed and about to be
-	                                        signed, so a failed sign leaves no new empty registry */
+	/* reg while it is still opening (ms_sign_lineage_lock waits for it) */
+	struct ms_registry_opening *opening;
+	/* no registry yet and nothing to resolve in one: it is created only
+	 * once the model is hashed and signed, so a failed sign leaves no new
+	 * empty registry */
+	int create_later;
 };
 
 /* Option collectors (argv strings are borrowed). -1 after a usage error

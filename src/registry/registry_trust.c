@@ -111,7 +111,8 @@ int ms_registry_open_if_exists_finish(struct ms_registry_opening *o, struct ms_r
 	if (o->threaded)
 		pthread_join(o->thread, NULL);
 	int rc = o->rc;
-	/* In place, errors were reported as they came; the thread's wait. */
+	/* An opening in place reported its errors as they came; the thread's
+	 * were kept for now. */
 	if (o->error)
 		ms_error("%s", o->error);
 	else if (rc < 0 && o->threaded)
