@@ -450,15 +450,16 @@ static int connect_db(struct ms_registry *r)
  * registry never has them. audit lists the tables with any of them, or
  * with a policy (which acts only once row level security is on; opening
  * refuses that). */
-#define HIDDEN_ROWS_SQL                                                                            \
+#define RLS_OR_RULES_ROWS_SQL(OR_MORE)                                                             \
 	"SELECT string_agg(c.relname, ', ' ORDER BY c.relname)"                                    \
 	" FROM pg_catalog.pg_class c"                                                              \
 	" JOIN pg_catalog.pg_namespace s ON s.oid = c.relnamespace"                                \
 	" WHERE s.nspname = current_schema() AND c.relkind IN ('r', 'p')"                          \
 	" AND (c.relrowsecurity OR c.relforcerowsecurity"                                          \
-	" OR EXISTS (SELECT 1 FROM pg_catalog.pg_rewrite w WHERE w.ev_class = c.oid)"              \
-	" OR EXISTS (SELECT 1 FROM pg_catalog.pg_policy p"                                         \
-	" WHERE p.polrelid = c.oid))"
+	" OR EXISTS (SELECT 1 FROM pg_catalog.pg_rewrite w WHERE w.ev_class = c.oid)" OR_MORE ")"
+#define HIDDEN_ROWS_SQL                                                                            \
+	RLS_OR_RULES_ROWS_SQL(" OR EXISTS (SELECT 1 FROM pg_catalog.pg_policy p"                   \
+	                      " WHERE p.polrelid = c.oid)")
 
 /* What opening needs to know of the database, in one round trip after the
  * session's settings, from pg_class alone (a fresh server process pays for
@@ -496,15 +497,7 @@ static char *identity_hidden(struct ms_registry *r, const PGresult *res, int *fa
 {
 	*failed = 0;
 	if (atol(PQgetvalue(res, 0, 3)) > 0)
-		return query_value(
-		    r,
-		    "SELECT string_agg(c.relname, ', ' ORDER BY c.relname)"
-		    " FROM pg_catalog.pg_class c"
-		    " JOIN pg_catalog.pg_namespace s ON s.oid = c.relnamespace"
-		    " WHERE s.nspname = current_schema() AND c.relkind IN ('r', 'p')"
-		    " AND (c.relrowsecurity OR c.relforcerowsecurity OR EXISTS"
-		    " (SELECT 1 FROM pg_catalog.pg_rewrite w WHERE w.ev_class = c.oid))",
-		    failed);
+		return query_value(r, RLS_OR_RULES_ROWS_SQL(""), failed);
 	return PQgetisnull(res, 0, 2) ? NULL : ms_strdup(PQgetvalue(res, 0, 2));
 }
 

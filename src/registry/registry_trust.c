@@ -103,39 +103,43 @@ int ms_registry_open_if_exists_done(struct ms_registry_opening *o)
 	return !o->threaded || atomic_load(&o->done);
 }
 
-int ms_registry_open_if_exists_finish(struct ms_registry_opening *o, struct ms_registry **out)
+/* Waits for the opening and frees it: the registry it opened (NULL when
+ * none) and its rc. An opening in place reported its errors as they came;
+ * the thread's first one is shown as an error, or only with -v when
+ * nobody needs the registry any more. */
+static struct ms_registry *opening_end(struct ms_registry_opening *o, int needed, int *rc)
 {
-	*out = NULL;
-	if (!o)
-		return 0;
 	if (o->threaded)
 		pthread_join(o->thread, NULL);
-	int rc = o->rc;
-	/* An opening in place reported its errors as they came; the thread's
-	 * were kept for now. */
-	if (o->error)
+	*rc = o->rc;
+	if (o->error && needed)
 		ms_error("%s", o->error);
-	else if (rc < 0 && o->threaded)
+	else if (o->error)
+		ms_debug("the registry's opening, no longer needed, failed: %s", o->error);
+	else if (*rc < 0 && o->threaded && needed)
 		ms_error("the registry could not be opened");
-	*out = rc > 0 ? o->reg : NULL;
-	if (rc <= 0)
-		ms_registry_close(o->reg);
+	struct ms_registry *reg = o->reg;
 	free(o->error);
 	free(o);
+	return reg;
+}
+
+int ms_registry_open_if_exists_finish(struct ms_registry_opening *o, struct ms_registry **out)
+{
+	int rc = 0;
+	*out = o ? opening_end(o, 1, &rc) : NULL;
+	if (rc <= 0) {
+		ms_registry_close(*out);
+		*out = NULL;
+	}
 	return rc;
 }
 
 void ms_registry_open_if_exists_abandon(struct ms_registry_opening *o)
 {
-	if (!o)
-		return;
-	if (o->threaded)
-		pthread_join(o->thread, NULL);
-	if (o->error)
-		ms_debug("the registry's opening, no longer needed, failed: %s", o->error);
-	ms_registry_close(o->reg);
-	free(o->error);
-	free(o);
+	int rc;
+	if (o)
+		ms_registry_close(opening_end(o, 0, &rc));
 }
 
 /* ---- trust state from the event log ----
