@@ -145,8 +145,9 @@ static int planned_cmp(const void *key, const void *elem)
 /* Fills the planned resource that r names; each exactly once. */
 static int fill_resource(struct planned *p, const struct ms_resource *r, const char *path)
 {
+	/* a plan with no resources may have no array at all */
 	struct ms_resource *hit =
-	    bsearch(r, p->m.res, p->m.n_res, sizeof *p->m.res, planned_cmp);
+	    p->m.n_res ? bsearch(r, p->m.res, p->m.n_res, sizeof *p->m.res, planned_cmp) : NULL;
 	if (!hit || (p->m.method == MS_METHOD_SHARDS && hit->end != r->end))
 		return fail_part(path, "it holds a resource that is not in the model's plan");
 	size_t i = (size_t)(hit - p->m.res);

@@ -174,6 +174,19 @@ START_TEST(parts_that_do_not_fit_are_refused)
 	free(model);
 	free_parts(paths, 3);
 	ms_hash_opts_free(&o);
+	/* a resource where the plan has none (one empty file): refused, not
+	 * looked up in an empty plan (found by fuzz_hash_part) */
+	static const char empty_plan[] =
+	    "{\"modelseal_statement_part\": 1, \"part\": 1, \"parts\": 1, \"name\": \"f\", "
+	    "\"serialization\": {\"method\": \"shards\", \"hash_type\": \"sha256\", "
+	    "\"allow_symlinks\": false, \"ignore_paths\": [], \"shard_size\": 67108864}, "
+	    "\"files\": [{\"path\": \".\", \"size\": 0}], \"resources\": [{\"name\": "
+	    "\".:0:1\", \"algorithm\": \"sha256-sharded-67108864\", \"digest\": "
+	    "\"2d711642b726b04401627ca9fbac32f5c8530fb1903cc4db02258717921a4881\"}]}";
+	char *bad = ms_asprintf("%s/empty-plan.json", dir);
+	ck_assert_int_eq(ms_write_atomic(bad, empty_plan, strlen(empty_plan), 0644), 0);
+	ck_assert_int_eq(ms_hash_merge(&bad, 1, &m), -1);
+	free(bad);
 	unsigned k, n;
 	ck_assert_int_eq(ms_part_spec_parse("2/3", &k, &n), 0);
 	ck_assert_uint_eq(k, 2);
