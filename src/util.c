@@ -167,28 +167,28 @@ void ms_hex_encode(const uint8_t *in, size_t len, char *out)
 	out[2 * len] = '\0';
 }
 
-static int hex_value(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
+/* Each hex digit's value plus one; 0 for any other byte. A table, not
+ * comparisons: a statement's digests are random, and verify decodes
+ * millions of their digits, where the branches mispredicted half the time
+ * and cost a tenth of reading the statement. */
+static const uint8_t hex_values[256] = {
+    ['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,  ['6'] = 7,  ['7'] = 8,
+    ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12, ['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+    ['A'] = 11, ['B'] = 12, ['C'] = 13, ['D'] = 14, ['E'] = 15, ['F'] = 16,
+};
 
 int ms_hex_decode(const char *hex, uint8_t *out, size_t len)
 {
 	if (strlen(hex) != 2 * len)
 		return -1;
+	const unsigned char *h = (const unsigned char *)hex;
+	unsigned missing = 0;
 	for (size_t i = 0; i < len; i++) {
-		int hi = hex_value(hex[2 * i]), lo = hex_value(hex[2 * i + 1]);
-		if (hi < 0 || lo < 0)
-			return -1;
-		out[i] = (uint8_t)(hi << 4 | lo);
+		unsigned hi = hex_values[h[2 * i]], lo = hex_values[h[2 * i + 1]];
+		missing |= (hi == 0) | (lo == 0);
+		out[i] = (uint8_t)((hi - 1) << 4 | ((lo - 1) & 15));
 	}
-	return 0;
+	return missing ? -1 : 0;
 }
 
 int ms_read_file(const char *path, size_t max, const char *what, char **out, size_t *out_len)

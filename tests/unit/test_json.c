@@ -1,5 +1,6 @@
 /* Unit tests for the strict JSON layer (src/json.c): what cJSON would accept
  * but must not be, and inputs that once were slow. */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -56,6 +57,29 @@ START_TEST(json_refuses_what_changes_meaning)
 }
 END_TEST
 
+/* Objects of 1 to 12 keys (small ones are checked pair by pair, larger
+ * ones sorted): distinct keys pass, and a repeat of any key at any later
+ * place is refused. */
+START_TEST(json_duplicate_keys_at_every_place)
+{
+	for (int n = 1; n <= 12; n++)
+		for (int i = -1; i < n; i++)
+			for (int j = i + 1; j < n; j++) {
+				char doc[256] = "{";
+				for (int k = 0; k < n; k++) {
+					int key = k == j && i >= 0 ? i : k;
+					size_t at = strlen(doc);
+					snprintf(doc + at, sizeof doc - at, "%s\"k%d\": %d",
+					         k ? ", " : "", key, k);
+				}
+				strcat(doc, "}");
+				ck_assert_msg(accepts(doc, strlen(doc)) == (i < 0), "%s", doc);
+				if (i < 0)
+					break; /* the distinct case once per size */
+			}
+}
+END_TEST
+
 static int integers(const char *text)
 {
 	cJSON *doc = ms_json_parse_integers(text, strlen(text), "test document");
@@ -91,8 +115,9 @@ START_TEST(json_u64_below_2_53)
 }
 END_TEST
 
-/* The checks go eight bytes at a time through long strings and ASCII: what
- * they must catch is caught at every offset within and across words. */
+/* The checks go 32 bytes at a time through long strings and ASCII: what
+ * they must catch is caught at every offset within and across blocks, and
+ * in the tail after the last whole block. */
 START_TEST(json_checks_hold_at_every_offset)
 {
 	static const struct {
@@ -105,13 +130,13 @@ START_TEST(json_checks_hold_at_every_offset)
 	};
 	char doc[128];
 	for (size_t k = 0; k < MS_ARRAY_LEN(cases); k++)
-		for (size_t at = 0; at < 24; at++) {
+		for (size_t at = 0; at + strlen(cases[k].bytes) <= 100; at++) {
 			size_t n = strlen(cases[k].bytes);
 			doc[0] = '"';
-			memset(doc + 1, 'A', 40);
+			memset(doc + 1, 'A', 100);
 			memcpy(doc + 1 + at, cases[k].bytes, n);
-			doc[41] = '"';
-			ck_assert_msg(accepts(doc, 42) == cases[k].ok, "case %zu at %zu", k, at);
+			doc[101] = '"';
+			ck_assert_msg(accepts(doc, 102) == cases[k].ok, "case %zu at %zu", k, at);
 		}
 	/* A raw NUL inside a long string, and a sequence cut off by the end. */
 	memset(doc, 'A', 40);
@@ -164,6 +189,7 @@ static Suite *json_suite(void)
 	tcase_set_timeout(tc, 30);
 	tcase_add_test(tc, json_accepts_plain_documents);
 	tcase_add_test(tc, json_refuses_what_changes_meaning);
+	tcase_add_test(tc, json_duplicate_keys_at_every_place);
 	tcase_add_test(tc, json_checks_hold_at_every_offset);
 	tcase_add_test(tc, json_many_keys_are_fast);
 	tcase_add_test(tc, utf8_prefix);

@@ -30,6 +30,31 @@ START_TEST(hex_rejects_bad_input)
 }
 END_TEST
 
+/* Every byte in either place of a digit pair: exactly 0-9, a-f and A-F
+ * decode, each to its value (the decoder is a table). */
+START_TEST(hex_every_byte)
+{
+	for (unsigned c = 1; c < 256; c++) {
+		int want = -1;
+		if (c >= '0' && c <= '9')
+			want = (int)c - '0';
+		else if (c >= 'a' && c <= 'f')
+			want = (int)c - 'a' + 10;
+		else if (c >= 'A' && c <= 'F')
+			want = (int)c - 'A' + 10;
+		char pair[2][3] = {{(char)c, '7', 0}, {'7', (char)c, 0}};
+		for (int place = 0; place < 2; place++) {
+			uint8_t out = 0;
+			int rc = ms_hex_decode(pair[place], &out, 1);
+			ck_assert_int_eq(rc, want < 0 ? -1 : 0);
+			if (want >= 0)
+				ck_assert_uint_eq(out, place == 0 ? (unsigned)want << 4 | 7
+				                                  : 7u << 4 | (unsigned)want);
+		}
+	}
+}
+END_TEST
+
 START_TEST(parse_u64_is_strict)
 {
 	uint64_t v;
@@ -106,10 +131,16 @@ START_TEST(escape_makes_text_terminal_safe)
 	expect_escaped("x\033[2K\rverified OK", "x\\x1b[2K\\rverified OK");
 	expect_escaped("a\tb\nc\x7f", "a\\tb\\nc\\x7f");
 	expect_escaped("back\\slash", "back\\\\slash");
-	expect_escaped("bad\xff" "name", "bad\\xff" "name");
+	expect_escaped("bad\xff"
+	               "name",
+	               "bad\\xff"
+	               "name");
 	expect_escaped("trunc\xe2\x80", "trunc\\xe2\\x80");
 	/* U+202E RIGHT-TO-LEFT OVERRIDE and U+0085 (C1) as code points */
-	expect_escaped("a\xe2\x80\xae" "b", "a\\u202e" "b");
+	expect_escaped("a\xe2\x80\xae"
+	               "b",
+	               "a\\u202e"
+	               "b");
 	expect_escaped("c1\xc2\x85", "c1\\u0085");
 	/* other UTF-8 passes: é, 漢, 😀 */
 	expect_escaped("\xc3\xa9\xe6\xbc\xa2\xf0\x9f\x98\x80",
@@ -144,6 +175,7 @@ static Suite *util_suite(void)
 	TCase *tc = tcase_create("core");
 	tcase_add_test(tc, hex_round_trip);
 	tcase_add_test(tc, hex_rejects_bad_input);
+	tcase_add_test(tc, hex_every_byte);
 	tcase_add_test(tc, parse_u64_is_strict);
 	tcase_add_test(tc, path_parts);
 	tcase_add_test(tc, atomic_write_replaces_whole_file);
