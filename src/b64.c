@@ -121,16 +121,26 @@ static int decode_std(const char *text, size_t len, uint8_t *bin, size_t *n)
 	return 0;
 }
 
-int ms_b64_decode_public(const char *text, size_t len, const char *what, uint8_t **out,
+int ms_b64_decode_public(const char *text, size_t len, const char *what, size_t room, uint8_t **mem,
                          size_t *out_len)
 {
-	uint8_t *bin = ms_malloc(len / 4 * 3 + 3);
-	size_t n;
-	if (decode_std(text, len, bin, &n) == 0) {
-		*out = bin;
-		*out_len = n;
-		return 0;
+	if (room > SIZE_MAX / 2 || len > SIZE_MAX / 2) {
+		ms_error("%s is too large", what);
+		return -1;
 	}
-	free(bin);
-	return ms_b64_decode(text, len, what, out, out_len);
+	uint8_t *buf = ms_malloc(room + len / 4 * 3 + 3), *slow;
+	size_t n;
+	if (decode_std(text, len, buf + room, &n) < 0) {
+		/* not canonical standard base64: libsodium judges (rare) */
+		if (ms_b64_decode(text, len, what, &slow, &n) < 0) {
+			free(buf);
+			return -1;
+		}
+		memcpy(buf + room, slow, n); /* n <= len / 4 * 3 + 2 */
+		free(slow);
+	}
+	buf[room + n] = '\0';
+	*mem = buf;
+	*out_len = n;
+	return 0;
 }

@@ -25,6 +25,40 @@ uint8_t *ms_dsse_pae(const char *type, const uint8_t *body, size_t body_len, siz
 	return (uint8_t *)b.data;
 }
 
+/* "DSSEv1 " and two lengths of at most 20 digits, each with a space */
+size_t ms_dsse_pae_room(const char *type)
+{
+	return strlen(type) + 7 + 2 * 21;
+}
+
+const uint8_t *ms_dsse_pae_in_place(const char *type, uint8_t *body, size_t body_len,
+                                    size_t *out_len)
+{
+	char type_len[24], len[24];
+	size_t n1 = (size_t)snprintf(type_len, sizeof type_len, "%zu", strlen(type));
+	size_t n2 = (size_t)snprintf(len, sizeof len, "%zu", body_len);
+	size_t header = 7 + n1 + 1 + strlen(type) + 1 + n2 + 1;
+	uint8_t *p = body - header;
+	memcpy(p, "DSSEv1 ", 7);
+	memcpy(p + 7, type_len, n1);
+	p[7 + n1] = ' ';
+	memcpy(p + 8 + n1, type, strlen(type));
+	p[8 + n1 + strlen(type)] = ' ';
+	memcpy(p + 9 + n1 + strlen(type), len, n2);
+	p[header - 1] = ' ';
+	*out_len = header + body_len;
+	return p;
+}
+
+uint8_t *ms_dsse_payload_take(uint8_t **mem, const uint8_t *payload, size_t len)
+{
+	uint8_t *p = *mem;
+	memmove(p, payload, len);
+	p[len] = '\0';
+	*mem = NULL;
+	return p;
+}
+
 /* verificationMaterial: the key hint, or the certificate chain (leaf
  * first) with an empty tlogEntries, as model_signing writes both. */
 static void add_material(cJSON *root, const char *keyid, const struct ms_sign_chain *chain)
@@ -137,7 +171,7 @@ void ms_bundle_free(struct ms_bundle *b)
 	free(b->sigs);
 	free(b->hint);
 	free(b->payload_type);
-	free(b->payload);
+	free(b->payload_mem);
 	memset(b, 0, sizeof *b);
 }
 
@@ -353,11 +387,13 @@ static int parse_envelope(const cJSON *root, const char *what, struct ms_bundle 
 		return -1;
 	b->payload_type = ms_strdup(type->valuestring);
 	char *desc = ms_asprintf("%s: dsseEnvelope.payload", what);
+	size_t room = ms_dsse_pae_room(b->payload_type);
 	int rc = ms_b64_decode_public(payload->valuestring, strlen(payload->valuestring), desc,
-	                              &b->payload, &b->payload_len);
+	                              room, &b->payload_mem, &b->payload_len);
 	free(desc);
 	if (rc < 0)
 		return -1;
+	b->payload = b->payload_mem + room;
 	return parse_signatures(sigs, what, b);
 }
 
@@ -470,18 +506,18 @@ static size_t find_signer(const struct ms_bundle *b, struct ms_pubkey *const *ke
                           int *legacy)
 {
 	size_t pae_len;
-	uint8_t *pae = ms_dsse_pae(b->payload_type, b->payload, b->payload_len, &pae_len);
+	const uint8_t *pae =
+	    ms_dsse_pae_in_place(b->payload_type, b->payload, b->payload_len, &pae_len);
 	size_t found = n_keys;
 	for (size_t i = 0; i < b->n_sigs && found == n_keys; i++)
 		found = try_keys(&b->sigs[i], b->hint, pae, pae_len, keys, n_keys, 0);
-	free(pae);
 	*legacy = 0;
 	if (found < n_keys || !maybe_legacy(b))
 		return found;
-	pae = ms_dsse_pae_compat(b->payload_type, b->payload, b->payload_len, &pae_len);
+	uint8_t *compat = ms_dsse_pae_compat(b->payload_type, b->payload, b->payload_len, &pae_len);
 	for (size_t i = 0; i < b->n_sigs && found == n_keys; i++)
-		found = try_keys(&b->sigs[i], b->hint, pae, pae_len, keys, n_keys, 1);
-	free(pae);
+		found = try_keys(&b->sigs[i], b->hint, compat, pae_len, keys, n_keys, 1);
+	free(compat);
 	if (found < n_keys && !legacy_payload(b))
 		found = n_keys;
 	*legacy = found < n_keys;
@@ -614,9 +650,8 @@ int ms_bundle_verify_trust_tree(const cJSON *root, const char *what, const char 
 	}
 	int rc = verify_parsed(&b, what, t, r);
 	if (rc == MS_OK) {
-		r->payload = b.payload;
+		r->payload = ms_dsse_payload_take(&b.payload_mem, b.payload, b.payload_len);
 		r->payload_len = b.payload_len;
-		b.payload = NULL;
 	}
 	ms_bundle_free(&b);
 	return rc;

@@ -256,9 +256,8 @@ static int check_signature(const struct ms_verify_request *req, struct ms_verify
 		res->certificate_ignored = br.certificate_ignored;
 		res->legacy_signature = br.legacy_signature;
 		res->payload_len = br.payload_len;
-		res->payload = ms_malloc(res->payload_len + 1);
-		memcpy(res->payload, br.payload, res->payload_len);
-		res->payload[res->payload_len] = '\0';
+		res->payload = (char *)br.payload; /* NUL-terminated, taken */
+		br.payload = NULL;
 	}
 	ms_bundle_result_free(&br);
 	return rc;

@@ -15,9 +15,11 @@ char *ms_b64_encode(const void *data, size_t len);
  * what (e.g. "signature"). *out is malloc'd (never NULL on success, even for
  * empty input) and must be freed. */
 int ms_b64_decode(const char *text, size_t len, const char *what, uint8_t **out, size_t *out_len);
-/* The same result, faster, for data that is not secret (a payload, a
- * signature): not in constant time. */
-int ms_b64_decode_public(const char *text, size_t len, const char *what, uint8_t **out,
+/* The same bytes, faster, for data that is not secret (a payload): not in
+ * constant time. They land `room` bytes into *mem (malloc'd, to be freed),
+ * followed by a NUL, so that a header can be written before them and a
+ * text read after them without copying a payload of tens of megabytes. */
+int ms_b64_decode_public(const char *text, size_t len, const char *what, size_t room, uint8_t **mem,
                          size_t *out_len);
 
 #endif

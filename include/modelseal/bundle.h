@@ -19,6 +19,16 @@
  * "DSSEv1" SP len(type) SP type SP len(body) SP body, lengths in decimal.
  * Freshly allocated. */
 uint8_t *ms_dsse_pae(const char *type, const uint8_t *body, size_t body_len, size_t *out_len);
+/* The same bytes built in place: the header goes into the
+ * ms_dsse_pae_room(type) bytes before body (ms_b64_decode_public leaves
+ * them), so that a payload of tens of megabytes is not copied, nor fresh
+ * memory touched for it, to be verified. Returns where the PAE starts. */
+size_t ms_dsse_pae_room(const char *type);
+const uint8_t *ms_dsse_pae_in_place(const char *type, uint8_t *body, size_t body_len,
+                                    size_t *out_len);
+/* The payload a decode left at *mem + room, moved to the start of *mem and
+ * NUL-terminated: the caller owns it, *mem is NULL. */
+uint8_t *ms_dsse_payload_take(uint8_t **mem, const uint8_t *payload, size_t len);
 
 /* Signs the exact payload bytes (the key's signature over the PAE: Ed25519,
  * or DER ECDSA with the curve's hash) and returns the bundle JSON,
@@ -67,8 +77,9 @@ struct ms_bundle {
 	size_t n_tlog_entries; /* verificationMaterial.tlogEntries, not parsed here */
 	size_t n_timestamps;   /* timestampVerificationData.rfc3161Timestamps */
 	char *payload_type;    /* dsseEnvelope.payloadType */
-	uint8_t *payload;      /* decoded payload bytes */
+	uint8_t *payload;      /* decoded payload bytes, inside payload_mem */
 	size_t payload_len;
+	uint8_t *payload_mem;     /* room for the PAE header, then payload */
 	struct ms_dsse_sig *sigs; /* at least one */
 	size_t n_sigs;
 };
@@ -94,7 +105,7 @@ struct ms_bundle_trust {
 };
 
 struct ms_bundle_result {
-	uint8_t *payload; /* MS_OK: the exact signed bytes (malloc'd) */
+	uint8_t *payload; /* MS_OK: the exact signed bytes (malloc'd, NUL after) */
 	size_t payload_len;
 	const struct ms_pubkey *signer; /* a key of trust->keys, or the certificate's
 	                                   key (owned by trust->cas) */

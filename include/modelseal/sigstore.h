@@ -92,8 +92,9 @@ struct ms_sigstore_bundle {
 	uint8_t **tsp; /* RFC 3161 signedTimestamp DER */
 	size_t *tsp_len, n_tsp;
 	char *payload_type;
-	uint8_t *payload, *sig;
+	uint8_t *payload, *sig; /* payload: inside payload_mem, after room for the PAE header */
 	size_t payload_len, sig_len;
+	uint8_t *payload_mem;
 };
 
 /* 1 when the bundle's verification material is a certificate (or chain)
@@ -167,7 +168,7 @@ struct ms_sigstore_result {
 	char *identity, *issuer; /* from the certificate, once it verified */
 	int64_t time;            /* earliest verified time */
 	const char *time_source; /* "transparency log" or "timestamp authority" */
-	uint8_t *payload;        /* the signed payload, once everything passed */
+	uint8_t *payload;        /* the signed payload, once everything passed (NUL after) */
 	size_t payload_len;
 	char *problem; /* why it failed (MS_FAIL) */
 };

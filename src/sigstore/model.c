@@ -15,9 +15,7 @@ static void take_result(struct ms_sigstore_result *sr, struct ms_verify_result *
 	res->issuer = sr->issuer;
 	res->signed_time = sr->time;
 	res->time_source = sr->time_source;
-	/* The statement parser wants the payload NUL-terminated. */
-	res->payload = ms_realloc(sr->payload, sr->payload_len + 1);
-	res->payload[sr->payload_len] = '\0';
+	res->payload = (char *)sr->payload; /* NUL-terminated (sigstore.h) */
 	res->payload_len = sr->payload_len;
 	sr->identity = sr->issuer = NULL;
 	sr->payload = NULL;

@@ -134,11 +134,11 @@ static int check_hashedrekord_v002(const cJSON *spec, const struct ms_sigstore_b
 	const EVP_MD *md = bits <= 256 ? EVP_sha256() : bits <= 384 ? EVP_sha384() : EVP_sha512();
 	const char *alg = bits <= 256 ? "SHA2_256" : bits <= 384 ? "SHA2_384" : "SHA2_512";
 	size_t pae_len;
-	uint8_t *pae = ms_dsse_pae(b->payload_type, b->payload, b->payload_len, &pae_len);
+	const uint8_t *pae =
+	    ms_dsse_pae_in_place(b->payload_type, b->payload, b->payload_len, &pae_len);
 	uint8_t md_out[EVP_MAX_MD_SIZE];
 	unsigned md_len = 0;
 	EVP_Digest(pae, pae_len, md_out, &md_len, md, NULL);
-	free(pae);
 	const char *have_alg = get_str(data, "algorithm");
 	if (!have_alg || strcmp(have_alg, alg) != 0 ||
 	    !b64_equals(get_str(data, "digest"), md_out, md_len))

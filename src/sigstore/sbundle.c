@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "modelseal/b64.h"
+#include "modelseal/bundle.h"
 #include "modelseal/json.h"
 #include "modelseal/sigstore.h"
 #include "modelseal/util.h"
@@ -217,8 +218,11 @@ static int parse_envelope(const cJSON *root, const char *what, struct ms_sigstor
 		return -1;
 	}
 	b->payload_type = ms_strdup(type);
-	if (ms_b64_decode_public(payload, strlen(payload), what, &b->payload, &b->payload_len) < 0)
+	size_t room = ms_dsse_pae_room(type);
+	if (ms_b64_decode_public(payload, strlen(payload), what, room, &b->payload_mem,
+	                         &b->payload_len) < 0)
 		return -1;
+	b->payload = b->payload_mem + room;
 	return ms_ss_b64_field(cJSON_GetArrayItem(sigs, 0), "sig", what, &b->sig, &b->sig_len);
 }
 
@@ -269,7 +273,7 @@ void ms_sigstore_bundle_free(struct ms_sigstore_bundle *b)
 	free(b->tsp);
 	free(b->tsp_len);
 	free(b->payload_type);
-	free(b->payload);
+	free(b->payload_mem);
 	free(b->sig);
 	memset(b, 0, sizeof *b);
 }

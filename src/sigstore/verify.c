@@ -106,9 +106,9 @@ static int check_cert_at(const struct ms_trusted_root *tr, const struct ms_sigst
 static int check_signature(const struct ms_sigstore_bundle *b, char **why)
 {
 	size_t pae_len;
-	uint8_t *pae = ms_dsse_pae(b->payload_type, b->payload, b->payload_len, &pae_len);
+	const uint8_t *pae =
+	    ms_dsse_pae_in_place(b->payload_type, b->payload, b->payload_len, &pae_len);
 	int ok = ms_sig_verify(X509_get0_pubkey(b->cert), pae, pae_len, b->sig, b->sig_len);
-	free(pae);
 	return ok ? 0
 	          : ms_ss_fail(why,
 	                       "the DSSE signature does not verify with the certificate's key");
@@ -177,9 +177,8 @@ int ms_sigstore_verify(const char *json, size_t len, const char *what,
 	}
 	int rc = verify_parsed(tr, &b, identity, issuer, res) == 0 ? MS_OK : MS_FAIL;
 	if (rc == MS_OK) {
-		res->payload = b.payload;
+		res->payload = ms_dsse_payload_take(&b.payload_mem, b.payload, b.payload_len);
 		res->payload_len = b.payload_len;
-		b.payload = NULL;
 	}
 	ms_sigstore_bundle_free(&b);
 	return rc;

@@ -25,10 +25,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	uint8_t *fast;
 	size_t fast_len;
 	int rc = ms_b64_decode((const char *)data, size, "input", &out, &out_len);
-	MS_FUZZ_ASSERT(ms_b64_decode_public((const char *)data, size, "input", &fast, &fast_len) ==
-	               rc);
+	size_t room = size % 7; /* the fast decoder's bytes land after room, then a NUL */
+	MS_FUZZ_ASSERT(
+	    ms_b64_decode_public((const char *)data, size, "input", room, &fast, &fast_len) == rc);
 	if (rc == 0) {
-		MS_FUZZ_ASSERT(fast_len == out_len && memcmp(fast, out, out_len) == 0);
+		MS_FUZZ_ASSERT(fast_len == out_len && memcmp(fast + room, out, out_len) == 0 &&
+		               fast[room + fast_len] == 0);
 		free(fast);
 	}
 	if (rc == 0) {
