@@ -865,8 +865,8 @@ static int admitted_listed(void *ctx, const struct ms_walk *w, const struct ms_f
 }
 
 int ms_walk_model_hashing(const char *path, const struct ms_hash_opts *o,
-                          int (*admit)(struct ms_file *f, void *ctx), void *ctx,
-                          struct ms_walk *w, struct ms_listed_hash **out)
+                          int (*admit)(struct ms_file *f, void *ctx), void *ctx, struct ms_walk *w,
+                          struct ms_listed_hash **out)
 {
 	struct ms_listed_hash *h = ms_calloc(1, sizeof *h);
 	*out = NULL;
@@ -903,6 +903,99 @@ void ms_listed_hash_free(struct ms_listed_hash *h)
 		return;
 	early_free(&h->e);
 	free(h);
+}
+
+/* ---- listing ahead (verify) ---- */
+
+/* verify cannot know the rules that select a model's files before the
+ * statement is verified and read, and for a large statement that takes as
+ * long as the listing itself (0.4 s for 200,000 files). Nearly every
+ * statement was signed with the default rules, so a thread lists with
+ * those meanwhile, on the core the verifying leaves idle. The listing reads
+ * names and metadata, never a file's bytes, and is used only when the
+ * verified statement's rules select the same files. */
+struct ms_listing_ahead {
+	pthread_t thread;
+	char *path;
+	struct ms_hash_opts o;
+	struct ms_walk w;
+	int rc;
+	char *error; /* the walk's first error, kept from the user */
+	atomic_int stop;
+	double t0, took;
+};
+
+/* Called for every file listed: a non-zero return ends the walk early. */
+static int ahead_listed(void *ctx, const struct ms_walk *w, const struct ms_file *f)
+{
+	(void)w;
+	(void)f;
+	return atomic_load(&((struct ms_listing_ahead *)ctx)->stop);
+}
+
+static void *list_ahead(void *arg)
+{
+	struct ms_listing_ahead *a = arg;
+	ms_error_divert(&a->error);
+	a->rc = ms_walk_model_each(a->path, &a->o, &a->w, ahead_listed, a);
+	ms_error_divert(NULL);
+	a->took = ms_seconds() - a->t0;
+	return NULL;
+}
+
+struct ms_listing_ahead *ms_listing_ahead_start(const char *path, struct ms_hash_opts *o)
+{
+	struct ms_listing_ahead *a = ms_calloc(1, sizeof *a);
+	a->path = ms_strdup(path);
+	a->o = *o;
+	o->ignore = NULL;
+	o->n_ignore = 0;
+	a->t0 = ms_seconds();
+	if (pthread_create(&a->thread, NULL, list_ahead, a) == 0)
+		return a;
+	ms_hash_opts_free(&a->o);
+	free(a->path);
+	free(a);
+	return NULL;
+}
+
+/* Waits for the thread; the listing into *w when want is given and it
+ * fits, else frees it. Frees a. */
+static int ahead_end(struct ms_listing_ahead *a, const struct ms_hash_opts *want, struct ms_walk *w)
+{
+	pthread_join(a->thread, NULL);
+	struct ms_source_opts got = ms_hash_source_opts(&a->o), need;
+	if (want)
+		need = ms_hash_source_opts(want);
+	int fits = want && a->rc == 0 && ms_source_opts_same_files(&got, &need);
+	ms_debug("listed '%s' ahead: %zu file(s) in %.3f s, %s", a->path, a->w.n_files, a->took,
+	         fits    ? "used"
+	         : !want ? "not needed"
+	         : a->rc ? "not used (the listing failed)"
+	                 : "not used (the statement's rules select other files)");
+	if (fits)
+		*w = a->w;
+	else
+		ms_walk_free(&a->w);
+	ms_hash_opts_free(&a->o);
+	free(a->error);
+	free(a->path);
+	free(a);
+	return fits;
+}
+
+int ms_listing_ahead_take(struct ms_listing_ahead *a, const struct ms_hash_opts *want,
+                          struct ms_walk *w)
+{
+	return a ? ahead_end(a, want, w) : 0;
+}
+
+void ms_listing_ahead_drop(struct ms_listing_ahead *a)
+{
+	if (!a)
+		return;
+	atomic_store(&a->stop, 1);
+	ahead_end(a, NULL, NULL);
 }
 
 int ms_model_hash(const char *path, const struct ms_hash_opts *o, struct ms_manifest *m)

@@ -281,6 +281,20 @@ static int is_git_name(const char *path)
 	return 0;
 }
 
+/* What the command line adds to the statement's rules: its --ignore paths,
+ * and the signature when it lies inside the model. */
+static int add_request_ignores(const struct ms_verify_request *req,
+                               const struct ms_verify_result *res, struct ms_hash_opts *o)
+{
+	for (size_t i = 0; i < req->n_ignore; i++)
+		if (ms_hash_opts_add_ignore(o, req->ignore[i]) < 0)
+			return -1;
+	char *rel = ms_signature_inside_model(req->model, res->signature);
+	int rc = rel ? ms_hash_opts_add_ignore(o, rel) : 0;
+	free(rel);
+	return rc;
+}
+
 /* Step 3's settings: all from the statement. Statements that record their
  * ignore list (ours, model_signing >= 1.1) get exactly it; older ones
  * silently skipped the git files, so we do too unless they signed some. */
@@ -301,13 +315,43 @@ static int opts_from_statement(const struct ms_verify_request *req,
 	for (size_t i = 0; i < m->n_ignore_paths; i++)
 		if (ms_hash_opts_add_ignore(o, m->ignore_paths[i]) < 0)
 			return -1;
-	for (size_t i = 0; i < req->n_ignore; i++)
-		if (ms_hash_opts_add_ignore(o, req->ignore[i]) < 0)
-			return -1;
-	char *rel = ms_signature_inside_model(req->model, res->signature);
-	int rc = rel ? ms_hash_opts_add_ignore(o, rel) : 0;
-	free(rel);
-	return rc;
+	return add_request_ignores(req, res, o);
+}
+
+/* Whether MODEL is a Hugging Face hub snapshot: sign records that it
+ * followed the links of one into its blobs (allow_symlinks). */
+static int is_hub_snapshot(const char *model)
+{
+	char *real = realpath(model, NULL);
+	char *hub = real ? ms_hub_folder(real) : NULL;
+	int snapshot = hub != NULL;
+	free(real);
+	free(hub);
+	return snapshot;
+}
+
+/* Starts listing a directory MODEL with the rules a statement signed with
+ * the defaults gives (opts_from_statement): its recorded ignore list holds
+ * the signature names and git's, which ignore_git selects here. Used only
+ * if the verified statement's rules turn out the same (SECURITY.md). */
+static struct ms_listing_ahead *start_listing_ahead(const struct ms_verify_request *req,
+                                                    const struct ms_verify_result *res)
+{
+	struct stat st;
+	if (req->archive || stat(req->model, &st) < 0 || !S_ISDIR(st.st_mode))
+		return NULL;
+	struct ms_hash_opts o;
+	ms_hash_opts_init(&o);
+	o.allow_symlinks = req->allow_symlinks || is_hub_snapshot(req->model);
+	o.ignore_git = 1;
+	char *error = NULL; /* a bad --ignore is reported by the real rules */
+	ms_error_divert(&error);
+	int rc = add_request_ignores(req, res, &o);
+	ms_error_divert(NULL);
+	free(error);
+	struct ms_listing_ahead *a = rc == 0 ? ms_listing_ahead_start(req->model, &o) : NULL;
+	ms_hash_opts_free(&o);
+	return a;
 }
 
 /* An archive is hashed with its members' checks: a member the rules refuse
@@ -440,10 +484,12 @@ static void report_missing(const struct set_check *c)
  * and w keeps only the signed files that are present. The signed files
  * that are one small task each are hashed while the walk lists (*h), as
  * digest does: only files the comparison keeps are read, never an extra
- * one, and never past a file's signed size (invariant 2 of SECURITY.md). */
+ * one, and never past a file's signed size (invariant 2 of SECURITY.md).
+ * A listing made ahead with the same rules (*ahead) stands in for the walk;
+ * the files are then all hashed after the comparison (*h is NULL). */
 static int compare_file_sets(const struct ms_verify_request *req, struct ms_verify_result *res,
                              const struct ms_hash_opts *o, const char *subject, struct ms_walk *w,
-                             struct ms_listed_hash **h)
+                             struct ms_listed_hash **h, struct ms_listing_ahead **ahead)
 {
 	const struct ms_manifest *m = &res->signed_manifest;
 	struct ms_signed_set set;
@@ -457,7 +503,10 @@ static int compare_file_sets(const struct ms_verify_request *req, struct ms_veri
 	    .foreign_empty = m->method == MS_METHOD_SHARDS && !m->has_empty_files,
 	};
 	double t0 = ms_seconds();
-	if (ms_walk_model_hashing(req->model, o, admit_signed, &c, w, h) < 0) {
+	int listed_ahead = ms_listing_ahead_take(*ahead, o, w);
+	*ahead = NULL;
+	*h = NULL;
+	if (!listed_ahead && ms_walk_model_hashing(req->model, o, admit_signed, &c, w, h) < 0) {
 		ms_signed_set_free(&set);
 		return MS_ERR;
 	}
@@ -529,7 +578,8 @@ static int model_kind(const struct ms_verify_request *req, struct ms_verify_resu
  * single-file statement the one file is hashed as a single-file model, so
  * that its resource is "." as signed. */
 static int hash_directory(const struct ms_verify_request *req, struct ms_verify_result *res,
-                          const struct ms_hash_opts *o, struct ms_manifest *got, char **shown)
+                          const struct ms_hash_opts *o, struct ms_manifest *got, char **shown,
+                          struct ms_listing_ahead **ahead)
 {
 	const struct ms_manifest *m = &res->signed_manifest;
 	const char *subject = NULL;
@@ -537,7 +587,7 @@ static int hash_directory(const struct ms_verify_request *req, struct ms_verify_
 		return MS_ERR;
 	struct ms_walk w;
 	struct ms_listed_hash *h;
-	int rc = compare_file_sets(req, res, o, subject, &w, &h);
+	int rc = compare_file_sets(req, res, o, subject, &w, &h, ahead);
 	if (rc != MS_OK)
 		return rc;
 	if (subject && w.n_files) {
@@ -552,7 +602,7 @@ static int hash_directory(const struct ms_verify_request *req, struct ms_verify_
 	} else {
 		*shown = ms_basename(req->model);
 	}
-	rc = ms_walk_hash_listed(h, &w, o, got) < 0 ? MS_ERR : MS_OK;
+	rc = (h ? ms_walk_hash_listed(h, &w, o, got) : ms_walk_hash(&w, o, got)) < 0 ? MS_ERR : MS_OK;
 	ms_listed_hash_free(h);
 	if (subject && res->problems.n)
 		ms_problems_add(&res->problems, req->model, "type",
@@ -565,7 +615,8 @@ static int hash_directory(const struct ms_verify_request *req, struct ms_verify_
 
 /* Steps 3 and 4: compare the file sets, re-hash what was signed, compare
  * the bytes. */
-static int check_model(const struct ms_verify_request *req, struct ms_verify_result *res)
+static int check_model(const struct ms_verify_request *req, struct ms_verify_result *res,
+                       struct ms_listing_ahead **ahead)
 {
 	struct ms_hash_opts o;
 	struct ms_manifest got;
@@ -581,7 +632,7 @@ static int check_model(const struct ms_verify_request *req, struct ms_verify_res
 		rc = hash_archive(req, res, &o, &got);
 		shown = ms_basename(req->model);
 	} else if (is_dir) {
-		rc = hash_directory(req, res, &o, &got, &shown);
+		rc = hash_directory(req, res, &o, &got, &shown, ahead);
 		flags |= MS_DIFF_CONTENT_ONLY;
 	} else {
 		rc = ms_model_hash(req->model, &o, &got) < 0 ? MS_ERR : MS_OK;
@@ -701,14 +752,16 @@ int ms_verify_model(const struct ms_verify_request *req, struct ms_verify_result
 	int rc = load_bundle(req, res, &json, &len);
 	if (rc != MS_OK)
 		return rc;
+	struct ms_listing_ahead *ahead = start_listing_ahead(req, res);
 	rc = check_signature(req, res, json, len);
 	free(json);
-	if (rc != MS_OK)
-		return rc;
 	/* Step 2: only now is the payload parsed. */
-	if (ms_statement_parse(res->payload, res->payload_len, &res->signed_manifest) < 0)
-		return MS_ERR;
-	rc = check_model(req, res);
+	if (rc == MS_OK &&
+	    ms_statement_parse(res->payload, res->payload_len, &res->signed_manifest) < 0)
+		rc = MS_ERR;
+	if (rc == MS_OK)
+		rc = check_model(req, res, &ahead);
+	ms_listing_ahead_drop(ahead); /* not taken: a failure, or not a directory */
 	res->verified = rc == MS_OK;
 	return rc;
 }

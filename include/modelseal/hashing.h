@@ -134,11 +134,25 @@ int ms_walk_hash(const struct ms_walk *w, const struct ms_hash_opts *o, struct m
  * is freed. Free the handle with ms_listed_hash_free after the hash. */
 struct ms_listed_hash;
 int ms_walk_model_hashing(const char *path, const struct ms_hash_opts *o,
-                          int (*admit)(struct ms_file *f, void *ctx), void *ctx,
-                          struct ms_walk *w, struct ms_listed_hash **h);
+                          int (*admit)(struct ms_file *f, void *ctx), void *ctx, struct ms_walk *w,
+                          struct ms_listed_hash **h);
 int ms_walk_hash_listed(struct ms_listed_hash *h, const struct ms_walk *w,
                         const struct ms_hash_opts *o, struct ms_manifest *m);
 void ms_listed_hash_free(struct ms_listed_hash *h);
+
+/* verify's listing ahead: a thread lists the model at path with the rules
+ * o (taken: o is left empty) while the caller verifies the statement that
+ * says which rules are right. ms_listing_ahead_take waits for it and hands
+ * the listing over (1) when it went through and its rules select the same
+ * files as want's; otherwise (0) the listing is dropped and the caller
+ * lists again. The thread's errors are never shown: that listing reports
+ * them. ms_listing_ahead_drop stops it early and drops it. Both free the
+ * handle and accept NULL (the thread could not start). */
+struct ms_listing_ahead;
+struct ms_listing_ahead *ms_listing_ahead_start(const char *path, struct ms_hash_opts *o);
+int ms_listing_ahead_take(struct ms_listing_ahead *a, const struct ms_hash_opts *want,
+                          struct ms_walk *w);
+void ms_listing_ahead_drop(struct ms_listing_ahead *a);
 
 #define MS_MAX_PARTS 4096
 /* Hashes only part `part` (0-based) of `parts` (at most MS_MAX_PARTS) balanced parts

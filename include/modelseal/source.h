@@ -92,6 +92,10 @@ void ms_source_list_free(struct ms_source_list *l);
  * --ignore paths, all relative to the model root. */
 void ms_ignore_list_build(const struct ms_source_opts *o, char ***list, size_t *n);
 void ms_ignore_list_free(char **list, size_t n);
+/* Whether a and b select the same files of any model: the same symlink
+ * rule and the same ignore list once built. (Lists that differ but select
+ * the same files, "a" against "a" and "a/b", count as different.) */
+int ms_source_opts_same_files(const struct ms_source_opts *a, const struct ms_source_opts *b);
 /* Whether rel is one of the paths of the list or lies below one. */
 int ms_ignore_match(char *const *list, size_t n, const char *rel);
 

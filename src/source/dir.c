@@ -83,6 +83,22 @@ void ms_ignore_list_build(const struct ms_source_opts *o, char ***list, size_t *
 	qsort(*list, *n, sizeof(char *), cmp_ignored);
 }
 
+int ms_source_opts_same_files(const struct ms_source_opts *a, const struct ms_source_opts *b)
+{
+	if (!a->allow_symlinks != !b->allow_symlinks)
+		return 0;
+	char **la, **lb;
+	size_t na, nb;
+	ms_ignore_list_build(a, &la, &na); /* sorted, without repeats */
+	ms_ignore_list_build(b, &lb, &nb);
+	int same = na == nb;
+	for (size_t i = 0; same && i < na; i++)
+		same = strcmp(la[i], lb[i]) == 0;
+	ms_ignore_list_free(la, na);
+	ms_ignore_list_free(lb, nb);
+	return same;
+}
+
 void ms_ignore_list_free(char **list, size_t n)
 {
 	for (size_t i = 0; i < n; i++)

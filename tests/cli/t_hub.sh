@@ -41,7 +41,10 @@ check "recorded allow_symlinks: true" [ "$(jq -r .predicate.serialization.allow_
 # ---- sign and verify out of the box, and the copy verifies too ----
 run 0 "$MS" sign --key k.key --name acme/tiny --version "$REV" "$S"
 expect_out "^digest: $SNAP$"
-run 0 "$MS" verify --key k.pub "$S"
+run 0 "$MS" -v verify --key k.pub "$S"
+# the listing made while the signature is checked guessed a snapshot's
+# rules (its links followed), so it stood in for the walk
+expect_err "ahead: 3 file(s) in .* s, used$"
 cp "$S/model.sig" deref/model.sig
 run 0 "$MS" verify --key k.pub deref
 printf '{"version": 1, "trusted_keys": ["k.pub"]}\n' >policy.json

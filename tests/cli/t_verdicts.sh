@@ -262,3 +262,46 @@ run 0 "$MS" verify --key k.pub --signature ord.sig ord
 printf 'TWO' >ord/a-b
 run 1 "$MS" verify --key k.pub --signature ord.sig ord
 expect_out "^modified: a-b (content differs)$"
+
+# ---- the listing made ahead (issue 17): while the signature is checked, a
+# thread lists the model with the rules a default statement gives; it is
+# used only when the verified statement's rules are the same ----
+mkdir -p la/sub
+printf 'one' >la/a.bin
+printf 'two' >la/sub/b.bin
+run 0 "$MS" sign --key k.key --no-record la
+run 0 "$MS" -v verify --key k.pub la
+expect_err "listed 'la' ahead: 2 file(s) in .* s, used$"
+printf 'x' >la/extra.bin
+run 1 "$MS" -v verify --key k.pub la
+expect_out "^extra: extra.bin (not signed"
+expect_err "ahead: 3 file(s) .*, used$"
+rm la/extra.bin
+# a statement with other rules: the listing ahead is dropped, the walk
+# with the statement's rules decides
+printf 'attr' >la/.gitattributes
+run 0 "$MS" sign --key k.key --no-record --no-ignore-git la
+run 0 "$MS" -v verify --key k.pub la
+expect_err "ahead: .*not used (the statement's rules select other files)$"
+printf 'ATTR' >la/.gitattributes
+run 1 "$MS" verify --key k.pub la
+expect_out "^modified: .gitattributes"
+mkfifo la/pipe
+run 2 timeout 10 "$MS" verify --key k.pub la
+expect_err "'pipe' is not a regular file or directory"
+rm la/pipe la/.gitattributes
+# a listing ahead that fails (a symlink the default rules refuse, which the
+# statement ignores) is dropped without a word: not an error, not on stderr
+ln -s a.bin la/alias
+run 0 "$MS" sign --key k.key --no-record --ignore alias la
+run 0 "$MS" verify --key k.pub la
+check "the failed listing ahead printed nothing" [ ! -s "$T/err" ]
+run 0 "$MS" -v verify --key k.pub la
+expect_err "ahead: .*not used (the listing failed)$"
+# a signature that does not verify: the listing is stopped and dropped
+rm la/alias
+run 0 "$MS" sign --key k.key --no-record la
+"$MS" keygen -o other --no-passphrase >/dev/null 2>&1
+run 1 "$MS" -v verify --key other.pub la
+expect_err "ahead: .*not needed$"
+check "no verdict on the files" not out_has "^extra\\|^missing\\|^modified"

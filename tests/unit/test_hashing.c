@@ -332,6 +332,86 @@ START_TEST(walk_hands_over_files_as_listed)
 }
 END_TEST
 
+/* Rules select the same files when their symlink rule and built ignore
+ * lists agree, however they were spelled. */
+START_TEST(same_files_compares_built_rules)
+{
+	struct ms_hash_opts a, b;
+	ms_hash_opts_init(&a);
+	ms_hash_opts_init(&b);
+	struct ms_source_opts sa = ms_hash_source_opts(&a), sb;
+	ck_assert(ms_source_opts_same_files(&sa, &sa));
+	/* git's names given one by one, as a statement records them */
+	b.ignore_git = 0;
+	static const char *const git[] = {
+	    ".gitignore", ".git", ".github", ".gitattributes", ".cache/huggingface", "model.sig"};
+	for (size_t i = 0; i < MS_ARRAY_LEN(git); i++)
+		ck_assert_int_eq(ms_hash_opts_add_ignore(&b, git[i]), 0);
+	sa = ms_hash_source_opts(&a);
+	sb = ms_hash_source_opts(&b);
+	ck_assert(ms_source_opts_same_files(&sa, &sb));
+	ck_assert_int_eq(ms_hash_opts_add_ignore(&b, "tmp"), 0);
+	sb = ms_hash_source_opts(&b);
+	ck_assert(!ms_source_opts_same_files(&sa, &sb));
+	ck_assert_int_eq(ms_hash_opts_add_ignore(&a, "./tmp/"), 0);
+	sa = ms_hash_source_opts(&a);
+	ck_assert(ms_source_opts_same_files(&sa, &sb));
+	a.allow_symlinks = 1;
+	sa = ms_hash_source_opts(&a);
+	ck_assert(!ms_source_opts_same_files(&sa, &sb));
+	a.allow_symlinks = 0;
+	a.ignore_git = 0; /* git's names now hashed: one ignore list is longer */
+	sa = ms_hash_source_opts(&a);
+	ck_assert(!ms_source_opts_same_files(&sa, &sb));
+	ms_hash_opts_free(&a);
+	ms_hash_opts_free(&b);
+}
+END_TEST
+
+/* A listing made ahead is the listing the walk makes, handed over only
+ * when the rules asked for select the same files; a failed one (a symlink
+ * the rules refuse) is dropped without a word. */
+START_TEST(listing_ahead_equals_the_walk)
+{
+	make_file("a/1", 3);
+	make_file("a/2", 0);
+	make_file("b", 70);
+	make_file(".git/HEAD", 1);
+	struct ms_hash_opts o, guess;
+	ms_hash_opts_init(&o);
+	struct ms_walk want, got;
+	ck_assert_int_eq(ms_walk_model(dir, &o, &want), 0);
+	ms_hash_opts_init(&guess);
+	struct ms_listing_ahead *a = ms_listing_ahead_start(dir, &guess);
+	ck_assert_ptr_nonnull(a);
+	ck_assert_int_eq(ms_listing_ahead_take(a, &o, &got), 1);
+	ck_assert_uint_eq(got.n_files, want.n_files);
+	for (size_t i = 0; i < want.n_files; i++) {
+		ck_assert_str_eq(got.files[i].rel, want.files[i].rel);
+		ck_assert_uint_eq(got.files[i].size, want.files[i].size);
+		ck_assert_uint_eq(got.files[i].ino, want.files[i].ino);
+	}
+	ms_walk_free(&got);
+	/* other rules: not handed over */
+	o.ignore_git = 0;
+	a = ms_listing_ahead_start(dir, &guess);
+	ck_assert_int_eq(ms_listing_ahead_take(a, &o, &got), 0);
+	o.ignore_git = 1;
+	/* a walk that fails: not handed over, nothing reported */
+	char *link = ms_asprintf("%s/alias", dir);
+	ck_assert_int_eq(symlink("b", link), 0);
+	a = ms_listing_ahead_start(dir, &guess);
+	ck_assert_int_eq(ms_listing_ahead_take(a, &o, &got), 0);
+	/* dropped unused, and NULL taken or dropped */
+	ms_listing_ahead_drop(ms_listing_ahead_start(dir, &guess));
+	ms_listing_ahead_drop(NULL);
+	ck_assert_int_eq(ms_listing_ahead_take(NULL, &o, &got), 0);
+	free(link);
+	ms_walk_free(&want);
+	ms_hash_opts_free(&o);
+}
+END_TEST
+
 static int sum_item(void *ctx, void *item, unsigned worker)
 {
 	(void)worker;
@@ -516,6 +596,8 @@ static Suite *hashing_suite(void)
 	tcase_add_test(tc, hashing_while_listing_equals_after);
 	tcase_add_test(tc, admitted_while_listing_equals_after);
 	tcase_add_test(tc, walk_hands_over_files_as_listed);
+	tcase_add_test(tc, same_files_compares_built_rules);
+	tcase_add_test(tc, listing_ahead_equals_the_walk);
 	tcase_add_test(tc, feed_runs_every_item_and_stops_on_failure);
 	tcase_add_test(tc, deep_tree_sorted_by_components);
 	tcase_add_test(tc, ignore_rules);
