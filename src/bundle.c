@@ -25,10 +25,11 @@ uint8_t *ms_dsse_pae(const char *type, const uint8_t *body, size_t body_len, siz
 	return (uint8_t *)b.data;
 }
 
-/* "DSSEv1 " and two lengths of at most 20 digits, each with a space */
+/* "DSSEv1 ", the type between two spaces, two lengths of at most 20
+ * digits (SIZE_MAX has 20) and the space after the second */
 size_t ms_dsse_pae_room(const char *type)
 {
-	return strlen(type) + 7 + 2 * 21;
+	return 7 + 20 + 1 + strlen(type) + 1 + 20 + 1;
 }
 
 const uint8_t *ms_dsse_pae_in_place(const char *type, uint8_t *body, size_t body_len,

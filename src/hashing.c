@@ -925,19 +925,12 @@ struct ms_listing_ahead {
 	double t0, took;
 };
 
-/* Called for every file listed: a non-zero return ends the walk early. */
-static int ahead_listed(void *ctx, const struct ms_walk *w, const struct ms_file *f)
-{
-	(void)w;
-	(void)f;
-	return atomic_load(&((struct ms_listing_ahead *)ctx)->stop);
-}
-
 static void *list_ahead(void *arg)
 {
 	struct ms_listing_ahead *a = arg;
+	struct ms_source_opts so = ms_hash_source_opts(&a->o);
 	ms_error_divert(&a->error);
-	a->rc = ms_walk_model_each(a->path, &a->o, &a->w, ahead_listed, a);
+	a->rc = ms_walk_list_each_until(a->path, &so, &a->w, NULL, NULL, &a->stop);
 	ms_error_divert(NULL);
 	a->took = ms_seconds() - a->t0;
 	return NULL;
@@ -959,20 +952,32 @@ struct ms_listing_ahead *ms_listing_ahead_start(const char *path, struct ms_hash
 	return NULL;
 }
 
+/* Why the listing cannot stand in for a walk with the rules want, or NULL
+ * when it can: made with the same rules, and no directory of it changed
+ * since it was read (a walk now would list the same files). */
+static const char *ahead_unfit(const struct ms_listing_ahead *a, const struct ms_hash_opts *want)
+{
+	if (!want)
+		return "not needed";
+	if (a->rc)
+		return "not used (the listing failed)";
+	struct ms_source_opts got = ms_hash_source_opts(&a->o), need = ms_hash_source_opts(want);
+	if (!ms_source_opts_same_files(&got, &need))
+		return "not used (the statement's rules select other files)";
+	if (!ms_walk_dirs_unchanged(&a->w, a->path))
+		return "not used (a directory of the model changed since)";
+	return NULL;
+}
+
 /* Waits for the thread; the listing into *w when want is given and it
  * fits, else frees it. Frees a. */
 static int ahead_end(struct ms_listing_ahead *a, const struct ms_hash_opts *want, struct ms_walk *w)
 {
 	pthread_join(a->thread, NULL);
-	struct ms_source_opts got = ms_hash_source_opts(&a->o), need;
-	if (want)
-		need = ms_hash_source_opts(want);
-	int fits = want && a->rc == 0 && ms_source_opts_same_files(&got, &need);
+	const char *unfit = ahead_unfit(a, want);
+	int fits = unfit == NULL;
 	ms_debug("listed '%s' ahead: %zu file(s) in %.3f s, %s", a->path, a->w.n_files, a->took,
-	         fits    ? "used"
-	         : !want ? "not needed"
-	         : a->rc ? "not used (the listing failed)"
-	                 : "not used (the statement's rules select other files)");
+	         fits ? "used" : unfit);
 	if (fits)
 		*w = a->w;
 	else

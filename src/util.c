@@ -89,6 +89,7 @@ void ms_debug(const char *fmt, ...)
 
 static void *oom(void)
 {
+	error_sink = NULL; /* ends the process: said, whoever diverted errors */
 	ms_error("out of memory");
 	exit(MS_ERR);
 }

@@ -5,6 +5,7 @@
 #ifndef MODELSEAL_WALK_H
 #define MODELSEAL_WALK_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -25,6 +26,14 @@ struct ms_file {
 	size_t seq; /* position in the order the walk listed files */
 };
 
+/* A directory the walk read, as it was when it began reading it. */
+struct ms_walk_dir {
+	char *rel; /* "." for the root */
+	dev_t dev;
+	ino_t ino;
+	struct timespec ctime; /* changes with every entry added, removed or renamed */
+};
+
 struct ms_walk {
 	int root_fd;           /* the model directory (or the file's directory) */
 	char *name;            /* subject name: the model's base name */
@@ -38,6 +47,8 @@ struct ms_walk {
 	 * into, or -1. hub_links: such links were followed. */
 	int hub_fd;
 	int hub_links;
+	struct ms_walk_dir *dirs; /* every directory read, the root first */
+	size_t n_dirs, dirs_cap;
 };
 
 /* Lists the model at path. -1 after reporting. */
@@ -54,7 +65,17 @@ int ms_walk_list(const char *path, const struct ms_source_opts *o, struct ms_wal
 typedef int (*ms_walk_file_fn)(void *ctx, const struct ms_walk *w, const struct ms_file *f);
 int ms_walk_list_each(const char *path, const struct ms_source_opts *o, struct ms_walk *w,
                       ms_walk_file_fn on_file, void *ctx);
+/* ms_walk_list_each that also ends (-1, nothing reported) once *stop is
+ * set, looked at before every directory entry. */
+int ms_walk_list_each_until(const char *path, const struct ms_source_opts *o, struct ms_walk *w,
+                            ms_walk_file_fn on_file, void *ctx, const atomic_int *stop);
 void ms_walk_free(struct ms_walk *w);
+
+/* Whether path still names the directory w listed, and every directory w
+ * read is still there, unchanged since (same inode, same status change
+ * time: no entry added, removed or renamed, no time stamp reset): a listing
+ * made a while ago still stands for the tree. */
+int ms_walk_dirs_unchanged(const struct ms_walk *w, const char *path);
 
 /* Keeps the files for which keep() returns non-zero and frees the others,
  * in order. keep may adjust a file (its hash_limit). */

@@ -133,7 +133,31 @@ struct walk_ctx {
 	size_t cap;
 	ms_walk_file_fn on_file; /* or NULL */
 	void *on_file_ctx;
+	const atomic_int *stop; /* or NULL */
 };
+
+/* Keeps dir's identity and status change time, taken before its entries
+ * are read, for ms_walk_dirs_unchanged. */
+static int add_dir(struct ms_walk *w, int fd, const char *rel)
+{
+	struct stat st;
+	if (fstat(fd, &st) < 0) {
+		ms_error("cannot stat directory '%s': %s", rel, strerror(errno));
+		return -1;
+	}
+	if (w->n_dirs == w->dirs_cap) {
+		w->dirs_cap = w->dirs_cap ? 2 * w->dirs_cap : 16;
+		w->dirs = ms_reallocarray(w->dirs, w->dirs_cap, sizeof *w->dirs);
+	}
+	w->dirs[w->n_dirs++] =
+	    (struct ms_walk_dir){ms_strdup(rel), st.st_dev, st.st_ino, st.st_ctim};
+	return 0;
+}
+
+static int stopped(const struct walk_ctx *c)
+{
+	return c->stop && atomic_load(c->stop);
+}
 
 /* Hands the file just listed to the caller's on_file, if any. */
 static int listed(struct walk_ctx *c)
@@ -241,10 +265,10 @@ static int walk_dir(struct walk_ctx *c, int fd, const char *prefix)
 		close(fd);
 		return -1;
 	}
-	int rc = 0;
+	int rc = add_dir(c->w, fd, prefix ? prefix : ".");
 	struct dirent *e;
 	errno = 0;
-	while (rc == 0 && (e = readdir(d)) != NULL) {
+	while (rc == 0 && !stopped(c) && (e = readdir(d)) != NULL) {
 		if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
 			continue;
 		char *rel = prefix ? ms_asprintf("%s/%s", prefix, e->d_name) : ms_strdup(e->d_name);
@@ -259,7 +283,9 @@ static int walk_dir(struct walk_ctx *c, int fd, const char *prefix)
 		free(rel);
 		errno = 0;
 	}
-	if (rc == 0 && errno) {
+	if (rc == 0 && stopped(c)) {
+		rc = -1; /* asked to stop: not an error to report */
+	} else if (rc == 0 && errno) {
 		ms_error("cannot read directory '%s': %s", prefix ? prefix : ".", strerror(errno));
 		rc = -1;
 	}
@@ -295,7 +321,7 @@ char *ms_hub_folder(const char *real)
 
 /* Leaves w to the caller to free, also on failure. */
 static int walk_model(const char *path, const struct ms_source_opts *o, struct ms_walk *w,
-                      ms_walk_file_fn on_file, void *ctx)
+                      ms_walk_file_fn on_file, void *ctx, const atomic_int *stop)
 {
 	memset(w, 0, sizeof *w);
 	w->root_fd = -1;
@@ -327,7 +353,7 @@ static int walk_model(const char *path, const struct ms_source_opts *o, struct m
 			ms_error("cannot open model directory '%s': %s", path, strerror(errno));
 			rc = -1;
 		} else {
-			struct walk_ctx c = {w, o, real, hub, 0, on_file, ctx};
+			struct walk_ctx c = {w, o, real, hub, 0, on_file, ctx, stop};
 			rc = walk_dir(&c, fd, NULL);
 		}
 		free(hub);
@@ -345,7 +371,7 @@ static int walk_model(const char *path, const struct ms_source_opts *o, struct m
 
 int ms_walk_list(const char *path, const struct ms_source_opts *o, struct ms_walk *w)
 {
-	if (walk_model(path, o, w, NULL, NULL) == 0)
+	if (walk_model(path, o, w, NULL, NULL, NULL) == 0)
 		return 0;
 	ms_walk_free(w);
 	return -1;
@@ -354,7 +380,31 @@ int ms_walk_list(const char *path, const struct ms_source_opts *o, struct ms_wal
 int ms_walk_list_each(const char *path, const struct ms_source_opts *o, struct ms_walk *w,
                       ms_walk_file_fn on_file, void *ctx)
 {
-	return walk_model(path, o, w, on_file, ctx);
+	return walk_model(path, o, w, on_file, ctx, NULL);
+}
+
+int ms_walk_list_each_until(const char *path, const struct ms_source_opts *o, struct ms_walk *w,
+                            ms_walk_file_fn on_file, void *ctx, const atomic_int *stop)
+{
+	return walk_model(path, o, w, on_file, ctx, stop);
+}
+
+static int same_dir(const struct stat *st, const struct ms_walk_dir *d)
+{
+	return S_ISDIR(st->st_mode) && st->st_dev == d->dev && st->st_ino == d->ino &&
+	       st->st_ctim.tv_sec == d->ctime.tv_sec && st->st_ctim.tv_nsec == d->ctime.tv_nsec;
+}
+
+int ms_walk_dirs_unchanged(const struct ms_walk *w, const char *path)
+{
+	struct stat st;
+	if (w->root_fd < 0 || w->n_dirs == 0 || stat(path, &st) < 0 || !same_dir(&st, &w->dirs[0]))
+		return 0;
+	for (size_t i = 0; i < w->n_dirs; i++)
+		if (fstatat(w->root_fd, w->dirs[i].rel, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
+		    !same_dir(&st, &w->dirs[i]))
+			return 0;
+	return 1;
 }
 
 void ms_walk_filter(struct ms_walk *w, int (*keep)(struct ms_file *f, void *ctx), void *ctx)
@@ -378,6 +428,9 @@ void ms_walk_free(struct ms_walk *w)
 		free(w->files[i].open_path);
 	}
 	ms_ignore_list_free(w->ignored, w->n_ignored);
+	for (size_t i = 0; i < w->n_dirs; i++)
+		free(w->dirs[i].rel);
+	free(w->dirs);
 	free(w->files);
 	free(w->name);
 	if (w->root_fd >= 0)

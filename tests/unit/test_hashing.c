@@ -412,6 +412,71 @@ START_TEST(listing_ahead_equals_the_walk)
 }
 END_TEST
 
+/* A listing still stands for the tree until a directory of it changes:
+ * an entry added, removed or renamed anywhere, a time stamp reset, a
+ * directory swapped for a link, the model path pointed elsewhere. */
+START_TEST(listing_stands_until_a_directory_changes)
+{
+	make_file("a/b/1", 3);
+	make_file("c", 1);
+	struct ms_hash_opts o;
+	ms_hash_opts_init(&o);
+	struct ms_walk w;
+	ck_assert_int_eq(ms_walk_model(dir, &o, &w), 0);
+	ck_assert_uint_eq(w.n_dirs, 3); /* ".", "a", "a/b" */
+	ck_assert_str_eq(w.dirs[0].rel, ".");
+	ck_assert(ms_walk_dirs_unchanged(&w, dir));
+	make_file("c", 9); /* a file's bytes: the hash's business, not the listing's */
+	ck_assert(ms_walk_dirs_unchanged(&w, dir));
+	char *p = ms_asprintf("%s/a/b/new", dir), *q = ms_asprintf("%s/a/b", dir);
+	make_file("a/b/new", 1);
+	ck_assert(!ms_walk_dirs_unchanged(&w, dir));
+	ms_walk_free(&w);
+	ck_assert_int_eq(ms_walk_model(dir, &o, &w), 0);
+	ck_assert(ms_walk_dirs_unchanged(&w, dir));
+	/* removed, then the directory's times put back: its ctime still moved */
+	struct stat before;
+	ck_assert_int_eq(stat(q, &before), 0);
+	ck_assert_int_eq(unlink(p), 0);
+	struct timespec times[2] = {before.st_atim, before.st_mtim};
+	ck_assert_int_eq(utimensat(AT_FDCWD, q, times, 0), 0);
+	ck_assert(!ms_walk_dirs_unchanged(&w, dir));
+	ms_walk_free(&w);
+	ck_assert_int_eq(ms_walk_model(dir, &o, &w), 0);
+	/* a directory swapped for a link to a copy of it */
+	char *cmd = ms_asprintf("cp -r '%s/a' '%s/a2' && mv '%s/a' '%s/a0' && ln -s a2 '%s/a'", dir,
+	                        dir, dir, dir, dir);
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert(!ms_walk_dirs_unchanged(&w, dir));
+	/* the model path naming another directory */
+	ck_assert(!ms_walk_dirs_unchanged(&w, "/tmp"));
+	free(cmd);
+	free(p);
+	free(q);
+	ms_walk_free(&w);
+	ms_hash_opts_free(&o);
+}
+END_TEST
+
+/* A walk asked to stop ends at the next directory entry, reporting
+ * nothing. */
+START_TEST(walk_until_stops_at_once)
+{
+	make_file("x/1", 1);
+	make_file("y", 1);
+	struct ms_source_opts so = {0};
+	struct ms_walk w;
+	atomic_int stop = 1;
+	ck_assert_int_eq(ms_walk_list_each_until(dir, &so, &w, NULL, NULL, &stop), -1);
+	ck_assert_uint_eq(w.n_files, 0);
+	ms_walk_free(&w);
+	atomic_store(&stop, 0);
+	ck_assert_int_eq(ms_walk_list_each_until(dir, &so, &w, NULL, NULL, &stop), 0);
+	ck_assert_uint_eq(w.n_files, 2);
+	ms_walk_free(&w);
+}
+END_TEST
+
 static int sum_item(void *ctx, void *item, unsigned worker)
 {
 	(void)worker;
@@ -598,6 +663,8 @@ static Suite *hashing_suite(void)
 	tcase_add_test(tc, walk_hands_over_files_as_listed);
 	tcase_add_test(tc, same_files_compares_built_rules);
 	tcase_add_test(tc, listing_ahead_equals_the_walk);
+	tcase_add_test(tc, listing_stands_until_a_directory_changes);
+	tcase_add_test(tc, walk_until_stops_at_once);
 	tcase_add_test(tc, feed_runs_every_item_and_stops_on_failure);
 	tcase_add_test(tc, deep_tree_sorted_by_components);
 	tcase_add_test(tc, ignore_rules);
