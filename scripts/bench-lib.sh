@@ -4,11 +4,10 @@
 now() { date +%s.%N; }
 
 # run_times CMD...: the wall-clock seconds of $RUNS runs, one per line;
-# output discarded. Before each run, $BEFORE_RUN (if set) is evaluated.
+# output discarded.
 run_times() {
 	r=0
 	while [ $r -lt "$RUNS" ]; do
-		[ -z "${BEFORE_RUN:-}" ] || eval "$BEFORE_RUN"
 		t0=$(now)
 		"$@" >/dev/null 2>&1 || { echo "bench: failed: $*" >&2; exit 1; }
 		t1=$(now)

@@ -2,11 +2,13 @@
 # make bench: modelseal beside sha256sum, b3sum, openssl and cat on the same
 # data in the same run, each as a ratio to modelseal and (SHA-256 tools) to
 # the machine's limit, `openssl speed -evp sha256 -multi NCPU`. Warm page
-# cache rows, then cold cache rows (page cache dropped before every run;
-# root only). Every figure is the median of $RUNS wall-clock runs.
+# cache rows, then cold cache rows (page cache dropped before every run,
+# the tools taking turns; root only). Every figure is the median of $RUNS
+# wall-clock runs ($COLD_RUNS for the cold rows).
 # Usage: bench.sh /path/to/modelseal
 # Environment: BENCH_DIR (default /tmp/modelseal-bench, kept for reuse),
 #              BENCH_GIB (size of the large file, default 4), RUNS (default 3),
+#              COLD_RUNS (default 5),
 #              BENCH_EXTRA=0 skips the verify/archive/registry scripts,
 #              MS_PYTHON (default python3): a Python with model_signing
 #              installed adds its rows (its hashing API, same shard size).
@@ -184,25 +186,62 @@ echo "  modelseal peak RSS: $(peak_rss_mib "$MS" digest --method files "$SMALL")
 
 
 # Cold cache: the page cache is dropped before every run, so the disk is
-# read each time. Needs root; the figures then depend on the device.
+# read each time. Needs root; the figures then depend on the device, whose
+# speed drifts (a VM's disk here went from 0.55 to 1.2 s a GiB within a
+# minute): the tools take turns, round after round, so that no tool gets
+# the fast minute, and each row is the median of its COLD_RUNS (5) runs.
+COLD_RUNS=${COLD_RUNS:-5}
+cold_ms_file() { "$MS" digest "$ONE"; }
+cold_cat_file() { cat "$ONE"; }
+cold_b3_file() { b3sum "$ONE"; }
+cold_ms_tree() { "$MS" digest --method files "$SMALL"; }
+cold_cat_tree() { in_tree cat; }
+cold_b3_tree() { in_tree b3sum; }
+# cold_rounds DIR FN...: COLD_RUNS rounds, each running every FN once after
+# dropping the page cache; FN's seconds go to DIR/FN, one a line.
+cold_rounds() {
+	dir=$1
+	shift
+	r=0
+	while [ $r -lt "$COLD_RUNS" ]; do
+		for fn in "$@"; do
+			sync
+			echo 3 >/proc/sys/vm/drop_caches
+			t0=$(now)
+			"$fn" >/dev/null 2>&1 || { echo "bench: failed: $fn" >&2; exit 1; }
+			t1=$(now)
+			echo "$t0 $t1" | awk '{print $2 - $1}' >>"$dir/$fn"
+		done
+		r=$((r + 1))
+	done
+}
+median_of() {
+	sort -g "$1" | awk '{v[NR] = $1} END {
+		print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'
+}
 if [ "$(id -u)" -eq 0 ] && [ -w /proc/sys/vm/drop_caches ]; then
-	BEFORE_RUN='sync; echo 3 >/proc/sys/vm/drop_caches'
+	cold=$(dirname "$MODELSEAL_REGISTRY")/cold # removed with it at exit
+	mkdir "$cold"
+	b3fns=
+	b3 && b3fns=cold_b3_file
 	bytes=$(stat -c %s "$ONE")
-	report_header "cold page cache: one 1 GiB file (dropped before each run)"
-	ms=$(median_time "$MS" digest "$ONE")
+	report_header "cold page cache: one 1 GiB file (dropped before each run, tools in turn, median of $COLD_RUNS)"
+	cold_rounds "$cold" cold_ms_file cold_cat_file $b3fns
+	ms=$(median_of "$cold/cold_ms_file")
 	row "modelseal digest" "$ms" "$bytes" "$ms" sha
-	row "cat >/dev/null" "$(median_time cat "$ONE")" "$bytes" "$ms"
+	row "cat >/dev/null" "$(median_of "$cold/cold_cat_file")" "$bytes" "$ms"
 	if b3; then
-		row "b3sum (all threads)" "$(median_time b3sum "$ONE")" "$bytes" "$ms"
+		row "b3sum (all threads)" "$(median_of "$cold/cold_b3_file")" "$bytes" "$ms"
 	fi
-	report_header "cold page cache: 20,000 files of 64 KiB"
-	ms=$(median_time "$MS" digest --method files "$SMALL")
+	report_header "cold page cache: 20,000 files of 64 KiB (tools in turn, median of $COLD_RUNS)"
+	b3 && b3fns=cold_b3_tree
+	cold_rounds "$cold" cold_ms_tree cold_cat_tree $b3fns
+	ms=$(median_of "$cold/cold_ms_tree")
 	row "modelseal digest --method files" "$ms" $sbytes "$ms" sha
-	row "cat (find | xargs)" "$(median_time in_tree cat)" $sbytes "$ms"
+	row "cat (find | xargs)" "$(median_of "$cold/cold_cat_tree")" $sbytes "$ms"
 	if b3; then
-		row "b3sum (find | xargs)" "$(median_time in_tree b3sum)" $sbytes "$ms"
+		row "b3sum (find | xargs)" "$(median_of "$cold/cold_b3_tree")" $sbytes "$ms"
 	fi
-	BEFORE_RUN=
 	warm
 else
 	printf '\ncold page cache rows: skipped (dropping the page cache needs root)\n'
