@@ -1,4 +1,5 @@
 /* Strict JSON reading and stable printing over cJSON. */
+#include <errno.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdarg.h>
@@ -213,7 +214,10 @@ cJSON *ms_json_parse(const char *text, size_t len, const char *what)
 	}
 	if (check_text(text, len, what) < 0)
 		return NULL;
+	errno = 0;
 	cJSON *root = cJSON_ParseWithLengthOpts(text, len, &end, 0);
+	if (!root && errno == ENOMEM) /* malloc failed in cJSON: not the text's fault */
+		ms_out_of_memory();
 	if (!root) {
 		const char *at = cJSON_GetErrorPtr();
 		size_t off = at && at >= text && at <= text + len ? (size_t)(at - text) : 0;

@@ -87,7 +87,7 @@ void ms_debug(const char *fmt, ...)
 	va_end(ap);
 }
 
-static void *oom(void)
+void *ms_out_of_memory(void)
 {
 	error_sink = NULL; /* ends the process: said, whoever diverted errors */
 	ms_error("out of memory");
@@ -114,38 +114,38 @@ const char *ms_debug_size(uint64_t bytes)
 void *ms_malloc(size_t n)
 {
 	void *p = malloc(n ? n : 1);
-	return p ? p : oom();
+	return p ? p : ms_out_of_memory();
 }
 
 void *ms_calloc(size_t count, size_t size)
 {
 	void *p = calloc(count ? count : 1, size ? size : 1);
-	return p ? p : oom();
+	return p ? p : ms_out_of_memory();
 }
 
 void *ms_realloc(void *p, size_t n)
 {
 	void *q = realloc(p, n ? n : 1);
-	return q ? q : oom();
+	return q ? q : ms_out_of_memory();
 }
 
 void *ms_reallocarray(void *p, size_t count, size_t size)
 {
 	if (size && count > SIZE_MAX / size)
-		return oom();
+		return ms_out_of_memory();
 	return ms_realloc(p, count * size);
 }
 
 char *ms_strdup(const char *s)
 {
 	char *p = strdup(s);
-	return p ? p : oom();
+	return p ? p : ms_out_of_memory();
 }
 
 char *ms_strndup(const char *s, size_t n)
 {
 	char *p = strndup(s, n);
-	return p ? p : oom();
+	return p ? p : ms_out_of_memory();
 }
 
 char *ms_asprintf(const char *fmt, ...)
@@ -155,7 +155,7 @@ char *ms_asprintf(const char *fmt, ...)
 	va_start(ap, fmt);
 	int n = vasprintf(&s, fmt, ap);
 	va_end(ap);
-	return n < 0 ? oom() : s;
+	return n < 0 ? ms_out_of_memory() : s;
 }
 
 void ms_hex_encode(const uint8_t *in, size_t len, char *out)
@@ -604,7 +604,7 @@ void ms_buf_printf(struct ms_buf *b, const char *fmt, ...)
 	int n = vasprintf(&s, fmt, ap);
 	va_end(ap);
 	if (n < 0)
-		oom();
+		ms_out_of_memory();
 	ms_buf_append(b, s, (size_t)n);
 	free(s);
 }

@@ -30,7 +30,9 @@ double ms_seconds(void);
 /* "shards of N MiB" (or bytes) for -v lines; a static buffer. */
 const char *ms_debug_size(uint64_t bytes);
 
-/* Allocation that cannot fail: out of memory ends the process with exit 2. */
+/* Allocation that cannot fail: out of memory ends the process with exit 2
+ * (ms_out_of_memory: also for memory a library failed to get). */
+void *ms_out_of_memory(void);
 void *ms_malloc(size_t n);
 void *ms_calloc(size_t count, size_t size);
 void *ms_realloc(void *p, size_t n);

@@ -4,6 +4,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/resource.h>
+#include <unistd.h>
 
 #include "check_main.h"
 #include "modelseal/json.h"
@@ -169,6 +171,34 @@ START_TEST(json_many_keys_are_fast)
 }
 END_TEST
 
+/* cJSON running out of memory is said as such ("out of memory", exit 2),
+ * not blamed on the text as invalid JSON. The limit leaves room for the
+ * text, not for its tree (seven times its size). Not under AddressSanitizer,
+ * whose allocator reserves its own address space. */
+START_TEST(json_out_of_memory_is_not_invalid_json)
+{
+#ifndef __SANITIZE_ADDRESS__
+	struct ms_buf b = {0};
+	ms_buf_append(&b, "[", 1);
+	for (int i = 0; i < 300000; i++)
+		ms_buf_printf(&b, "%s{\"key\": \"value %06d with padding\"}", i ? ", " : "", i);
+	ms_buf_append(&b, "]", 1);
+	long pages = 0;
+	FILE *f = fopen("/proc/self/statm", "r");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_int_eq(fscanf(f, "%ld", &pages), 1);
+	fclose(f);
+	rlim_t cap = (rlim_t)pages * (rlim_t)sysconf(_SC_PAGESIZE) + ((rlim_t)24 << 20);
+	struct rlimit rl = {cap, cap};
+	ck_assert_int_eq(setrlimit(RLIMIT_AS, &rl), 0);
+	accepts(b.data, b.len); /* exits 2 */
+	ck_abort_msg("the parse returned instead of ending the process out of memory");
+#else
+	exit(MS_ERR);
+#endif
+}
+END_TEST
+
 START_TEST(utf8_prefix)
 {
 	ck_assert_uint_eq(ms_utf8_prefix("abc", 3), 3);
@@ -193,6 +223,7 @@ static Suite *json_suite(void)
 	tcase_add_test(tc, json_checks_hold_at_every_offset);
 	tcase_add_test(tc, json_many_keys_are_fast);
 	tcase_add_test(tc, utf8_prefix);
+	tcase_add_exit_test(tc, json_out_of_memory_is_not_invalid_json, MS_ERR);
 	tcase_add_test(tc, json_integers_only);
 	tcase_add_test(tc, json_u64_below_2_53);
 	suite_add_tcase(s, tc);
