@@ -8,7 +8,7 @@ libunistring-dev libpq-dev check
 pkg-config make gcc openssl jq zstd xz-utils bzip2 gzip coreutils b3sum hyperfine
 time sqlite3 python3 clang libclang-rt-14-dev valgrind dpkg-dev debhelper lintian
 mmdebstrap umoci zsh fish build-essential libarchive-tools unzip tar util-linux
-python3-jsonschema postgresql"
+python3-jsonschema postgresql strace"
 # libarchive-tools (bsdtar), unzip, tar and python3: the extractors that
 # tests/cli/t_archive_diff.sh compares modelseal's archive reading with;
 # util-linux: flock(1) for the unpack staging test.
@@ -20,10 +20,12 @@ python3-jsonschema postgresql"
 # (which skips without them); zsh and fish to test their completion scripts;
 # python3-jsonschema to check --json output against docs/schema/ (without it
 # the tests use a small validator of their own); postgresql (the server) for
-# the registry tests on PostgreSQL, which are skipped, saying so, without it.
+# the registry tests on PostgreSQL, which are skipped, saying so, without it;
+# strace, whose fault injection holds a file lookup or a directory read
+# while a test swaps files (t_redteam.sh, t_verdicts.sh skip without it).
 OPTIONAL="b3sum hyperfine clang libclang-rt-14-dev valgrind"
 OPTIONAL="$OPTIONAL build-essential dpkg-dev debhelper lintian mmdebstrap umoci zsh fish"
-OPTIONAL="$OPTIONAL python3-jsonschema postgresql"
+OPTIONAL="$OPTIONAL python3-jsonschema postgresql strace"
 
 if ! command -v apt-get >/dev/null 2>&1; then
 	echo "install-deps: no apt-get here. Install these (or your system's equivalents):" >&2
