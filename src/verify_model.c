@@ -222,7 +222,8 @@ static char *untrusted_signer(const struct ms_verify_request *req, const cJSON *
 /* The bundle is parsed once: the same tree tells a keyless bundle from a
  * key-based one and is then verified (a 40 MB bundle costs a tenth of a
  * second a parse). With owned (the caller's json), the text is freed as
- * soon as it is no longer needed, so that the payload's memory reuses it. */
+ * soon as the tree holds it: a bundle's size less while the payload is
+ * decoded and verified. */
 static int check_signature(const struct ms_verify_request *req, struct ms_verify_result *res,
 			   char *json, size_t len, char **owned)
 {
