@@ -13,18 +13,6 @@
 #include "modelseal/manifest.h"
 #include "modelseal/util.h"
 
-uint8_t *ms_dsse_pae(const char *type, const uint8_t *body, size_t body_len, size_t *out_len)
-{
-	struct ms_buf b = {0};
-	size_t type_len = strlen(type);
-	ms_buf_printf(&b, "DSSEv1 %zu ", type_len);
-	ms_buf_append(&b, type, type_len);
-	ms_buf_printf(&b, " %zu ", body_len);
-	ms_buf_append(&b, body, body_len);
-	*out_len = b.len;
-	return (uint8_t *)b.data;
-}
-
 /* "DSSEv1 ", the type between two spaces, two lengths of at most 20
  * digits (SIZE_MAX has 20) and the space after the second */
 size_t ms_dsse_pae_room(const char *type)
@@ -32,23 +20,34 @@ size_t ms_dsse_pae_room(const char *type)
 	return 7 + 20 + 1 + strlen(type) + 1 + 20 + 1;
 }
 
+/* The PAE's header: "DSSEv1 <len type> <type> <len body> ". */
+static struct ms_buf pae_header(const char *type, size_t body_len)
+{
+	struct ms_buf h = {0};
+	size_t type_len = strlen(type);
+	ms_buf_printf(&h, "DSSEv1 %zu ", type_len);
+	ms_buf_append(&h, type, type_len);
+	ms_buf_printf(&h, " %zu ", body_len);
+	return h;
+}
+
 const uint8_t *ms_dsse_pae_in_place(const char *type, uint8_t *body, size_t body_len,
                                     size_t *out_len)
 {
-	char type_len[24], len[24];
-	size_t n1 = (size_t)snprintf(type_len, sizeof type_len, "%zu", strlen(type));
-	size_t n2 = (size_t)snprintf(len, sizeof len, "%zu", body_len);
-	size_t header = 7 + n1 + 1 + strlen(type) + 1 + n2 + 1;
-	uint8_t *p = body - header;
-	memcpy(p, "DSSEv1 ", 7);
-	memcpy(p + 7, type_len, n1);
-	p[7 + n1] = ' ';
-	memcpy(p + 8 + n1, type, strlen(type));
-	p[8 + n1 + strlen(type)] = ' ';
-	memcpy(p + 9 + n1 + strlen(type), len, n2);
-	p[header - 1] = ' ';
-	*out_len = header + body_len;
+	struct ms_buf h = pae_header(type, body_len);
+	uint8_t *p = body - h.len;
+	memcpy(p, h.data, h.len);
+	*out_len = h.len + body_len;
+	ms_buf_free(&h);
 	return p;
+}
+
+uint8_t *ms_dsse_pae(const char *type, const uint8_t *body, size_t body_len, size_t *out_len)
+{
+	struct ms_buf h = pae_header(type, body_len);
+	ms_buf_append(&h, body, body_len);
+	*out_len = h.len;
+	return (uint8_t *)h.data;
 }
 
 uint8_t *ms_dsse_payload_take(uint8_t **mem, const uint8_t *payload, size_t len)
