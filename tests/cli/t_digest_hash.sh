@@ -157,3 +157,29 @@ if command -v script >/dev/null 2>&1; then
 	expect_error "$MS_PLAIN" --progress sometimes digest slow.bin
 	rm -f slow.bin
 fi
+
+# Bytes that are not in the page cache are read, never mapped, even with
+# the mapped path fixed: a mapping of cold bytes is slower than reading
+# them, and a mapped sample of them would time the disk. Needs strace, and
+# fincore to see that dd's nocache flag evicted the file.
+if command -v strace >/dev/null 2>&1 && command -v fincore >/dev/null 2>&1 &&
+	strace -o /dev/null true 2>/dev/null; then
+	head -c 40000000 /dev/urandom >cold.bin
+	run 0 "$MS" digest cold.bin
+	want=$(cat "$T/out")
+	sync
+	dd if=cold.bin iflag=nocache count=0 status=none
+	if [ "$(fincore -n -b -o RES cold.bin | tr -d ' ')" = 0 ]; then
+		MODELSEAL_READ=mmap strace -f -e trace=mmap -o "$T/trace" "$MS_PLAIN" digest cold.bin \
+			>"$T/out" 2>/dev/null
+		check "cold bytes: the same digest" out_is "$want"
+		check "cold bytes are read, not mapped" \
+			not grep -q 'mmap(NULL, 16777216, PROT_READ, MAP_PRIVATE, [0-9]' "$T/trace"
+		MODELSEAL_READ=mmap strace -f -e trace=mmap -o "$T/trace" "$MS_PLAIN" digest cold.bin \
+			>"$T/out" 2>/dev/null
+		check "cached bytes: the same digest" out_is "$want"
+		check "cached bytes are mapped when mmap is fixed" \
+			grep -q 'mmap(NULL, 16777216, PROT_READ, MAP_PRIVATE, [0-9]' "$T/trace"
+	fi
+	rm -f cold.bin
+fi

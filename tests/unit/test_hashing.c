@@ -1,5 +1,6 @@
 /* Unit tests for the hashing engine: shard planning edge cases, ignore rules,
  * ordering, and agreement with an independent SHA-256 of the same bytes. */
+#include <errno.h>
 #include <fcntl.h>
 #include <stdatomic.h>
 #include <stdint.h>
@@ -7,7 +8,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "check_main.h"
@@ -192,6 +195,60 @@ START_TEST(read_paths_agree_and_auto_decides)
 	ck_assert_int_ne(ms_read_path_current(), MS_READ_AUTO);
 	ms_manifest_free(&m);
 	ms_read_path_set(MS_READ_AUTO);
+}
+END_TEST
+
+/* Whether the kernel itself says page k of the mapping p is resident (we
+ * own the file, so mincore reports the page cache). */
+static int page_resident(const unsigned char *p, size_t k)
+{
+	long page = sysconf(_SC_PAGESIZE);
+	unsigned char vec = 0;
+	ck_assert_int_eq(mincore((void *)(p + k * (size_t)page), (size_t)page, &vec), 0);
+	return vec & 1;
+}
+
+START_TEST(window_cached_follows_the_page_cache)
+{
+	size_t n = 2u << 20;
+	make_file("c", n);
+	char *path = ms_asprintf("%s/c", dir);
+	int fd = open(path, O_RDONLY);
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(ms_window_cached(fd, 0, n), 1); /* just written */
+	/* Evicted (written back first: dirty pages stay), as far as the
+	 * kernel lets us: tmpfs keeps them, and then they are cached. */
+	ck_assert_int_eq(fdatasync(fd), 0);
+	ck_assert_int_eq(posix_fadvise(fd, 0, 0, POSIX_FADV_DONTNEED), 0);
+	unsigned char *p = mmap(NULL, n, PROT_READ, MAP_PRIVATE, fd, 0);
+	ck_assert_ptr_ne(p, MAP_FAILED);
+	long page = sysconf(_SC_PAGESIZE);
+	int first = page_resident(p, 0), last = page_resident(p, n / (size_t)page - 1);
+	char byte;
+	struct iovec v = {&byte, 1};
+	int can_tell = preadv2(fd, &v, 1, 0, RWF_NOWAIT) >= 0 || errno == EAGAIN;
+	if (can_tell && !first) /* neither byte read nor counted as cached */
+		ck_assert_int_eq(ms_window_cached(fd, 0, n), 0);
+	if (first && last)
+		ck_assert_int_eq(ms_window_cached(fd, 0, n), 1);
+	ck_assert_int_eq(page_resident(p, 0), first); /* the probe loaded nothing */
+	/* The first page alone read back (no readahead): the last byte is
+	 * still out, so the window is not cached. */
+	ck_assert_int_eq(posix_fadvise(fd, 0, 0, POSIX_FADV_RANDOM), 0);
+	ck_assert_int_eq(pread(fd, &byte, 1, 0), 1);
+	if (can_tell && page_resident(p, 0) && !page_resident(p, n / (size_t)page - 1)) {
+		ck_assert_int_eq(ms_window_cached(fd, 0, n), 0);
+		ck_assert_int_eq(ms_window_cached(fd, 0, 1), 1);
+	}
+	unsigned char *buf = ms_malloc(n);
+	ck_assert_int_eq(pread(fd, buf, n, 0), (ssize_t)n);
+	ck_assert_int_eq(ms_window_cached(fd, 0, n), 1);
+	ck_assert_int_eq(ms_window_cached(fd, n / 2, 1), 1);
+	ck_assert_int_eq(ms_window_cached(fd, 0, 0), 1);
+	free(buf);
+	munmap(p, n);
+	close(fd);
+	free(path);
 }
 END_TEST
 
@@ -657,6 +714,7 @@ static Suite *hashing_suite(void)
 	tcase_add_test(tc, shard_digests_match_sha256_of_the_bytes);
 	tcase_add_test(tc, big_file_map_path_equals_read_path);
 	tcase_add_test(tc, read_paths_agree_and_auto_decides);
+	tcase_add_test(tc, window_cached_follows_the_page_cache);
 	tcase_add_test(tc, read_path_pick_is_cheaper_per_byte);
 	tcase_add_test(tc, hashing_while_listing_equals_after);
 	tcase_add_test(tc, admitted_while_listing_equals_after);
