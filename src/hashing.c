@@ -511,6 +511,7 @@ struct job {
 	struct task *tasks;
 	struct worker_state *workers;
 	struct ms_progress progress;
+	atomic_int reported; /* a task's error was shown */
 };
 
 /* Hashes bytes [start, end) of f into digest, then checks that f is still
@@ -537,12 +538,27 @@ static int hash_file_range(const struct ms_walk *w, const struct ms_file *f, uin
 	return rc;
 }
 
+/* A hashing thread's error is held back while its task runs, and only the
+ * first of a run is shown: once a task fails the pool stops, and the tasks
+ * still running then (two shards of one file that shrank, say) would say
+ * it again. */
+static int first_error_only(atomic_int *reported, char *why, char **sink, int rc)
+{
+	ms_error_divert(sink);
+	if (why && !atomic_exchange(reported, 1))
+		ms_error("%s", why);
+	free(why);
+	return rc;
+}
+
 static int hash_task(void *ctx, size_t i, unsigned worker)
 {
 	struct job *j = ctx;
 	const struct task *t = &j->tasks[i];
-	return hash_file_range(j->walk, &j->walk->files[t->file], t->start, t->end,
-	                       &j->workers[worker], &j->progress, j->m->res[t->res].digest);
+	char *why = NULL, **sink = ms_error_divert(&why);
+	int rc = hash_file_range(j->walk, &j->walk->files[t->file], t->start, t->end,
+	                         &j->workers[worker], &j->progress, j->m->res[t->res].digest);
+	return first_error_only(&j->reported, why, sink, rc);
 }
 
 /* ---- planning ---- */
@@ -697,6 +713,7 @@ struct early {
 	unsigned jobs;
 	struct worker_state *workers;
 	struct ms_feed *feed;
+	atomic_int reported; /* a file's error was shown */
 	struct early_file **by_seq; /* by ms_file.seq; NULL: not hashed early */
 	size_t cap;
 	uint64_t bytes;
@@ -714,8 +731,10 @@ static int hash_early(void *ctx, void *item, unsigned worker)
 {
 	struct early *e = ctx;
 	struct early_file *x = item;
-	return hash_file_range(e->w, &x->f, 0, hashed_size(&x->f), &e->workers[worker], NULL,
-	                       x->digest);
+	char *why = NULL, **sink = ms_error_divert(&why);
+	int rc = hash_file_range(e->w, &x->f, 0, hashed_size(&x->f), &e->workers[worker], NULL,
+	                         x->digest);
+	return first_error_only(&e->reported, why, sink, rc);
 }
 
 /* The walk's on_file: queue the file if it goes early. Only this thread
@@ -746,6 +765,7 @@ static int early_listed(void *ctx, const struct ms_walk *w, const struct ms_file
 static int early_start(struct early *e, const struct ms_hash_opts *o, const struct ms_walk *w)
 {
 	memset(e, 0, sizeof *e);
+	atomic_init(&e->reported, 0);
 	e->o = o;
 	e->w = w;
 	e->jobs = o->jobs ? o->jobs : ms_online_cpus();
@@ -846,6 +866,7 @@ static int hash_walk(const struct ms_walk *w, const struct ms_hash_opts *o, stru
 	         o->method == MS_METHOD_SHARDS ? ms_debug_size(o->shard_size) : "one per file",
 	         jobs);
 	struct job j = {.walk = w, .m = m, .tasks = tasks};
+	atomic_init(&j.reported, 0);
 	double t0 = ms_seconds();
 	int rc = run_job(&j, jobs, n_tasks, e ? e->bytes : 0);
 	double took = ms_seconds() - t0;

@@ -25,9 +25,11 @@ static char *escape_text(const char *s, int with_backslash);
 /* ms_error_divert: per thread, so hashing threads still report. */
 static _Thread_local char **error_sink;
 
-void ms_error_divert(char **sink)
+char **ms_error_divert(char **sink)
 {
+	char **was = error_sink;
 	error_sink = sink;
+	return was;
 }
 
 /* Messages name files, members, keys and labels that others chose: the

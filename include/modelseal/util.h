@@ -18,8 +18,9 @@ void ms_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void ms_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* While *sink is set (not NULL), ms_error keeps its first message in *sink
  * (the caller frees it) instead of reporting it: for input from others that
- * the caller passes over rather than fails on. ms_error_divert(NULL) ends it. */
-void ms_error_divert(char **sink);
+ * the caller passes over rather than fails on. ms_error_divert(NULL) ends it.
+ * Returns the sink it replaces, for a caller to put back. */
+char **ms_error_divert(char **sink);
 /* Informational line on stderr, silenced by -q. */
 void ms_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Only with -v. */
