@@ -97,3 +97,11 @@ GRANT USAGE ON SEQUENCE models_id_seq TO modelseal_signer;
 GRANT UPDATE (name, version, signer, statement, bundle, provenance) ON models
   TO modelseal_signer;
 GRANT UPDATE (relation) ON edges TO modelseal_signer;
+
+-- The writers' lock: every write first locks the registry's marker row
+-- (SELECT ... FOR UPDATE), which needs UPDATE on one of its columns. The
+-- signer gets it on application alone, which the table's CHECK holds to
+-- 'modelseal': it may lock the row, never change what it says. Readers
+-- cannot lock it, so a deploy host cannot hold the signers off (an
+-- advisory lock, which modelseal took before, is open to any role).
+GRANT UPDATE (application) ON modelseal_registry TO modelseal_signer;

@@ -2,7 +2,7 @@
  * verifiers. Connection parameters, TLS and passwords come through libpq
  * alone (the URL, ~/.pgpass, PGPASSFILE, service files, PG* variables);
  * what is shown of the URL never holds a password (db_redact_location).
- * Writers serialise on a transaction-scoped advisory lock, so that signers
+ * Writers serialise on a lock of the registry's marker row, so that signers
  * on many machines append to one chain and never fork it. */
 #include <libpq-fe.h>
 #include <openssl/rand.h>
@@ -25,7 +25,7 @@
 /* verify's event path: how long one statement may run, so that a server
  * that stalls mid-query cannot hang verify either. */
 #define EVENT_STATEMENT_TIMEOUT "5s"
-/* The advisory lock key every writer takes: "MSRG". */
+/* The advisory lock key writers take while no marker row exists: "MSRG". */
 #define WRITE_LOCK_KEY "1297306183"
 
 #define TEXTOID 25
@@ -69,10 +69,17 @@ static void one_line(const char *msg, char *out, size_t size)
 	out[n] = '\0';
 }
 
-static int retryable(const PGresult *res)
+/* SQLSTATE of a result, or "" */
+static const char *sqlstate(const PGresult *res)
 {
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
-	return state && (strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0);
+	return state ? state : "";
+}
+
+static int retryable(const PGresult *res)
+{
+	const char *state = sqlstate(res);
+	return strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0;
 }
 
 static void report(struct ms_registry *r, const PGresult *res, const char *sql)
@@ -266,6 +273,42 @@ static int pg_begin_read(struct ms_registry *r)
 	return pg_exec(r, "BEGIN ISOLATION LEVEL REPEATABLE READ");
 }
 
+/* The writers' lock is the registry's marker row, locked FOR UPDATE: that
+ * needs UPDATE on one of its columns, which docs/postgresql/roles.sql gives
+ * owners and signers (on application alone, which its CHECK holds to
+ * 'modelseal'), never readers. An advisory lock, which any role that may
+ * connect can take, would let a deploy host hold every signer off. The
+ * advisory lock stays for two cases: a registry not created yet (no marker
+ * row: the first write creates it behind that lock), and a role that the
+ * older roles.sql set up without that grant (said once). With one round
+ * trip, the result is the lock's or the first error. */
+static PGresult *take_write_lock(struct ms_registry *r)
+{
+	static int warned;
+	PGresult *res = PQexec(conn(r), "BEGIN ISOLATION LEVEL READ COMMITTED;"
+	                                "SELECT 1 FROM modelseal_registry FOR UPDATE");
+	int missing = strcmp(sqlstate(res), "42P01") == 0;
+	int denied = strcmp(sqlstate(res), "42501") == 0;
+	if (!missing && !denied)
+		return res;
+	PQclear(res);
+	pg_rollback(r);
+	if (denied && !warned++) {
+		char *why =
+		    ms_asprintf("registry %s: this role may not lock the registry's marker "
+		                "row, so writers serialise on an advisory lock that any role "
+		                "can hold (run docs/postgresql/roles.sql again to grant it)",
+		                r->path);
+		if (r->silent) /* verify's event path: its output stays the verdict's */
+			ms_debug("%s", why);
+		else
+			ms_warn("%s", why);
+		free(why);
+	}
+	return PQexec(conn(r), "BEGIN ISOLATION LEVEL READ COMMITTED;"
+	                       "SELECT pg_advisory_xact_lock(" WRITE_LOCK_KEY ")");
+}
+
 /* READ COMMITTED behind the lock: each statement sees what the writer
  * before committed, and writers never conflict with each other (the lock
  * orders them), so serialization failures and deadlocks come only from
@@ -273,13 +316,11 @@ static int pg_begin_read(struct ms_registry *r)
 static int pg_begin_write(struct ms_registry *r)
 {
 	for (int tries = 0;; tries++) {
-		/* One round trip: the result is the lock's, or the first error. */
-		PGresult *res = PQexec(conn(r), "BEGIN ISOLATION LEVEL READ COMMITTED;"
-		                                "SELECT pg_advisory_xact_lock(" WRITE_LOCK_KEY ")");
+		PGresult *res = take_write_lock(r);
 		int rc = PQresultStatus(res) == PGRES_TUPLES_OK ? 0 : -1;
 		int again = rc < 0 && retryable(res) && tries + 1 < REG_MAX_TRIES;
 		if (rc < 0 && !again)
-			report(r, res, "SELECT pg_advisory_xact_lock");
+			report(r, res, "taking the registry's write lock");
 		PQclear(res);
 		if (rc == 0)
 			return 0;

@@ -32,20 +32,29 @@ wait_for() {
 		sleep 0.1
 	done
 }
-# lock_writers DB USER: USER holds the registry writers' advisory lock on DB
-# in the background ($locker) until unlock DB.
+# lock_writers DB USER: USER holds the registry writers' lock (its marker
+# row, FOR UPDATE) on DB in the background ($locker) until unlock DB; 1 if
+# it could not take it within 30 s. lock_advisory: the same with the
+# advisory lock that writers took before.
 WRITE_LOCK=1297306183
-lock_writers() {
-	"$PG_BIN/psql" -X -q -h "$PG_DIR" -U "$2" -d "$1" \
-		-c "BEGIN; SELECT pg_advisory_xact_lock($WRITE_LOCK); SELECT pg_sleep(120)" >/dev/null 2>&1 &
+hold() {
+	"$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$PG_DIR" -U "$2" -d "$1" \
+		-c "BEGIN; $3; SELECT pg_sleep(120)" >/dev/null 2>&1 &
 	locker=$!
-	wait_for "$1" "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted
-		AND objid = $WRITE_LOCK AND database = (SELECT oid FROM pg_database WHERE datname = '$1')"
+	wait_for "$1" "SELECT count(*) FROM pg_stat_activity WHERE datname = '$1'
+		AND query LIKE '%pg_sleep(120)%' AND state = 'active' AND pid <> pg_backend_pid()"
 }
+lock_writers() { hold "$1" "$2" "SELECT 1 FROM modelseal_registry FOR UPDATE"; }
+lock_advisory() { hold "$1" "$2" "SELECT pg_advisory_xact_lock($WRITE_LOCK)"; }
 unlock() {
 	pg_sql postgres "SELECT pg_terminate_backend(pid) FROM pg_stat_activity
 		WHERE datname = '$1' AND query LIKE '%pg_sleep(120)%' AND pid <> pg_backend_pid()" >/dev/null
 	wait $locker 2>/dev/null
+}
+# waiting DB: how many sessions on DB wait for a lock (as the superuser).
+waiting() {
+	echo "SELECT (count(*) = $2)::int FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+		WHERE NOT l.granted AND a.datname = '$1'"
 }
 
 # ---- least-privilege roles: what a signer or a reader tries through SQL ----
@@ -111,31 +120,79 @@ run 0 "$MS" --registry "$RURL" audit
 run 0 "$MS" --registry "$RURL" verify lp2
 check "the reader's verify recorded nothing" [ "$(head_of "$SURL")" = "$LPHEAD" ]
 
-# ---- a writer that holds the lock and hangs ----
-# Any role that may connect can take the writers' advisory lock; the others
-# wait a bounded time, and verify still gives its verdict.
+# ---- the writers' lock ----
+# Writers lock the registry's marker row, which needs UPDATE on one of its
+# columns: a reader cannot take it, and the advisory lock that any role can
+# hold no longer stops a signer.
+pg_refused "$READER" "$LPDB" "SELECT 1 FROM modelseal_registry FOR UPDATE"
+pg_refused "$READER" "$LPDB" "SELECT 1 FROM modelseal_registry FOR KEY SHARE"
+pg_sql_as "$SIGNER" "$LPDB" "UPDATE modelseal_registry SET application = 'evil'" >/dev/null 2>"$T/err"
+check "a signer may lock the marker row, not change it" grep -q 'violates check constraint' "$T/err"
 mkmodel lp3
-lock_writers "$LPDB" "$READER"
-check "the reader holds the writers' lock" [ $? = 0 ]
-expect_error timeout 60 "$MS" --registry "$SURL" sign --key k.key --name lp --version 3 lp3
+lock_advisory "$LPDB" "$READER"
+check "the reader holds the old advisory lock" [ $? = 0 ]
+run 0 timeout 60 "$MS" --registry "$SURL" sign --key k.key --name lp --version 3 lp3
+check "... and the signer signs regardless, with no warning" not err_has 'warning'
+unlock "$LPDB"
+# A writer that holds the lock and hangs: the others wait a bounded time,
+# and verify still gives its verdict.
+mkmodel lp4
+lock_writers "$LPDB" "$SIGNER"
+check "a signer holds the writers' lock" [ $? = 0 ]
+expect_error timeout 60 "$MS" --registry "$SURL" sign --key k.key --name lp --version 4 lp4
 expect_err 'locked'
-check "... no signature written" [ ! -e lp3/model.sig ]
+check "... no signature written" [ ! -e lp4/model.sig ]
 run 0 timeout 60 "$MS" --registry "$SURL" verify lp1
 expect_out '^verified sha256:'
 unlock "$LPDB"
-run 0 "$MS" --registry "$SURL" sign --key k.key --name lp --version 3 lp3
+run 0 "$MS" --registry "$SURL" sign --key k.key --name lp --version 4 lp4
+run 0 "$MS" --registry "$RURL" audit
+# A signer set up by the older roles.sql (no UPDATE on the marker row)
+# still writes, behind the advisory lock, and is told how to mend it.
+pg_sql "$LPDB" "REVOKE UPDATE (application) ON modelseal_registry FROM modelseal_signer" >/dev/null
+mkmodel lp5
+run 0 "$MS" --registry "$SURL" sign --key k.key --name lp --version 5 lp5
+expect_err "warning: .*may not lock the registry's marker row.*roles.sql"
+check "... said once" [ "$(grep -c 'marker row' "$T/err")" = 1 ]
+mkmodel lp6
+lock_advisory "$LPDB" "$READER"
+expect_error timeout 60 "$MS" --registry "$SURL" sign --key k.key --name lp --version 6 lp6
+expect_err 'locked'
+unlock "$LPDB"
+pg_sql "$LPDB" "GRANT UPDATE (application) ON modelseal_registry TO modelseal_signer" >/dev/null
 run 0 "$MS" --registry "$RURL" audit
 
 # ---- two signers race on one name@version (two "hosts") ----
 mkmodel race-a
 mkmodel race-b
+# The first writers of a new registry (no marker row yet) serialise on the
+# advisory lock, and both create it once.
+CURL=$(newdb create)
+mkmodel first-a
+mkmodel first-b
+lock_advisory "$(dbname create)" "$PG_SUPER"
+for m in first-a first-b; do
+	("$MS" --registry "$CURL" sign --key k.key $m >/dev/null 2>"$T/err-$m"
+		echo $? >"$T/rc-$m") &
+done
+wait_for "$(dbname create)" "$(waiting "$(dbname create)" 2)" >/dev/null
+check "two first writers wait for the advisory lock" [ $? = 0 ]
+unlock "$(dbname create)"
+while [ ! -s "$T/rc-first-a" ] || [ ! -s "$T/rc-first-b" ]; do sleep 0.1; done
+check "... both record" [ "$(cat "$T/rc-first-a" "$T/rc-first-b" | tr '\n' ' ')" = "0 0 " ]
+run 0 "$MS" --registry "$CURL" audit
+check "... in one registry" [ "$(pg_sql "$(dbname create)" "SELECT count(*) FROM models")" = 2 ]
+
+# Two signers of an existing registry wait on its marker row.
+mkmodel race-setup
+run 0 "$MS" sign --key k.key race-setup
 lock_writers "$PG_TEST_DB" "$PG_SUPER"
+check "the superuser holds the writers' lock" [ $? = 0 ]
 for m in race-a race-b; do
 	(HOME=$T/home-$m "$MS" sign --key k.key --name race --version 1 $m >"$T/out-$m" 2>"$T/err-$m"
 		echo $? >"$T/rc-$m") &
 done
-wait_for "$PG_TEST_DB" "SELECT (count(*) = 2)::int FROM pg_locks WHERE locktype = 'advisory' AND NOT granted
-	AND objid = $WRITE_LOCK" >/dev/null
+wait_for "$PG_TEST_DB" "$(waiting "$PG_TEST_DB" 2)" >/dev/null
 check "both signers wait for the lock" [ $? = 0 ]
 unlock "$PG_TEST_DB"
 while [ ! -s "$T/rc-race-a" ] || [ ! -s "$T/rc-race-b" ]; do sleep 0.1; done
