@@ -17,6 +17,9 @@ enum ms_registry_flags {
 	MS_REG_CREATE = 1 << 0,   /* create the file and its directories (0700) */
 	MS_REG_READONLY = 1 << 1, /* never write; a schema that needs migrating is an error */
 	MS_REG_MAYBE = 1 << 2,    /* a registry not there yet: 0 with *out NULL, quietly */
+	/* no migration when opened: the caller builds the schema inside its own
+	 * first write transaction, so that a failure leaves none behind */
+	MS_REG_SCHEMA_LATER = 1 << 3,
 };
 
 /* --registry PATH (or a postgresql:// URL), else $MODELSEAL_REGISTRY, else

@@ -279,29 +279,47 @@ void ms_registry_close(struct ms_registry *reg)
 	free(reg);
 }
 
+/* The next migration step, in the write transaction open; *done when the
+ * schema is already this binary's. */
+static int migrate_step(struct ms_registry *r, int *done)
+{
+	int v, to;
+	*done = 0;
+	if (r->be->schema_version(r, &v) < 0)
+		return -1;
+	if (v >= MS_REGISTRY_SCHEMA_VERSION) {
+		*done = 1;
+		return 0;
+	}
+	if (r->be->migrate_step(r, v, &to) < 0)
+		return -1;
+	ms_debug("registry %s: migrated to schema %d", r->path, to);
+	return 0;
+}
+
 /* Each step in its own transaction; the version is re-read under the write
  * lock because another process may have migrated meanwhile. */
 static int migrate(struct ms_registry *r)
 {
 	for (;;) {
-		int v, to;
+		int done;
 		if (reg_begin(r) < 0)
 			return -1;
-		if (r->be->schema_version(r, &v) < 0)
-			goto fail;
-		if (v >= MS_REGISTRY_SCHEMA_VERSION) {
+		if (migrate_step(r, &done) < 0 || done) {
 			reg_rollback(r);
-			return 0;
+			return done ? 0 : -1;
 		}
-		if (r->be->migrate_step(r, v, &to) < 0)
-			goto fail;
 		if (reg_commit(r) < 0)
 			return -1;
-		ms_debug("registry %s: migrated to schema %d", r->path, to);
 	}
-fail:
-	reg_rollback(r);
-	return -1;
+}
+
+int reg_build_schema(struct ms_registry *r)
+{
+	for (int done = 0; !done;)
+		if (migrate_step(r, &done) < 0)
+			return -1;
+	return 0;
 }
 
 static struct ms_registry *reg_new(char *location, int given)
@@ -333,6 +351,8 @@ static int open_db(struct ms_registry *r, unsigned flags)
 		          version);
 		return -1;
 	}
+	if (flags & MS_REG_SCHEMA_LATER)
+		return 0;
 	return version < MS_REGISTRY_SCHEMA_VERSION ? migrate(r) : 0;
 }
 

@@ -167,13 +167,16 @@ int ms_registry_copy(const char *from, const char *to, struct ms_copy *out)
 	int new_file = !ms_registry_is_url(to) && lstat(to, &st) != 0 && errno == ENOENT;
 	memset(out, 0, sizeof *out);
 	int rc = ms_registry_open(from, 0, &src) < 0 || audit_source(src, &a) < 0 ||
-	                 ms_registry_open(to, MS_REG_CREATE, &dst) < 0
+	                 ms_registry_open(to, MS_REG_CREATE | MS_REG_SCHEMA_LATER, &dst) < 0
 	             ? -1
 	             : 0;
 	/* The source read as one snapshot; the destination written in one
-	 * transaction that holds its write lock, checked before it commits. */
+	 * transaction that holds its write lock, checked before it commits. Its
+	 * schema is built in that transaction too: a copy that fails leaves a
+	 * new PostgreSQL database as empty as it found it. */
 	if (rc == 0 && (rc = reg_begin_read(src)) == 0 && (rc = reg_begin(dst)) == 0) {
-		rc = check_empty(dst) < 0 || copy_rows(src, dst, out) < 0 || check_copy(dst, &a) < 0
+		rc = reg_build_schema(dst) < 0 || check_empty(dst) < 0 ||
+		             copy_rows(src, dst, out) < 0 || check_copy(dst, &a) < 0
 		         ? -1
 		         : 0;
 		rc = rc == 0 ? reg_commit(dst) : (reg_rollback(dst), -1);

@@ -43,6 +43,9 @@ char *reg_column_dup(struct db_stmt *st, int i);
 /* The backend's write transaction (serialised; waits up to its timeout),
  * COMMIT, ROLLBACK. */
 int reg_begin(struct ms_registry *r);
+/* Inside a write transaction: the migration steps a registry opened with
+ * MS_REG_SCHEMA_LATER still needs (none when its schema is current). */
+int reg_build_schema(struct ms_registry *r);
 int reg_commit(struct ms_registry *r);
 void reg_rollback(struct ms_registry *r);
 /* -1 with an error when the registry was opened read-only. */

@@ -395,6 +395,32 @@ run 0 "$MS" registry copy "$SRC" "$KURL"
 check "copied again: the source's events and head" [ "$(head_of "$KURL")" = "$SRCHEAD" ]
 run 0 "$MS" --registry "$KURL" audit --checkpoint src-cp.json --key ck.pub
 
+# killed in the middle of a copy into a new database: the schema is built
+# in the copy's own transaction, so none is left behind. strace slows the
+# copier's writes to the server down (0.3 s each after the first 40), so
+# that it can be caught with its tables made and not committed.
+if command -v strace >/dev/null 2>&1 && strace -o /dev/null true 2>/dev/null; then
+	FURL=$(newdb fresh)
+	FDB=$(dbname fresh)
+	strace -f -o /dev/null -e trace=sendto -e inject=sendto:delay_exit=300000:when=40+ \
+		"$MS_PLAIN" registry copy "$SRC" "$FURL" >/dev/null 2>&1 &
+	copier=$!
+	wait_for "$FDB" "SELECT (count(*) >= 5)::int FROM pg_locks l JOIN pg_stat_activity a
+		ON a.pid = l.pid WHERE a.datname = '$FDB' AND l.locktype = 'relation'
+		AND l.mode = 'AccessExclusiveLock' AND a.pid <> pg_backend_pid()"
+	check "the copy makes the new schema in its transaction" [ $? = 0 ]
+	check "... where no other session sees it" \
+		[ "$(psql_at "$FURL" "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" = 0 ]
+	kill -9 $(pgrep -P $copier) # modelseal, strace's child
+	wait $copier 2>/dev/null
+	pg_sql postgres "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = '$FDB'
+		AND pid <> pg_backend_pid()" >/dev/null
+	check "killed copy into a new database: no schema left" \
+		[ "$(psql_at "$FURL" "SELECT count(*) FROM pg_tables WHERE schemaname = 'public'")" = 0 ]
+	run 0 "$MS" registry copy "$SRC" "$FURL"
+	check "... and a copy then succeeds" [ "$(head_of "$FURL")" = "$SRCHEAD" ]
+fi
+
 # ---- secrets in odd URLs ----
 PW='pa@ss:w/rd'
 PWENC='pa%40ss%3Aw%2Frd'
