@@ -306,6 +306,24 @@ expect_error timeout 60 "$MS" --registry "$SILENT" verify --key k.pub par/m1
 expect_err 'timeout'
 kill $silent
 wait $silent 2>/dev/null
+# A server that stalls in the middle of verify's own event (a trigger that
+# sleeps, as a hung disk or a held lock would): the statement timeout of
+# verify's event path (5 s) ends the wait, and the verdict stands.
+STALL=$(newdb stall)
+run 0 "$MS" registry copy "$MODELSEAL_REGISTRY" "$STALL"
+"$MS" keygen -o stall --no-passphrase >/dev/null 2>&1
+mkdir stallm && printf 'stall' >stallm/w.bin
+run 0 "$MS" --registry "$STALL" sign --key stall.key stallm
+regsql "$STALL" "CREATE FUNCTION stall() RETURNS trigger LANGUAGE plpgsql AS
+	\$\$BEGIN PERFORM pg_sleep(120); RETURN NEW; END\$\$;
+	CREATE TRIGGER stall BEFORE INSERT ON events FOR EACH ROW EXECUTE FUNCTION stall()" >/dev/null
+t0=$(date +%s)
+run 0 timeout 60 "$MS" --registry "$STALL" verify --key stall.pub stallm
+expect_out '^verified sha256:'
+check "... within the statement timeout, not the stall" [ $(($(date +%s) - t0)) -lt 30 ]
+check "... its event not recorded" \
+	[ "$(regsql "$STALL" "SELECT count(*) FROM events WHERE kind = 'verified'")" = \
+	"$(regsql "$MODELSEAL_REGISTRY" "SELECT count(*) FROM events WHERE kind = 'verified'")" ]
 
 # ---- least privilege: the signer role appends, the database refuses edits ----
 # Login roles of this test (roles are the server's, not one database's).
