@@ -242,11 +242,13 @@ expect_error "$MS" --registry "$T/junk.db" sign --key "$T/jpk.key" --name junk -
 expect_err 'corrupt or not a SQLite database'
 check "... before any passphrase is asked for" not grep -qi passphrase "$T/err"
 # A sign that fails for its own reason (no such key) while a PostgreSQL
-# registry opens in the background and fails too: the cause, one error
-# line; the registry was never needed (a dead socket, no server required).
+# registry opens in the background and fails too: one error line, the
+# first cause known (the key's; or the registry's when its thread failed
+# before the key was read, as a slow sanitizer build can make it; a dead
+# socket, no server required).
 mkdir "$T/nosock"
 expect_error "$MS" --registry "postgresql:///x?host=$T/nosock&user=nobody" sign --key "$T/no-such.key" "$T/junk-model"
-expect_err "cannot open secret key"
+expect_err "cannot open secret key\|registry .*nosock.*cannot connect"
 check "a failed sign with a failing registry opening: one error line" [ "$(grep -c '^modelseal: error:' "$T/err")" = 1 ]
 check "... and no signature written" [ "$(ls "$T/junk-model")" = w.bin ]
 head -c 3000 "$T/good.db" >"$T/cut.db"
