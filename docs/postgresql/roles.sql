@@ -81,6 +81,27 @@ ALTER FUNCTION modelseal_event_append() OWNER TO modelseal_owner;
 -- object there could shadow the registry's for a session that searches it.
 REVOKE CREATE ON SCHEMA public FROM PUBLIC;
 
+-- Only these roles (and their members) may connect to the registry's
+-- database, not PUBLIC: a session of any role could otherwise stall the
+-- registry's tables for every other session (it opens a transaction that
+-- reads one, and a second one queues a lock it will be refused, such as
+-- CREATE RULE's, which PostgreSQL takes before it checks ownership).
+-- Needs the database's owner or a superuser; anyone else is told.
+DO $$
+BEGIN
+  IF pg_has_role((SELECT datdba FROM pg_database WHERE datname = current_database()), 'MEMBER')
+     OR (SELECT rolsuper FROM pg_roles WHERE rolname = current_user) THEN
+    EXECUTE format('REVOKE CONNECT ON DATABASE %I FROM PUBLIC', current_database());
+    EXECUTE format('GRANT CONNECT ON DATABASE %I TO modelseal_owner, modelseal_signer, '
+                   'modelseal_reader', current_database());
+  ELSE
+    RAISE NOTICE 'not the database owner: run REVOKE CONNECT ON DATABASE % FROM PUBLIC and '
+                 'GRANT CONNECT ON DATABASE % TO modelseal_owner, modelseal_signer, '
+                 'modelseal_reader as its owner', current_database(), current_database();
+  END IF;
+END
+$$;
+
 -- Nobody else by default.
 REVOKE ALL ON modelseal_registry, models, edges, events, meta, trusted_keys, trusted_cas,
   trusted_identities, revocations, checkpoints FROM PUBLIC;

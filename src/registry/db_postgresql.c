@@ -76,10 +76,25 @@ static const char *sqlstate(const PGresult *res)
 	return state ? state : "";
 }
 
+/* Whether another writer appended the event this one meant to: one that
+ * did not take the same lock (an older modelseal, which takes the advisory
+ * lock, or a signer without the marker row's grant). The database refused
+ * it (the event's id is taken, or it no longer extends the head), nothing
+ * of it was recorded, and the transaction can run again on the new head. */
+static int lost_chain_race(const PGresult *res)
+{
+	const char *state = sqlstate(res);
+	const char *constraint = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : NULL;
+	const char *msg = res ? PQresultErrorField(res, PG_DIAG_MESSAGE_PRIMARY) : NULL;
+	return (strcmp(state, "23505") == 0 && constraint &&
+	        strcmp(constraint, "events_pkey") == 0) ||
+	       (strcmp(state, "P0001") == 0 && msg && strstr(msg, "does not extend the chain"));
+}
+
 static int retryable(const PGresult *res)
 {
 	const char *state = sqlstate(res);
-	return strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0;
+	return strcmp(state, "40001") == 0 || strcmp(state, "40P01") == 0 || lost_chain_race(res);
 }
 
 static void report(struct ms_registry *r, const PGresult *res, const char *sql)
@@ -106,7 +121,10 @@ static void report(struct ms_registry *r, const PGresult *res, const char *sql)
 	if (state && strcmp(state, "42501") == 0)
 		reg_error(r, "%s (in: %s); this database role may not do that", msg, ex);
 	else if (state && strcmp(state, "55P03") == 0)
-		reg_error(r, "still locked by another writer after waiting (in: %s)", ex);
+		reg_error(r,
+		          "still locked after waiting: another session holds, or waits for, a "
+		          "lock on the registry's tables (in: %s)",
+		          ex);
 	else
 		reg_error(r, "%s (in: %s)", msg, ex);
 }

@@ -193,7 +193,8 @@ int reg_retry(struct ms_registry *r, int (*fn)(struct ms_registry *r, const void
 		r->quiet = 0;
 		if (rc == 0 || !r->retryable || tries == REG_MAX_TRIES)
 			return rc;
-		ms_debug("registry %s: serialization failure or deadlock; trying again (%d of %d)",
+		ms_debug("registry %s: serialization failure, deadlock or chain head taken; trying "
+		         "again (%d of %d)",
 		         r->path, tries + 1, REG_MAX_TRIES);
 	}
 }

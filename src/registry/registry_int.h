@@ -22,7 +22,8 @@ struct ms_registry {
 	int wrote;          /* committed a write */
 	int commit_unknown; /* the connection was lost in COMMIT: recorded or not, unknown */
 	int given;          /* the location was given (not the default) */
-	int retryable;      /* the last error was a serialization failure or deadlock */
+	int retryable;      /* the last error was a serialization failure, a deadlock, or
+	                       another writer took the chain's head (PostgreSQL) */
 	int quiet;          /* reg_retry will try again: such an error is not shown */
 	/* reg_prepare_cached: statements run once per model or event */
 	const char *cached_sql[4];
@@ -53,7 +54,8 @@ int reg_writable(struct ms_registry *r);
 
 /* Runs fn (one whole write transaction: begin to commit) again when it
  * failed only from a serialization failure or a deadlock (PostgreSQL
- * SQLSTATE 40001, 40P01), up to REG_MAX_TRIES times in all. */
+ * SQLSTATE 40001, 40P01), or because a writer behind another lock took the
+ * chain's head first, up to REG_MAX_TRIES times in all. */
 #define REG_MAX_TRIES 5
 int reg_retry(struct ms_registry *r, int (*fn)(struct ms_registry *r, const void *ctx),
               const void *ctx);

@@ -69,6 +69,12 @@ run 0 "$MS" --registry "$OURL" trust add k.pub --label release
 run 0 "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$PG_DIR" -U $PG_SUPER -d "$LPDB" -f "$ROLES"
 run 0 "$PG_BIN/psql" -X -q -v ON_ERROR_STOP=1 -h "$PG_DIR" -U $PG_SUPER -d "$LPDB" -c \
 	"GRANT modelseal_owner TO $OWNER; GRANT modelseal_signer TO $SIGNER; GRANT modelseal_reader TO $READER"
+# roles.sql takes CONNECT from PUBLIC: a role of none of the three cannot
+# even open a session on the registry's database
+STRANGER=${PG_TEST_DB}_stranger
+pg_sql postgres "CREATE ROLE $STRANGER LOGIN" >/dev/null
+pg_sql_as "$STRANGER" "$LPDB" "SELECT 1" >/dev/null 2>"$T/err"
+check "a role of none of the three cannot connect" grep -q 'permission denied for database' "$T/err"
 mkmodel lp1
 mkmodel lp2
 run 0 "$MS" --registry "$SURL" sign --key k.key --name lp --version 1 lp1
@@ -134,6 +140,21 @@ check "the reader holds the old advisory lock" [ $? = 0 ]
 run 0 timeout 60 "$MS" --registry "$SURL" sign --key k.key --name lp --version 3 lp3
 check "... and the signer signs regardless, with no warning" not err_has 'warning'
 unlock "$LPDB"
+# What a reader can still do (SECURITY.md): stall every session on a table
+# through PostgreSQL's lock queue, one session reading it in an open
+# transaction, a second asking for a lock it will be refused (CREATE RULE
+# takes it before checking ownership). Each command then waits its lock
+# timeout and fails; verify gives no verdict (exit 2), never a pass.
+hold "$LPDB" "$READER" "SELECT count(*) FROM modelseal_registry"
+"$PG_BIN/psql" -X -q -h "$PG_DIR" -U "$READER" -d "$LPDB" \
+	-c "CREATE RULE r AS ON UPDATE TO modelseal_registry DO INSTEAD NOTHING" >/dev/null 2>&1 &
+ruler=$!
+wait_for "$LPDB" "$(waiting "$LPDB" 1)"
+expect_error timeout 60 "$MS" --registry "$RURL" verify lp1
+expect_err 'still locked after waiting'
+kill $ruler 2>/dev/null
+unlock "$LPDB"
+wait $ruler 2>/dev/null
 # A writer that holds the lock and hangs: the others wait a bounded time,
 # and verify still gives its verdict.
 mkmodel lp4
@@ -159,6 +180,27 @@ lock_advisory "$LPDB" "$READER"
 expect_error timeout 60 "$MS" --registry "$SURL" sign --key k.key --name lp --version 6 lp6
 expect_err 'locked'
 unlock "$LPDB"
+# Writers behind the two locks at once (the owner on the marker row, the
+# signer on the advisory lock, as during an upgrade of a fleet): they do
+# not wait for each other, the database refuses the event that loses the
+# race for the chain's head, and its writer runs its transaction again.
+for i in 1 2 3; do
+	mkmodel mix-o$i
+	mkmodel mix-s$i
+done
+for i in 1 2 3; do
+	("$MS" --registry "$OURL" sign --key k.key mix-o$i >/dev/null 2>"$T/err-mix-o$i"
+		echo $? >"$T/rc-mix-o$i") &
+	("$MS" --registry "$SURL" sign --key k.key mix-s$i >/dev/null 2>"$T/err-mix-s$i"
+		echo $? >"$T/rc-mix-s$i") &
+done
+wait
+check "writers behind either lock all record" \
+	[ "$(cat "$T"/rc-mix-* | tr -d '\n')" = 000000 ]
+check "... with no error" [ "$(cat "$T"/err-mix-* | grep -c 'error:')" = 0 ]
+check "... six models more" \
+	[ "$(pg_sql "$LPDB" "SELECT count(*) FROM models WHERE digest IN ($(for m in mix-o1 mix-o2 mix-o3 mix-s1 mix-s2 mix-s3; do printf "'%s'," "$("$MS" digest $m | cut -c8-)"; done | sed 's/,$//'))")" = 6 ]
+run 0 "$MS" --registry "$RURL" audit
 pg_sql "$LPDB" "GRANT UPDATE (application) ON modelseal_registry TO modelseal_signer" >/dev/null
 run 0 "$MS" --registry "$RURL" audit
 
