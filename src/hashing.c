@@ -368,8 +368,9 @@ static int wants_samples(int k)
 }
 
 /* Starts the next window: mapped samples first, then read ones; once
- * enough are taken, read windows until the last samples end. Bytes not in
- * the page cache are read, whatever the path, and are no sample. */
+ * enough are taken, read windows until the last samples end. A window not
+ * in the page cache (by its ends: a cold middle is not seen) is read,
+ * whatever the path, and is no sample. */
 static void window_begin(struct io_window *w, int fd, uint64_t off, size_t len)
 {
 	w->timed = 0;
@@ -538,19 +539,6 @@ static int hash_file_range(const struct ms_walk *w, const struct ms_file *f, uin
 	return rc;
 }
 
-/* A hashing thread's error is held back while its task runs, and only the
- * first of a run is shown: once a task fails the pool stops, and the tasks
- * still running then (two shards of one file that shrank, say) would say
- * it again. */
-static int first_error_only(atomic_int *reported, char *why, char **sink, int rc)
-{
-	ms_error_divert(sink);
-	if (why && !atomic_exchange(reported, 1))
-		ms_error("%s", why);
-	free(why);
-	return rc;
-}
-
 static int hash_task(void *ctx, size_t i, unsigned worker)
 {
 	struct job *j = ctx;
@@ -558,7 +546,7 @@ static int hash_task(void *ctx, size_t i, unsigned worker)
 	char *why = NULL, **sink = ms_error_divert(&why);
 	int rc = hash_file_range(j->walk, &j->walk->files[t->file], t->start, t->end,
 	                         &j->workers[worker], &j->progress, j->m->res[t->res].digest);
-	return first_error_only(&j->reported, why, sink, rc);
+	return ms_error_first_only(&j->reported, why, sink, rc);
 }
 
 /* ---- planning ---- */
@@ -713,7 +701,7 @@ struct early {
 	unsigned jobs;
 	struct worker_state *workers;
 	struct ms_feed *feed;
-	atomic_int reported; /* a file's error was shown */
+	atomic_int reported;        /* a file's error was shown */
 	struct early_file **by_seq; /* by ms_file.seq; NULL: not hashed early */
 	size_t cap;
 	uint64_t bytes;
@@ -734,7 +722,7 @@ static int hash_early(void *ctx, void *item, unsigned worker)
 	char *why = NULL, **sink = ms_error_divert(&why);
 	int rc = hash_file_range(e->w, &x->f, 0, hashed_size(&x->f), &e->workers[worker], NULL,
 	                         x->digest);
-	return first_error_only(&e->reported, why, sink, rc);
+	return ms_error_first_only(&e->reported, why, sink, rc);
 }
 
 /* The walk's on_file: queue the file if it goes early. Only this thread

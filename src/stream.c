@@ -56,6 +56,7 @@ struct ms_stream {
 	struct worker *workers;
 	unsigned n_threads;
 	struct ms_progress *progress; /* range shards add their bytes; may be NULL */
+	atomic_int reported;          /* a worker's error was shown */
 };
 
 size_t ms_stream_buffers(unsigned jobs)
@@ -152,6 +153,7 @@ static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct ms_stream *s = w->s;
+	char *why = NULL, **sink = ms_error_divert(&why);
 	pthread_mutex_lock(&s->lock);
 	for (;;) {
 		while (!s->ready_head && !s->stopping && !s->failed)
@@ -166,6 +168,7 @@ static void *worker_main(void *arg)
 		}
 	}
 	pthread_mutex_unlock(&s->lock);
+	ms_error_first_only(&s->reported, why, sink, 0);
 	return NULL;
 }
 
@@ -213,6 +216,7 @@ static int start_threads(struct ms_stream *s, unsigned jobs)
 struct ms_stream *ms_stream_start(enum ms_hash_alg alg, unsigned jobs, struct ms_progress *progress)
 {
 	struct ms_stream *s = ms_calloc(1, sizeof *s);
+	atomic_init(&s->reported, 0);
 	s->progress = progress;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->work, NULL);

@@ -50,6 +50,15 @@ static void vreport(const char *kind, const char *fmt, va_list ap)
 	free(msg);
 }
 
+int ms_error_first_only(atomic_int *shown, char *why, char **sink, int rc)
+{
+	ms_error_divert(sink);
+	if (why && !atomic_exchange(shown, 1))
+		ms_error("%s", why);
+	free(why);
+	return rc;
+}
+
 void ms_error(const char *fmt, ...)
 {
 	va_list ap;

@@ -44,8 +44,8 @@ int ms_hash_fd_range(struct ms_hasher *h, int fd, uint64_t off, uint64_t len, ui
  * ones (only samples that ran beside no window of the other path count),
  * and keeps the cheaper for the rest of the process;
  * MODELSEAL_READ=mmap|pread in the environment fixes it. ms_read_path_set
- * also forgets the samples taken. A window whose bytes are not in the page
- * cache is read whatever the path, and is no sample. */
+ * also forgets the samples taken. A window whose first or last byte is not
+ * in the page cache is read whatever the path, and is no sample. */
 enum ms_read_path { MS_READ_AUTO, MS_READ_MAP, MS_READ_PREAD };
 void ms_read_path_set(enum ms_read_path p);
 /* Whether bytes off and off+len-1 of fd are in the page cache (1 also

@@ -3,6 +3,7 @@
 #define MODELSEAL_UTIL_H
 
 #include <stdarg.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -21,6 +22,12 @@ void ms_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
  * the caller passes over rather than fails on. ms_error_divert(NULL) ends it.
  * Returns the sink it replaces, for a caller to put back. */
 char **ms_error_divert(char **sink);
+/* For threads that work for one job: each diverts its errors (why), and
+ * this puts back the sink it replaced and shows why only if no thread of
+ * the job showed one (*shown): once one fails the job stops, and the
+ * others still running (two shards of one file that shrank, say) would
+ * say it again. Frees why; returns rc. */
+int ms_error_first_only(atomic_int *shown, char *why, char **sink, int rc);
 /* Informational line on stderr, silenced by -q. */
 void ms_note(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* Only with -v. */
