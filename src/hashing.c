@@ -893,6 +893,17 @@ struct ms_listed_hash {
 	void *ctx;
 };
 
+/* The walk, its errors held to the rule of the threads hashing what it
+ * lists: only the first of the run is shown (an unreadable directory and
+ * an unreadable file in another one are one failed run, not two). */
+static int walk_feeding(const char *path, const struct ms_hash_opts *o, struct ms_walk *w,
+                        ms_walk_file_fn on_file, void *ctx, struct early *e)
+{
+	char *why = NULL, **sink = ms_error_divert(&why);
+	int rc = ms_walk_model_each(path, o, w, on_file, ctx);
+	return ms_error_first_only(&e->reported, why, sink, rc);
+}
+
 /* The walk's on_file: a copy of the file, as admit adjusts it, goes early. */
 static int admitted_listed(void *ctx, const struct ms_walk *w, const struct ms_file *f)
 {
@@ -914,7 +925,7 @@ int ms_walk_model_hashing(const char *path, const struct ms_hash_opts *o,
 	h->admit = admit;
 	h->ctx = ctx;
 	double t0 = ms_seconds();
-	int rc = ms_walk_model_each(path, o, w, admitted_listed, h);
+	int rc = walk_feeding(path, o, w, admitted_listed, h, &h->e);
 	if (early_finish(&h->e, rc < 0) < 0)
 		rc = -1;
 	ms_debug("listed '%s': %zu file(s) in %.3f s, %zu of them admitted and hashed meanwhile",
@@ -1051,7 +1062,7 @@ int ms_model_hash(const char *path, const struct ms_hash_opts *o, struct ms_mani
 	if (early_start(&e, o, &w) < 0)
 		return -1;
 	/* The threads hash what the walk lists; they stop before w is freed. */
-	int rc = ms_walk_model_each(path, o, &w, early_listed, &e);
+	int rc = walk_feeding(path, o, &w, early_listed, &e, &e);
 	if (early_finish(&e, rc < 0) < 0)
 		rc = -1;
 	ms_debug("listed '%s': %zu file(s) in %.3f s, %zu of them hashed meanwhile", path,
