@@ -10,8 +10,9 @@
 --   modelseal_reader  deploy hosts: verify, log, show, lineage, audit. Only
 --                     SELECT (verify cannot record its event: that is fine).
 --
--- Run it as a role that may create roles, in the registry's database, once
--- the registry exists, for example:
+-- Run it as a superuser (or a role that may create roles and owns the
+-- database), in the registry's database, once the registry exists, for
+-- example:
 --   createdb -O ci_owner modelseal
 --   modelseal --registry postgresql://ci_owner@db.example/modelseal trust add team.pub
 --   psql -d modelseal -v ON_ERROR_STOP=1 -f roles.sql
