@@ -28,6 +28,7 @@ struct fed {
 	size_t cur;
 	uint64_t pos;
 	struct ms_stream_shard *sh; /* its open shard, or NULL */
+	atomic_int errors_shown;    /* the reader's and the workers' (stream.c) */
 };
 
 static void fed_reset(struct fed *f)
@@ -49,7 +50,7 @@ static struct ms_progress *fed_begin(void *ctx, uint64_t total)
 	ms_progress_end(&f->progress);
 	ms_progress_start(&f->progress, "hashing", total);
 	unsigned jobs = f->o->jobs ? f->o->jobs : ms_online_cpus();
-	f->st = ms_stream_start(f->o->alg, jobs, &f->progress);
+	f->st = ms_stream_start(f->o->alg, jobs, &f->progress, &f->errors_shown);
 	return f->st ? &f->progress : NULL;
 }
 
@@ -205,6 +206,16 @@ static int fed_finish(void *ctx)
 	return 0;
 }
 
+/* The source is about to close the descriptor its ranges read: the
+ * workers stop first (ms_stream_free joins them). */
+static void fed_abandon(void *ctx)
+{
+	struct fed *f = ctx;
+	ms_stream_free(f->st);
+	f->st = NULL;
+	f->sh = NULL;
+}
+
 static int path_cmp(const void *a, const void *b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -253,16 +264,22 @@ int ms_archive_hash_signed(const char *path, const struct ms_hash_opts *o,
 	if (signed_m)
 		expect_build(&x, signed_m);
 	struct fed f = {.o = o};
+	atomic_init(&f.errors_shown, 0);
 	struct ms_source_sink to = {.ctx = &f,
 	                            .begin = fed_begin,
 	                            .file = fed_file,
 	                            .bytes = fed_bytes,
 	                            .end = fed_end,
 	                            .range = fed_range,
-	                            .finish = fed_finish};
+	                            .finish = fed_finish,
+	                            .abandon = fed_abandon};
 	struct ms_source_opts so = ms_hash_source_opts(o);
 	struct ms_source_list l;
+	/* The reader's own errors follow the workers' rule: a truncated
+	 * archive is one failure, whoever meets it first. */
+	char *why = NULL, **held = ms_error_divert(&why);
 	int rc = ms_source_archive_read(path, &so, signed_m ? &x : NULL, sink, &to, &l);
+	ms_error_first_only(&f.errors_shown, why, held, 0);
 	ms_progress_end(&f.progress);
 	if (rc == 0)
 		build_manifest(&f, &l, m);

@@ -56,7 +56,8 @@ struct ms_stream {
 	struct worker *workers;
 	unsigned n_threads;
 	struct ms_progress *progress; /* range shards add their bytes; may be NULL */
-	atomic_int reported;          /* a worker's error was shown */
+	atomic_int own_shown;         /* shown, unless the caller shares one */
+	atomic_int *shown;            /* an error of this job was shown */
 };
 
 size_t ms_stream_buffers(unsigned jobs)
@@ -168,7 +169,7 @@ static void *worker_main(void *arg)
 		}
 	}
 	pthread_mutex_unlock(&s->lock);
-	ms_error_first_only(&s->reported, why, sink, 0);
+	ms_error_first_only(s->shown, why, sink, 0);
 	return NULL;
 }
 
@@ -213,10 +214,12 @@ static int start_threads(struct ms_stream *s, unsigned jobs)
 	return 0;
 }
 
-struct ms_stream *ms_stream_start(enum ms_hash_alg alg, unsigned jobs, struct ms_progress *progress)
+struct ms_stream *ms_stream_start(enum ms_hash_alg alg, unsigned jobs, struct ms_progress *progress,
+                                  atomic_int *shown)
 {
 	struct ms_stream *s = ms_calloc(1, sizeof *s);
-	atomic_init(&s->reported, 0);
+	atomic_init(&s->own_shown, 0);
+	s->shown = shown ? shown : &s->own_shown;
 	s->progress = progress;
 	pthread_mutex_init(&s->lock, NULL);
 	pthread_cond_init(&s->work, NULL);

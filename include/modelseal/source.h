@@ -65,6 +65,9 @@ struct ms_source_sink {
 	/* After the last file of a reading that went through: waits until
 	 * every byte handed over is hashed. */
 	int (*finish)(void *ctx);
+	/* A reading that failed or starts over, before the source closes what
+	 * it handed ranges of: stops hashing them, and waits until it has. */
+	void (*abandon)(void *ctx);
 };
 
 /* One file of an in-order source's listing. */

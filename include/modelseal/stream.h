@@ -10,6 +10,7 @@
 #ifndef MODELSEAL_STREAM_H
 #define MODELSEAL_STREAM_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -20,10 +21,13 @@ struct ms_stream;
 struct ms_stream_shard;
 
 /* Starts `jobs` worker threads. Range shards add the bytes they hash to
- * progress (may be NULL), which ms_stream_finish draws while it waits. NULL
- * after reporting. */
-struct ms_stream *ms_stream_start(enum ms_hash_alg alg, unsigned jobs,
-                                  struct ms_progress *progress);
+ * progress (may be NULL), which ms_stream_finish draws while it waits. Of
+ * the workers' errors only the first is shown, and none once *shown is set
+ * (ms_error_first_only): shown, when not NULL, is shared with the caller,
+ * whose own error about the same failure (the archive shrank) then counts
+ * too. NULL after reporting. */
+struct ms_stream *ms_stream_start(enum ms_hash_alg alg, unsigned jobs, struct ms_progress *progress,
+                                  atomic_int *shown);
 
 /* Opens shard `id` (its digest is read back with ms_stream_digest). Blocks
  * while too many shards are in flight. NULL when a worker failed (it has

@@ -1428,6 +1428,8 @@ int ms_source_archive_read(const char *path, const struct ms_source_opts *o,
 		rc = run_pass(&p, out);
 		if (rc < 0)
 			out->refused = p.refused || p.rd.refused;
+		if (rc != 0) /* its ranges read p.rd.fd, which pass_free closes */
+			to->abandon(to->ctx);
 		pass_free(&p);
 	}
 	if (rc == 0)

@@ -94,7 +94,7 @@ START_TEST(stream_matches_direct_hash)
 		data[i] = (uint8_t)(i * 2654435761u >> 13);
 	for (int alg = 0; alg < 2; alg++) {
 		enum ms_hash_alg a = alg ? MS_HASH_BLAKE2B : MS_HASH_SHA256;
-		struct ms_stream *s = ms_stream_start(a, 3, NULL);
+		struct ms_stream *s = ms_stream_start(a, 3, NULL, NULL);
 		ck_assert_ptr_nonnull(s);
 		size_t len[N];
 		for (size_t id = 0; id < N; id++) {
@@ -129,7 +129,7 @@ END_TEST
 
 START_TEST(stream_range_error_is_reported)
 {
-	struct ms_stream *s = ms_stream_start(MS_HASH_SHA256, 2, NULL);
+	struct ms_stream *s = ms_stream_start(MS_HASH_SHA256, 2, NULL, NULL);
 	/* A range past the end of an empty file: the worker fails, finish says so. */
 	FILE *f = tmpfile();
 	ck_assert_int_eq(ms_stream_range(s, 0, fileno(f), 0, 100, "empty"), 0);
