@@ -128,10 +128,14 @@ void reg_fields_diff(const struct reg_model_fields *row, const struct reg_model_
  * tables (row and edges), NULL after reporting. migrated marks the events
  * the schema 3 migration adds. */
 char *reg_model_detail(struct ms_registry *r, const char *digest, int migrated);
+/* What a model read from the table holds besides reg_read_model_summary's
+ * columns. */
+enum { REG_ROW_TEXTS = 1 << 0, REG_ROW_CREATED = 1 << 1 };
 /* Checks a model read from the table against its newest 'signed' event and
  * corrects m from the event where they differ (texts that differ become
- * NULL), with a warning. 1 backed, 0 no intact event (m unusable), -1 error. */
-int reg_model_check(struct ms_registry *r, struct ms_model_info *m, int texts);
+ * NULL), with a warning; without REG_ROW_CREATED, created is the event's.
+ * 1 backed, 0 no intact event (m unusable), -1 error. */
+int reg_model_check(struct ms_registry *r, struct ms_model_info *m, unsigned read);
 /* The schema 3 migration hook: binds each model whose row agrees with its
  * older 'signed' event to a new, complete one. */
 int reg_bind_existing_models(struct ms_registry *r);
@@ -159,6 +163,9 @@ void reg_trust_replay_free(struct reg_trust_replay *p);
 /* Fills m from a row whose columns start with digest, name, version,
  * method, hash, size, files, signer, created (registry_query.c). */
 void reg_read_model_row(struct db_stmt *st, struct ms_model_info *m);
+/* The same without created: the columns a table row stores before its
+ * texts, which SQLite reads without walking the texts' overflow pages. */
+void reg_read_model_summary(struct db_stmt *st, struct ms_model_info *m);
 
 /* A JSON number as an integer, fallback when it is none or out of range. */
 int64_t reg_json_int(const cJSON *n, int64_t fallback);

@@ -11,8 +11,10 @@
 
 #define MIN_PREFIX 4
 
-#define MODEL_COLS                                                                                 \
-	"m.digest, m.name, m.version, m.method, m.hash, m.size, m.files, m.signer, m.created"
+/* A model's columns stored before its statement and bundle, then all of
+ * them to created (which SQLite stores after the texts). */
+#define SUMMARY_COLS "m.digest, m.name, m.version, m.method, m.hash, m.size, m.files, m.signer"
+#define MODEL_COLS SUMMARY_COLS ", m.created"
 
 /* Exact or prefix match of a hex digest: 0 found, 1 none, -1 error
  * (ambiguous prefix included). */
@@ -172,7 +174,7 @@ void ms_model_info_free(struct ms_model_info *m)
 	memset(m, 0, sizeof *m);
 }
 
-void reg_read_model_row(struct db_stmt *st, struct ms_model_info *m)
+void reg_read_model_summary(struct db_stmt *st, struct ms_model_info *m)
 {
 	memset(m, 0, sizeof *m);
 	snprintf(m->digest, sizeof m->digest, "%s", db_column_text(st, 0));
@@ -183,6 +185,11 @@ void reg_read_model_row(struct db_stmt *st, struct ms_model_info *m)
 	m->size = (uint64_t)db_column_int64(st, 5);
 	m->n_files = (uint64_t)db_column_int64(st, 6);
 	m->signer = reg_column_dup(st, 7);
+}
+
+void reg_read_model_row(struct db_stmt *st, struct ms_model_info *m)
+{
+	reg_read_model_summary(st, m);
 	m->created = db_column_int64(st, 8);
 }
 
@@ -240,25 +247,31 @@ int ms_registry_get_model(struct ms_registry *reg, const char *digest, unsigned 
                           struct ms_model_info *out)
 {
 	memset(out, 0, sizeof *out);
-	struct db_stmt *st = reg_prepare(reg, "SELECT " MODEL_COLS ", m.statement, m.bundle,"
-	                                      " m.provenance FROM models m WHERE m.digest = ?1");
+	int full = (what & MS_INFO_FULL) != 0;
+	/* Without the texts, not even selected: SQLite would load them (and
+	 * created, stored after them) into the row, megabytes for a large
+	 * model whose name verify only prints. */
+	struct db_stmt *st =
+	    reg_prepare(reg, full ? "SELECT " MODEL_COLS ", m.statement, m.bundle, m.provenance"
+	                            " FROM models m WHERE m.digest = ?1"
+	                          : "SELECT " SUMMARY_COLS " FROM models m WHERE m.digest = ?1");
 	if (!st)
 		return -1;
 	reg_bind_text(st, 1, digest);
 	int rc = reg_step(reg, st);
-	if (rc == DB_ROW) {
+	if (rc == DB_ROW && full) {
 		reg_read_model_row(st, out);
-		if (what & MS_INFO_FULL) {
-			out->statement = reg_column_dup(st, 9);
-			out->bundle = reg_column_dup(st, 10);
-			out->provenance = reg_column_dup(st, 11);
-		}
+		out->statement = reg_column_dup(st, 9);
+		out->bundle = reg_column_dup(st, 10);
+		out->provenance = reg_column_dup(st, 11);
+	} else if (rc == DB_ROW) {
+		reg_read_model_summary(st, out);
 	}
 	db_finalize(st);
 	if (rc != DB_ROW)
 		return rc < 0 ? -1 : 1;
 	/* Only what the event log backs: an unbacked row is not a record. */
-	rc = reg_model_check(reg, out, (what & MS_INFO_FULL) != 0);
+	rc = reg_model_check(reg, out, full ? REG_ROW_TEXTS | REG_ROW_CREATED : 0);
 	if (rc <= 0) {
 		ms_model_info_free(out);
 		return rc < 0 ? -1 : 1;
@@ -313,7 +326,7 @@ static int log_pass(struct log_pass *p, const char *sql, uint64_t limit)
 		db_bind_int64(st, 2, limit && limit < INT64_MAX ? (int64_t)limit : INT64_MAX);
 		while (!stop && (rc = reg_step(p->reg, st)) == DB_ROW) {
 			struct ms_model_info m;
-			reg_read_model_row(st, &m);
+			reg_read_model_summary(st, &m);
 			stop = log_row(p, pst, &m);
 			if (stop < 0)
 				rc = -1;
@@ -330,16 +343,16 @@ int ms_registry_log(struct ms_registry *reg, const char *name, uint64_t limit,
 	struct log_pass p = {reg, name, fn, ctx, 0};
 	/* Two statements: "?1 IS NULL OR" would keep SQLite off the name index. */
 	int rc = log_pass(&p,
-	                  name ? "SELECT " MODEL_COLS " FROM models m WHERE m.name = ?1"
+	                  name ? "SELECT " SUMMARY_COLS " FROM models m WHERE m.name = ?1"
 	                         " ORDER BY m.created DESC, m.id DESC LIMIT ?2"
-	                       : "SELECT " MODEL_COLS " FROM models m WHERE ?1 IS NULL"
+	                       : "SELECT " SUMMARY_COLS " FROM models m WHERE ?1 IS NULL"
 	                         " ORDER BY m.created DESC, m.id DESC LIMIT ?2",
 	                  limit);
 	/* A renamed row may hide the model that really has the name: then
 	 * every other row is checked too (slow, only on a tampered registry). */
 	if (rc == 0 && name && p.renamed)
 		rc = log_pass(&p,
-		              "SELECT " MODEL_COLS
+		              "SELECT " SUMMARY_COLS
 		              " FROM models m WHERE (m.name IS NULL OR m.name <> ?1)"
 		              " ORDER BY m.created DESC, m.id DESC LIMIT ?2",
 		              limit);

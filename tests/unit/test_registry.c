@@ -161,7 +161,10 @@ START_TEST(given_location_needs_its_directory)
 }
 END_TEST
 
-START_TEST(v1_database_is_migrated)
+/* A registry as schema version 1 left it, with one model in it (created
+ * 1234) and its 'signed' event as version 1 wrote it, which records the
+ * hash of event_bundle (the row's bundle is "{}"). */
+static void make_v1_registry(const char *event_bundle)
 {
 	char *sub = ms_asprintf("%s/sub", dir);
 	ck_assert_int_eq(mkdir(sub, 0700), 0);
@@ -169,16 +172,14 @@ START_TEST(v1_database_is_migrated)
 	sub = ms_asprintf("%s/sub/modelseal", dir);
 	ck_assert_int_eq(mkdir(sub, 0700), 0);
 	free(sub);
-	/* A registry as schema version 1 left it, with one model in it. */
 	exec_sql(db_path, ms_registry_migrations[0]);
 	exec_sql(db_path, "PRAGMA user_version = 1;"
 	                  "INSERT INTO models (digest, name, version, method, hash, size, files,"
 	                  " signer, statement, bundle, created) VALUES ('"
 	                  "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa',"
-	                  " 'old', '1', 'files', 'sha256', 1, 1, 'k', '{}', '{}', 1)");
-	/* ... and its 'signed' event, as version 1 wrote it. */
+	                  " 'old', '1', 'files', 'sha256', 1, 1, 'k', '{}', '{}', 1234)");
 	char bundle_sha[MS_HEX_LEN + 1], h[MS_HEX_LEN + 1];
-	reg_sha256_hex("{}", bundle_sha);
+	reg_sha256_hex(event_bundle, bundle_sha);
 	char *detail = ms_asprintf("{\"bundle_sha256\":\"%s\"}", bundle_sha);
 	const char *subject =
 	    "sha256:aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
@@ -189,6 +190,11 @@ START_TEST(v1_database_is_migrated)
 	exec_sql(db_path, sql);
 	free(sql);
 	free(detail);
+}
+
+START_TEST(v1_database_is_migrated)
+{
+	make_v1_registry("{}");
 	ck_assert_int_eq(query_int(db_path, "PRAGMA user_version"), 1);
 	struct ms_registry *reg;
 	ck_assert_int_eq(ms_registry_open(db_path, 0, &reg), 0);
@@ -698,6 +704,90 @@ START_TEST(edited_model_row_is_not_believed)
 }
 END_TEST
 
+/* A row the schema 3 migration could not bind (its bundle is not the one
+ * its old event records) keeps the old event, which does not record when
+ * the model was signed: created is then the row's, read on its own. */
+START_TEST(old_event_leaves_created_to_the_row)
+{
+	make_v1_registry("{\"other\":1}");
+	struct ms_registry *reg;
+	ck_assert_int_eq(ms_registry_open(db_path, 0, &reg), 0);
+	ck_assert_int_eq(query_int(db_path, "SELECT count(*) FROM events WHERE kind = 'signed'"),
+	                 1);
+	struct ms_model_info m;
+	ck_assert_int_eq(ms_registry_get_model(reg, dg("", 'a'), 0, &m), 0);
+	ck_assert_str_eq(m.name, "old");
+	ck_assert_int_eq(m.created, 1234);
+	ms_model_info_free(&m);
+	ms_registry_close(reg);
+}
+END_TEST
+
+/* Bytes this process has read through read(2) and pread(2) so far. */
+static long long bytes_read(void)
+{
+	FILE *f = fopen("/proc/self/io", "r");
+	ck_assert_ptr_nonnull(f);
+	char line[128];
+	long long n = -1;
+	while (n < 0 && fgets(line, sizeof line, f))
+		if (sscanf(line, "rchar: %lld", &n) != 1)
+			n = -1;
+	fclose(f);
+	ck_assert_int_ge(n, 0);
+	return n;
+}
+
+/* A model whose statement and bundle are megabytes (a model of many
+ * files): reading it without MS_INFO_FULL, as verify does to name the
+ * model it verified and log does for each row, reads neither, nor created
+ * (which SQLite stores after them), and still gives the event's created. */
+START_TEST(summary_read_leaves_the_texts_alone)
+{
+	enum { TEXT_LEN = 4 << 20 };
+	struct ms_registry *reg = open_new();
+	char *statement = ms_calloc(TEXT_LEN + 1, 1), *bundle = ms_calloc(TEXT_LEN + 1, 1);
+	memset(statement, 's', TEXT_LEN);
+	memset(bundle, 'b', TEXT_LEN);
+	struct ms_model_record rec = {
+	    .name = "big",
+	    .version = "1",
+	    .method = "files",
+	    .hash = "sha256",
+	    .size = 1,
+	    .n_files = 1,
+	    .signer = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef",
+	    .statement = statement,
+	    .bundle = bundle,
+	};
+	snprintf(rec.digest, sizeof rec.digest, "%s", dg("b16", '0'));
+	ck_assert_int_eq(ms_registry_record_model(reg, &rec), 0);
+	ms_registry_close(reg);
+	free(statement);
+	free(bundle);
+	exec_sql(db_path, "UPDATE models SET created = 5");
+	ck_assert_int_eq(ms_registry_open(db_path, 0, &reg), 0);
+	struct ms_model_info m;
+	long long before = bytes_read();
+	ck_assert_int_eq(ms_registry_get_model(reg, rec.digest, 0, &m), 0);
+	long long summary = bytes_read() - before;
+	ck_assert_str_eq(m.name, "big");
+	ck_assert_ptr_null(m.statement);
+	ck_assert_int_ne(m.created, 5); /* the event's */
+	int64_t created = m.created;
+	ms_model_info_free(&m);
+	ck_assert_msg(summary < (1 << 20), "a summary read read %lld bytes", summary);
+	/* The full read does read them: the measure can tell. */
+	before = bytes_read();
+	ck_assert_int_eq(ms_registry_get_model(reg, rec.digest, MS_INFO_FULL, &m), 0);
+	ck_assert_int_ge(bytes_read() - before, 2LL * TEXT_LEN);
+	ck_assert_uint_eq(strlen(m.statement), TEXT_LEN);
+	ck_assert_int_eq(m.created, created);
+	ms_model_info_free(&m);
+	ms_registry_close(reg);
+}
+END_TEST
+
 /* Ten processes creating and writing one new registry at the same time. */
 START_TEST(concurrent_writers)
 {
@@ -759,6 +849,8 @@ static Suite *registry_suite(void)
 	tcase_add_test(tc, event_path_is_quiet_and_optional);
 	tcase_add_test(tc, revocations_and_trust);
 	tcase_add_test(tc, edited_model_row_is_not_believed);
+	tcase_add_test(tc, old_event_leaves_created_to_the_row);
+	tcase_add_test(tc, summary_read_leaves_the_texts_alone);
 	tcase_add_test(tc, concurrent_writers);
 	suite_add_tcase(s, tc);
 	return s;
