@@ -531,7 +531,7 @@ static int hash_file_range(const struct ms_walk *w, const struct ms_file *f, uin
 	                                                    progress, ms_file_display(f)) < 0
 	        ? -1
 	        : ms_hasher_final(&ws->h, digest);
-	if (rc == 0 && (!ms_walk_unchanged(fd, f) || !ms_walk_still_linked(w, f))) {
+	if (rc == 0 && !ms_walk_still_listed(w, f)) {
 		ms_error("'%s' changed while the model was being hashed", ms_file_display(f));
 		rc = -1;
 	}

@@ -82,19 +82,17 @@ int ms_walk_dirs_unchanged(const struct ms_walk *w, const char *path);
 void ms_walk_filter(struct ms_walk *w, int (*keep)(struct ms_file *f, void *ctx), void *ctx);
 
 /* Opens f for reading below the root without following any symlink (the
- * walk already resolved allowed ones). Returns the fd, or -1 after
- * reporting. Callers check ms_walk_unchanged() after reading: one fstat then
- * catches a file replaced since the walk as well as one changed meanwhile. */
+ * walk already resolved allowed ones): the listed file (inode and device),
+ * still a regular one. Returns the fd, or -1 after reporting. Callers
+ * check ms_walk_still_listed() after reading. */
 int ms_walk_open(const struct ms_walk *w, const struct ms_file *f);
 
-/* Whether fd is still the file as listed (size, mtime, inode, device). */
-int ms_walk_unchanged(int fd, const struct ms_file *f);
-
-/* Whether f's path below the root still names the listed file: a file
- * renamed over it after it was opened leaves the open fd untouched, so only
- * the path shows the replacement. For a followed link, the link must still
- * lead to that file too. */
-int ms_walk_still_linked(const struct ms_walk *w, const struct ms_file *f);
+/* Whether f's path below the root still names the listed file, as listed
+ * (size, mtime): a file renamed over it after it was opened leaves the
+ * open fd untouched, so only the path shows the replacement, and the
+ * listed file's own stat shows bytes changed since the walk. For a
+ * followed link, the link must still lead to that file too. */
+int ms_walk_still_listed(const struct ms_walk *w, const struct ms_file *f);
 
 /* The name to show in messages: the manifest path, or for a single-file
  * model (whose path is ".") the file's own name. */

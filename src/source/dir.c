@@ -467,25 +467,25 @@ const char *ms_file_display(const struct ms_file *f)
 	return strcmp(f->rel, ".") == 0 ? f->open_path : f->rel;
 }
 
-int ms_walk_unchanged(int fd, const struct ms_file *f)
+static int is_listed_file(const struct stat *st, const struct ms_file *f)
 {
-	struct stat st;
-	return fstat(fd, &st) == 0 && (uint64_t)st.st_size == f->size && st.st_ino == f->ino &&
-	       st.st_dev == f->dev && st.st_mtim.tv_sec == f->mtime.tv_sec &&
-	       st.st_mtim.tv_nsec == f->mtime.tv_nsec;
+	return st->st_ino == f->ino && st->st_dev == f->dev;
 }
 
-int ms_walk_still_linked(const struct ms_walk *w, const struct ms_file *f)
+/* The path's stat is the inode's (the fd was that inode when opened, and
+ * it still is the listed one): it says whether the bytes changed since
+ * the walk as well as fstat of the fd would, one syscall a file fewer. */
+int ms_walk_still_listed(const struct ms_walk *w, const struct ms_file *f)
 {
 	struct stat st;
 	if (fstatat(base_fd(w, f), f->open_path, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
-	    st.st_ino != f->ino || st.st_dev != f->dev)
+	    !is_listed_file(&st, f) || (uint64_t)st.st_size != f->size ||
+	    st.st_mtim.tv_sec != f->mtime.tv_sec || st.st_mtim.tv_nsec != f->mtime.tv_nsec)
 		return 0;
 	/* A followed link must still lead to what was hashed: re-pointed
 	 * meanwhile, the model no longer holds those bytes. */
 	int linked = f->in_hub || (strcmp(f->rel, ".") != 0 && strcmp(f->rel, f->open_path) != 0);
-	return !linked || (fstatat(w->root_fd, f->rel, &st, 0) == 0 && st.st_ino == f->ino &&
-	                   st.st_dev == f->dev);
+	return !linked || (fstatat(w->root_fd, f->rel, &st, 0) == 0 && is_listed_file(&st, f));
 }
 
 int ms_walk_open(const struct ms_walk *w, const struct ms_file *f)
@@ -502,6 +502,13 @@ int ms_walk_open(const struct ms_walk *w, const struct ms_file *f)
 		ms_error("'%s' changed while the model was being hashed: it is no longer a "
 		         "regular file",
 		         ms_file_display(f));
+		close(fd);
+		return -1;
+	}
+	/* Another file renamed in since the walk: what is read must be the
+	 * file listed, which ms_walk_still_listed then checks by path. */
+	if (!is_listed_file(&st, f)) {
+		ms_error("'%s' changed while the model was being hashed", ms_file_display(f));
 		close(fd);
 		return -1;
 	}

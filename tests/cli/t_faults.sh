@@ -110,6 +110,34 @@ check "replaced while hashing: no digest" [ ! -s "$T/out" ]
 expect_err "moving.bin' changed while the model was being hashed"
 rm -f moving.bin
 
+# ---- another file swapped in before the open and the listed one put back
+# before the last look: the path then names the listed file again, so only
+# the open's own check shows that other bytes were read ----
+if command -v strace >/dev/null 2>&1 &&
+	strace -o /dev/null -e inject=getpid:retval=1 true 2>/dev/null; then
+	mkdir swap
+	printf 'listed' >swap/w.bin
+	printf 'other!' >swap.other
+	ln swap/w.bin swap.listed # keeps the listed file to put back
+	(
+		sleep 0.5
+		mv -f swap.other swap/w.bin # before the open (held 1.5 s)
+		sleep 1.7
+		mv -f swap.listed swap/w.bin # after it, before the last look
+	) &
+	# The open (the only openat2: the walk uses openat) waits 1.5 s before
+	# it runs and 1.5 s after, before its descriptor is looked at.
+	strace -o /dev/null -f -e trace=openat2 \
+		-e inject=openat2:delay_enter=1500000:delay_exit=1500000 \
+		"$MS_PLAIN" --no-progress digest swap >"$T/out" 2>"$T/err"
+	rc=$?
+	wait
+	check "swapped in and back: exit 2" [ "$rc" -eq 2 ]
+	check "swapped in and back: no digest" [ ! -s "$T/out" ]
+	expect_err "w.bin' changed while the model was being hashed"
+	check "swapped in and back: the listed file is back" [ "$(cat swap/w.bin)" = listed ]
+fi
+
 # ---- hostile model trees: each an error naming the problem, no digest ----
 # Permissions do not bind root, so as root these cases run as nobody (via
 # setpriv) in a world-readable copy; without setpriv they are skipped.

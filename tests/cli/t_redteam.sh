@@ -72,10 +72,9 @@ if command -v strace >/dev/null 2>&1 &&
 		sleep 1
 		ln -sfn ../../blobs/B "$S/w.bin"
 	) &
-	# The first look at the blob is the listing made ahead while the
-	# signature is checked: the delay holds the hash's looks instead.
-	strace -o /dev/null -f -P hc/models--o--n/blobs/A -e trace=newfstatat,fstat,statx \
-		-e inject=newfstatat,fstat,statx:delay_enter=3000000:when=2+ \
+	# The blob is opened (the only openat2: the walk uses openat), and the
+	# hash waits 3 s right after: the link is re-pointed meanwhile.
+	strace -o /dev/null -f -e trace=openat2 -e inject=openat2:delay_exit=3000000 \
 		"$MS_PLAIN" --no-progress verify --key k.pub "$S" >"$T/out" 2>"$T/err"
 	rc=$?
 	wait
