@@ -21,6 +21,9 @@ struct ms_file {
 	uint64_t size;
 	uint64_t hash_limit; /* hash at most this many bytes (UINT64_MAX: all) */
 	struct timespec mtime;
+	/* Moves with every write and with any change of mtime, which the
+	 * file's owner can set back: only the kernel sets ctime. */
+	struct timespec ctime;
 	dev_t dev;
 	ino_t ino;
 	size_t seq; /* position in the order the walk listed files */
@@ -88,10 +91,12 @@ void ms_walk_filter(struct ms_walk *w, int (*keep)(struct ms_file *f, void *ctx)
 int ms_walk_open(const struct ms_walk *w, const struct ms_file *f);
 
 /* Whether f's path below the root still names the listed file, as listed
- * (size, mtime): a file renamed over it after it was opened leaves the
- * open fd untouched, so only the path shows the replacement, and the
- * listed file's own stat shows bytes changed since the walk. For a
- * followed link, the link must still lead to that file too. */
+ * (size, mtime, ctime): a file renamed over it after it was opened leaves
+ * the open fd untouched, so only the path shows the replacement, and the
+ * listed file's own stat shows bytes changed since the walk, even with
+ * its mtime set back, and a new file that got the listed one's inode
+ * number. For a followed link, the link must still lead to that file
+ * too. */
 int ms_walk_still_listed(const struct ms_walk *w, const struct ms_file *f);
 
 /* The name to show in messages: the manifest path, or for a single-file

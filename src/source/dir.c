@@ -120,6 +120,7 @@ void ms_walk_add_file(struct ms_walk *w, size_t *cap, const char *rel, const cha
 	f->size = (uint64_t)st->st_size;
 	f->hash_limit = UINT64_MAX;
 	f->mtime = st->st_mtim;
+	f->ctime = st->st_ctim;
 	f->dev = st->st_dev;
 	f->ino = st->st_ino;
 	f->in_hub = 0;
@@ -389,10 +390,15 @@ int ms_walk_list_each_until(const char *path, const struct ms_source_opts *o, st
 	return walk_model(path, o, w, on_file, ctx, stop);
 }
 
+static int same_time(struct timespec a, struct timespec b)
+{
+	return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+}
+
 static int same_dir(const struct stat *st, const struct ms_walk_dir *d)
 {
 	return S_ISDIR(st->st_mode) && st->st_dev == d->dev && st->st_ino == d->ino &&
-	       st->st_ctim.tv_sec == d->ctime.tv_sec && st->st_ctim.tv_nsec == d->ctime.tv_nsec;
+	       same_time(st->st_ctim, d->ctime);
 }
 
 int ms_walk_dirs_unchanged(const struct ms_walk *w, const char *path)
@@ -480,7 +486,7 @@ int ms_walk_still_listed(const struct ms_walk *w, const struct ms_file *f)
 	struct stat st;
 	if (fstatat(base_fd(w, f), f->open_path, &st, AT_SYMLINK_NOFOLLOW) < 0 ||
 	    !is_listed_file(&st, f) || (uint64_t)st.st_size != f->size ||
-	    st.st_mtim.tv_sec != f->mtime.tv_sec || st.st_mtim.tv_nsec != f->mtime.tv_nsec)
+	    !same_time(st.st_mtim, f->mtime) || !same_time(st.st_ctim, f->ctime))
 		return 0;
 	/* A followed link must still lead to what was hashed: re-pointed
 	 * meanwhile, the model no longer holds those bytes. */

@@ -110,11 +110,24 @@ check "replaced while hashing: no digest" [ ! -s "$T/out" ]
 expect_err "moving.bin' changed while the model was being hashed"
 rm -f moving.bin
 
-# ---- another file swapped in before the open and the listed one put back
-# before the last look: the path then names the listed file again, so only
-# the open's own check shows that other bytes were read ----
+# ---- files changed behind the open: `digest DIR` with its one file's open
+# (the only openat2: the walk uses openat) held by strace while a
+# background job changes the file; it must fail and print no digest ----
+# held_digest NAME DIR DELAYS: DELAYS as strace's inject takes them
+held_digest() {
+	strace -o /dev/null -f -e trace=openat2 -e "inject=openat2:$3" \
+		"$MS_PLAIN" --no-progress digest "$2" >"$T/out" 2>"$T/err"
+	rc=$?
+	wait
+	check "$1: exit 2" [ "$rc" -eq 2 ]
+	check "$1: no digest" [ ! -s "$T/out" ]
+	expect_err "w.bin' changed while the model was being hashed"
+}
 if command -v strace >/dev/null 2>&1 &&
 	strace -o /dev/null -e inject=getpid:retval=1 true 2>/dev/null; then
+	# Another file swapped in before the open and the listed one put back
+	# before the last look: the path then names the listed file again, so
+	# only the open's own check shows that other bytes were read.
 	mkdir swap
 	printf 'listed' >swap/w.bin
 	printf 'other!' >swap.other
@@ -125,17 +138,22 @@ if command -v strace >/dev/null 2>&1 &&
 		sleep 1.7
 		mv -f swap.listed swap/w.bin # after it, before the last look
 	) &
-	# The open (the only openat2: the walk uses openat) waits 1.5 s before
-	# it runs and 1.5 s after, before its descriptor is looked at.
-	strace -o /dev/null -f -e trace=openat2 \
-		-e inject=openat2:delay_enter=1500000:delay_exit=1500000 \
-		"$MS_PLAIN" --no-progress digest swap >"$T/out" 2>"$T/err"
-	rc=$?
-	wait
-	check "swapped in and back: exit 2" [ "$rc" -eq 2 ]
-	check "swapped in and back: no digest" [ ! -s "$T/out" ]
-	expect_err "w.bin' changed while the model was being hashed"
+	held_digest "swapped in and back" swap delay_enter=1500000:delay_exit=1500000
 	check "swapped in and back: the listed file is back" [ "$(cat swap/w.bin)" = listed ]
+
+	# Rewritten in place after the open, its mtime set back to the listed
+	# one (its owner may): only the status change time shows it.
+	mkdir reset
+	head -c 1024 /dev/zero | tr '\0' A >reset/w.bin
+	listed_mtime=$(stat -c %y reset/w.bin)
+	(
+		sleep 0.5
+		printf 'BBBB' | dd of=reset/w.bin conv=notrunc status=none
+		touch -d "$listed_mtime" reset/w.bin
+	) &
+	held_digest "rewritten, mtime set back" reset delay_exit=1500000
+	check "rewritten, mtime set back: the mtime is the listed one" \
+		[ "$(stat -c %y reset/w.bin)" = "$listed_mtime" ]
 fi
 
 # ---- hostile model trees: each an error naming the problem, no digest ----
