@@ -576,6 +576,14 @@ int rule_signature_age(struct provenance_store *s, char **detail)
 			              "no signed provenance or registry record of it");
 		return rc;
 	}
+	/* Recorded, not measured: a time before 1970 is no signing time, and
+	 * now - t could not even be computed for the oldest ones. */
+	if (t < 0) {
+		*detail = ms_asprintf("signing time %lld (%s) is before 1970: no time a signature "
+		                      "was made",
+		                      (long long)t, source);
+		return 0;
+	}
 	ms_time_format(t, when, sizeof when);
 	if (t > s->in->now + 300) {
 		*detail = ms_asprintf("signing time %s (%s) is in the future", when, source);

@@ -301,7 +301,7 @@ struct log_pass {
 static int log_row(struct log_pass *p, struct db_stmt *pst, struct ms_model_info *m)
 {
 	char *row_name = m->name ? ms_strdup(m->name) : NULL;
-	int backed = reg_model_check(p->reg, m, 0), rc = 0;
+	int backed = reg_model_check(p->reg, m, REG_ROW_CREATED), rc = 0;
 	if (backed != 1 || (row_name && m->name && strcmp(row_name, m->name) != 0) ||
 	    (row_name && !m->name))
 		p->renamed = 1;
@@ -315,6 +315,9 @@ static int log_row(struct log_pass *p, struct db_stmt *pst, struct ms_model_info
 	return rc;
 }
 
+/* The rows come in the order of their created, which the models_created
+ * index holds: reading it costs nothing here, and a row whose created was
+ * edited is warned about, as it steers the order. */
 static int log_pass(struct log_pass *p, const char *sql, uint64_t limit)
 {
 	struct db_stmt *st = reg_prepare(p->reg, sql);
@@ -326,7 +329,7 @@ static int log_pass(struct log_pass *p, const char *sql, uint64_t limit)
 		db_bind_int64(st, 2, limit && limit < INT64_MAX ? (int64_t)limit : INT64_MAX);
 		while (!stop && (rc = reg_step(p->reg, st)) == DB_ROW) {
 			struct ms_model_info m;
-			reg_read_model_summary(st, &m);
+			reg_read_model_row(st, &m);
 			stop = log_row(p, pst, &m);
 			if (stop < 0)
 				rc = -1;
@@ -343,16 +346,16 @@ int ms_registry_log(struct ms_registry *reg, const char *name, uint64_t limit,
 	struct log_pass p = {reg, name, fn, ctx, 0};
 	/* Two statements: "?1 IS NULL OR" would keep SQLite off the name index. */
 	int rc = log_pass(&p,
-	                  name ? "SELECT " SUMMARY_COLS " FROM models m WHERE m.name = ?1"
+	                  name ? "SELECT " MODEL_COLS " FROM models m WHERE m.name = ?1"
 	                         " ORDER BY m.created DESC, m.id DESC LIMIT ?2"
-	                       : "SELECT " SUMMARY_COLS " FROM models m WHERE ?1 IS NULL"
+	                       : "SELECT " MODEL_COLS " FROM models m WHERE ?1 IS NULL"
 	                         " ORDER BY m.created DESC, m.id DESC LIMIT ?2",
 	                  limit);
 	/* A renamed row may hide the model that really has the name: then
 	 * every other row is checked too (slow, only on a tampered registry). */
 	if (rc == 0 && name && p.renamed)
 		rc = log_pass(&p,
-		              "SELECT " SUMMARY_COLS
+		              "SELECT " MODEL_COLS
 		              " FROM models m WHERE (m.name IS NULL OR m.name <> ?1)"
 		              " ORDER BY m.created DESC, m.id DESC LIMIT ?2",
 		              limit);

@@ -203,6 +203,12 @@ check "40 days old: fails" [ "$(rule max_signature_age_days | sed 's/signed [^ ]
 backdate "$BASE" $((-80 * 86400))
 run 1 "$MS" --json verify --key k.pub --policy p.json models/base
 check "signed in the future: fails" sh -c "jq -r '.policy[0].detail' '$T/out' | grep -q 'is in the future'"
+# the oldest time a record can hold: no age to compute (it overflowed)
+"$MS_TOOL" rechain "$REG" "UPDATE models SET created = -9223372036854775808 WHERE digest = '$BASE';
+UPDATE events SET detail = json_set(detail, '\$.created', -9223372036854775808)
+WHERE kind = 'signed' AND subject = 'sha256:$BASE'"
+run 1 "$MS" --json verify --key k.pub --policy p.json models/base
+check "signed before 1970: fails" [ "$(rule max_signature_age_days)" = "false signing time -9223372036854775808 (registry record) is before 1970: no time a signature was made" ]
 run 1 env MODELSEAL_REGISTRY="$T/absent.db" "$MS" --json verify --key k.pub --policy p.json models/base
 check "no time anywhere: fails" [ "$(rule max_signature_age_days)" = "false no signing time: the signature carries none and there is no signed provenance or registry record of it" ]
 run 0 env MODELSEAL_REGISTRY="$T/absent.db" "$MS" --json verify --key k.pub --policy p.json models/ft
