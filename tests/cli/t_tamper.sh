@@ -93,7 +93,7 @@ expect_out "^model       sha256:$BASE$"
 tamper "models.created set to 0" "UPDATE models SET created = 0" \
 	"^  models row sha256:$BASE differs from its 'signed' event [0-9]* in: created$"
 # log orders by created: an edited one is named there, and its time is the
-# event's (verify and show's summary read no created from the row at all)
+# event's (verify's verdict line reads no created from the row at all)
 run 0 "$MS" log
 expect_err "record of sha256:${BASE%"${BASE#????????????}"}... differs from its 'signed' event [0-9]* (created)"
 check "log shows the event's time, not the row's" [ "$(grep -c '1970-01-01' "$T/out")" -eq 0 ]
