@@ -315,7 +315,8 @@ static PGresult *take_write_lock(struct ms_registry *r)
 		char *why =
 		    ms_asprintf("registry %s: this role may not lock the registry's marker "
 		                "row, so writers serialise on an advisory lock that any role "
-		                "can hold (run docs/postgresql/roles.sql again to grant it)",
+		                "can hold (run roles.sql again to grant it: docs/postgresql/ "
+		                "in the source, postgresql/ in the installed documentation)",
 		                r->path);
 		if (r->silent) /* verify's event path: its output stays the verdict's */
 			ms_debug("%s", why);
